@@ -1,0 +1,115 @@
+"""Voice profiles: data files in voices/ that name an engine, its voice, speed and pauses."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import VoiceError
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "voices"
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice profile."""
+
+    name: str
+    """The profile's name, as given to --voice."""
+    engine: str
+    """Engine adapter name: 'piper' or 'pyttsx3'."""
+    engine_voice: str
+    """The engine's own voice id (a Piper voice package, an espeak voice id)."""
+    language: str = "en"
+    """Language the profile speaks."""
+    description: str = ""
+    """One line for listings."""
+    default_for: tuple[str, ...] = ()
+    """Languages for which this profile is the default."""
+    fallback: bool = False
+    """Whether this profile reads languages that no other profile is the default for."""
+    rate: float = 1.0
+    """Speed multiplier (1.0 is the engine's normal speed)."""
+    sentence_pause_ms: int = 150
+    """Silence after a sentence."""
+    paragraph_pause_ms: int = 600
+    """Silence after a paragraph."""
+    heading_pause_ms: int = 1000
+    """Silence before and after a heading."""
+    min_words_per_second: float = 1.0
+    """Truncation guard: a clip slower than this is suspect."""
+    max_words_per_second: float = 7.0
+    """Truncation guard: a clip faster than this is suspect (cut short)."""
+    lexicon: str = ""
+    """Pronunciation lexicon file, relative to the voices folder."""
+    folder: Path = field(default=DEFAULT_DIR, compare=False)
+    """The folder the profile was read from."""
+
+    @property
+    def lexicon_path(self) -> Path | None:
+        """Absolute path of the lexicon file, if the profile names one."""
+        return self.folder / self.lexicon if self.lexicon else None
+
+    def for_language(self, language: str) -> Voice:
+        """This profile speaking `language` (only fallback profiles change their engine voice)."""
+        if language_base(language) == language_base(self.language) or not self.fallback:
+            return self
+        return replace(self, language=language, engine_voice=language, lexicon="")
+
+
+def language_base(tag: str) -> str:
+    """'pt-BR' -> 'pt'."""
+    return tag.replace("_", "-").split("-")[0].lower()
+
+
+def voices_dir() -> Path:
+    """The voices folder: $NARRATOR_VOICES or the one beside the package."""
+    return Path(os.environ.get("NARRATOR_VOICES") or DEFAULT_DIR)
+
+
+def _parse(path: Path) -> Voice:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise VoiceError(f"voice profile {path.name} is unreadable: {e}") from None
+    known = {f.name for f in fields(Voice)} - {"folder"}
+    unknown = set(data) - known
+    if unknown:
+        raise VoiceError(f"voice profile {path.name} has unknown keys: {', '.join(sorted(unknown))}")
+    for key in ("name", "engine", "engine_voice"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise VoiceError(f"voice profile {path.name} needs a '{key}'")
+    data["default_for"] = tuple(data.get("default_for", ()))
+    try:
+        return Voice(**data, folder=path.parent)
+    except TypeError as e:
+        raise VoiceError(f"voice profile {path.name} is malformed: {e}") from None
+
+
+def all_voices(folder: Path | None = None) -> dict[str, Voice]:
+    """Every profile in the folder, by name."""
+    folder = folder or voices_dir()
+    voices = {}
+    for path in sorted(folder.glob("*.toml")):
+        voice = _parse(path)
+        voices[voice.name] = voice
+    return voices
+
+
+def get_voice(name: str | None, language: str = "en", folder: Path | None = None) -> Voice:
+    """The named profile, or the default for `language`; VoiceError when there is none."""
+    voices = all_voices(folder)
+    if name:
+        if name not in voices:
+            known = ", ".join(sorted(voices)) or "none"
+            raise VoiceError(f"unknown voice '{name}' (known: {known})")
+        return voices[name].for_language(language)
+    base = language_base(language)
+    for voice in voices.values():
+        if base in (language_base(x) for x in voice.default_for):
+            return voice
+    for voice in voices.values():
+        if voice.fallback:
+            return voice.for_language(language)
+    raise VoiceError(f"no voice speaks '{language}'")

@@ -1,0 +1,113 @@
+"""The `narrator` command line."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from .errors import InputError, NarratorError
+
+
+def _default_out(source: str) -> Path:
+    name = Path(source.rstrip("/")).stem if "://" not in source else source.rstrip("/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^\w.-]+", "-", Path(name).stem or "article").strip("-.") or "article"
+    return Path("out") / f"{name}.mp3"
+
+
+class _Progress:
+    """A one-line progress bar over paragraphs, drawn only on a terminal."""
+
+    def __init__(self, stream) -> None:  # noqa: ANN001
+        self.stream = stream
+        self.active = stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.active:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} paragraphs")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def cmd_narrate(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .extract import load
+    from .pipeline import narrate
+
+    settings = Settings.from_env()
+    article = load(args.source)
+    out = Path(args.output) if args.output else _default_out(args.source)
+    if out.suffix.lower() != ".mp3":
+        raise InputError(f"output must be an .mp3 path: {out}")
+    result = narrate(article, out, args.voice, settings, progress=_Progress(sys.stderr))
+    for path in (result.outputs.audio, result.outputs.timing, result.outputs.vtt):
+        print(path)
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from .voices import all_voices
+
+    for voice in all_voices().values():
+        default = f" (default for {', '.join(voice.default_for)})" if voice.default_for else ""
+        fallback = " (other languages)" if voice.fallback else ""
+        print(f"{voice.name:<12} {voice.engine:<8} {voice.language:<5} {voice.description}{default}{fallback}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from . import extract
+
+    return extract.main((["--body"] if args.body else []) + [args.path])
+
+
+def cmd_normalize(args: argparse.Namespace) -> int:
+    from . import normalise
+
+    return normalise.main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="narrator", description="Narrate news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("narrate", help="narrate an article (path or URL) to an MP3")
+    p.add_argument("source", help="a .html, .htm or .txt file, or an http(s) URL")
+    p.add_argument("-o", "--output", help="the MP3 to write (default: out/<source name>.mp3)")
+    p.add_argument("--voice", help="voice profile (default: the default voice for the article's language)")
+    p.set_defaults(func=cmd_narrate)
+
+    p = sub.add_parser("voices", help="list voice profiles")
+    p.set_defaults(func=cmd_voices)
+
+    p = sub.add_parser("extract", help="print the article extracted from a page")
+    p.add_argument("--body", action="store_true", help="print only the body text, for scoring")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("normalize", help="read written lines on stdin, print spoken lines")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_normalize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"narrator: {e}", file=sys.stderr)
+        return 2
+    except NarratorError as e:
+        print(f"narrator: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

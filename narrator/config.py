@@ -1,0 +1,38 @@
+"""Settings: what an operator configures, read from NARRATOR_* environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from .errors import InputError
+from .segment import DISCLAIMER
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Narration settings; each field can be set by the environment variable NARRATOR_<FIELD>."""
+
+    disclaimer: str = DISCLAIMER
+    """Spoken first in every narration (empty: none)."""
+    publication: str = ""
+    """Written into the MP3's artist tag (empty: the article's site)."""
+    bitrate_kbps: int = 64
+    """MP3 bit rate (mono CBR)."""
+    loudness_lufs: float = -16.0
+    """Integrated loudness target."""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Settings with NARRATOR_* overrides from `env` (default: os.environ)."""
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get("NARRATOR_" + f.name.upper())
+            if raw is None:
+                continue
+            kind = type(getattr(cls(), f.name))
+            try:
+                values[f.name] = kind(raw)
+            except ValueError:
+                raise InputError(f"NARRATOR_{f.name.upper()} must be a {kind.__name__}, not {raw!r}") from None
+        return cls(**values)

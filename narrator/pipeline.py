@@ -1,0 +1,61 @@
+"""The whole pipeline in one call: article in, narrated MP3 and timing map out."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import export
+from .assemble import Narration, assemble
+from .config import Settings
+from .engines import Engine, open_engine
+from .model import Article, Script
+from .normalise import normalise
+from .segment import segment
+from .synthesise import synthesise
+from .voices import Voice, get_voice
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a narration run produced."""
+
+    outputs: export.Outputs
+    """The files written."""
+    narration: Narration
+    """The audio and timing, in memory."""
+    script: Script
+    """What was said."""
+    voice: Voice
+    """The voice used."""
+
+
+def prepare(article: Article, voice: Voice, settings: Settings) -> Script:
+    """Segment and normalise: the script the engine will read."""
+    return normalise(segment(article, voice, settings.disclaimer))
+
+
+def narrate(article: Article, out: Path, voice_name: str | None = None,
+            settings: Settings | None = None, engine: Engine | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Result:
+    """Narrate `article` to `out` (an .mp3 path), with .timing.json and .vtt beside it.
+
+    Pass an open `engine` to reuse a loaded model across articles; otherwise one is opened
+    for this call and closed after it.
+    """
+    settings = settings or Settings()
+    voice = get_voice(voice_name, article.language)
+    script = prepare(article, voice, settings)
+    own = engine is None
+    engine = engine or open_engine(voice)
+    try:
+        narration = assemble(script, synthesise(script, engine, voice, progress), settings.loudness_lufs)
+    finally:
+        if own:
+            engine.close()
+    tags = export.Tags(title=article.title,
+                       artist=settings.publication or urlsplit(article.url).hostname or "narrator",
+                       comment=settings.disclaimer)
+    outputs = export.write(narration, out, tags, settings.bitrate_kbps)
+    return Result(outputs, narration, script, voice)

@@ -1,0 +1,76 @@
+"""Synthesise stage: each sentence of a Script through an engine, checked against its text."""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from .engines import AudioChunk, Engine
+from .errors import SynthesisError
+from .model import Script, Unit
+from .voices import Voice
+
+SILENCE_THRESHOLD = 0.01
+"""Trim level (about -40 dBFS): engines pad clips with quiet edges; pauses are ours to set."""
+EDGE_MS = 40
+"""Quiet kept at each trimmed edge so that consonants are not clipped."""
+
+
+def spoken_words(text: str) -> int:
+    """Words a voice will say: letter runs, plus about one word per two digits."""
+    words = len(re.findall(r"[^\W\d_]+", text))
+    return words + sum(math.ceil(len(d) / 2) for d in re.findall(r"\d+", text))
+
+
+def trim(chunk: AudioChunk) -> AudioChunk:
+    """Cut leading and trailing near-silence, keeping EDGE_MS of it."""
+    samples = np.frombuffer(chunk.pcm, dtype=np.int16)
+    loud = np.flatnonzero(np.abs(samples) > SILENCE_THRESHOLD * 32767)
+    if loud.size == 0:
+        return AudioChunk(b"", chunk.sample_rate)
+    edge = chunk.sample_rate * EDGE_MS // 1000
+    start, end = max(0, loud[0] - edge), min(samples.size, loud[-1] + 1 + edge)
+    return AudioChunk(samples[start:end].tobytes(), chunk.sample_rate)
+
+
+def check_duration(chunk: AudioChunk, text: str, voice: Voice) -> str | None:
+    """Why the clip cannot be a full reading of `text`, or None when its length is plausible."""
+    words = spoken_words(text)
+    seconds = chunk.duration_ms / 1000
+    shortest = words / voice.max_words_per_second - 0.3
+    longest = words / voice.min_words_per_second + 1.5
+    if seconds < shortest:
+        return f"{seconds:.2f} s of audio for {words} words is too short (cut off?)"
+    if seconds > longest:
+        return f"{seconds:.2f} s of audio for {words} words is too long"
+    return None
+
+
+def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "") -> AudioChunk:
+    """One unit's clip, trimmed; retried once when its length does not match the text."""
+    if spoken_words(unit.spoken) == 0:
+        return AudioChunk(b"", 0)
+    problem = ""
+    for _attempt in range(2):
+        chunk = trim(engine.synthesize(unit.spoken))
+        problem = check_duration(chunk, unit.spoken, voice) or ""
+        if not problem:
+            return chunk
+    raise SynthesisError(f"{where or 'a sentence'} ({unit.text[:60]!r}): {problem}")
+
+
+def synthesise(script: Script, engine: Engine, voice: Voice,
+               progress: Callable[[int, int], None] | None = None) -> Iterator[AudioChunk]:
+    """Yield one clip per unit of the script, in order (lazily, so memory stays flat).
+
+    `progress(blocks_done, blocks_total)` is called after each block's last sentence.
+    """
+    total = len(script.blocks)
+    units = script.units
+    for i, unit in enumerate(units):
+        kind = script.blocks[unit.block].kind
+        yield synthesise_unit(unit, engine, voice, where=f"{kind} {unit.block + 1} of {total}")
+        if progress and (i + 1 == len(units) or units[i + 1].block != unit.block):
+            progress(unit.block + 1, total)

@@ -87,7 +87,7 @@ def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None
     chapters: list[tuple[int, str]] = []
     for index, block in enumerate(script.blocks):
         sentences = tuple(Span(_ms(s.start_ms, rate), _ms(s.end_ms, rate), s.text)
-                          for s, u in zip(spans, script.units) if u.block == index)
+                          for s, u in zip(spans, script.units, strict=True) if u.block == index)
         if not sentences:
             continue
         span = Span(sentences[0].start_ms, sentences[-1].end_ms, block.text)
@@ -137,7 +137,10 @@ def integrated_loudness(samples: np.ndarray, rate: int, chunk: int = 1 << 20) ->
 
 
 def normalise_loudness(audio: bytearray, rate: int, target: float, chunk: int = 1 << 20) -> float:
-    """Scale int16 PCM in place to `target` LUFS, softly limiting peaks above -1 dBFS; return the gain in dB."""
+    """Scale int16 PCM in place to `target` LUFS, softly limiting peaks above -1 dBFS.
+
+    Returns the gain applied, in dB.
+    """
     samples = np.frombuffer(audio, dtype=np.int16)
     measured = integrated_loudness(samples, rate)
     if measured <= -70.0:

@@ -55,7 +55,8 @@ def cmd_voices(args: argparse.Namespace) -> int:
     for voice in all_voices().values():
         default = f" (default for {', '.join(voice.default_for)})" if voice.default_for else ""
         fallback = " (other languages)" if voice.fallback else ""
-        print(f"{voice.name:<12} {voice.engine:<8} {voice.language:<5} {voice.description}{default}{fallback}")
+        print(f"{voice.name:<12} {voice.engine:<8} {voice.language:<5} "
+              f"{voice.description}{default}{fallback}")
     return 0
 
 

@@ -34,5 +34,6 @@ class Settings:
             try:
                 values[f.name] = kind(raw)
             except ValueError:
-                raise InputError(f"NARRATOR_{f.name.upper()} must be a {kind.__name__}, not {raw!r}") from None
+                name = "NARRATOR_" + f.name.upper()
+                raise InputError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
         return cls(**values)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import importlib
-import multiprocessing
+import json
 import os
+import select
+import subprocess
 import sys
-import tempfile
-import threading
-import wave
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from .errors import SynthesisError, VoiceError
 from .voices import Voice
@@ -87,59 +88,12 @@ def _dist_version(package: str) -> str:
         return "unknown"
 
 
-def _pyttsx3_worker(conn, voice_id: str, rate_wpm: int) -> None:  # noqa: ANN001
-    """Owns the process-wide pyttsx3 engine; answers ('ok', pcm, rate) or ('error', message)."""
-    sys.stdout = open(os.devnull, "w")  # the espeak driver prints "Audio saved to ..."
-    try:
-        import pyttsx3
-
-        engine = pyttsx3.init("espeak" if sys.platform.startswith("linux") else None)
-    except Exception as e:  # a missing libespeak-ng surfaces as OSError or RuntimeError
-        conn.send(("error", f"pyttsx3 cannot start: {e} (install espeak-ng: apt-get install espeak-ng)"))
-        return
-    ids = {v.id: v for v in engine.getProperty("voices")}
-    chosen = voice_id if voice_id in ids else None
-    if chosen is None:  # a language tag: find espeak's voice for it
-        want = voice_id.lower()
-        for base in (want, want.split("-")[0]):
-            chosen = next((i for i, v in ids.items()
-                           if any(str(lang).lower() == base for lang in v.languages)), None)
-            if chosen:
-                break
-    if chosen is None:
-        conn.send(("error", f"no system voice for '{voice_id}'"))
-        return
-    engine.setProperty("voice", chosen)
-    engine.setProperty("rate", rate_wpm)  # set before the first utterance: later changes can be lost
-    finished = threading.Event()
-    engine.connect("finished-utterance", lambda name, completed: finished.set())
-    conn.send(("ready", chosen))
-    with tempfile.TemporaryDirectory(prefix="narrator-tts-") as tmp:
-        path = os.path.join(tmp, "clip.wav")
-        while True:
-            text = conn.recv()
-            if text is None:
-                return
-            finished.clear()
-            try:
-                engine.save_to_file(text, path)
-                engine.runAndWait()
-                # runAndWait can return before the file is written: wait for the event.
-                if not finished.wait(60):
-                    conn.send(("error", "no finished-utterance event"))
-                    continue
-                with wave.open(path, "rb") as w:
-                    conn.send(("ok", w.readframes(w.getnframes()), w.getframerate()))
-                os.unlink(path)
-            except Exception as e:
-                conn.send(("error", str(e)))
-
-
 class Pyttsx3Engine:
     """System voices through pyttsx3 (espeak-ng on Linux), run in a dedicated worker process.
 
     pyttsx3's engine is process-wide and may hang or deadlock on a second call, so it lives
-    in a child process; every call is bounded by a timeout, and a stuck worker is replaced.
+    in a child process (narrator.pyttsx3_worker); every call is bounded by a timeout, and a
+    stuck or dead worker is replaced on the next call.
     """
 
     START_TIMEOUT_S = 20.0
@@ -148,60 +102,79 @@ class Pyttsx3Engine:
     def __init__(self, voice: Voice):
         self._voice_id = voice.engine_voice
         self._rate = round(175 * voice.rate)  # espeak's normal speed is 175 words per minute
-        self._proc: multiprocessing.process.BaseProcess | None = None
-        self._conn = None
+        self._proc: subprocess.Popen | None = None
         self._start()
         self.model_id = f"pyttsx3:{self._resolved}:{_dist_version('pyttsx3')}:rate={self._rate}"
 
     def _start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_pyttsx3_worker, args=(child, self._voice_id, self._rate),
-                                 daemon=True)
-        self._proc.start()
-        child.close()
-        self._conn = parent
-        kind, detail = self._receive(self.START_TIMEOUT_S, "starting pyttsx3")
-        if kind != "ready":
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "narrator.pyttsx3_worker", self._voice_id, str(self._rate)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._buffer = bytearray()
+        header = self._read_header(time.monotonic() + self.START_TIMEOUT_S, "starting pyttsx3")
+        if not header.get("ok"):
             self.close()
-            raise VoiceError(detail)
-        self._resolved = detail
+            raise VoiceError(header.get("error", "pyttsx3 failed to start"))
+        self._resolved = header["ready"]
 
-    def _receive(self, timeout: float, what: str) -> tuple:
-        assert self._conn is not None
-        try:
-            if self._conn.poll(timeout):
-                return self._conn.recv()
-        except (EOFError, OSError):
+    def _fill(self, deadline: float, what: str) -> None:
+        """Read what the worker has sent into the buffer, waiting until `deadline` at most."""
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
             self.close()
-            raise SynthesisError(f"pyttsx3 worker died while {what}") from None
-        self.close()
-        raise SynthesisError(f"pyttsx3 timed out after {timeout:.0f} s while {what}")
+            raise SynthesisError(f"pyttsx3 timed out while {what}")
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            self.close()
+            raise SynthesisError(f"pyttsx3 worker died while {what}")
+        self._buffer += chunk
+
+    def _read_header(self, deadline: float, what: str) -> dict:
+        while b"\n" not in self._buffer:
+            self._fill(deadline, what)
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        return json.loads(line)
+
+    def _read_exact(self, size: int, deadline: float, what: str) -> bytes:
+        while len(self._buffer) < size:
+            self._fill(deadline, what)
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
 
     def synthesize(self, text: str) -> AudioChunk:
-        if self._proc is None or not self._proc.is_alive():
+        if self._proc is None or self._proc.poll() is not None:
             self._start()
-        assert self._conn is not None
-        self._conn.send(text)
-        reply = self._receive(10 + len(text) / 20, f"speaking {text[:40]!r}")
-        if reply[0] != "ok":
-            raise SynthesisError(f"pyttsx3 failed: {reply[1]}")
-        return AudioChunk(reply[1], reply[2])
+        assert self._proc is not None and self._proc.stdin is not None
+        what = f"speaking {text[:40]!r}"
+        try:
+            self._proc.stdin.write(json.dumps({"text": text}).encode() + b"\n")
+            self._proc.stdin.flush()
+        except OSError:
+            self.close()
+            raise SynthesisError(f"pyttsx3 worker died before {what}") from None
+        deadline = time.monotonic() + 10 + len(text) / 20
+        header = self._read_header(deadline, what)
+        if not header.get("ok"):
+            raise SynthesisError(f"pyttsx3 failed: {header.get('error')}")
+        return AudioChunk(self._read_exact(header["bytes"], deadline, what), header["rate"])
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.send(None)
-            except OSError:
-                pass
-            self._conn.close()
-            self._conn = None
-        if self._proc is not None:
-            self._proc.join(2)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join()
-            self._proc = None
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait(2)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
 
 
 ENGINES: dict[str, Callable[[Voice], Engine]] = {

@@ -69,7 +69,8 @@ def webvtt(narration: Narration) -> str:
     for i, block in enumerate(narration.blocks):
         for j, s in enumerate(block.sentences):
             text = s.text.replace("-->", "->")
-            lines += [f"{i}-{j}", f"{_stamp(s.start_ms)} --> {_stamp(max(s.end_ms, s.start_ms + 1))}", text, ""]
+            end = max(s.end_ms, s.start_ms + 1)
+            lines += [f"{i}-{j}", f"{_stamp(s.start_ms)} --> {_stamp(end)}", text, ""]
     return "\n".join(lines)
 
 

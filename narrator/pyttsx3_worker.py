@@ -1,0 +1,82 @@
+"""The process that owns pyttsx3: `python -m narrator.pyttsx3_worker VOICE RATE`.
+
+pyttsx3's engine is process-wide state that can hang or deadlock on a second call, so it
+lives alone in this process. Protocol on stdin/stdout: the parent writes one JSON line per
+request ({"text": ...}); the worker answers with one JSON header line ({"ok": true,
+"rate": 22050, "bytes": N} or {"ok": false, "error": ...}) followed, when ok, by N bytes
+of mono 16-bit PCM. The first header ({"ready": voice id} or an error) follows start-up.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import threading
+import wave
+
+
+def _find_voice(engine, wanted: str) -> str | None:  # noqa: ANN001
+    voices = engine.getProperty("voices")
+    if any(v.id == wanted for v in voices):
+        return wanted
+    want = wanted.lower()
+    for tag in (want, want.split("-")[0]):  # a language tag: espeak's voice for it
+        for v in voices:
+            if any(str(lang).lower() == tag for lang in v.languages):
+                return v.id
+    return None
+
+
+def serve(voice_id: str, rate_wpm: int, inp, out) -> None:  # noqa: ANN001
+    def send(header: dict, payload: bytes = b"") -> None:
+        out.write(json.dumps(header).encode() + b"\n" + payload)
+        out.flush()
+
+    try:
+        import pyttsx3
+
+        engine = pyttsx3.init("espeak" if sys.platform.startswith("linux") else None)
+    except Exception as e:  # a missing libespeak-ng surfaces as OSError or RuntimeError
+        send({"ok": False, "error": f"pyttsx3 cannot start ({e}); install espeak-ng "
+                                    "(apt-get install espeak-ng)"})
+        return
+    chosen = _find_voice(engine, voice_id)
+    if chosen is None:
+        send({"ok": False, "error": f"no system voice for '{voice_id}'"})
+        return
+    engine.setProperty("voice", chosen)
+    engine.setProperty("rate", rate_wpm)  # before the first utterance: later changes can be lost
+    finished = threading.Event()
+    engine.connect("finished-utterance", lambda name, completed: finished.set())
+    send({"ok": True, "ready": chosen})
+    with tempfile.TemporaryDirectory(prefix="narrator-tts-") as tmp:
+        path = os.path.join(tmp, "clip.wav")
+        for line in inp:
+            text = json.loads(line)["text"]
+            finished.clear()
+            try:
+                engine.save_to_file(text, path)
+                engine.runAndWait()
+                # runAndWait can return before the file is written: wait for the event.
+                if not finished.wait(60):
+                    send({"ok": False, "error": "no finished-utterance event"})
+                    continue
+                with wave.open(path, "rb") as w:
+                    pcm, rate = w.readframes(w.getnframes()), w.getframerate()
+                os.unlink(path)
+            except Exception as e:
+                send({"ok": False, "error": str(e)})
+                continue
+            send({"ok": True, "rate": rate, "bytes": len(pcm)}, pcm)
+
+
+def main() -> None:
+    out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the espeak driver prints "Audio saved to ..." on stdout
+    serve(sys.argv[1], int(sys.argv[2]), sys.stdin, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from narrator.engines import AudioChunk
+from narrator.errors import SynthesisError
+from narrator.model import Unit
+from narrator.synthesise import check_duration, spoken_words, synthesise_unit, trim
+
+SENTENCE = "The directorate did not provide more details."
+
+
+@pytest.mark.parametrize("which", ["joe", "espeak"])
+def test_engine_speaks_a_sentence(which, request):
+    voice, engine = request.getfixturevalue(which)
+    chunk = engine.synthesize(SENTENCE)
+    assert chunk.sample_rate == 22050
+    assert len(chunk.pcm) % 2 == 0
+    words = spoken_words(SENTENCE)
+    seconds = chunk.duration_ms / 1000
+    assert words / voice.max_words_per_second < seconds < words / voice.min_words_per_second + 1.5
+    samples = np.frombuffer(chunk.pcm, dtype=np.int16)
+    assert np.abs(samples).max() > 3000  # real speech, not silence
+
+
+def test_pyttsx3_worker_handles_many_calls_in_one_process(espeak):
+    voice, engine = espeak
+    lengths = [engine.synthesize(f"Sentence number {n}.").duration_ms for n in range(1, 9)]
+    assert all(800 < ms < 4000 for ms in lengths)
+    # Same text twice gives the same length (within 1 ms): the worker keeps its settings and
+    # no audio of one utterance leaks into the next.
+    a, b = engine.synthesize("Same text."), engine.synthesize("Same text.")
+    assert abs(a.duration_ms - b.duration_ms) < 1
+
+
+def test_trim_keeps_speech_and_short_edges():
+    rate = 22050
+    speech = (np.sin(np.arange(rate) / 5) * 10000).astype(np.int16)
+    padded = np.concatenate([np.zeros(rate, np.int16), speech, np.zeros(rate // 2, np.int16)])
+    out = trim(AudioChunk(padded.tobytes(), rate))
+    assert 1000 <= out.duration_ms <= 1000 + 2 * 40 + 1
+
+
+def test_guard_flags_cut_off_and_overlong_clips(espeak):
+    voice, _ = espeak
+    words = "one two three four five six seven eight nine ten eleven twelve"
+    half_second = AudioChunk(bytes(2 * 22050 // 2), 22050)
+    assert "too short" in check_duration(half_second, words, voice)
+    minute = AudioChunk(bytes(2 * 22050 * 60), 22050)
+    assert "too long" in check_duration(minute, words, voice)
+    assert check_duration(AudioChunk(bytes(2 * 22050 * 4), 22050), words, voice) is None
+
+
+class HalfEngine:
+    """A real engine whose clips are cut in half, as a crashing engine would leave them."""
+
+    def __init__(self, engine):
+        self.engine, self.calls = engine, 0
+        self.model_id = "half"
+
+    def synthesize(self, text):
+        self.calls += 1
+        chunk = self.engine.synthesize(text)
+        return AudioChunk(chunk.pcm[: len(chunk.pcm) // 4 * 2], chunk.sample_rate)
+
+    def close(self):
+        pass
+
+
+def test_truncated_clip_is_retried_once_then_fails_naming_the_paragraph(espeak):
+    voice, engine = espeak
+    half = HalfEngine(engine)
+    text = ("He said he crossed the border into Norway near the valley shortly before dawn last "
+            "Friday, where he was arrested by border guards who had followed him for hours.")
+    unit = Unit(text=text, spoken=text, block=7)
+    with pytest.raises(SynthesisError, match=r"paragraph 8 of 20 \('He said he crossed"):
+        synthesise_unit(unit, half, voice, where="paragraph 8 of 20")
+    assert half.calls == 2
+
+
+def test_unspeakable_unit_gives_empty_clip(espeak):
+    voice, engine = espeak
+    assert synthesise_unit(Unit(text="—", spoken="", block=0), engine, voice).pcm == b""

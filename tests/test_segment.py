@@ -1,0 +1,54 @@
+from narrator.model import Article, Paragraph, Section
+from narrator.segment import DISCLAIMER, segment, split_sentences
+from narrator.voices import get_voice
+
+
+def test_split_keeps_abbreviations_initials_and_times_together():
+    text = ('He crossed shortly before 2 a.m. last Friday. Then Mr. Smith left! "Be careful," he said. '
+            "J. R. Tolkien wrote it in the U.S. in 1937. Done")
+    assert split_sentences(text) == [
+        "He crossed shortly before 2 a.m. last Friday.",
+        "Then Mr. Smith left!",
+        '"Be careful," he said.',
+        "J. R. Tolkien wrote it in the U.S. in 1937.",
+        "Done",
+    ]
+
+
+def _article():
+    return Article(
+        title="A title",
+        byline="Jane Doe",
+        sections=(
+            Section(None, (Paragraph("🎙️ Voice is AI-generated. Inconsistencies may occur."),
+                           Paragraph("First. Second sentence."))),
+            Section("A heading", (Paragraph("Under the heading."), Paragraph("An item", "li"))),
+        ),
+    )
+
+
+def test_order_disclaimer_first_and_printed_label_not_read_twice():
+    script = segment(_article(), get_voice("espeak"))
+    kinds = [b.kind for b in script.blocks]
+    assert kinds == ["disclaimer", "title", "byline", "p", "heading", "p", "li"]
+    assert script.blocks[0].text == DISCLAIMER
+    assert script.blocks[2].text == "By Jane Doe"
+    assert [b.text for b in script.blocks].count(DISCLAIMER) == 1
+    assert script.chapters == ((4, "A heading"),)
+
+
+def test_pauses_sentence_paragraph_heading():
+    voice = get_voice("espeak")
+    script = segment(_article(), voice)
+    pauses = {u.text: u.pause_after_ms for u in script.units}
+    assert pauses["First."] == voice.sentence_pause_ms
+    assert pauses["Second sentence."] == voice.heading_pause_ms  # next block is a heading
+    assert pauses["A heading"] == voice.heading_pause_ms
+    assert pauses["Under the heading."] == voice.paragraph_pause_ms
+    assert [u.block for u in script.units] == sorted(u.block for u in script.units)
+
+
+def test_custom_and_empty_disclaimer():
+    voice = get_voice("espeak")
+    assert segment(_article(), voice, "Read by a machine.").blocks[0].text == "Read by a machine."
+    assert segment(_article(), voice, "").blocks[0].kind == "title"

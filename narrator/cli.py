@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import sys
+import warnings
 from pathlib import Path
 
 from .errors import InputError, NarratorError
@@ -98,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not sys.warnoptions:  # library warnings are for developers (python -W shows them), not users
+        warnings.simplefilter("ignore")
+        logging.basicConfig(level=logging.ERROR, format="narrator: %(message)s")
     try:
         return args.func(args)
     except InputError as e:

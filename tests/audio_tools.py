@@ -1,0 +1,38 @@
+"""Helpers for tests that look inside the MP3s we write (through ffprobe and ffmpeg)."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters",
+                          "-of", "json", str(path)], capture_output=True, check=True, text=True)
+    return json.loads(out.stdout)
+
+
+def decode(path: Path, rate: int = 22050) -> np.ndarray:
+    """The MP3's samples as a decoder (honouring the encoder delay) gives them."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+                          "-ar", str(rate), "-"], capture_output=True, check=True)
+    return np.frombuffer(out.stdout, dtype=np.int16)
+
+
+def envelope(samples: np.ndarray, rate: int, step_ms: int = 5) -> np.ndarray:
+    step = rate * step_ms // 1000
+    n = samples.size // step
+    return np.sqrt((samples[: n * step].astype(np.float64) ** 2).reshape(n, step).mean(axis=1))
+
+
+def lag_ms(reference: np.ndarray, other: np.ndarray, rate: int, step_ms: int = 5,
+           window_ms: int = 200) -> int:
+    """How many ms `other` is behind `reference`, by cross-correlating loudness envelopes."""
+    a, b = envelope(reference, rate, step_ms), envelope(other, rate, step_ms)
+    n = min(a.size, b.size)
+    a, b = a[:n] - a[:n].mean(), b[:n] - b[:n].mean()
+    shifts = range(-window_ms // step_ms, window_ms // step_ms + 1)
+    scores = [float(np.dot(a[max(0, -s): n - max(0, s)], b[max(0, s): n - max(0, -s)])) for s in shifts]
+    return shifts[int(np.argmax(scores))] * step_ms

@@ -1,0 +1,61 @@
+"""The narrator command as a user runs it: a real process, exit codes and one-line errors."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from narrator.extract import extract_html
+from narrator.pipeline import narrate
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "narrator.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def test_narrate_writes_three_files_and_prints_their_paths(tmp_path):
+    src = tmp_path / "story.txt"
+    src.write_text("A short story\n\nIt was a quiet day. Nothing happened.\n\nThe end came soon.\n")
+    result = run("narrate", str(src), "--voice", "espeak", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    paths = result.stdout.split()
+    assert paths == ["out/story.mp3", "out/story.timing.json", "out/story.vtt"]
+    timing = json.loads((tmp_path / paths[1]).read_text())
+    assert [p["kind"] for p in timing["paragraphs"]] == ["disclaimer", "title", "p", "p"]
+    assert (tmp_path / paths[0]).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("setup, args, message", [
+    (None, ["narrate", "missing.txt"], "cannot read missing.txt"),
+    ("empty.txt", ["narrate", "empty.txt"], "empty article"),
+    ("a.txt", ["narrate", "a.txt", "--voice", "nope"], "unknown voice 'nope'"),
+    ("a.pdf", ["narrate", "a.pdf"], "unsupported file type .pdf"),
+    (None, ["narrate", "ftp://example.com/a"], "only http and https"),
+    ("a.txt", ["narrate", "a.txt", "-o", "a.wav"], "output must be an .mp3"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, setup, args, message):
+    if setup:
+        (tmp_path / setup).write_text("" if setup == "empty.txt" else "Title\n\nBody.\n")
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("narrator: ")
+
+
+def test_voices_lists_profiles():
+    result = run("voices")
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert "joe" in names and "espeak" in names
+
+
+def test_german_article_is_read_in_german(tmp_path):
+    html = ("<html lang='de'><head><title>Nachrichten</title></head><body><article><h1>Das Wetter</h1>"
+            "<p>Morgen wird es in Berlin regnen und am Abend kalt.</p></article></body></html>")
+    article = extract_html(html)
+    assert article.language == "de"
+    result = narrate(article, tmp_path / "de.mp3")
+    assert result.voice.engine == "pyttsx3" and result.voice.engine_voice == "de"
+    assert result.narration.duration_ms > 2000

@@ -1,0 +1,107 @@
+"""The whole pipeline on the seed article, with both real engines."""
+import json
+import re
+import subprocess
+import sys
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from audio_tools import decode, lag_ms, probe
+
+from narrator.config import Settings
+from narrator.extract import load
+from narrator.pipeline import narrate
+from narrator.segment import DISCLAIMER
+
+
+@pytest.fixture(scope="module", params=["joe", "espeak"])
+def seed_narration(request, seed_path, tmp_path_factory):
+    voice, engine = request.getfixturevalue(request.param)
+    article = load(str(seed_path))
+    out = tmp_path_factory.mktemp(request.param) / "seed.mp3"
+    return article, narrate(article, out, voice.name, Settings(publication="Test Times"), engine=engine)
+
+
+def test_files_and_tags(seed_narration):
+    article, result = seed_narration
+    info = probe(result.outputs.audio)
+    stream = info["streams"][0]
+    assert stream["codec_name"] == "mp3" and stream["channels"] == 1
+    assert int(stream["sample_rate"]) == 22050
+    assert 56_000 <= int(info["format"]["bit_rate"]) <= 72_000
+    tags = info["format"]["tags"]
+    assert tags["title"] == article.title
+    assert tags["artist"] == "Test Times"
+    assert tags["comment"] == DISCLAIMER
+    headings = [s.heading for s in article.sections if s.heading]
+    assert [c["tags"]["title"] for c in info["chapters"]] == headings
+
+
+def test_timing_map_covers_the_audio_in_order(seed_narration):
+    article, result = seed_narration
+    timing = json.loads(result.outputs.timing.read_text())
+    paragraphs = timing["paragraphs"]
+    assert paragraphs[0]["kind"] == "disclaimer" and paragraphs[0]["start"] == 0
+    assert paragraphs[0]["text"] == DISCLAIMER
+    assert [p["kind"] for p in paragraphs[1:2]] == ["title"]
+    body = [p for p in paragraphs if p["kind"] in ("p", "li", "quote")]
+    expected = [p.text for p in article.paragraphs if DISCLAIMER not in p.text]
+    assert [p["text"] for p in body] == expected  # one entry per paragraph, original text
+    ends = 0
+    for p in paragraphs:
+        assert p["start"] >= ends and p["end"] > p["start"]
+        assert p["sentences"][0]["start"] == p["start"] and p["sentences"][-1]["end"] == p["end"]
+        for s in p["sentences"]:
+            assert s["start"] >= ends and s["end"] > s["start"]
+            ends = s["end"]
+    assert timing["duration_ms"] - 2000 <= ends <= timing["duration_ms"]
+
+    decoded = decode(result.outputs.audio)
+    assert abs(decoded.size / 22.05 - timing["duration_ms"]) <= 50
+
+
+def test_timing_matches_the_decoded_mp3_within_50_ms(seed_narration):
+    _, result = seed_narration
+    pcm = np.frombuffer(result.narration.pcm, dtype=np.int16)
+    assert abs(lag_ms(pcm, decode(result.outputs.audio), 22050)) <= 50
+    # Speech sits inside the sentence spans; the gaps between paragraphs are quiet.
+    timing = json.loads(result.outputs.timing.read_text())
+    spans = [(s["start"], s["end"]) for p in timing["paragraphs"] for s in p["sentences"]]
+    at = lambda ms: round(ms * 22.05)  # noqa: E731
+    voiced = np.concatenate([pcm[at(a + 60): at(b - 60)] for a, b in spans if b - a > 300])
+    gaps = np.concatenate([pcm[at(e + 60): at(s - 60)] for (_, e), (s, _) in pairwise(spans) if s - e > 300])
+    rms = lambda x: np.sqrt((x.astype(float) ** 2).mean())  # noqa: E731
+    assert rms(voiced) > 20 * (rms(gaps) + 1)
+
+
+def test_webvtt_has_one_cue_per_sentence(seed_narration):
+    _, result = seed_narration
+    vtt = result.outputs.vtt.read_text()
+    assert vtt.startswith("WEBVTT\n")
+    cues = re.findall(r"^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})$", vtt, re.M)
+    assert len(cues) == sum(len(b.sentences) for b in result.narration.blocks)
+    assert cues[0][0] == "00:00:00.000"
+
+
+def test_loudness_is_minus_16_lufs(seed_narration):
+    _, result = seed_narration
+    out = subprocess.run(["ffmpeg", "-nostdin", "-i", str(result.outputs.audio), "-af", "ebur128",
+                          "-f", "null", "-"], capture_output=True, text=True).stderr
+    integrated = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", out)[-1])
+    assert -17.0 <= integrated <= -15.0
+
+
+def test_disclaimer_is_heard_first(seed_narration, shared, tmp_path):
+    _, result = seed_narration
+    end = result.narration.blocks[0].span.end_ms
+    clip = tmp_path / "disclaimer.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(result.outputs.audio), "-t", f"{end / 1000 + 0.2}",
+                    str(clip)], check=True)
+    asr = subprocess.run([sys.executable, str(shared / "bench" / "asr_roundtrip.py"), str(clip),
+                          "voice is a i generated inconsistencies may occur"], capture_output=True, text=True)
+    heard = re.search(r"^hyp: (.*)$", asr.stdout, re.M).group(1).split()
+    # pocketsphinx's general model hears "generated" and "(in)consistency" reliably on both
+    # voices (six runs each); "AI" and "may occur" vary from run to run with Piper's noise.
+    assert "generated" in heard
+    assert any("consisten" in w for w in heard)

@@ -1,23 +1,33 @@
 """Extract stage: an HTML page, plain text, a file or a URL becomes an Article."""
 from __future__ import annotations
 
+import argparse
+import codecs
+import json
 import re
+import sys
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from bs4 import BeautifulSoup, UnicodeDammit
+import lxml.html
+from bs4 import UnicodeDammit
+from lxml import etree
 
+from . import extract_rules as rules
 from . import fetch as fetching
 from .errors import ExtractionError
 from .model import Article, Paragraph, Section
 
 _SPACE = re.compile(r"\s+")
-_SKIP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "figure",
-         "form", "iframe", "svg", "button")
 
 
 def _clean(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
+
+# --- Plain text ---------------------------------------------------------------------------
 
 def _looks_like_heading(block: str) -> bool:
     """A one-line block of at most 12 words with no closing punctuation reads as a sub-heading."""
@@ -43,55 +53,615 @@ def extract_text(text: str) -> Article:
     sections.append(Section(heading, tuple(paras)))
     if not any(s.paragraphs for s in sections):
         raise ExtractionError("empty article: only a title")
-    return Article(title=_clean(title), sections=tuple(sections))
+    return Article(title=_clean(title), sections=tuple(sections), language=detect_language(text) or "en")
 
 
-def _decode(data: bytes | str, content_type: str = "") -> str:
+# --- Decoding -----------------------------------------------------------------------------
+
+_BINARY_MAGIC = (
+    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"), (b"PK\x03\x04", "a ZIP archive"), (b"\x1f\x8b", "gzip data"),
+    (b"RIFF", "a RIFF (audio/video) file"), (b"ID3", "an MP3 file"), (b"\x7fELF", "a program"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.-]+)", re.I)
+_WINDOWS_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252",
+                    "iso8859-1": "cp1252", "latin1": "cp1252"}
+"""As the HTML standard says, pages labelled Latin-1 or ASCII are decoded as Windows-1252."""
+
+
+def _codec(label: str) -> str | None:
+    label = label.strip().lower()
+    label = _WINDOWS_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _WINDOWS_ALIASES.get(name, name)
+
+
+def decode(data: bytes | str, content_type: str = "") -> str:
+    """Bytes -> text: BOM, then the HTTP header charset, the <meta> charset, UTF-8, and
+    finally bs4's UnicodeDammit guess. Raises ExtractionError on binary data."""
     if isinstance(data, str):
         return data
-    declared = []
-    m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
+    if not data.strip():
+        raise ExtractionError("empty page: no bytes to read")
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise ExtractionError(f"not HTML: the data is {what}")
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                      (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(name, "replace")
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 10:
+        raise ExtractionError("not HTML: the data is binary")
+    labels = []
+    m = _HEADER_CHARSET.search(content_type or "")
     if m:
-        declared.append(m.group(1))
-    dammit = UnicodeDammit(data, declared, is_html=True)
+        labels.append(m.group(1).decode() if isinstance(m.group(1), bytes) else m.group(1))
+    m = _META_CHARSET.search(head)
+    if m:
+        labels.append(m.group(1).decode("ascii", "replace"))
+    labels.append("utf-8")
+    for label in labels:
+        name = _codec(label)
+        if name is None or name.startswith("utf-16") or name.startswith("utf-32"):
+            continue
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    dammit = UnicodeDammit(data, ["utf-8", "cp1252"], is_html=True)
     if dammit.unicode_markup is None:
         raise ExtractionError("not HTML: the bytes do not decode as text")
     return dammit.unicode_markup
 
 
-def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Article:
-    """HTML -> Article: title, byline, language and the <p>/<h2> flow of the main body."""
-    markup = _decode(data, content_type)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
+
+
+def _check_markup(markup: str) -> None:
     if not markup.strip():
         raise ExtractionError("empty page")
-    if "<" not in markup[:4096]:
+    head = markup[:4096]
+    if len(_CONTROL.findall(head)) > len(head) // 20:
+        raise ExtractionError("not HTML: the data is binary")
+    if not re.search(r"<\s*[a-zA-Z!?/]", head) and not re.search(r"<\s*[a-zA-Z]", markup[:200_000]):
         raise ExtractionError("not HTML: no markup found")
-    soup = BeautifulSoup(markup, "lxml")
-    html = soup.find("html")
-    lang = (html.get("lang") if html else "") or "en"
-    title_tag = soup.find("h1") or soup.find("title")
-    title = _clean(title_tag.get_text(" ")) if title_tag else ""
-    for tag in soup.find_all(_SKIP):
-        tag.decompose()
-    root = soup.find("article") or soup.body or soup
+
+
+# --- Parsing ------------------------------------------------------------------------------
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_KEEP_WHEN_FLAT = re.compile(
+    r"<(/?)(?!(?:p|h[1-6]|br|li|ul|ol|blockquote|title|meta|html|head|body|script|style|article)\b)"
+    r"[a-zA-Z][^>]*>")
+
+
+def _parse(markup: str) -> lxml.html.HtmlElement:
+    markup = _XML_DECL.sub("", markup, count=1).replace("\x00", "")
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            root = lxml.html.document_fromstring(markup, parser=parser)
+        except (etree.ParserError, ValueError) as e:
+            raise ExtractionError(f"not HTML: {e}") from None
+        if any("Excessive depth" in err.message for err in parser.error_log):
+            # libxml2 stops at 2048 levels and drops the rest: keep the text, flatten the
+            # generic containers and try once more.
+            flat = _KEEP_WHEN_FLAT.sub(lambda m: "\n" if m.group(1) else " ", markup)
+            parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                                          huge_tree=True)
+            try:
+                root = lxml.html.document_fromstring(flat, parser=parser)
+            except (etree.ParserError, ValueError) as e:
+                raise ExtractionError(f"not HTML: {e}") from None
+            if any("Excessive depth" in err.message for err in parser.error_log):
+                raise ExtractionError("not HTML: the page is nested too deeply to read")
+    return root
+
+
+# --- Metadata -----------------------------------------------------------------------------
+
+@dataclass
+class _Meta:
+    title: str = ""
+    og_title: str = ""
+    doc_title: str = ""
+    byline: str = ""
+    date: str = ""
+    language: str = ""
+    body: str = ""
+    authors: list[str] = field(default_factory=list)
+
+
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "webpage",
+                  "analysisnewsarticle", "opinionnewsarticle", "reviewnewsarticle", "socialmediaposting",
+                  "liveblogposting", "techarticle", "scholarlyarticle", "report", "posting"}
+
+
+def _ld_objects(data: object) -> list[dict]:
+    """Flatten JSON-LD (lists, @graph) into its objects, without recursion."""
+    out: list[dict] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            out.append(item)
+            if "@graph" in item:
+                stack.append(item["@graph"])
+    return out
+
+
+def _names(value: object) -> list[str]:
+    names: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            item = item.get("name", "")
+        if isinstance(item, str):
+            name = _clean(item)
+            if name and not name.startswith("http") and len(name) < 80:
+                names.append(name)
+    return names
+
+
+def _join_names(names: list[str]) -> str:
+    unique = list(dict.fromkeys(names))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _iso_date(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        m = re.match(r"\d{4}-\d{2}-\d{2}", value)
+        return m.group(0) if m else ""
+
+
+def _read_meta(root: lxml.html.HtmlElement) -> _Meta:
+    meta = _Meta()
+    props: dict[str, str] = {}
+    for el in root.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "")
+        content = el.get("content")
+        if key and content and key.lower() not in props:
+            props[key.lower()] = content.strip()
+    for el in root.iter("script"):
+        if (el.get("type") or "").lower() != "application/ld+json" or not el.text:
+            continue
+        try:
+            data = json.loads(el.text)
+        except ValueError:
+            continue
+        for obj in _ld_objects(data):
+            kind = obj.get("@type", "")
+            kinds = {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+            if not kinds & _ARTICLE_TYPES:
+                continue
+            if not meta.title and isinstance(obj.get("headline"), str):
+                meta.title = _clean(obj["headline"])
+            if not meta.authors:
+                meta.authors = _names(obj.get("author"))
+            if not meta.date and isinstance(obj.get("datePublished"), str):
+                meta.date = _iso_date(obj["datePublished"])
+            if not meta.body and isinstance(obj.get("articleBody"), str):
+                meta.body = obj["articleBody"]
+            if not meta.language and isinstance(obj.get("inLanguage"), str):
+                meta.language = obj["inLanguage"]
+    meta.og_title = _clean(props.get("og:title", "") or props.get("twitter:title", ""))
+    title_el = root.find(".//title")
+    meta.doc_title = _clean(title_el.text_content()) if title_el is not None else ""
+    if not meta.authors:
+        for key in ("author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author"):
+            names = _names([n for n in re.split(r"\s*(?:,|;| and )\s*", props.get(key, "")) if n])
+            if names:
+                meta.authors = [re.sub(r"^by\s+", "", n, flags=re.I) for n in names]
+                break
+    meta.byline = _join_names(meta.authors)
+    if not meta.date:
+        for key in ("article:published_time", "datepublished", "og:published_time", "date", "pubdate",
+                    "publish-date", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date"):
+            if props.get(key):
+                meta.date = _iso_date(props[key])
+                if meta.date:
+                    break
+    if not meta.date:
+        for el in root.iter("time"):
+            if el.get("datetime"):
+                meta.date = _iso_date(el.get("datetime", ""))
+                if meta.date:
+                    break
+    html_lang = root.get("lang") or root.get("xml:lang") or ""
+    meta.language = (html_lang or props.get("og:locale", "") or props.get("content-language", "")
+                     or props.get("language", "") or meta.language)
+    return meta
+
+
+def _norm_lang(tag: str) -> str:
+    tag = tag.strip().replace("_", "-").lower().split(",")[0].strip()
+    return tag if re.fullmatch(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*", tag) else ""
+
+
+_STOPWORD_SETS = {lang: frozenset(words) for lang, words in rules.STOPWORDS.items()}
+_WORD = re.compile(r"\w+")
+
+
+def detect_language(text: str) -> str:
+    """A small detector for the languages narrator reads: script first, then stopwords.
+    Returns '' when unsure."""
+    sample = text[:20000]
+    letters = sum(1 for c in sample if c.isalpha()) or 1
+    kana = sum(1 for c in sample if "\u3040" <= c <= "\u30ff")
+    hangul = sum(1 for c in sample if "\uac00" <= c <= "\ud7af")
+    han = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    if kana > letters * 0.05:
+        return "ja"
+    if hangul > letters * 0.2:
+        return "ko"
+    if han > letters * 0.3:
+        return "zh"
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if len(words) < 5:
+        return ""
+    counts = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORD_SETS.items()}
+    best = max(counts, key=counts.__getitem__)
+    second = max((v for k, v in counts.items() if k != best), default=0)
+    if counts[best] >= max(3, len(words) * 0.05) and counts[best] > second * 1.3:
+        return best
+    return ""
+
+
+# --- Cleaning -----------------------------------------------------------------------------
+
+def _is_hidden(el: lxml.html.HtmlElement) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style and rules.HIDDEN_STYLE_RE.search(style))
+
+
+def _drop(el: lxml.html.HtmlElement) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _strip_tags(body: lxml.html.HtmlElement) -> None:
+    """Drop non-content tags, hidden elements, and anything that is not an element."""
+    stack = [body]
+    doomed = []
+    while stack:
+        el = stack.pop()
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in rules.DROP_TAGS or _is_hidden(child):
+                doomed.append(child)
+            else:
+                stack.append(child)
+    for el in doomed:
+        _drop(el)
+
+
+@dataclass
+class _Stats:
+    """Text measurements of every element, computed bottom-up in one pass."""
+
+    inline: dict = field(default_factory=dict)  # element -> chars of text in its own block
+    links: dict = field(default_factory=dict)  # element -> chars of link text in its subtree
+    total: dict = field(default_factory=dict)  # element -> chars of text in its subtree
+    prose: dict = field(default_factory=dict)  # element -> weighted prose chars in its subtree
+
+
+def _tlen(s: str | None) -> int:
+    return len(s.strip()) if s else 0
+
+
+def _measure(body: lxml.html.HtmlElement, cjk: bool) -> _Stats:
+    st = _Stats()
+    inline, links, total, prose = st.inline, st.links, st.total, st.prose
+    min_chars = rules.MIN_PARAGRAPH_CHARS_CJK if cjk else rules.MIN_PARAGRAPH_CHARS
+    for el in reversed(list(body.iter())):
+        own = _tlen(el.text)
+        t = own
+        lk = own if el.tag == "a" else 0
+        pr = 0.0
+        for c in el:
+            tail = _tlen(c.tail)
+            t += total[c] + tail
+            own += tail
+            if c.tag in rules.INLINE_TAGS:
+                own += inline[c]
+            lk += links[c]
+            pr += prose[c]
+        if el.tag == "a":
+            lk = t
+        total[el], links[el], inline[el] = t, lk, own
+        if el.tag not in rules.INLINE_TAGS and own >= min_chars:
+            # prose held directly by this block (inline children included)
+            block_links = _inline_links(el, links)
+            if block_links <= own * rules.MAX_PARAGRAPH_LINK_DENSITY:
+                pr += own
+        if pr and _hinted(el):
+            pr *= rules.CONTENT_HINT_BONUS
+        prose[el] = pr
+    return st
+
+
+def _inline_links(el: lxml.html.HtmlElement, links: dict) -> int:
+    return sum(links[c] for c in el if c.tag in rules.INLINE_TAGS)
+
+
+def _hinted(el: lxml.html.HtmlElement) -> bool:
+    if el.get("itemprop") == "articleBody":
+        return True
+    names = (el.get("class") or "") + " " + (el.get("id") or "")
+    return bool(names.strip()) and rules.CONTENT_HINT_RE.search(names) is not None
+
+
+def _is_boilerplate(el: lxml.html.HtmlElement) -> bool:
+    role = el.get("role")
+    if role and role.lower() in rules.BOILERPLATE_ROLES:
+        return True
+    names = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("data-component"),
+                                   el.get("itemprop"))))
+    if el.get("itemprop") == "articleBody":
+        return False
+    return bool(names) and rules.BOILERPLATE_RE.search(names) is not None
+
+
+def _strip_boilerplate(body: lxml.html.HtmlElement, st: _Stats) -> None:
+    """Drop widgets named by class/id/role and small <header>/<footer>s, unless they hold
+    most of the page's prose."""
+    page_prose = st.prose.get(body, 0.0) or 1.0
+    stack = [body]
+    doomed = []
+    while stack:
+        el = stack.pop()
+        for child in el:
+            drop = False
+            if child.tag in rules.HEADER_TAGS:
+                drop = st.total[child] < rules.HEADER_MAX_CHARS or st.prose[child] < page_prose * 0.2
+            elif _is_boilerplate(child):
+                drop = st.prose[child] <= page_prose * rules.PROTECT_SHARE
+            if drop:
+                doomed.append(child)
+            else:
+                stack.append(child)
+    for el in doomed:
+        _drop(el)
+
+
+# --- Finding the body ---------------------------------------------------------------------
+
+def _find_body(body: lxml.html.HtmlElement, st: _Stats) -> lxml.html.HtmlElement:
+    node = body
+    while True:
+        here = st.prose[node]
+        if here <= 0:
+            return node
+        best = max(node, key=lambda c: st.prose[c], default=None)
+        if best is None or st.prose[best] < here * rules.DESCEND_SHARE:
+            return node
+        node = best
+
+
+# --- Reading blocks -----------------------------------------------------------------------
+
+@dataclass
+class _Block:
+    kind: str  # 'p', 'li', 'quote', 'h'
+    parts: list[str] = field(default_factory=list)
+    link_chars: int = 0
+
+    def text(self) -> str:
+        return _clean("".join(self.parts))
+
+
+def _container_is_junk(el: lxml.html.HtmlElement, st: _Stats) -> bool:
+    """Inside the body: link lists, data tables and widgets."""
+    tag = el.tag
+    total = st.total.get(el, 0)
+    if tag in rules.TABLE_TAGS:
+        # a layout table holding the prose is read; a data table is skipped
+        return st.prose.get(el, 0) < total * 0.5
+    if tag in ("ul", "ol", "dl", "div", "section") and total:
+        return st.links.get(el, 0) > total * rules.MAX_LINK_DENSITY_CONTAINER
+    return False
+
+
+def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
+    """Walk the body in reading order and cut it into blocks (iteratively: pages nest deep)."""
+    blocks: list[_Block] = []
+    current = _Block("p")
+    kinds: list[str] = []  # the block kind of each open block-level ancestor
+
+    def flush(kind: str) -> None:
+        nonlocal current
+        if current.parts:
+            text = "".join(current.parts)
+            pieces = [t for t in re.split(r"\n\s*\n", text) if t.strip()] if "\n" in text else [text]
+            if len(pieces) > 1:
+                # paragraphs written as text between <br><br>: share the links out by length
+                whole = sum(len(t) for t in pieces) or 1
+                for piece in pieces:
+                    blocks.append(_Block(current.kind, [piece], current.link_chars * len(piece) // whole))
+            else:
+                blocks.append(current)
+        current = _Block(kind)
+
+    def block_kind(tag: str, inherited: str) -> str:
+        if tag in rules.HEADING_TAGS or tag == "h1":
+            return "h1" if tag == "h1" else "h"
+        if tag in rules.QUOTE_TAGS:
+            return "quote"
+        if tag in rules.LIST_ITEM_TAGS:
+            return "li"
+        return inherited
+
+    # explicit stack of (element, entering?) pairs
+    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(container, True)]
+    link_depth = 0
+    while stack:
+        el, entering = stack.pop()
+        tag = el.tag
+        inline = tag in rules.INLINE_TAGS
+        if entering:
+            if el is not container and _container_is_junk(el, st):
+                if el.tail:
+                    current.parts.append(el.tail)
+                continue
+            if tag == "br":
+                current.parts.append("\n")
+                if el.tail:
+                    current.parts.append(el.tail)
+                continue
+            if not inline:
+                kind = block_kind(tag, kinds[-1] if kinds else "p")
+                flush(kind)
+                kinds.append(kind)
+            elif tag == "a":
+                link_depth += 1
+            if el.text:
+                current.parts.append(el.text)
+                if link_depth:
+                    current.link_chars += _tlen(el.text)
+            stack.append((el, False))
+            for child in reversed(el):
+                stack.append((child, True))
+        else:
+            if not inline:
+                kinds.pop()
+                flush(kinds[-1] if kinds else "p")
+            elif tag == "a":
+                link_depth -= 1
+            if el.tail and el is not container:
+                current.parts.append(el.tail)
+                if link_depth:
+                    current.link_chars += _tlen(el.tail)
+    flush("p")
+    return blocks
+
+
+def _keep(block: _Block, text: str, meta: _Meta) -> bool:
+    n = len(text)
+    if not n:
+        return False
+    if block.link_chars > n * rules.MAX_LINK_DENSITY:
+        return False
+    if n < 120 and (rules.BOILERPLATE_TEXT_RE.match(text) or rules.BOILERPLATE_PREFIX_RE.match(text)):
+        return False
+    if n < 120 and rules.BOILERPLATE_PREFIX_RE.match(text):
+        return False
+    if n < 100 and (rules.BYLINE_RE.match(text) or rules.DATE_LINE_RE.match(text)):
+        return False
+    if n < rules.EMAIL_LINE_MAX_CHARS and rules.EMAIL_LINE_RE.search(text):
+        return False
+    if n < rules.CREDIT_MAX_CHARS and rules.CREDIT_RE.search(text):
+        return False
+    if meta.byline and text == meta.byline:
+        return False
+    return True
+
+
+def _sections(blocks: list[_Block], meta: _Meta, title: str) -> list[Section]:
     sections: list[Section] = []
     heading: str | None = None
     paras: list[Paragraph] = []
-    for el in root.find_all(["p", "h2", "h3", "li", "blockquote"]):
-        text = _clean(el.get_text(" "))
-        if not text:
+    skipping = False
+    for block in blocks:
+        text = block.text()
+        if not text or text == title:
             continue
-        if el.name in ("h2", "h3"):
+        if block.kind == "h1":
+            continue
+        if block.kind == "h" and len(text) <= rules.MAX_HEADING_CHARS:
             if paras or heading:
                 sections.append(Section(heading, tuple(paras)))
-            heading, paras = text, []
-        elif el.name == "p" and el.find_parent("blockquote") is None:
-            paras.append(Paragraph(text))
-    if paras or heading:
+            heading, paras = None, []
+            skipping = bool(rules.BOILERPLATE_HEADING_RE.match(text)) or block.link_chars > len(text) * 0.5
+            if not skipping:
+                heading = text
+            continue
+        if skipping or not _keep(block, text, meta):
+            continue
+        kind = block.kind if block.kind in ("li", "quote") else "p"
+        paras.append(Paragraph(text, kind))
+    if paras:
         sections.append(Section(heading, tuple(paras)))
-    if not any(s.paragraphs for s in sections):
+    return [s for s in sections if s.paragraphs]
+
+
+# --- Titles -------------------------------------------------------------------------------
+
+def _choose_title(root: lxml.html.HtmlElement, meta: _Meta) -> str:
+    h1s = [_clean(h.text_content()) for h in root.iter("h1")]
+    h1s = [h for h in h1s if h]
+    for h in h1s:
+        for ref in (meta.title, meta.og_title, meta.doc_title):
+            if ref and (h in ref or ref in h):
+                return h
+    if meta.title:
+        return meta.title
+    if meta.og_title:
+        return meta.og_title
+    if h1s:
+        return h1s[0]
+    return re.split(r"\s+[|–—-]\s+", meta.doc_title)[0] if meta.doc_title else ""
+
+
+# --- Entry points -------------------------------------------------------------------------
+
+def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Article:
+    """HTML -> Article: title, byline, date, language and the sections of the main body."""
+    markup = decode(data, content_type)
+    _check_markup(markup)
+    root = _parse(markup)
+    meta = _read_meta(root)
+    title = _choose_title(root, meta)
+    body = root.find("body")
+    if body is None:
+        body = root
+    _strip_tags(body)
+    lang = _norm_lang(meta.language)
+    cjk = lang[:2] in ("ja", "ko", "zh")
+    st = _measure(body, cjk)
+    if not st.total.get(body):
+        raise ExtractionError("no article body found: the page has no text")
+    _strip_boilerplate(body, st)
+    st = _measure(body, cjk)
+    container = _find_body(body, st)
+    sections = _sections(_read_blocks(container, st), meta, title)
+    if not sections and meta.body.strip():
+        sections = [Section(None, tuple(Paragraph(_clean(p)) for p in re.split(r"\n\s*\n|\n", meta.body)
+                                        if p.strip()))]
+    if not sections:
         raise ExtractionError("no article body found")
-    return Article(title=title, sections=tuple(sections), language=str(lang).lower(), url=url)
+    article = Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date, url=url,
+                      language=lang or "en")
+    if not lang:
+        detected = detect_language(" ".join(p.text for p in article.paragraphs))
+        article = Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date,
+                          url=url, language=detected or "en")
+    return article
 
 
 def load(source: str) -> Article:
@@ -99,7 +669,7 @@ def load(source: str) -> Article:
     if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
         page = fetching.fetch(source)
         if page.content_type.lower().startswith("text/plain"):
-            return extract_text(_decode(page.body, page.content_type))
+            return extract_text(decode(page.body, page.content_type))
         return extract_html(page.body, url=page.url, content_type=page.content_type)
     path = Path(source)
     try:
@@ -109,5 +679,25 @@ def load(source: str) -> Article:
     if path.suffix.lower() in (".html", ".htm", ".xhtml"):
         return extract_html(data, url=path.resolve().as_uri())
     if path.suffix.lower() == ".txt":
-        return extract_text(_decode(data))
+        return extract_text(decode(data))
     raise ExtractionError(f"unsupported file type {path.suffix or '(none)'}: use .html, .htm or .txt")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`extract [--body] PATH`: print the body text, or the whole article as JSON."""
+    parser = argparse.ArgumentParser(prog="narrator extract", description=main.__doc__)
+    parser.add_argument("--body", action="store_true", help="print only the body text (for scoring)")
+    parser.add_argument("path", help="a .html, .htm or .txt file, or an http(s) URL")
+    args = parser.parse_args(argv)
+    try:
+        article = load(args.path)
+    except ExtractionError as e:
+        print(f"narrator extract: {e}", file=sys.stderr)
+        return 2
+    out = article.body_text() if args.body else json.dumps(article.to_dict(), ensure_ascii=False, indent=2)
+    sys.stdout.write(out + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Selectors, patterns and thresholds of the Extract stage, kept as data (trafilatura's xpaths.py style).
+
+How they were tuned: on the 119 pages of ../shared/corpus/extraction/dev with
+bench/bench_extract.py (4-token shingle F1, precision first: reading junk aloud is worse
+than missing a sentence). Each value says what moved when it changed. Never add a rule for
+one site or URL: every pattern here must name a kind of boilerplate seen on several sites.
+"""
+from __future__ import annotations
+
+import re
+
+# --- Tags ---------------------------------------------------------------------------------
+
+DROP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "canvas", "video", "audio", "picture", "img", "source", "track", "map", "button", "input",
+    "select", "textarea", "option", "label", "nav", "aside", "figure", "figcaption",
+    "dialog", "menu", "head", "link", "meta", "title", "base", "area", "fieldset", "legend",
+})
+"""Removed with their content before anything else: never article prose. <header> and
+<footer> are handled by size (HEADER_MAX_CHARS) because some sites wrap the whole story in one."""
+
+HEADER_TAGS = frozenset({"header", "footer"})
+HEADER_MAX_CHARS = 600
+"""A <header>/<footer> holding less text than this is dropped (title, byline, date, share row).
+Tuned: 300-1500 all scored the same on dev; 600 keeps the rare standfirst-in-header out."""
+
+INLINE_TAGS = frozenset({
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn",
+    "em", "font", "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike",
+    "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "nobr", "o:p",
+})
+"""Tags whose text flows into the surrounding paragraph. Every other tag ends a block."""
+
+HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+"""In-body sub-headings (the gold text keeps 129 of 132 of them). <h1> is the title."""
+
+LIST_ITEM_TAGS = frozenset({"li", "dd", "dt"})
+QUOTE_TAGS = frozenset({"blockquote"})
+TABLE_TAGS = frozenset({"table"})
+
+# --- Boilerplate by class / id / role -----------------------------------------------------
+
+BOILERPLATE_RE = re.compile(
+    r"""(?:^|[\s_-])(?:
+        share|sharing|sharer|social|sociable|addthis|shareaholic|sharedaddy|
+        related|recommend(?:ed|ations)?|read-?more|more-?(?:stories|news|from|articles)|
+        newsletter|subscribe|subscription|signup|sign-up|
+        promo|promotion|sponsor(?:ed)?|advert(?:isement|orial)?|ads?|adslot|ad-?slot|ad-?unit|
+        dfp|gpt|taboola|outbrain|zergnet|
+        caption|credit|credits|byline|author-?(?:bio|box|info|card|details|profile)|
+        about-?(?:the-?)?author|bio|contributor|
+        comments?|comment-?(?:list|form|respond)|disqus|respond|reply|
+        cookie|cookies|consent|gdpr|paywall|meter|piano|
+        breadcrumbs?|tags|tag-?list|categories|toolbar|tools|popup|modal|overlay|
+        sidebar|widget|footer|masthead|topbar|navbar|nav|menu|
+        hidden|sr-only|visually-?hidden|screen-?reader-?text|print-?only|
+        pagination|pager|prev-?next|post-?navigation|
+        rating|reactions|subscribe-?box|follow|
+        timestamp|dateline-?meta|meta-?data|post-?meta|entry-?meta|article-?meta|
+        video-?player|player|gallery|slideshow|carousel
+    )(?:$|[\s_-])""",
+    re.X | re.I,
+)
+"""A class, id or data-role matching this marks a widget. Matched on whole dash/underscore
+separated words, so "shared-content" and "adventure" do not match but "post-share-bar" does.
+Tuned: adding caption/credit/byline/bio removed most leftover noise on dev (precision
++0.01); "meta" alone was too broad (a news site wraps its body in "article-meta-body")."""
+
+PROTECT_SHARE = 0.5
+"""An element matching BOILERPLATE_RE is kept when it holds more than this share of the
+page's paragraph text: some sites put "has-share-bar" on the article body itself.
+Tuned: 0.3-0.6 gave the same F1 on dev; 0.5 is the safe middle."""
+
+BOILERPLATE_ROLES = frozenset({
+    "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert",
+    "alertdialog", "menu", "menubar", "toolbar", "tooltip",
+})
+"""ARIA roles of page chrome."""
+
+CONTENT_HINT_RE = re.compile(
+    r"articlebody|article-?body|article-?content|story-?body|post-?body|entry-?content|"
+    r"post-?content|article-?text|story-?content|main-?content|news-?body|body-?text",
+    re.I,
+)
+"""Classes and ids that usually name the article body. Used as a tie-break bonus only."""
+
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+"""Inline styles that hide an element."""
+
+# --- Finding the body ---------------------------------------------------------------------
+
+MIN_PARAGRAPH_CHARS = 60
+"""A block with at least this many characters of text counts as prose when looking for
+the body. Tuned: 40 let related-story teasers pull the choice sideways; 80 lost short-
+paragraph blogs."""
+
+MIN_PARAGRAPH_CHARS_CJK = 25
+"""The same for Chinese, Japanese and Korean text, which packs more per character."""
+
+MAX_PARAGRAPH_LINK_DENSITY = 0.35
+"""A prose block with more of its text in links than this is a teaser or a link list."""
+
+DESCEND_SHARE = 0.72
+"""From <body> down, the walk enters the child holding at least this share of its parent's
+prose and stops where no child does; that element is the body. Tuned on dev: 0.6 cut
+articles split in sibling blocks (recall -0.02), 0.85 kept sidebars (precision -0.01)."""
+
+CONTENT_HINT_BONUS = 1.5
+"""Prose under an element with a CONTENT_HINT_RE class or itemprop=articleBody weighs this
+much more when choosing which child to enter."""
+
+# --- Keeping blocks inside the body ------------------------------------------------------
+
+MAX_LINK_DENSITY = 0.5
+"""A block (paragraph or list item) with more link text than this share is dropped:
+"Read more: ...", related links, tag lists."""
+
+MAX_LINK_DENSITY_CONTAINER = 0.55
+"""A list, table or div inside the body whose text is mostly links is dropped whole."""
+
+MAX_HEADING_CHARS = 200
+"""A "heading" longer than this is read as a paragraph."""
+
+BOILERPLATE_TEXT_RE = re.compile(
+    r"""^\W*(?:
+        read\s+more|read\s+next|read\s+also|also\s+read|see\s+also|related(?:\s+\w+)?|
+        more\s+(?:from|on|stories|news|about)\b.*|recommended(?:\s+for\s+you)?|
+        share(?:\s+this(?:\s+\w+)?)?(?:\s+on\s+\w+)?|tweet(?:\s+this)?|follow\s+us\b.*|
+        advertisement|advertising|sponsored(?:\s+content)?|ad|
+        sign\s+up\b.*|subscribe\b.*|get\s+our\s+\w+\s+newsletter.*|
+        click\s+here\b.*|listen\s+to\s+this\s+article|print(?:\s+this)?|e-?mail(?:\s+this)?|
+        photo|image|video|credit|source|watch|loading|comments?|\d+\s+comments?|
+        leia\s+(?:mais|também)|veja\s+(?:mais|também)|weiterlesen|mehr\s+zum\s+thema|
+        leggi\s+anche|baca\s+juga|читайте\s+также|
+        skip\s+to\s+\w+|back\s+to\s+top|top\s+of\s+page
+    )\W*$""",
+    re.X | re.I,
+)
+"""Whole-block texts that are widget labels, not prose (checked on blocks under 120 chars)."""
+
+BOILERPLATE_PREFIX_RE = re.compile(
+    r"^\W*(?:read\s+more|also\s+read|read\s+also|related|see\s+also|recommended|more|watch|"
+    r"baca\s+juga|leia\s+(?:mais|também)|veja\s+também|lesen\s+sie\s+auch|leggi\s+anche|"
+    r"читайте\s+также)\s*[:»>|-]",
+    re.I,
+)
+"""A block starting "Read more:", "Related:" ... links elsewhere."""
+
+BOILERPLATE_HEADING_RE = re.compile(
+    r"^\W*(?:about\s+the\s+(?:author|writer|reporter)s?|(?:related|recommended|popular|trending|"
+    r"more|latest|top)\b.*|comments?|\d+\s+comments?|leave\s+a\s+(?:comment|reply)|"
+    r"share\b.*|follow\b.*|sign\s+up\b.*|subscribe\b.*|newsletter\b.*|you\s+may\s+also\s+like.*|"
+    r"(?:you\s+)?might\s+(?:also\s+)?like.*|further\s+reading|tags?|topics?|"
+    r"artigos?\s+relacionad\w*|leia\s+também|veja\s+também|mais\s+lidas|"
+    r"das\s+könnte\s+sie\s+auch\s+interessieren|mehr\s+zum\s+thema|"
+    r"articoli\s+correlati|berita\s+terkait|похожие\s+статьи|читайте\s+также)\W*$",
+    re.I,
+)
+"""A sub-heading opening a widget ("About the writer", "Related stories", "Comments"): the
+heading and everything under it, up to the next heading, is skipped."""
+
+BYLINE_RE = re.compile(
+    r"^\W*(?:by|von|por|di|oleh|от|written\s+by|posted\s+by|reporting\s+by)\s+"
+    r"[\w.'’-]+(?:\s+[\w.'’-]+){0,5}"
+    r"(?:\s*(?:,|and|&|und|e|dan|и)\s*[\w.'’-]+(?:\s+[\w.'’-]+){0,4})*\W*$",
+    re.I,
+)
+"""A short "By Jane Doe and John Roe" line (the gold text never includes bylines)."""
+
+DATE_LINE_RE = re.compile(
+    r"^\W*(?:published|updated|posted|last\s+updated|first\s+published|modified|"
+    r"publicado|atualizado|veröffentlicht|aktualisiert|pubblicato|aggiornato|diterbitkan|"
+    r"опубликовано|обновлено)\b.{0,80}$",
+    re.I,
+)
+"""A "Published 3 June 2019" line."""
+
+EMAIL_LINE_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+EMAIL_LINE_MAX_CHARS = 200
+"""A short block holding an e-mail address is a contact line ("get in touch with Jack by
+emailing ..."), not article prose."""
+
+CREDIT_RE = re.compile(
+    r"(?:^|\W)(?:getty\s+images|shutterstock|istock(?:photo)?|ap\s+photo|afp(?:/getty)?|"
+    r"reuters/|photo\s*:|photograph\s*:|image\s*:|credit\s*:|picture\s*:|"
+    r"(?:telegram|twitter|facebook|instagram)/[\w.]+)\W*$",
+    re.I,
+)
+"""The end of a photo caption or credit line ("... Telegram/Gulagu.Net", "(AP Photo/...)")."""
+CREDIT_MAX_CHARS = 400
+"""Only blocks shorter than this are checked against CREDIT_RE."""
+
+# --- Language detection -------------------------------------------------------------------
+
+STOPWORDS = {
+    "en": "the and of to in is that for it with as was on be by this are have from at not".split(),
+    "de": "der die und das ist nicht ein eine zu den mit sich auf für von dem auch des im".split(),
+    "pt": "de que não em uma para com os as um do da no na se por mais foi são".split(),
+    "it": "il di che non la le per un una è del della sono con gli anche si ma più".split(),
+    "id": "yang dan di ini itu dengan untuk tidak dari dalam akan pada juga ke ada bisa".split(),
+    "ru": "и в не на что с по как это он к но из для то за от же".split(),
+    "es": "el la de que y en los las del se por un una con para es no más".split(),
+    "fr": "le la les de des et est que un une pour dans pas qui sur au du avec".split(),
+    "nl": "de het een en van is dat op te niet voor met zijn die aan er ook".split(),
+}
+"""Frequent words per language, for pages that do not declare one. Tuned: the top words of
+each language's Wikipedia, minus words shared between languages where they misled."""

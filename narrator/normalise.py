@@ -190,21 +190,29 @@ class _Spans:
         return self.items[ord(m.group(1)) - _PH_BASE][1] if m else ""
 
     def restore(self, text: str) -> str:
-        out = []
+        out: list[str] = []
         pos = 0
+        last = ""
         for m in _PH.finditer(text):
             out.append(text[pos:m.start()])
+            last = text[m.start() - 1:m.start()] if m.start() > pos else last
             spoken = self.items[ord(m.group(1)) - _PH_BASE][0]
-            before = "".join(out)[-1:]
-            if before and (before.isalnum() or before == _PH_CLOSE) and spoken[:1].isalnum():
+            before = last
+            if before and _needs_space(before) and spoken[:1].isalnum():
                 out.append(" ")
             out.append(spoken)
             after = text[m.end():m.end() + 1]
-            if after and (after.isalnum() or after == _PH_OPEN) and spoken[-1:].isalnum():
+            if after and (_needs_space(after) or after == _PH_OPEN) and spoken[-1:].isalnum():
                 out.append(" ")
+            last = spoken[-1:]
             pos = m.end()
         out.append(text[pos:])
         return "".join(out)
+
+
+def _needs_space(ch: str) -> bool:
+    """A spoken word next to this character needs a space (letters, digits, symbols like '<')."""
+    return ch.isalnum() or unicodedata.category(ch) in ("Sm", "Sc")
 
 
 Rule = Callable[[re.Match[str], _Spans], str | None]
@@ -238,11 +246,11 @@ _SPECIAL = re.compile(r"<[^<>\n]{1,200}>|\[[^\[\]\n]{1,200}\]")
 _IPA = re.compile("[\u0250-\u02af\u02c8\u02cc\u0259\u025b\u0254\u026a\u028a]")
 _ARPABET = re.compile(r"^(?:[A-Z]{1,2}[0-2]?)(?:\s+[A-Z]{1,2}[0-2]?)*$")
 _EMAIL = re.compile(
-    r"(?<![\w.])[A-Za-z0-9][\w.&+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[\w./-]*\w/?)?"
+    r"(?<!\w)[A-Za-z0-9][\w.&+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[\w./-]*\w/?)?"
 )
 _URL = re.compile(r"(?i:(?:https?|ftp|file)://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]']|(?i:https?|ftp|file)://")
 _DOMAIN = re.compile(
-    r"(?<![\w.@/-])[A-Za-z][\w-]+(?:\.[A-Za-z0-9][\w-]*)*\.[A-Za-z]{2,}\b"
+    r"(?<![\w.@-])[A-Za-z][\w-]+(?:\.[A-Za-z0-9][\w-]*)*\.[A-Za-z]{2,}\b"
     r"(?:/[^\s]*[^\s.,;:!?)\"'])?(?![\w.]*@)"
 )
 _PHONE = re.compile(
@@ -271,7 +279,7 @@ _MONEY_CODE = re.compile(
 )
 _TIME_HMS = re.compile(rf"(?<![\w:.])(\d{{1,2}}):(\d{{2}}):(\d{{2}})(?![\d:])(?:\s?{_AMPM})?{_TZ_RE}?")
 _TIME_HM = re.compile(rf"(?<![\w:.,])(\d{{1,2}})([:.])(\d{{2}})(?![\d:])(?:\s?{_AMPM})?{_TZ_RE}?")
-_TIME_H = re.compile(rf"(?<![\w:.,])(\d{{1,2}})\s?{_AMPM}{_TZ_RE}?")
+_TIME_H = re.compile(rf"(?<![\w:.])(?<!\d,)(\d{{1,2}})\s?{_AMPM}{_TZ_RE}?")
 _DATE_DMY = re.compile(
     rf"(?<![\w.])(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})(?:(,?\s+)(\d{{4}})\b)?"
 )
@@ -299,6 +307,7 @@ _YEAR_RANGE = re.compile(r"(?<![\w.-])(\d{4})\s?[-–]\s?(\d{4}|\d{2})(?![\w-])"
 _RANGE = re.compile(rf"(?<![\w.,-])(-?)({_NUM})\s?([-–])\s?({_NUM})(?![\w-]|\.\d)")
 _FRACTION = re.compile(r"(?<![\w/.])(?:(\d+)\s+)?(\d+)[/⁄](\d+)(?:th|rd|nd|st|s)?(?![\w/]|\.\d)")
 _ORDINAL = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th)\b")
+_SECTION = re.compile(r"(?<![\w.])(\d{3})\(([a-z])\)")
 _NUM_APOS = re.compile(r"(?<![\w.])(\d+)(?=['’]s?)")
 _CARD_DIGITS = re.compile(r"(?i:(?<=ending in )|(?<=ending with )|(?<=ends in ))(\d{2,})\b")
 _CHAIN = re.compile(r"(?<![\w.])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![\w])")
@@ -312,8 +321,7 @@ _PREV_WORD = re.compile(r"([A-Za-z]+)[^\w]*$")
 _DOTTED_CAPS = re.compile(r"(?<![\w.])((?:[A-Z]\.\s?){1,}[A-Z])\.?(?=(\s+|$|[,;:!?)\"'.]))")
 _TITLE = re.compile(r"\b(" + "|".join(D.TITLES) + r")(\.|(?=\s+[A-Z]))\s+(?=[A-Z])")
 _POST_TITLE = re.compile(r"(?<=[A-Za-z]),?\s+(Jr|Sr)\.?(?!\w)")
-_SAINT = re.compile(r"\bSt\.?\s+(?=[A-Z])")
-_STREET = re.compile(r"(?<=[A-Za-z0-9])\s+St\b\.?")
+_STREET = re.compile(r"(?<=[A-Za-z0-9])(\s+)St\b(\.?)(\s+[A-Z])?")
 _NUMBER_ABBR = re.compile(rf"\b(?:No|Nos|no)\.\s?(?={PH})")
 _ABBR = re.compile(
     r"(?<![\w.])(" + "|".join(re.escape(k) for k in sorted(D.ABBREVIATIONS, key=len, reverse=True)) +
@@ -438,6 +446,8 @@ def _house_number(s: str) -> str:
     if len(s) <= 2:
         return cardinal(n)
     if len(s) == 3:
+        if s[1:] == "00":
+            return cardinal(n)
         return digits(s) if s[1] == "0" else f"{D.ONES[int(s[0])]} {cardinal(int(s[1:]))}"
     if len(s) == 4:
         hi, lo = s[:2], s[2:]
@@ -703,7 +713,7 @@ def _measure(m: re.Match[str], sp: _Spans) -> str | None:
 
 
 def _inches(m: re.Match[str], sp: _Spans) -> str | None:
-    if m.string.count('"') % 2 == 0:
+    if m.string.count('"') % 2 == 0 or m.string[:m.start()].count('"') % 2:
         return None
     n = m.group(1)
     return sp.put(f"{number(n)} {'inch' if n == '1' else 'inches'}", "measure")
@@ -744,6 +754,17 @@ def _math(m: re.Match[str], sp: _Spans) -> str | None:
         else:
             out.append(tok)
     return sp.put(" ".join(out), "math")
+
+
+_SPAN_RANGE = re.compile(rf"({PH})\s?[-–]\s?({PH})")
+_RANGE_KINDS = frozenset({"time", "decade", "money", "measure", "percent", "date"})
+
+
+def _span_range(m: re.Match[str], sp: _Spans) -> str | None:
+    a, b = m.groups()
+    if sp.kind(a) not in _RANGE_KINDS or sp.kind(b) != sp.kind(a):
+        return None
+    return f"{a} {sp.put('to')} {b}"
 
 
 def _year_range(m: re.Match[str], sp: _Spans) -> str | None:
@@ -825,7 +846,13 @@ def _serial_words(s: str) -> str:
     out = []
     for run in re.findall(r"\d+|[A-Za-z]+", s):
         if run.isdigit():
-            out.append(digits(run) if run[0] == "0" or len(run) >= 3 else cardinal(int(run)))
+            if run[0] == "0" or len(run) > 4:
+                out.append(digits(run))
+            elif len(run) >= 3:
+                out.append(_house_number(run).replace("zero", "oh") if run[-2] != "0" else
+                           _house_number(run))
+            else:
+                out.append(cardinal(int(run)))
         else:
             out.append(run)
     return " ".join(out)
@@ -880,6 +907,28 @@ def _roman(m: re.Match[str], sp: _Spans) -> str | None:
     return sp.put(f"the {ordinal(value)}", "roman")
 
 
+def _street(m: re.Match[str], sp: _Spans) -> str | None:
+    """'St' after a capitalised name or a number is Street; before a name it is Saint."""
+    space, dot, nxt = m.groups()
+    prev = re.search(r"(\S+)$", m.string[:m.start()])
+    prev_word = prev.group(1) if prev else ""
+    is_street = (bool(re.search(r"\d|^[A-Z][a-z]", prev_word))
+                 and prev_word.lower() not in D.CAPITAL_WORDS_LOWER)
+    if nxt and not (is_street and dot and re.match(r"\s+[A-Z]", nxt) and _ends_sentence_after(m)):
+        if not is_street or not dot:
+            return space + sp.put("Saint") + nxt
+    if not is_street:
+        return None
+    end = "." if dot and (nxt or not m.string[m.end():].strip()) else ""
+    return space + sp.put("Street") + end + (nxt or "")
+
+
+def _ends_sentence_after(m: re.Match[str]) -> bool:
+    """After 'Elm St. It was', the capital starts a new sentence: a short common word follows."""
+    nxt = re.match(r"\s+([A-Z][a-z]*)", m.string[m.end() - len(m.group(3) or ""):])
+    return bool(nxt) and nxt.group(1).upper() in D.CAPITAL_WORDS
+
+
 def _dotted_caps(m: re.Match[str], sp: _Spans) -> str | None:
     letters = re.sub(r"[.\s]", "", m.group(1))
     if len(letters) < 2:
@@ -910,7 +959,7 @@ def _acronym_words(word: str) -> str | None:
         return None
     if word in D.TIME_ZONES or word in D.CURRENCIES:
         return None
-    if len(word) <= 3 and re.search("[AEIOU]", word):
+    if len(word) == 3 and re.search("[AEIOU]", word):
         return " ".join(word)
     return None
 
@@ -950,6 +999,7 @@ def _english(text: str, sp: _Spans) -> str:
     text = _sub(_DEGREE_O, text, sp, _degree_o)
     text = _sub(_MEASURE, text, sp, _measure)
     text = _sub(_PERCENT, text, sp, _percent)
+    text = _sub(_SPAN_RANGE, text, sp, _span_range)
     text = _sub(_MATH, text, sp, _math)
     text = _sub(_YEAR_RANGE, text, sp, _year_range)
     text = _sub(_FRACTION, text, sp, _fraction)
@@ -957,9 +1007,10 @@ def _english(text: str, sp: _Spans) -> str:
     text = _sub(_ORDINAL, text, sp, _ordinal)
     text = _sub(_CARD_DIGITS, text, sp, _card_digits)
     text = _sub(_NUM_APOS, text, sp, _num_apos)
+    text = _sub(_SECTION, text, sp, lambda m, s: s.put(
+        f"{_house_number(m.group(1)).replace('zero', 'oh')} {m.group(2)}"))
     # Abbreviations and titles.
-    text = _sub(_STREET, text, sp, lambda m, s: " " + s.put("Street") + _sentence_dot(m, 0))
-    text = _sub(_SAINT, text, sp, lambda m, s: s.put("Saint") + " ")
+    text = _sub(_STREET, text, sp, _street)
     text = _sub(_TITLE, text, sp, _title)
     text = _sub(_POST_TITLE, text, sp, lambda m, s: " " + s.put(D.POST_TITLES[m.group(1)]))
     text = _sub(_ABBR, text, sp, _abbr)

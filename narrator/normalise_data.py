@@ -216,15 +216,16 @@ WORD_ACRONYMS = frozenset(
 # Short acronyms the engines already spell correctly: left as written.
 KNOWN_ACRONYMS = frozenset(
     "US USA UK EU UN AM PM TV ID OK AI IT UAE FBI CIA NBA NFL NHL MLB CEO CFO CTO MP MPS PR "
-    "GDP GOP UFO DNA RNA ISO EST IRA IRS ETA UNO EA".split()
+    "GDP GOP UFO DNA RNA ISO EST IRA IRS ETA IP PC".split()
 )
 # Words often set in capitals in headlines: never spelled out.
 CAPITAL_WORDS = frozenset(
     "A I AN AS AT BE BY DO GO HE IF IN IS IT ME MY NO OF ON OR SO TO UP US WE AM ARE BUT CAN "
     "DID FOR HAS HER HIM HIS HOW ITS NEW NOT NOW OFF OLD ONE OUR OUT SAY SEE SHE THE TOO TWO "
     "WAS WAY WHO WHY YES YET YOU ALL AND ANY DAY GET GOT LET MAN MEN OWN PUT RUN SET TOP WAR WIN "
-    "USE AGO AGE AIR ACT END EYE OIL".split()
+    "USE AGO AGE AIR ACT END EYE OIL IT THIS THAT THEY THERE THEN WHEN WHAT FROM WITH".split()
 )
+CAPITAL_WORDS_LOWER = frozenset(w.lower() for w in CAPITAL_WORDS)
 
 # --- roman numerals ----------------------------------------------------------------------------
 

@@ -327,7 +327,10 @@ def _is_hidden(el: lxml.html.HtmlElement) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
-    return bool(style and rules.HIDDEN_STYLE_RE.search(style))
+    if style and rules.HIDDEN_STYLE_RE.search(style):
+        return True
+    cls = el.get("class")
+    return bool(cls) and rules.HIDDEN_CLASS_RE.search(cls) is not None
 
 
 def _drop(el: lxml.html.HtmlElement) -> None:
@@ -396,14 +399,29 @@ def _measure(body: lxml.html.HtmlElement, cjk: bool) -> _Stats:
             lk = t
         total[el], links[el], inline[el] = t, lk, own
         if el.tag not in rules.INLINE_TAGS and own >= min_chars:
-            # prose held directly by this block (inline children included)
+            # prose held directly by this block (inline children included); a teaser's
+            # excerpt cut off with an ellipsis is not
             block_links = _inline_links(el, links)
-            if block_links <= own * rules.MAX_PARAGRAPH_LINK_DENSITY:
+            if block_links <= own * rules.MAX_PARAGRAPH_LINK_DENSITY and not _is_teaser(el):
                 pr += own
         if pr and _hinted(el):
             pr *= rules.CONTENT_HINT_BONUS
         prose[el] = pr
     return st
+
+
+_ELLIPSIS = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+
+
+def _is_teaser(el: lxml.html.HtmlElement) -> bool:
+    """True when the block's own text ends with an ellipsis (an excerpt of another page)."""
+    last = el.text or ""
+    for c in el:
+        if c.tag in rules.INLINE_TAGS:
+            last = c.tail if c.tail and c.tail.strip() else (c.text_content() if not last.strip() else last)
+        if c.tail and c.tail.strip():
+            last = c.tail
+    return _ELLIPSIS.search(last) is not None
 
 
 def _inline_links(el: lxml.html.HtmlElement, links: dict) -> int:
@@ -417,15 +435,22 @@ def _hinted(el: lxml.html.HtmlElement) -> bool:
     return bool(names.strip()) and rules.CONTENT_HINT_RE.search(names) is not None
 
 
-def _is_boilerplate(el: lxml.html.HtmlElement) -> bool:
+def _boilerplate_kind(el: lxml.html.HtmlElement) -> str:
+    """'strong' for a widget by class/id/role, 'weak' for a name that is a widget only
+    when it holds no prose, '' otherwise."""
+    if el.get("itemprop") == "articleBody":
+        return ""
     role = el.get("role")
     if role and role.lower() in rules.BOILERPLATE_ROLES:
-        return True
-    names = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("data-component"),
-                                   el.get("itemprop"))))
-    if el.get("itemprop") == "articleBody":
-        return False
-    return bool(names) and rules.BOILERPLATE_RE.search(names) is not None
+        return "strong"
+    names = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("data-component"))))
+    if not names:
+        return ""
+    if rules.BOILERPLATE_RE.search(names):
+        return "strong"
+    if rules.WEAK_BOILERPLATE_RE.search(names):
+        return "weak"
+    return ""
 
 
 def _strip_boilerplate(body: lxml.html.HtmlElement, st: _Stats) -> None:
@@ -440,8 +465,12 @@ def _strip_boilerplate(body: lxml.html.HtmlElement, st: _Stats) -> None:
             drop = False
             if child.tag in rules.HEADER_TAGS:
                 drop = st.total[child] < rules.HEADER_MAX_CHARS or st.prose[child] < page_prose * 0.2
-            elif _is_boilerplate(child):
-                drop = st.prose[child] <= page_prose * rules.PROTECT_SHARE
+            else:
+                kind = _boilerplate_kind(child)
+                if kind == "strong":
+                    drop = st.prose[child] <= page_prose * rules.PROTECT_SHARE
+                elif kind == "weak":
+                    drop = st.prose[child] == 0
             if drop:
                 doomed.append(child)
             else:
@@ -468,9 +497,10 @@ def _find_body(body: lxml.html.HtmlElement, st: _Stats) -> lxml.html.HtmlElement
 
 @dataclass
 class _Block:
-    kind: str  # 'p', 'li', 'quote', 'h'
+    kind: str  # 'p', 'li', 'quote', 'h' (sub-heading) or 'h1'
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
+    owner: lxml.html.HtmlElement | None = None  # the innermost block element holding the text
 
     def text(self) -> str:
         return _clean("".join(self.parts))
@@ -491,10 +521,11 @@ def _container_is_junk(el: lxml.html.HtmlElement, st: _Stats) -> bool:
 def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
     """Walk the body in reading order and cut it into blocks (iteratively: pages nest deep)."""
     blocks: list[_Block] = []
-    current = _Block("p")
+    current = _Block("p", owner=container)
     kinds: list[str] = []  # the block kind of each open block-level ancestor
+    owners: list[lxml.html.HtmlElement] = []  # and the element itself
 
-    def flush(kind: str) -> None:
+    def flush(kind: str, owner: lxml.html.HtmlElement | None) -> None:
         nonlocal current
         if current.parts:
             text = "".join(current.parts)
@@ -503,10 +534,11 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
                 # paragraphs written as text between <br><br>: share the links out by length
                 whole = sum(len(t) for t in pieces) or 1
                 for piece in pieces:
-                    blocks.append(_Block(current.kind, [piece], current.link_chars * len(piece) // whole))
+                    blocks.append(_Block(current.kind, [piece], current.link_chars * len(piece) // whole,
+                                         current.owner))
             else:
                 blocks.append(current)
-        current = _Block(kind)
+        current = _Block(kind, owner=owner)
 
     def block_kind(tag: str, inherited: str) -> str:
         if tag in rules.HEADING_TAGS or tag == "h1":
@@ -536,8 +568,9 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
                 continue
             if not inline:
                 kind = block_kind(tag, kinds[-1] if kinds else "p")
-                flush(kind)
+                flush(kind, el)
                 kinds.append(kind)
+                owners.append(el)
             elif tag == "a":
                 link_depth += 1
             if el.text:
@@ -550,14 +583,15 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
         else:
             if not inline:
                 kinds.pop()
-                flush(kinds[-1] if kinds else "p")
+                owners.pop()
+                flush(kinds[-1] if kinds else "p", owners[-1] if owners else container)
             elif tag == "a":
                 link_depth -= 1
             if el.tail and el is not container:
                 current.parts.append(el.tail)
                 if link_depth:
                     current.link_chars += _tlen(el.tail)
-    flush("p")
+    flush("p", container)
     return blocks
 
 
@@ -569,9 +603,11 @@ def _keep(block: _Block, text: str, meta: _Meta) -> bool:
         return False
     if n < 120 and (rules.BOILERPLATE_TEXT_RE.match(text) or rules.BOILERPLATE_PREFIX_RE.match(text)):
         return False
-    if n < 120 and rules.BOILERPLATE_PREFIX_RE.match(text):
-        return False
     if n < 100 and (rules.BYLINE_RE.match(text) or rules.DATE_LINE_RE.match(text)):
+        return False
+    if n < 60 and rules.DATE_ONLY_RE.match(text):
+        return False
+    if n < rules.SOURCE_LINE_MAX_CHARS and rules.SOURCE_LINE_RE.match(text):
         return False
     if n < rules.EMAIL_LINE_MAX_CHARS and rules.EMAIL_LINE_RE.search(text):
         return False
@@ -582,32 +618,59 @@ def _keep(block: _Block, text: str, meta: _Meta) -> bool:
     return True
 
 
-def _sections(blocks: list[_Block], meta: _Meta, title: str) -> list[Section]:
+def _is_prose(block: _Block, text: str, cjk: bool) -> bool:
+    """A paragraph that plainly belongs to an article: long, few links."""
+    least = rules.PROSE_RESUME_CHARS_CJK if cjk else rules.PROSE_RESUME_CHARS
+    return block.kind == "p" and len(text) >= least and block.link_chars <= len(text) * 0.2
+
+
+def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.html.HtmlElement,
+              cjk: bool) -> list[Section]:
     sections: list[Section] = []
     heading: str | None = None
     paras: list[Paragraph] = []
-    skipping = False
+    skip_scope: set | None = None  # elements under a widget heading's parent, skipped
+    skip_until_prose = False  # a widget heading directly in the body: skip up to the next prose
     for block in blocks:
         text = block.text()
         if not text or text == title:
             continue
+        if skip_scope is not None:
+            if block.owner in skip_scope:
+                continue
+            skip_scope = None
         if block.kind == "h1":
             continue
         if block.kind == "h" and len(text) <= rules.MAX_HEADING_CHARS:
+            widget = bool(rules.BOILERPLATE_HEADING_RE.match(text))
+            if widget or block.link_chars > len(text) * 0.5:
+                if widget:
+                    parent = block.owner.getparent() if block.owner is not None else None
+                    if parent is None or parent is container or container in _ancestors(container, parent):
+                        skip_until_prose = True
+                    else:
+                        skip_scope = set(parent.iter())
+                continue
             if paras or heading:
                 sections.append(Section(heading, tuple(paras)))
-            heading, paras = None, []
-            skipping = bool(rules.BOILERPLATE_HEADING_RE.match(text)) or block.link_chars > len(text) * 0.5
-            if not skipping:
-                heading = text
+            heading, paras, skip_until_prose = text, [], False
             continue
-        if skipping or not _keep(block, text, meta):
+        if skip_until_prose:
+            if not _is_prose(block, text, cjk):
+                continue
+            skip_until_prose = False
+        if not _keep(block, text, meta):
             continue
         kind = block.kind if block.kind in ("li", "quote") else "p"
         paras.append(Paragraph(text, kind))
     if paras:
         sections.append(Section(heading, tuple(paras)))
     return [s for s in sections if s.paragraphs]
+
+
+def _ancestors(container: lxml.html.HtmlElement, el: lxml.html.HtmlElement) -> set:
+    """`el`'s ancestors up to the root (`container` among them when `el` is outside it)."""
+    return set(el.iterancestors())
 
 
 # --- Titles -------------------------------------------------------------------------------
@@ -649,7 +712,7 @@ def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Ar
     _strip_boilerplate(body, st)
     st = _measure(body, cjk)
     container = _find_body(body, st)
-    sections = _sections(_read_blocks(container, st), meta, title)
+    sections = _sections(_read_blocks(container, st), meta, title, container, cjk)
     if not sections and meta.body.strip():
         sections = [Section(None, tuple(Paragraph(_clean(p)) for p in re.split(r"\n\s*\n|\n", meta.body)
                                         if p.strip()))]

@@ -74,6 +74,22 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     return normalise.main(args.rest)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web service with Flask's server (for production: gunicorn, see deploy/)."""
+    from web import create_app
+    from web.demo import ensure_demo
+
+    app = create_app()
+    path = "/"
+    if args.demo:
+        path = f"/articles/{ensure_demo(app, args.voice)}"
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"narrator: data in {app.extensions['narrator']['store'].home}", file=sys.stderr)
+    print(f"Open http://{host}:{args.port}{path}", flush=True)
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="narrator", description="Narrate news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("normalize", help="read written lines on stdin, print spoken lines")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_normalize)
+
+    p = sub.add_parser("serve", help="run the web service (state in $NARRATOR_HOME, default ./data)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--demo", action="store_true", help="narrate the bundled demo article on first start")
+    p.add_argument("--voice", help="voice for the demo article (default: the language's default)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -1,0 +1,536 @@
+"""Storage: articles, versions, jobs and voices in SQLite; audio and timing maps in a local folder.
+
+Everything lives under one home folder (``NARRATOR_HOME``, default ``./data``)::
+
+    HOME/narrator.db                      metadata (SQLite, WAL)
+    HOME/audio/<id>/<version>.mp3         narrations, immutable once published
+    HOME/audio/<id>/<version>.timing.json timing map
+    HOME/audio/<id>/<version>.vtt         timing map as WebVTT
+    HOME/audio/<id>/.staging-<job>/       a narration being written (never served)
+
+A version becomes current in two steps: its files are renamed from the staging folder into
+place (each rename is atomic, and no URL points at a version number not yet published), then
+one transaction records the version and points the article at it. Until that commit the
+previous version stays current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .export import Outputs, outputs_for
+from .model import Article, Paragraph, Section
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+"""Article ids: URL-safe, at most 64 characters."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    voice TEXT,
+    content TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    current_version INTEGER,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    article_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    voice TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (article_id, version)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    version INTEGER,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_article ON jobs (article_id, created);
+-- Version numbers are never reused, even after an article is deleted and created again,
+-- because /audio/<id>/<version>.mp3 is served as immutable.
+CREATE TABLE IF NOT EXISTS counters (
+    article_id TEXT PRIMARY KEY,
+    last_version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS voices (
+    name TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    description TEXT NOT NULL,
+    last_used REAL NOT NULL,
+    PRIMARY KEY (name, model_id)
+);
+"""
+
+
+class NotFound(InputError):
+    """No article (or job) with that id."""
+
+
+class Conflict(InputError):
+    """The request conflicts with what is stored (an id already taken)."""
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """A stored article."""
+
+    id: str
+    """URL-safe id."""
+    article: Article
+    """The current content."""
+    voice: str | None
+    """Requested voice profile, or None for the language's default."""
+    content_hash: str
+    """Hash of the content and voice; a version made from the same hash sounds the same."""
+    current_version: int | None
+    """The version listeners get, or None before the first one is ready."""
+    created: float
+    """Unix time the article was created."""
+    updated: float
+    """Unix time the content last changed."""
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One immutable narration of an article."""
+
+    article_id: str
+    """The article."""
+    version: int
+    """Number, increasing per article, never reused."""
+    voice: str
+    """Voice profile that spoke it."""
+    model_id: str
+    """The engine's exact model identity."""
+    duration_ms: int
+    """Length of the audio."""
+    size: int
+    """MP3 size in bytes."""
+    content_hash: str
+    """Hash of the content it was made from."""
+    created: float
+    """Unix time it was published."""
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A request to make a new version of an article."""
+
+    id: str
+    """Job id."""
+    article_id: str
+    """The article to narrate."""
+    status: str
+    """'queued', 'running', 'done' or 'failed'."""
+    done: int
+    """Blocks synthesised so far."""
+    total: int
+    """Blocks to synthesise (0 until known)."""
+    error: str | None
+    """Why it failed."""
+    version: int | None
+    """The version it published, once done."""
+    created: float
+    """Unix time it was queued."""
+    updated: float
+    """Unix time of its last change."""
+
+
+def article_from_dict(data: dict) -> Article:
+    """The inverse of Article.to_dict()."""
+    sections = tuple(
+        Section(s.get("heading"), tuple(Paragraph(p["text"], p.get("kind", "p")) for p in s["paragraphs"]))
+        for s in data["sections"]
+    )
+    return Article(
+        title=data["title"],
+        sections=sections,
+        byline=data.get("byline", ""),
+        language=data.get("language", "en"),
+        date=data.get("date", ""),
+        url=data.get("url", ""),
+    )
+
+
+def content_hash(article: Article, voice: str | None) -> str:
+    """What determines a narration's words and voice, hashed."""
+    payload = json.dumps(
+        {"article": article.to_dict(), "voice": voice or ""}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def new_id() -> str:
+    """A fresh article or job id."""
+    return uuid.uuid4().hex[:16]
+
+
+class Store:
+    """The one way in to narrator's state under a home folder. Safe to share between threads and processes:
+    every call opens its own short-lived SQLite connection."""
+
+    def __init__(self, home: Path | str):
+        self.home = Path(home).resolve()
+        self.audio_root = self.home / "audio"
+        self.db_path = self.home / "narrator.db"
+        self.audio_root.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken before reading so concurrent writers queue up."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # Articles -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _article(row: sqlite3.Row) -> ArticleRecord:
+        return ArticleRecord(
+            id=row["id"],
+            article=article_from_dict(json.loads(row["content"])),
+            voice=row["voice"],
+            content_hash=row["content_hash"],
+            current_version=row["current_version"],
+            created=row["created"],
+            updated=row["updated"],
+        )
+
+    def create_article(
+        self, article: Article, voice: str | None = None, article_id: str | None = None
+    ) -> tuple[ArticleRecord, JobRecord]:
+        """Store a new article and queue its first narration; Conflict if the id is taken."""
+        article_id = article_id or new_id()
+        if not ID_PATTERN.match(article_id):
+            raise InputError("id must be 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+        now = time.time()
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+                raise Conflict(f"article '{article_id}' already exists")
+            db.execute(
+                "INSERT INTO articles (id, title, voice, content, content_hash, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article_id,
+                    article.title,
+                    voice,
+                    json.dumps(article.to_dict(), ensure_ascii=False),
+                    content_hash(article, voice),
+                    now,
+                    now,
+                ),
+            )
+            job = self._insert_job(db, article_id, now)
+        return self.get_article(article_id), job
+
+    def update_article(
+        self, article_id: str, article: Article, voice: str | None
+    ) -> tuple[ArticleRecord, JobRecord]:
+        """Replace an article's content and queue a new narration; NotFound if unknown."""
+        now = time.time()
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE articles SET title = ?, voice = ?, content = ?, content_hash = ?, updated = ? "
+                "WHERE id = ?",
+                (
+                    article.title,
+                    voice,
+                    json.dumps(article.to_dict(), ensure_ascii=False),
+                    content_hash(article, voice),
+                    now,
+                    article_id,
+                ),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no article '{article_id}'")
+            job = self._insert_job(db, article_id, now)
+        return self.get_article(article_id), job
+
+    def get_article(self, article_id: str) -> ArticleRecord:
+        """The article; NotFound if unknown."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no article '{article_id}'")
+        return self._article(row)
+
+    def list_articles(self) -> list[ArticleRecord]:
+        """All articles, newest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM articles ORDER BY created DESC, id").fetchall()
+        return [self._article(r) for r in rows]
+
+    def delete_article(self, article_id: str) -> None:
+        """Forget an article, its versions and jobs, and remove its files; NotFound if unknown."""
+        with self._write() as db:
+            cur = db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            if cur.rowcount == 0:
+                raise NotFound(f"no article '{article_id}'")
+            db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
+            db.execute(
+                "UPDATE jobs SET status = 'failed', error = 'article deleted', updated = ? "
+                "WHERE article_id = ? AND status IN ('queued', 'running')",
+                (time.time(), article_id),
+            )
+        shutil.rmtree(self.audio_root / article_id, ignore_errors=True)
+
+    # Versions -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _version(row: sqlite3.Row) -> VersionRecord:
+        return VersionRecord(
+            article_id=row["article_id"],
+            version=row["version"],
+            voice=row["voice"],
+            model_id=row["model_id"],
+            duration_ms=row["duration_ms"],
+            size=row["size"],
+            content_hash=row["content_hash"],
+            created=row["created"],
+        )
+
+    def get_version(self, article_id: str, version: int) -> VersionRecord | None:
+        """One version's record, or None."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT * FROM versions WHERE article_id = ? AND version = ?", (article_id, version)
+            ).fetchone()
+        return self._version(row) if row else None
+
+    def list_versions(self, article_id: str) -> list[VersionRecord]:
+        """An article's versions, newest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM versions WHERE article_id = ? ORDER BY version DESC", (article_id,)
+            ).fetchall()
+        return [self._version(r) for r in rows]
+
+    def current_versions(self) -> list[tuple[ArticleRecord, VersionRecord]]:
+        """Every article that has a current version, with it, newest version first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT a.*, v.article_id, v.version, v.voice AS v_voice, v.model_id, v.duration_ms, "
+                "v.size, v.content_hash AS v_hash, v.created AS v_created FROM articles a "
+                "JOIN versions v ON v.article_id = a.id AND v.version = a.current_version "
+                "ORDER BY v.created DESC"
+            ).fetchall()
+        return [
+            (
+                self._article(r),
+                VersionRecord(
+                    article_id=r["id"],
+                    version=r["version"],
+                    voice=r["v_voice"],
+                    model_id=r["model_id"],
+                    duration_ms=r["duration_ms"],
+                    size=r["size"],
+                    content_hash=r["v_hash"],
+                    created=r["v_created"],
+                ),
+            )
+            for r in rows
+        ]
+
+    def files(self, article_id: str, version: int) -> Outputs:
+        """Where a version's audio, timing map and WebVTT live (they exist once it is published)."""
+        return outputs_for(self.audio_root / article_id / f"{version}.mp3")
+
+    def staging_dir(self, article_id: str, job_id: str) -> Path:
+        """A private folder to write a narration into before it is published."""
+        path = self.audio_root / article_id / f".staging-{job_id}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def publish(
+        self,
+        job_id: str,
+        staged: Outputs,
+        *,
+        voice: str,
+        model_id: str,
+        engine: str,
+        description: str,
+        duration_ms: int,
+        made_from: Article,
+        made_from_hash: str,
+    ) -> int:
+        """Move a finished narration into place and make it the article's current version."""
+        job = self.get_job(job_id)
+        now = time.time()
+        with self._write() as db:
+            if not db.execute("SELECT 1 FROM articles WHERE id = ?", (job.article_id,)).fetchone():
+                raise NotFound(f"article '{job.article_id}' was deleted during generation")
+            row = db.execute(
+                "SELECT last_version FROM counters WHERE article_id = ?", (job.article_id,)
+            ).fetchone()
+            version = (row["last_version"] if row else 0) + 1
+            final = self.files(job.article_id, version)
+            # Timing files first, audio last: a version's audio URL never answers before its timing map.
+            os.replace(staged.timing, final.timing)
+            os.replace(staged.vtt, final.vtt)
+            os.replace(staged.audio, final.audio)
+            db.execute(
+                "INSERT INTO counters (article_id, last_version) VALUES (?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET last_version = excluded.last_version",
+                (job.article_id, version),
+            )
+            db.execute(
+                "INSERT INTO versions (article_id, version, voice, model_id, duration_ms, size, content, "
+                "content_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job.article_id,
+                    version,
+                    voice,
+                    model_id,
+                    duration_ms,
+                    final.audio.stat().st_size,
+                    json.dumps(made_from.to_dict(), ensure_ascii=False),
+                    made_from_hash,
+                    now,
+                ),
+            )
+            db.execute("UPDATE articles SET current_version = ? WHERE id = ?", (version, job.article_id))
+            db.execute(
+                "UPDATE jobs SET status = 'done', version = ?, updated = ? WHERE id = ?",
+                (version, now, job_id),
+            )
+            db.execute(
+                "INSERT INTO voices (name, model_id, engine, description, last_used) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (name, model_id) DO UPDATE SET last_used = excluded.last_used",
+                (voice, model_id, engine, description, now),
+            )
+        return version
+
+    def used_voices(self) -> list[dict]:
+        """Voice profiles and engine models that have spoken a version, most recent first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM voices ORDER BY last_used DESC").fetchall()
+        return [dict(r) for r in rows]
+
+    # Jobs -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _job(row: sqlite3.Row) -> JobRecord:
+        return JobRecord(**{k: row[k] for k in row.keys()})
+
+    @staticmethod
+    def _insert_job(db: sqlite3.Connection, article_id: str, now: float) -> JobRecord:
+        job = JobRecord(
+            id=new_id(),
+            article_id=article_id,
+            status="queued",
+            done=0,
+            total=0,
+            error=None,
+            version=None,
+            created=now,
+            updated=now,
+        )
+        db.execute(
+            "INSERT INTO jobs (id, article_id, status, created, updated) VALUES (?, ?, 'queued', ?, ?)",
+            (job.id, article_id, now, now),
+        )
+        return job
+
+    def get_job(self, job_id: str) -> JobRecord:
+        """The job; NotFound if unknown."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no job '{job_id}'")
+        return self._job(row)
+
+    def latest_job(self, article_id: str) -> JobRecord | None:
+        """The article's most recent job."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT * FROM jobs WHERE article_id = ? ORDER BY created DESC, rowid DESC LIMIT 1",
+                (article_id,),
+            ).fetchone()
+        return self._job(row) if row else None
+
+    def queued_jobs(self) -> list[JobRecord]:
+        """Jobs waiting to run, oldest first (to resubmit after a restart)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created").fetchall()
+        return [self._job(r) for r in rows]
+
+    def claim_job(self, job_id: str) -> bool:
+        """Mark a queued job running; False if someone else took it (or it is no longer queued)."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE jobs SET status = 'running', updated = ? WHERE id = ? AND status = 'queued'",
+                (time.time(), job_id),
+            )
+            return cur.rowcount == 1
+
+    def job_progress(self, job_id: str, done: int, total: int) -> None:
+        """Record how far a running job is."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE jobs SET done = ?, total = ?, updated = ? WHERE id = ?",
+                (done, total, time.time(), job_id),
+            )
+
+    def fail_job(self, job_id: str, message: str) -> None:
+        """Mark a job failed with a one-line reason."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE jobs SET status = 'failed', error = ?, updated = ? WHERE id = ?",
+                (message, time.time(), job_id),
+            )
+
+
+__all__ = [
+    "ArticleRecord",
+    "Conflict",
+    "JobRecord",
+    "NotFound",
+    "Store",
+    "VersionRecord",
+    "article_from_dict",
+    "content_hash",
+]

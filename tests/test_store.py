@@ -1,0 +1,156 @@
+"""The storage module: articles, jobs, versions published write-aside-then-rename, ids never reused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from narrator.export import outputs_for
+from narrator.extract import extract_text
+from narrator.store import Conflict, NotFound, Store, article_from_dict, content_hash
+
+TEXT = "A title\n\nFirst paragraph. Second sentence.\n\nSecond paragraph."
+
+
+def _stage(store: Store, article_id: str, job_id: str, payload: bytes) -> object:
+    """Write fake narration files into the staging folder, as the pipeline would."""
+    out = outputs_for(store.staging_dir(article_id, job_id) / "audio.mp3")
+    out.audio.write_bytes(payload)
+    out.timing.write_text(json.dumps({"duration_ms": 1000, "paragraphs": []}))
+    out.vtt.write_text("WEBVTT\n")
+    return out
+
+
+def _publish(store: Store, article_id: str, job_id: str, payload: bytes) -> int:
+    record = store.get_article(article_id)
+    assert store.claim_job(job_id)
+    return store.publish(
+        job_id,
+        _stage(store, article_id, job_id, payload),
+        voice="espeak",
+        model_id="m1",
+        engine="pyttsx3",
+        description="d",
+        duration_ms=1000,
+        made_from=record.article,
+        made_from_hash=record.content_hash,
+    )
+
+
+def test_article_round_trips_through_dict() -> None:
+    article = extract_text(TEXT)
+    assert article_from_dict(article.to_dict()) == article
+
+
+def test_create_get_list_delete(tmp_path: Path) -> None:
+    store = Store(tmp_path / "home")
+    record, job = store.create_article(extract_text(TEXT), "espeak", "x1")
+    assert (record.id, record.voice, record.current_version) == ("x1", "espeak", None)
+    assert job.status == "queued" and store.queued_jobs() == [job]
+    assert [r.id for r in store.list_articles()] == ["x1"]
+    with pytest.raises(Conflict):
+        store.create_article(extract_text(TEXT), None, "x1")
+    store.delete_article("x1")
+    with pytest.raises(NotFound):
+        store.get_article("x1")
+    with pytest.raises(NotFound):
+        store.delete_article("x1")
+    assert store.get_job(job.id).status == "failed"
+
+
+def test_generated_ids_and_bad_ids(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    record, _ = store.create_article(extract_text(TEXT))
+    assert len(record.id) == 16
+    for bad in ("../x", "-x", "a" * 65, "a b", ""):
+        with pytest.raises(Exception) as info:
+            store.create_article(extract_text(TEXT), None, bad or "/")
+        assert "id must be" in str(info.value)
+
+
+def test_claim_is_exclusive(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _, job = store.create_article(extract_text(TEXT), None, "x1")
+    assert store.claim_job(job.id) is True
+    assert store.claim_job(job.id) is False  # a second worker (or process) does not run it again
+    assert store.queued_jobs() == []
+
+
+def test_publish_makes_version_current_only_when_complete(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _, job1 = store.create_article(extract_text(TEXT), None, "x1")
+    assert _publish(store, "x1", job1.id, b"one") == 1
+    assert store.files("x1", 1).audio.read_bytes() == b"one"
+
+    # New content: version 1 stays current while version 2 is being written.
+    _, job2 = store.update_article("x1", extract_text(TEXT + "\n\nMore."), None)
+    assert store.claim_job(job2.id)
+    staged = _stage(store, "x1", job2.id, b"two")
+    assert store.get_article("x1").current_version == 1
+    assert not store.files("x1", 2).audio.exists()
+    record = store.get_article("x1")
+    assert (
+        store.publish(
+            job2.id,
+            staged,
+            voice="espeak",
+            model_id="m1",
+            engine="pyttsx3",
+            description="d",
+            duration_ms=1000,
+            made_from=record.article,
+            made_from_hash=record.content_hash,
+        )
+        == 2
+    )
+    assert store.get_article("x1").current_version == 2
+    assert [v.version for v in store.list_versions("x1")] == [2, 1]
+    assert store.files("x1", 1).audio.read_bytes() == b"one"  # old version still there, unchanged
+    assert store.get_job(job2.id).status == "done" and store.get_job(job2.id).version == 2
+    assert store.used_voices()[0]["name"] == "espeak"
+    assert [a.id for a, v in store.current_versions()] == ["x1"]
+
+
+def test_version_numbers_are_never_reused(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _, job = store.create_article(extract_text(TEXT), None, "x1")
+    assert _publish(store, "x1", job.id, b"one") == 1
+    store.delete_article("x1")
+    assert not (store.audio_root / "x1").exists()
+    _, job = store.create_article(extract_text(TEXT), None, "x1")
+    assert _publish(store, "x1", job.id, b"again") == 2  # /audio/x1/1.mp3 was cached as immutable
+
+
+def test_publish_after_delete_is_refused(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _, job = store.create_article(extract_text(TEXT), None, "x1")
+    assert store.claim_job(job.id)
+    staged = _stage(store, "x1", job.id, b"x")
+    record = store.get_article("x1")
+    store.delete_article("x1")
+    with pytest.raises(NotFound):
+        store.publish(
+            job.id,
+            staged,
+            voice="espeak",
+            model_id="m",
+            engine="e",
+            description="",
+            duration_ms=1,
+            made_from=record.article,
+            made_from_hash="h",
+        )
+
+
+def test_content_hash_depends_on_text_and_voice() -> None:
+    a, b = extract_text(TEXT), extract_text(TEXT + "\n\nMore.")
+    assert content_hash(a, None) == content_hash(a, None)
+    assert len({content_hash(a, None), content_hash(b, None), content_hash(a, "espeak")}) == 3
+
+
+def test_two_homes_share_nothing(tmp_path: Path) -> None:
+    one, two = Store(tmp_path / "one"), Store(tmp_path / "two")
+    one.create_article(extract_text(TEXT), None, "x1")
+    assert two.list_articles() == []

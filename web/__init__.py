@@ -1,0 +1,131 @@
+"""The narrator web service: a Flask app factory with the api, audio, player and feed blueprints."""
+
+from __future__ import annotations
+
+import atexit
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from narrator.config import Settings
+from narrator.errors import InputError
+from narrator.generate import EnginePool, NullRunner, Runner, thread_runner
+from narrator.store import Store
+
+LABEL = "🎙️ Voice is AI-generated. Inconsistencies may occur."
+"""The visible label next to the play button."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """What an operator configures for the service; each field from NARRATOR_<FIELD> in the environment."""
+
+    home: str = "data"
+    """Folder holding all state (SQLite metadata, audio files)."""
+    player_label: str = LABEL
+    """Label shown next to the play button."""
+    accel_redirect: str = ""
+    """If set (e.g. '/_narrator_audio/'), audio is answered with X-Accel-Redirect to this nginx prefix."""
+    public_url: str = ""
+    """Absolute base URL for links in the podcast feed (default: the request's host)."""
+    max_upload_mb: float = 5.0
+    """Largest request body accepted (413 above it)."""
+    runner: str = "thread"
+    """'thread': generate in a background thread of this process; 'none': leave jobs queued for a worker."""
+    feed_title: str = "narrator"
+    """Title of the podcast feed."""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> WebSettings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("NARRATOR_" + f.name.upper())
+            if raw is not None:
+                kind = type(getattr(cls(), f.name))
+                try:
+                    values[f.name] = kind(raw)
+                except ValueError:
+                    raise InputError(f"NARRATOR_{f.name.upper()} must be a {kind.__name__}") from None
+        return cls(**values)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. Config keys (from WebSettings, upper case) can be overridden by `test_config`;
+    test_config may also give NARRATION (a narrator Settings) and ENGINE_POOL (an EnginePool to share)."""
+    app = Flask(__name__)
+    web = WebSettings.from_env()
+    app.config.from_mapping(
+        HOME=web.home,
+        PLAYER_LABEL=web.player_label,
+        ACCEL_REDIRECT=web.accel_redirect,
+        PUBLIC_URL=web.public_url,
+        MAX_CONTENT_LENGTH=int(web.max_upload_mb * 2**20),
+        RUNNER=web.runner,
+        FEED_TITLE=web.feed_title,
+        NARRATION=None,
+        ENGINE_POOL=None,
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    store = Store(Path(app.config["HOME"]))
+    narration = app.config["NARRATION"] or Settings.from_env()
+    runner: Runner
+    if app.config["RUNNER"] == "thread":
+        runner = thread_runner(store, narration, app.config["ENGINE_POOL"])
+    elif app.config["RUNNER"] == "none":
+        runner = NullRunner()
+    else:
+        raise InputError(f"NARRATOR_RUNNER must be 'thread' or 'none', not {app.config['RUNNER']!r}")
+    app.extensions["narrator"] = {"store": store, "runner": runner, "narration": narration}
+    atexit.register(runner.close)
+
+    from . import api, audio, feed, player
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(audio.bp)
+    app.register_blueprint(player.bp)
+    app.register_blueprint(feed.bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):  # noqa: ANN202
+        if request.path.startswith(("/api/", "/audio/")) or not request.accept_mimetypes.accept_html:
+            response = jsonify(error=e.name, message=e.description, status=e.code)
+            response.status_code = e.code or 500
+            return response
+        return render_template("error.html", error=e), e.code
+
+    @app.errorhandler(Exception)
+    def internal_error(e: Exception):  # noqa: ANN202
+        app.logger.exception("unhandled error on %s", request.path)
+        return jsonify(
+            error="Internal Server Error", message="internal error; see the server log", status=500
+        ), 500
+
+    return app
+
+
+def store_of(app: Flask) -> Store:
+    """The app's store."""
+    return app.extensions["narrator"]["store"]
+
+
+def runner_of(app: Flask) -> Runner:
+    """The app's job runner."""
+    return app.extensions["narrator"]["runner"]
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's runner (tests call this; servers rely on atexit)."""
+    runner_of(app).close()
+
+
+__all__ = ["LABEL", "WebSettings", "close_app", "create_app", "runner_of", "store_of", "EnginePool"]

@@ -1,0 +1,81 @@
+"""The listener's pages: the article with its player, the embeddable player, and the embed script."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+
+from narrator.store import ArticleRecord, NotFound, Store
+
+bp = Blueprint("player", __name__)
+
+
+def _store() -> Store:
+    return current_app.extensions["narrator"]["store"]
+
+
+def _record(article_id: str) -> ArticleRecord:
+    try:
+        return _store().get_article(article_id)
+    except NotFound:
+        abort(404, description=f"There is no article '{article_id}'.")
+
+
+def _context(record: ArticleRecord) -> dict:
+    """What the player template needs: the article, its current version and timing map (if any), links."""
+    store = _store()
+    version = record.current_version
+    timing = None
+    if version is not None:
+        try:
+            timing = json.loads(store.files(record.id, version).timing.read_text(encoding="utf-8"))
+        except FileNotFoundError:  # deleted under us: render as pending
+            version = None
+    blocks = timing["paragraphs"] if timing else []
+    by_kind: dict[str, dict] = {}
+    for block in blocks:
+        by_kind.setdefault(block["kind"], block)
+    v = store.get_version(record.id, version) if version is not None else None
+    return {
+        "record": record,
+        "article": record.article,
+        "version": version,
+        "blocks": blocks,
+        "by_kind": by_kind,
+        "duration_ms": v.duration_ms if v else None,
+        "label": current_app.config["PLAYER_LABEL"],
+        "publication": current_app.extensions["narrator"]["narration"].publication
+        or current_app.config["FEED_TITLE"],
+        "audio_url": url_for("audio.mp3", article_id=record.id, version=version)
+        if version is not None
+        else "",
+        "timing_url": url_for("audio.timing", article_id=record.id, version=version)
+        if version is not None
+        else "",
+        "api_url": url_for("api.get_article", article_id=record.id),
+        "artwork_url": url_for("static", filename="artwork.png"),
+    }
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    return render_template("index.html", records=_store().list_articles())
+
+
+@bp.get("/articles/<article_id>")
+def article(article_id: str):  # noqa: ANN201
+    return render_template("article.html", embed=False, **_context(_record(article_id)))
+
+
+@bp.get("/embed/<article_id>")
+def embed(article_id: str):  # noqa: ANN201
+    return render_template("embed.html", embed=True, **_context(_record(article_id)))
+
+
+@bp.get("/embed.js")
+def embed_js() -> Response:
+    response = current_app.send_static_file("embed.js")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,20 +1,25 @@
 """The one module that touches the network: fetch an article page over http(s)."""
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .errors import ExtractionError
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest page we read; a news page is rarely over 3 MB."""
 TIMEOUT_S = 15.0
-"""Connect and read timeout for one request."""
+"""Time allowed for one request: connecting, each read, and the whole body together."""
 MAX_REDIRECTS = 5
 """Redirects followed before giving up."""
+ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+"""Content types we read; anything else (PDF, images, JSON) is refused with a clear error."""
+USER_AGENT = "narrator/0.1 (+article narration)"
+CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -22,47 +27,97 @@ class Page:
     """A fetched page."""
 
     body: bytes
-    """The raw bytes, at most MAX_BYTES."""
+    """The raw bytes, at most the size cap."""
     url: str
     """The final URL after redirects."""
     content_type: str
-    """The Content-Type header, as sent."""
+    """The Content-Type header, as sent (may carry the charset)."""
 
 
 def allow_all(url: str) -> None:
-    """Default address guard: accept. The security work replaces it with a real check."""
+    """Default address guard: accept. The security work replaces it with a real check
+    (raise ExtractionError to refuse, e.g. for private addresses)."""
 
 
-def fetch(url: str, guard: Callable[[str], None] = allow_all) -> Page:
-    """Fetch `url` (http or https only), following at most MAX_REDIRECTS redirects."""
-    if urlsplit(url).scheme not in ("http", "https"):
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Hand 3xx responses back to `fetch`, which follows them itself (guard and count)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        return None
+
+
+def _check_url(url: str, guard: Callable[[str], None]) -> None:
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise ExtractionError(f"only http and https URLs can be fetched: {url}")
     guard(url)
 
-    class Redirects(urllib.request.HTTPRedirectHandler):
-        max_redirections = MAX_REDIRECTS
 
-        def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-            if urlsplit(newurl).scheme not in ("http", "https"):
-                raise ExtractionError(f"redirect to a non-http URL refused: {newurl}")
-            guard(newurl)
-            return super().redirect_request(req, fp, code, msg, headers, newurl)
+def fetch(url: str, guard: Callable[[str], None] = allow_all, *, max_bytes: int = MAX_BYTES,
+          timeout: float = TIMEOUT_S, max_redirects: int = MAX_REDIRECTS) -> Page:
+    """Fetch `url` (http or https only), following at most `max_redirects` redirects.
 
-    opener = urllib.request.build_opener(Redirects)
-    request = urllib.request.Request(url, headers={"User-Agent": "narrator/0.1"})
-    try:
-        with opener.open(request, timeout=TIMEOUT_S) as response:
-            body = response.read(MAX_BYTES + 1)
-            ctype = response.headers.get("Content-Type", "")
-            final = response.geturl()
-    except urllib.error.HTTPError as e:
-        raise ExtractionError(f"fetching {url} failed: HTTP {e.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        reason = getattr(e, "reason", e)
-        raise ExtractionError(f"fetching {url} failed: {reason}") from None
-    if len(body) > MAX_BYTES:
-        raise ExtractionError(f"page at {url} is larger than {MAX_BYTES // 2**20} MB")
+    `guard` is called with every URL before it is requested (the first and each redirect
+    target). Raises ExtractionError for a refused scheme, an HTTP error, a timeout, a body
+    over `max_bytes`, too many redirects, or a content type that is not HTML or text."""
+    _check_url(url, guard)
+    opener = urllib.request.build_opener(_NoRedirects)
+    deadline = time.monotonic() + timeout
+    current = url
+    for hop in range(max_redirects + 1):
+        request = urllib.request.Request(current, headers={
+            "User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5"})
+        try:
+            response = opener.open(request, timeout=max(0.01, deadline - time.monotonic()))
+        except urllib.error.HTTPError as e:
+            if e.code in (301, 302, 303, 307, 308) and e.headers.get("Location"):
+                e.close()
+                target = urljoin(current, e.headers["Location"])
+                if hop == max_redirects:
+                    raise ExtractionError(f"fetching {url} failed: more than {max_redirects} redirects")
+                if urlsplit(target).scheme.lower() not in ("http", "https"):
+                    raise ExtractionError(f"redirect to a non-http URL refused: {target}")
+                _check_url(target, guard)
+                current = target
+                continue
+            e.close()
+            raise ExtractionError(f"fetching {url} failed: HTTP {e.code}") from None
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            reason = getattr(e, "reason", e)
+            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+                raise ExtractionError(f"fetching {url} failed: timed out after {timeout:g} s") from None
+            raise ExtractionError(f"fetching {url} failed: {reason}") from None
+        with response:
+            return _read(url, response, deadline, max_bytes, timeout)
+    raise ExtractionError(f"fetching {url} failed: more than {max_redirects} redirects")
+
+
+def _read(url: str, response, deadline: float, max_bytes: int, timeout: float) -> Page:  # noqa: ANN001
+    ctype = response.headers.get("Content-Type", "")
     mime = ctype.split(";")[0].strip().lower()
-    if mime and mime not in ("text/html", "application/xhtml+xml", "text/plain"):
+    if mime and mime not in ACCEPTED_TYPES:
         raise ExtractionError(f"{url} is not an HTML page (Content-Type {mime})")
-    return Page(body=body, url=final, content_type=ctype)
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > max_bytes:
+        raise ExtractionError(f"page at {url} is larger than the {_size(max_bytes)} limit")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise ExtractionError(f"fetching {url} failed: timed out after {timeout:g} s")
+            chunk = response.read(CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise ExtractionError(f"page at {url} is larger than the {_size(max_bytes)} limit")
+            chunks.append(chunk)
+    except (OSError, ValueError) as e:
+        if isinstance(e, TimeoutError) or "timed out" in str(e):
+            raise ExtractionError(f"fetching {url} failed: timed out after {timeout:g} s") from None
+        raise ExtractionError(f"fetching {url} failed: {e}") from None
+    return Page(body=b"".join(chunks), url=response.geturl(), content_type=ctype)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n} bytes"

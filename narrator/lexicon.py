@@ -67,7 +67,8 @@ class Lexicon:
         for written, _ in sorted(self.entries, key=lambda e: -len(e[0])):
             alt = re.escape(written)
             alts.append(f"(?i:{alt})" if written in self.nocase else alt)
-        return re.compile(r"(?<![\w'])(?:" + "|".join(alts) + r")(?![\w'])")
+        # Whole words: not inside a longer word, but "Prigozhin's" still matches "Prigozhin".
+        return re.compile(r"(?<![\w'’])(?:" + "|".join(alts) + r")(?!\w|['’](?![sS]\b)\w)")
 
     @cached_property
     def _tables(self) -> tuple[dict[str, str], dict[str, str]]:

@@ -16,6 +16,7 @@ import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from . import normalise_data as D
@@ -964,7 +965,7 @@ def _acronym_words(word: str) -> str | None:
     return None
 
 
-def _english(text: str, sp: _Spans) -> str:
+def _english(text: str, sp: _Spans, lexicon: Lexicon = EMPTY) -> str:
     """All English passes, in order; recognised spans become placeholders in `sp`."""
     text = _QUOTES.sub('"', text)
     text = _sub(_SPECIAL, text, sp, _special)
@@ -1026,12 +1027,12 @@ def _english(text: str, sp: _Spans) -> str:
     text = _sub(_PLAIN, text, sp, _plain)
     text = _sub(_NUMBER_ABBR, text, sp, lambda m, s: s.put("number") + " ")
     text = _sub(_ROMAN, text, sp, _roman)
-    text = _acronyms(text, sp)
+    text = _acronyms(text, sp, lexicon)
     text = _symbols(text, sp)
     return text
 
 
-def _acronyms(text: str, sp: _Spans) -> str:
+def _acronyms(text: str, sp: _Spans, lexicon: Lexicon) -> str:
     words = re.findall(r"[A-Za-z]{2,}", text)
     caps = [w for w in words if w.isupper()]
     if len(caps) >= 3 and len(caps) * 2 > len(words):
@@ -1039,7 +1040,7 @@ def _acronyms(text: str, sp: _Spans) -> str:
 
     def rule(m: re.Match[str], s: _Spans) -> str | None:
         before = m.string[:m.start()]
-        if before.endswith("dot "):
+        if before.endswith("dot ") or lexicon.lookup(m.group(1)) is not None:
             return None
         spoken = _acronym_words(m.group(1))
         return None if spoken is None else s.put(spoken, "acronym")
@@ -1065,11 +1066,22 @@ def _symbols(text: str, sp: _Spans) -> str:
     return _sub(_SYMBOL_RE, text, sp, rule)
 
 
+@lru_cache(maxsize=16)
+def _symbolic_entries(lexicon: Lexicon) -> Lexicon:
+    """Entries with digits or punctuation ("B2B", "St. Kitts"): the rules would rewrite them first."""
+    keep = tuple(e for e in lexicon.entries if not re.fullmatch(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*", e[0]))
+    return Lexicon(keep, lexicon.nocase & {w for w, _ in keep})
+
+
 def _protect_lexicon(text: str, lexicon: Lexicon, sp: _Spans) -> str:
+    """Entries the rules would rewrite are replaced first; word entries apply to the spoken text."""
+    lexicon = _symbolic_entries(lexicon)
     if not lexicon:
         return text
     out, pos = [], 0
     for m in lexicon.finditer(text):
+        if re.match(r"[.@/]\w", text[m.end():m.end() + 2]) or re.search(r"\w[.@/]$", text[:m.start()]):
+            continue  # part of a web or e-mail address: the lexicon applies to its spoken form
         out.append(text[pos:m.start()])
         out.append(sp.put(lexicon.lookup(m.group(0)) or m.group(0), "lexicon"))
         pos = m.end()
@@ -1096,10 +1108,10 @@ def normalise_text(text: str, language: str = "en", lexicon: Lexicon | None = No
     sp = _Spans()
     text = _protect_lexicon(text, lexicon, sp)
     if language.lower().split("-")[0] == "en":
-        text = _english(text, sp)
+        text = _english(text, sp, lexicon)
     text = "".join(ch for ch in text if _speakable_char(ch) or ch in (_PH_OPEN, _PH_CLOSE)
                    or _PH_BASE <= ord(ch) < _PH_BASE + len(sp.items))
-    text = sp.restore(text)
+    text = lexicon.apply(sp.restore(text))
     return _SPACE.sub(" ", text).strip()
 
 

@@ -435,7 +435,7 @@ def _phone_words(m: re.Match[str], sp: _Spans) -> str | None:
 
 def _phone_intl(m: re.Match[str], sp: _Spans) -> str | None:
     groups = re.split(r"[\s-]+", m.group(2).strip())
-    return sp.put(f"plus {digits(m.group(1))}, " + _phone_groups(groups), "phone")
+    return sp.put(f"plus {cardinal(int(m.group(1)))}, " + _phone_groups(groups), "phone")
 
 
 def _ip(m: re.Match[str], sp: _Spans) -> str | None:

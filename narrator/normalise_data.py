@@ -144,6 +144,7 @@ UNITS = {
     "cc": ("cubic centimeter", "cubic centimeters"),
     "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
     "°": ("degree", "degrees"), "K": ("kelvin", "kelvin"),
+    "C": ("degree Celsius", "degrees Celsius"), "F": ("degree Fahrenheit", "degrees Fahrenheit"),
     "ms": ("millisecond", "milliseconds"), "sec": ("second", "seconds"),
     "min": ("minute", "minutes"), "hr": ("hour", "hours"), "hrs": ("hours", "hours"),
     "h": ("hour", "hours"),
@@ -151,7 +152,7 @@ UNITS = {
 }
 # Unit abbreviations that are also ordinary words or letters: only units when the number and
 # the unit are written together ("5in", "3t") or, for "m"/"g", before a full stop or end.
-AMBIGUOUS_UNITS = frozenset({"in", "t", "l", "h", "K", "W", "V", "min", "sec", "ha"})
+AMBIGUOUS_UNITS = frozenset({"in", "t", "l", "h", "K", "W", "V", "min", "sec", "ha", "C", "F"})
 
 # --- abbreviations -----------------------------------------------------------------------------
 

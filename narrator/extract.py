@@ -198,16 +198,23 @@ def _ld_objects(data: object) -> list[dict]:
     return out
 
 
+_BY_PREFIX = re.compile(r"^(?:(?:analysis|written|words|reporting|text)\s+)?(?:by|von|por|di|oleh)\s+", re.I)
+
+
 def _names(value: object) -> list[str]:
-    names: list[str] = []
+    """Author names from JSON-LD or meta values; organisations only when no person is named."""
+    people: list[str] = []
+    others: list[str] = []
     for item in value if isinstance(value, list) else [value]:
+        kind = ""
         if isinstance(item, dict):
+            kind = str(item.get("@type", "")).lower()
             item = item.get("name", "")
         if isinstance(item, str):
-            name = _clean(item)
+            name = _BY_PREFIX.sub("", _clean(item))
             if name and not name.startswith("http") and len(name) < 80:
-                names.append(name)
-    return names
+                (others if kind == "organization" else people).append(name)
+    return people or others
 
 
 def _join_names(names: list[str]) -> str:
@@ -222,10 +229,11 @@ def _iso_date(value: str) -> str:
     if not value:
         return ""
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        m = re.match(r"\d{4}-\d{2}-\d{2}", value)
-        return m.group(0) if m else ""
+        m = re.match(r"(\d{4})-\d{2}-\d{2}", value)
+        return m.group(0) if m and int(m.group(1)) >= 1990 else ""
+    return parsed.isoformat() if parsed.year >= 1990 else ""  # CMS placeholders say 0001-01-01
 
 
 def _read_meta(root: lxml.html.HtmlElement) -> _Meta:
@@ -599,7 +607,7 @@ def _keep(block: _Block, text: str, meta: _Meta) -> bool:
     n = len(text)
     if not n:
         return False
-    if block.link_chars > n * rules.MAX_LINK_DENSITY:
+    if block.link_chars > n * rules.MAX_LINK_DENSITY and n - block.link_chars < rules.MIN_UNLINKED_CHARS:
         return False
     if n < 120 and (rules.BOILERPLATE_TEXT_RE.match(text) or rules.BOILERPLATE_PREFIX_RE.match(text)):
         return False
@@ -639,10 +647,11 @@ def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.htm
             if block.owner in skip_scope:
                 continue
             skip_scope = None
-        if block.kind == "h1":
-            continue
-        if block.kind == "h" and len(text) <= rules.MAX_HEADING_CHARS:
-            widget = bool(rules.BOILERPLATE_HEADING_RE.match(text))
+        if block.kind == "h1" and (not paras or _same_title(text, title)):
+            continue  # the headline (an <h1> further down, after body text, is a sub-heading)
+        if block.kind in ("h", "h1") and len(text) <= rules.MAX_HEADING_CHARS:
+            widget = bool(rules.BOILERPLATE_HEADING_RE.match(text)
+                          or (len(text) < 80 and rules.WIDGET_HEADING_WORDS_RE.search(text)))
             if widget or block.link_chars > len(text) * 0.5:
                 if widget:
                     parent = block.owner.getparent() if block.owner is not None else None
@@ -668,6 +677,11 @@ def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.htm
     return [s for s in sections if s.paragraphs]
 
 
+def _same_title(text: str, title: str) -> bool:
+    words = _title_tokens(text)
+    return bool(words) and len(words & _title_tokens(title)) / len(words) >= 0.8
+
+
 def _ancestors(container: lxml.html.HtmlElement, el: lxml.html.HtmlElement) -> set:
     """`el`'s ancestors up to the root (`container` among them when `el` is outside it)."""
     return set(el.iterancestors())
@@ -675,20 +689,32 @@ def _ancestors(container: lxml.html.HtmlElement, el: lxml.html.HtmlElement) -> s
 
 # --- Titles -------------------------------------------------------------------------------
 
+def _title_tokens(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
 def _choose_title(root: lxml.html.HtmlElement, meta: _Meta) -> str:
+    """The <h1> that best matches the page's declared titles; else JSON-LD headline,
+    og:title, the <title> without its site name, or the first <h1>."""
     h1s = [_clean(h.text_content()) for h in root.iter("h1")]
-    h1s = [h for h in h1s if h]
+    h1s = [h for h in h1s if h and len(h) < 400]
+    refs = _title_tokens(" ".join((meta.title, meta.og_title, meta.doc_title)))
+    best, best_score = "", 0.0
     for h in h1s:
-        for ref in (meta.title, meta.og_title, meta.doc_title):
-            if ref and (h in ref or ref in h):
-                return h
+        words = _title_tokens(h)
+        shared = len(words & refs)
+        if words and shared / len(words) >= 0.5 and shared > best_score:
+            best, best_score = h, shared
+    if best:
+        return best
     if meta.title:
         return meta.title
     if meta.og_title:
         return meta.og_title
-    if h1s:
-        return h1s[0]
-    return re.split(r"\s+[|–—-]\s+", meta.doc_title)[0] if meta.doc_title else ""
+    if meta.doc_title:
+        parts = re.split(r"\s+[|–—:-]\s+|\s+[|]\s*", meta.doc_title)
+        return max(parts, key=len)
+    return h1s[0] if h1s else ""
 
 
 # --- Entry points -------------------------------------------------------------------------
@@ -718,13 +744,11 @@ def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Ar
                                         if p.strip()))]
     if not sections:
         raise ExtractionError("no article body found")
-    article = Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date, url=url,
-                      language=lang or "en")
-    if not lang:
-        detected = detect_language(" ".join(p.text for p in article.paragraphs))
-        article = Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date,
-                          url=url, language=detected or "en")
-    return article
+    detected = detect_language(" ".join(p.text for s in sections for p in s.paragraphs))
+    if detected and detected != lang.split("-")[0]:
+        lang = detected  # the text says otherwise (a German edition running an English story)
+    return Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date, url=url,
+                   language=lang or "en")
 
 
 def load(source: str) -> Article:

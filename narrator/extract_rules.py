@@ -52,7 +52,8 @@ BOILERPLATE_RE = re.compile(
         about-?(?:the-?)?author|bio|contributor|
         comments?|comment-?(?:list|form|respond)|disqus|respond|reply|
         cookie|cookies|consent|gdpr|
-        breadcrumbs?|sidebar|footer|masthead|topbar|navbar|nav|menu
+        breadcrumbs?|sidebar|footer|masthead|topbar|navbar|nav|menu|
+        tooltip|popover|hovercard|rollover|flyout|dropdown
     )(?:$|[\s_-])""",
     re.X | re.I,
 )
@@ -131,6 +132,10 @@ MAX_LINK_DENSITY = 0.5
 """A block (paragraph or list item) with more link text than this share is dropped:
 "Read more: ...", related links, tag lists."""
 
+MIN_UNLINKED_CHARS = 100
+"""...unless it also has this many characters outside its links: a digest's items are a
+linked headline and a sentence of summary, and they are the story."""
+
 MAX_LINK_DENSITY_CONTAINER = 0.55
 """A list, table or div inside the body whose text is mostly links is dropped whole."""
 
@@ -142,13 +147,16 @@ BOILERPLATE_TEXT_RE = re.compile(
         read\s+more|read\s+next|read\s+also|also\s+read|see\s+also|related(?:\s+\w+)?|
         more\s+(?:from|on|stories|news|about)\b.*|recommended(?:\s+for\s+you)?|
         share(?:\s+this(?:\s+\w+)?)?(?:\s+on\s+\w+)?|tweet(?:\s+this)?|follow\s+us\b.*|
-        advertisement|advertising|sponsored(?:\s+content)?|ad|
+        advertisement|advertising|sponsored(?:\s+content)?|ad|anzeige|werbung|publicidade|
+        pubblicità|iklan|реклама|광고|広告|
+        copyright\b.*|©.*all\s+rights\s+reserved\W*|all\s+rights\s+reserved\W*|
         sign\s+up\b.*|subscribe\b.*|get\s+our\s+\w+\s+newsletter.*|
-        click\s+here\b.*|listen\s+to\s+this\s+article|print(?:\s+this)?|e-?mail(?:\s+this)?|
+        click\s+here\b.*|add\s+(?:a\s+)?(?:comment|review)|write\s+a\s+(?:comment|review)|
+        добавить\s+(?:отзыв|комментарий)|оставить\s+(?:отзыв|комментарий)|listen\s+to\s+this\s+article|print(?:\s+this)?|e-?mail(?:\s+this)?|
         photo|image|video|credit|source|watch|loading|comments?|\d+\s+comments?|
         leia\s+(?:mais|também)|veja\s+(?:mais|também)|weiterlesen|mehr\s+zum\s+thema|
         leggi\s+anche|baca\s+juga|читайте\s+также|
-        skip\s+to\s+\w+|back\s+to\s+top|top\s+of\s+page
+        skip\s+to\s+\w+|back\s+to\s+top|top\s+of\s+page|text\s+size|font\s+size
     )\W*$""",
     re.X | re.I,
 )
@@ -162,6 +170,10 @@ BOILERPLATE_PREFIX_RE = re.compile(
 )
 """A block starting "Read more:", "Related:" ... links elsewhere."""
 
+WIDGET_HEADING_WORDS_RE = re.compile(
+    r"\b(?:newsletters?|sign[\s-]?up|subscribe|subscription|newsletter\w*)\b", re.I)
+"""Words that make any short heading a widget's ("Newsweek Newsletter sign-up >")."""
+
 PROSE_RESUME_CHARS = 150
 PROSE_RESUME_CHARS_CJK = 50
 """After a widget heading ("More:", "Related") placed straight in the body, reading resumes
@@ -174,7 +186,8 @@ BOILERPLATE_HEADING_RE = re.compile(
     r"(?:you\s+)?might\s+(?:also\s+)?like.*|further\s+reading|tags?|topics?|"
     r"artigos?\s+relacionad\w*|leia\s+também|veja\s+também|mais\s+lidas|"
     r"das\s+könnte\s+sie\s+auch\s+interessieren|mehr\s+zum\s+thema|"
-    r"articoli\s+correlati|berita\s+terkait|похожие\s+статьи|читайте\s+также)\W*$",
+    r"articoli\s+correlati|berita\s+terkait|berita\s+lainnya|(?:самые\s+)?популярн\w*.*|похожие\s+\w+|"
+    r"читайте\s+также|другие\s+\w+|(?:os\s+)?mais\s+(?:lidas|populares)|beliebteste\w*.*)\W*$",
     re.I,
 )
 """A sub-heading opening a widget ("About the writer", "Related stories", "Comments"): the

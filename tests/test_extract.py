@@ -196,7 +196,7 @@ def test_json_ld_article_body_is_the_fallback() -> None:
 
 
 def test_detect_language() -> None:
-    assert detect_language("Der Hund ist nicht mit dem Mann in die Stadt gegangen, und die Frau auch.") == "de"
+    assert detect_language("Der Hund ist nicht mit dem Mann in die Stadt gegangen, die Frau auch.") == "de"
     assert detect_language("O cão não foi com o homem para a cidade, e a mulher também não foi.") == "pt"
     assert detect_language("The dog did not go to the town with the man, and that was the end of it.") == "en"
     assert detect_language("これはテストの文章です。日本語で書かれています。") == "ja"

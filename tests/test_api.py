@@ -21,7 +21,7 @@ from web.api import load_openapi
 
 ROOT = Path(__file__).resolve().parent.parent
 
-HTML = """<!doctype html><html lang="en"><head><title>Page</title></head><body>
+HTML = """<!doctype html><html lang="en"><head><title>Library extends opening hours</title></head><body>
 <article><h1>Library extends opening hours</h1>
 <p>The city library will stay open until nine in the evening from March.</p>
 <p>Staff say students asked for the change after the reading rooms filled up every evening last winter.</p>

@@ -64,16 +64,17 @@
   audio.addEventListener('play', showState);
   audio.addEventListener('pause', function () { showState(); savePosition(true); });
   audio.addEventListener('ended', function () { if (store) store.removeItem(posKey); });
-  audio.addEventListener('loadedmetadata', function () {
+  function onMetadata() {
     seek.max = audio.duration.toFixed(1);
     total.textContent = fmt(audio.duration);
     audio.playbackRate = parseFloat(speed.value) || 1;
     var saved = store && JSON.parse(store.getItem(posKey) || 'null');
-    if (saved && String(saved.v) === cfg.version && saved.t > 1 && saved.t < audio.duration - 5) {
+    if (saved && String(saved.v) === cfg.version && saved.t > 1 && saved.t < audio.duration - 1) {
       audio.currentTime = saved.t;
       say('Resuming at ' + fmt(saved.t) + '.');
     }
-  });
+  }
+  audio.addEventListener('loadedmetadata', onMetadata);
   audio.addEventListener('ratechange', function () { speed.value = String(audio.playbackRate); });
   audio.addEventListener('timeupdate', onTime);
   audio.addEventListener('seeked', onTime);
@@ -237,6 +238,7 @@
   }
 
   showState();
+  if (audio.readyState >= 1) onMetadata();  // metadata came (from cache) before this script ran
   if (cfg.version) ready(cfg.version, cfg.audio, cfg.timing);
   else { root.classList.add('is-pending'); poll(); }
 

@@ -1,0 +1,56 @@
+"""The podcast feed: RSS 2.0 with iTunes tags, one item per narrated article, exact enclosures."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from web_fixtures import *  # noqa: F403
+from web_fixtures import SHORT_TEXT, narrated, wait_for
+
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+
+
+def _items(client) -> tuple[ET.Element, list[ET.Element]]:  # noqa: ANN001
+    r = client.get("/feed.xml")
+    assert r.status_code == 200 and r.mimetype == "application/rss+xml"
+    rss = ET.fromstring(r.data)
+    assert rss.tag == "rss" and rss.get("version") == "2.0"
+    channel = rss.find("channel")
+    assert channel is not None
+    return channel, channel.findall("item")
+
+
+def test_empty_feed_is_valid(client) -> None:  # noqa: ANN001
+    channel, items = _items(client)
+    assert items == []
+    assert channel.findtext("title") == "narrator"
+    assert channel.find(f"{ITUNES}image").get("href") == "http://localhost/static/artwork.png"
+    assert channel.find(f"{ITUNES}category").get("text") == "News"
+    assert channel.findtext(f"{ITUNES}explicit") == "no"
+    assert channel.findtext("link") == "http://localhost/"
+
+
+def test_items_follow_current_versions(app, client) -> None:  # noqa: ANN001
+    narrated(client)
+    client.post("/api/articles", json={"text": SHORT_TEXT, "id": "pending-one", "voice": "espeak"})
+    app.config["PUBLIC_URL"] = "https://news.example/listen"
+    wait_for(lambda: client.get("/api/articles/pending-one").json["status"] == "ready", 60)
+    _, items = _items(client)
+    assert len(items) == 2
+    by_guid = {i.findtext("guid"): i for i in items}
+    item = by_guid["narrator:a1:v1"]
+    assert item.find("guid").get("isPermaLink") == "false"
+    enclosure = item.find("enclosure")
+    mp3 = client.get("/audio/a1/1.mp3").data
+    assert enclosure.get("url") == "https://news.example/listen/audio/a1/1.mp3"
+    assert enclosure.get("length") == str(len(mp3)) and enclosure.get("type") == "audio/mpeg"
+    assert item.findtext("title") == "Harbour bridge reopens after repairs"
+    assert item.findtext("link") == "https://news.example/listen/articles/a1"
+    assert item.findtext(f"{ITUNES}duration").startswith("0:00:")
+    assert item.findtext("pubDate")
+
+    # A new version gets a new guid (podcast apps fetch it again); the old item is gone.
+    client.put("/api/articles/a1", json={"text": SHORT_TEXT.replace("noon", "one"), "voice": "espeak"})
+    wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 2, 60)
+    _, items = _items(client)
+    assert {i.findtext("guid") for i in items} == {"narrator:a1:v2", "narrator:pending-one:v1"}

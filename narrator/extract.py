@@ -629,7 +629,8 @@ def _keep(block: _Block, text: str, meta: _Meta) -> bool:
 def _is_prose(block: _Block, text: str, cjk: bool) -> bool:
     """A paragraph that plainly belongs to an article: long, few links."""
     least = rules.PROSE_RESUME_CHARS_CJK if cjk else rules.PROSE_RESUME_CHARS
-    return block.kind == "p" and len(text) >= least and block.link_chars <= len(text) * 0.2
+    return (block.kind == "p" and len(text) >= least and block.link_chars <= len(text) * 0.2
+            and not _ELLIPSIS.search(text))  # a teaser's excerpt does not end the widget
 
 
 def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.html.HtmlElement,

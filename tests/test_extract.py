@@ -308,8 +308,8 @@ def test_main_prints_body_json_and_errors(tmp_path: Path, capsys: pytest.Capture
 
 # --- Quality gate -------------------------------------------------------------------------
 
-F1_FLOOR = 0.960
-PRECISION_FLOOR = 0.950
+F1_FLOOR = 0.965
+PRECISION_FLOOR = 0.955
 """Pinned below what the extractor achieves on the dev pages (see bench/RESULTS.md); raise
 them in a commit of their own, and give a reason in the message to lower them."""
 

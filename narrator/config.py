@@ -20,6 +20,8 @@ class Settings:
     """MP3 bit rate (mono CBR)."""
     loudness_lufs: float = -16.0
     """Integrated loudness target."""
+    lexicon: str = ""
+    """The publication's pronunciation lexicon file (its entries win over the voice's)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

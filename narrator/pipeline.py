@@ -10,6 +10,7 @@ from . import export
 from .assemble import Narration, assemble
 from .config import Settings
 from .engines import Engine, open_engine
+from .lexicon import Lexicon, load_lexicon, merge
 from .model import Article, Script
 from .normalise import normalise
 from .segment import segment
@@ -24,16 +25,22 @@ class Result:
     outputs: export.Outputs
     """The files written."""
     narration: Narration
-    """The audio and timing, in memory."""
+    """The timing map (its temporary audio file is closed once the MP3 is written)."""
     script: Script
     """What was said."""
     voice: Voice
     """The voice used."""
 
 
+def lexicon_for(voice: Voice, settings: Settings) -> Lexicon:
+    """The voice's lexicon with the publication's entries on top."""
+    publication = Path(settings.lexicon) if settings.lexicon else None
+    return merge(load_lexicon(voice.lexicon_path), load_lexicon(publication))
+
+
 def prepare(article: Article, voice: Voice, settings: Settings) -> Script:
     """Segment and normalise: the script the engine will read."""
-    return normalise(segment(article, voice, settings.disclaimer))
+    return normalise(segment(article, voice, settings.disclaimer), lexicon_for(voice, settings))
 
 
 def narrate(article: Article, out: Path, voice_name: str | None = None,
@@ -57,5 +64,8 @@ def narrate(article: Article, out: Path, voice_name: str | None = None,
     tags = export.Tags(title=article.title,
                        artist=settings.publication or urlsplit(article.url).hostname or "narrator",
                        comment=settings.disclaimer)
-    outputs = export.write(narration, out, tags, settings.bitrate_kbps)
+    try:
+        outputs = export.write(narration, out, tags, settings.bitrate_kbps)
+    finally:
+        narration.close()
     return Result(outputs, narration, script, voice)

@@ -28,7 +28,7 @@ def test_narrate_writes_three_files_and_prints_their_paths(tmp_path):
 
 @pytest.mark.parametrize("setup, args, message", [
     (None, ["narrate", "missing.txt"], "cannot read missing.txt"),
-    ("empty.txt", ["narrate", "empty.txt"], "empty article"),
+    ("empty.txt", ["narrate", "empty.txt"], "empty"),
     ("a.txt", ["narrate", "a.txt", "--voice", "nope"], "unknown voice 'nope'"),
     ("a.pdf", ["narrate", "a.pdf"], "unsupported file type .pdf"),
     (None, ["narrate", "ftp://example.com/a"], "only http and https"),

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from audio_tools import decode, lag_ms, probe
 
+from narrator import export
 from narrator.config import Settings
 from narrator.extract import load
 from narrator.pipeline import narrate
@@ -17,14 +18,27 @@ from narrator.segment import DISCLAIMER
 
 @pytest.fixture(scope="module", params=["joe", "espeak"])
 def seed_narration(request, seed_path, tmp_path_factory):
+    """The seed narrated by narrate(), as the CLI does it, plus the PCM it encoded."""
     voice, engine = request.getfixturevalue(request.param)
     article = load(str(seed_path))
     out = tmp_path_factory.mktemp(request.param) / "seed.mp3"
-    return article, narrate(article, out, voice.name, Settings(publication="Test Times"), engine=engine)
+    encoded = {}
+    original = export.encode_mp3
+
+    def keep_pcm(narration, path, tags, bitrate_kbps=64):
+        encoded["pcm"] = np.frombuffer(narration.read_pcm(), dtype=np.int16)
+        original(narration, path, tags, bitrate_kbps)
+
+    export.encode_mp3 = keep_pcm
+    try:
+        result = narrate(article, out, voice.name, Settings(publication="Test Times"), engine=engine)
+    finally:
+        export.encode_mp3 = original
+    return article, result, encoded["pcm"]
 
 
 def test_files_and_tags(seed_narration):
-    article, result = seed_narration
+    article, result, _ = seed_narration
     info = probe(result.outputs.audio)
     stream = info["streams"][0]
     assert stream["codec_name"] == "mp3" and stream["channels"] == 1
@@ -39,7 +53,7 @@ def test_files_and_tags(seed_narration):
 
 
 def test_timing_map_covers_the_audio_in_order(seed_narration):
-    article, result = seed_narration
+    article, result, _ = seed_narration
     timing = json.loads(result.outputs.timing.read_text())
     paragraphs = timing["paragraphs"]
     assert paragraphs[0]["kind"] == "disclaimer" and paragraphs[0]["start"] == 0
@@ -62,21 +76,25 @@ def test_timing_map_covers_the_audio_in_order(seed_narration):
 
 
 def test_timing_matches_the_decoded_mp3_within_50_ms(seed_narration):
-    _, result = seed_narration
-    pcm = np.frombuffer(result.narration.pcm, dtype=np.int16)
-    assert abs(lag_ms(pcm, decode(result.outputs.audio), 22050)) <= 50
-    # Speech sits inside the sentence spans; the gaps between paragraphs are quiet.
+    # The timing map is exact on the PCM by construction (clip sample counts, see
+    # test_assemble); what remains is that the MP3 a player decodes lines up with that PCM.
+    _, result, pcm = seed_narration
+    decoded = decode(result.outputs.audio)
+    assert abs(decoded.size - pcm.size) <= 22050 * 0.05
+    assert abs(lag_ms(pcm, decoded, 22050)) <= 50
     timing = json.loads(result.outputs.timing.read_text())
     spans = [(s["start"], s["end"]) for p in timing["paragraphs"] for s in p["sentences"]]
+    # Speech sits inside the sentence spans; the gaps between them are quiet.
     at = lambda ms: round(ms * 22.05)  # noqa: E731
-    voiced = np.concatenate([pcm[at(a + 60): at(b - 60)] for a, b in spans if b - a > 300])
-    gaps = np.concatenate([pcm[at(e + 60): at(s - 60)] for (_, e), (s, _) in pairwise(spans) if s - e > 300])
+    voiced = np.concatenate([decoded[at(a + 60): at(b - 60)] for a, b in spans if b - a > 300])
+    gaps = np.concatenate([decoded[at(e + 60): at(s - 60)] for (_, e), (s, _) in pairwise(spans)
+                           if s - e > 300])
     rms = lambda x: np.sqrt((x.astype(float) ** 2).mean())  # noqa: E731
     assert rms(voiced) > 20 * (rms(gaps) + 1)
 
 
 def test_webvtt_has_one_cue_per_sentence(seed_narration):
-    _, result = seed_narration
+    _, result, _ = seed_narration
     vtt = result.outputs.vtt.read_text()
     assert vtt.startswith("WEBVTT\n")
     cues = re.findall(r"^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})$", vtt, re.M)
@@ -85,7 +103,7 @@ def test_webvtt_has_one_cue_per_sentence(seed_narration):
 
 
 def test_loudness_is_minus_16_lufs(seed_narration):
-    _, result = seed_narration
+    _, result, _ = seed_narration
     out = subprocess.run(["ffmpeg", "-nostdin", "-i", str(result.outputs.audio), "-af", "ebur128",
                           "-f", "null", "-"], capture_output=True, text=True).stderr
     integrated = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", out)[-1])
@@ -93,7 +111,7 @@ def test_loudness_is_minus_16_lufs(seed_narration):
 
 
 def test_disclaimer_is_heard_first(seed_narration, shared, tmp_path):
-    _, result = seed_narration
+    _, result, _ = seed_narration
     end = result.narration.blocks[0].span.end_ms
     clip = tmp_path / "disclaimer.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(result.outputs.audio), "-t", f"{end / 1000 + 0.2}",

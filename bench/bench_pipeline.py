@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Pipeline benchmarks (issue 2): overhead over the raw engine, scaling, intelligibility.
+
+Usage: .venv/bin/python bench/bench_pipeline.py [--reps 3] [--scales 1,4,16] [--no-asr] [--no-write]
+
+Every figure is a whole-process run (`narrator narrate` or the raw engine script), repeated
+--reps times; medians are reported. The baseline (the raw engine speaking the same text in
+one call, bench/raw_engine.py) is measured in the same run. Peak memory is the narrate
+process's maximum resident set size (its pyttsx3 worker, if any, is a separate process).
+The table is printed and appended to bench/RESULTS.md with the date, machine and command.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "tests" / "fixtures" / "seed_article.txt"
+SPOKEN = ROOT / "tests" / "fixtures" / "seed_article_spoken.txt"
+ASR = ROOT.parent / "shared" / "bench" / "asr_roundtrip.py"
+PY = sys.executable
+VOICES = {"joe": "piper", "espeak": "pyttsx3"}
+DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of one whole-process run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.stderr and proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return wall, usage.ru_maxrss // 1024
+
+
+def repeated(text: str, times: int, folder: Path) -> Path:
+    """The seed article with its body repeated `times` times (one title)."""
+    title, _, body = text.partition("\n\n")
+    path = folder / f"seed-x{times}.txt"
+    path.write_text(title + "\n\n" + "\n\n".join([body.strip()] * times) + "\n", encoding="utf-8")
+    return path
+
+
+def wer(audio: Path, reference: str) -> float:
+    out = subprocess.run([PY, str(ASR), str(audio), reference], capture_output=True, text=True, check=True)
+    return float(re.findall(r"^WER ([\d.]+)", out.stdout, re.M)[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--scales", default="1,4,16")
+    ap.add_argument("--no-asr", action="store_true")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    rows: list[str] = []
+    tmp = Path(tempfile.mkdtemp(prefix="narrator-bench-"))
+    narrate = [PY, "-m", "narrator.cli", "narrate"]
+
+    rows += [f"### Cold narration of the seed article (whole process, median of {args.reps})", "",
+             "| voice | narrator s | raw engine s | overhead s | overhead % of engine | peak MB |",
+             "|---|---|---|---|---|---|"]
+    for voice, engine in VOICES.items():
+        ours, raw, mem = [], [], []
+        for _ in range(args.reps):
+            t, m = run(narrate + [str(SEED), "-o", str(tmp / f"{voice}.mp3"), "--voice", voice])
+            ours.append(t)
+            mem.append(m)
+            raw.append(run([PY, str(ROOT / "bench" / "raw_engine.py"), engine, str(SEED),
+                            str(tmp / f"raw-{voice}.wav")])[0])
+        o, r = statistics.median(ours), statistics.median(raw)
+        rows.append(f"| {voice} | {o:.2f} | {r:.2f} | {o - r:.2f} | {100 * (o - r) / r:.0f} % | {max(mem)} |")
+
+    scales = [int(s) for s in args.scales.split(",")]
+    rows += ["", f"### Scaling: the seed body repeated (voice joe, median of {args.reps})", "",
+             "| repeats | seconds | x the 1x time | peak MB |", "|---|---|---|---|"]
+    base = None
+    text = SEED.read_text(encoding="utf-8")
+    for n in scales:
+        src = repeated(text, n, tmp)
+        results = [run(narrate + [str(src), "-o", str(tmp / f"x{n}.mp3"), "--voice", "joe"])
+                   for _ in range(args.reps)]
+        t = statistics.median(r[0] for r in results)
+        base = base or t / n
+        rows.append(f"| {n}x | {t:.1f} | {t / base:.1f} | {max(r[1] for r in results)} |")
+
+    if not args.no_asr and ASR.exists():
+        spoken = SPOKEN.read_text(encoding="utf-8")
+        # narrator says the disclaimer first, then the title, and reads the page's label once
+        title, _, rest = spoken.strip().partition("\n")
+        ours_ref = DISCLAIMER + " " + title + " " + rest.replace(DISCLAIMER, "", 1)
+        rows += ["", "### Intelligibility: pocketsphinx WER on the seed narration (lower is better)", "",
+                 "| voice | narrator | raw engine |", "|---|---|---|"]
+        for voice in VOICES:
+            rows.append(f"| {voice} | {wer(tmp / f'{voice}.mp3', ours_ref):.3f} | "
+                        f"{wer(tmp / f'raw-{voice}.wav', spoken):.3f} |")
+
+    cmd = "python bench/bench_pipeline.py " + " ".join(sys.argv[1:])
+    head = (f"## Pipeline (issue 2): {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}\n\nCommand: `{cmd.strip()}`\n")
+    table = head + "\n" + "\n".join(rows) + "\n"
+    print(table)
+    if not args.no_write:
+        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
+            f.write("\n" + table)
+
+
+if __name__ == "__main__":
+    main()

@@ -36,6 +36,7 @@ class _Progress:
 
 
 def cmd_narrate(args: argparse.Namespace) -> int:
+    from .cache import UnitCache
     from .config import Settings
     from .extract import load
     from .pipeline import narrate
@@ -45,9 +46,25 @@ def cmd_narrate(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else _default_out(args.source)
     if out.suffix.lower() != ".mp3":
         raise InputError(f"output must be an .mp3 path: {out}")
-    result = narrate(article, out, args.voice, settings, progress=_Progress(sys.stderr))
+    cache = None if args.no_cache else UnitCache(settings.cache_dir, settings.cache_max_mb << 20)
+    result = narrate(article, out, args.voice, settings, progress=_Progress(sys.stderr), cache=cache)
     for path in (result.outputs.audio, result.outputs.timing, result.outputs.vtt):
         print(path)
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from .cache import UnitCache
+    from .config import Settings
+
+    settings = Settings.from_env()
+    cache = UnitCache(settings.cache_dir, settings.cache_max_mb << 20)
+    if args.action == "prune":
+        limit = None if args.max_mb is None else args.max_mb << 20
+        print(f"removed {cache.prune(limit)} clips")
+    stats = cache.stats()
+    print(f"{stats.units} clips, {stats.bytes / 2**20:.1f} MB of {stats.max_bytes / 2**20:.0f} MB "
+          f"in {cache.folder}")
     return 0
 
 
@@ -98,7 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="a .html, .htm or .txt file, or an http(s) URL")
     p.add_argument("-o", "--output", help="the MP3 to write (default: out/<source name>.mp3)")
     p.add_argument("--voice", help="voice profile (default: the default voice for the article's language)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="synthesise every sentence (default: reuse clips from $NARRATOR_HOME/cache)")
     p.set_defaults(func=cmd_narrate)
+
+    p = sub.add_parser("cache", help="synthesis cache: stats, or prune to its size limit")
+    p.add_argument("action", choices=["stats", "prune"])
+    p.add_argument("--max-mb", type=int, help="with prune: the size to prune to (default: the limit)")
+    p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("voices", help="list voice profiles")
     p.set_defaults(func=cmd_voices)

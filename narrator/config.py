@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from .errors import InputError
 from .segment import DISCLAIMER
@@ -22,6 +23,15 @@ class Settings:
     """Integrated loudness target."""
     lexicon: str = ""
     """The publication's pronunciation lexicon file (its entries win over the voice's)."""
+    home: str = "./data"
+    """Folder holding all state: database, audio, synthesis cache (NARRATOR_HOME)."""
+    cache_max_mb: int = 1024
+    """Size limit of the synthesis cache; least recently used clips go first."""
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where synthesised clips are kept."""
+        return Path(self.home) / "cache"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from . import export
 from .assemble import Narration, assemble
+from .cache import UnitCache
 from .config import Settings
 from .engines import Engine, open_engine
 from .lexicon import Lexicon, load_lexicon, merge
@@ -30,6 +31,10 @@ class Result:
     """What was said."""
     voice: Voice
     """The voice used."""
+    synthesised: int = 0
+    """Sentences the engine spoke in this run."""
+    reused: int = 0
+    """Sentences taken from the synthesis cache."""
 
 
 def lexicon_for(voice: Voice, settings: Settings) -> Lexicon:
@@ -45,22 +50,29 @@ def prepare(article: Article, voice: Voice, settings: Settings) -> Script:
 
 def narrate(article: Article, out: Path, voice_name: str | None = None,
             settings: Settings | None = None, engine: Engine | None = None,
-            progress: Callable[[int, int], None] | None = None) -> Result:
+            progress: Callable[[int, int], None] | None = None,
+            cache: UnitCache | None = None) -> Result:
     """Narrate `article` to `out` (an .mp3 path), with .timing.json and .vtt beside it.
 
     Pass an open `engine` to reuse a loaded model across articles; otherwise one is opened
-    for this call and closed after it.
+    for this call and closed after it. With a `cache`, only sentences it lacks are synthesised.
     """
     settings = settings or Settings()
     voice = get_voice(voice_name, article.language)
     script = prepare(article, voice, settings)
     own = engine is None
     engine = engine or open_engine(voice)
+    before = (cache.hits, cache.misses) if cache else (0, 0)
     try:
-        narration = assemble(script, synthesise(script, engine, voice, progress), settings.loudness_lufs)
+        clips = synthesise(script, engine, voice, progress, cache)
+        narration = assemble(script, clips, settings.loudness_lufs)
     finally:
         if own:
             engine.close()
+    reused, synthesised = ((cache.hits - before[0], cache.misses - before[1]) if cache
+                           else (0, sum(1 for u in script.units if u.spoken.strip())))
+    if cache and synthesised:
+        cache.prune()
     tags = export.Tags(title=article.title,
                        artist=settings.publication or urlsplit(article.url).hostname or "narrator",
                        comment=settings.disclaimer)
@@ -68,4 +80,4 @@ def narrate(article: Article, out: Path, voice_name: str | None = None,
         outputs = export.write(narration, out, tags, settings.bitrate_kbps)
     finally:
         narration.close()
-    return Result(outputs, narration, script, voice)
+    return Result(outputs, narration, script, voice, synthesised, reused)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from .cache import UnitCache
 from .engines import AudioChunk, Engine
 from .errors import SynthesisError
 from .model import Script, Unit
@@ -48,21 +49,29 @@ def check_duration(chunk: AudioChunk, text: str, voice: Voice) -> str | None:
     return None
 
 
-def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "") -> AudioChunk:
-    """One unit's clip, trimmed; retried once when its length does not match the text."""
+def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "",
+                    cache: UnitCache | None = None) -> AudioChunk:
+    """One unit's clip, trimmed, from the cache or the engine; retried once when its length
+    does not match the text. Only clips that pass the check are cached."""
     if spoken_words(unit.spoken) == 0:
         return AudioChunk(b"", 0)
+    key = UnitCache.key(engine.model_id, unit.spoken) if cache else ""
+    if cache and (cached := cache.get(key)) is not None:
+        return cached
     problem = ""
     for _attempt in range(2):
         chunk = trim(engine.synthesize(unit.spoken))
         problem = check_duration(chunk, unit.spoken, voice) or ""
         if not problem:
+            if cache:
+                cache.put(key, chunk)
             return chunk
     raise SynthesisError(f"{where or 'a sentence'} ({unit.text[:60]!r}): {problem}")
 
 
 def synthesise(script: Script, engine: Engine, voice: Voice,
-               progress: Callable[[int, int], None] | None = None) -> Iterator[AudioChunk]:
+               progress: Callable[[int, int], None] | None = None,
+               cache: UnitCache | None = None) -> Iterator[AudioChunk]:
     """Yield one clip per unit of the script, in order (lazily, so memory stays flat).
 
     `progress(blocks_done, blocks_total)` is called after each block's last sentence.
@@ -71,6 +80,6 @@ def synthesise(script: Script, engine: Engine, voice: Voice,
     units = script.units
     for i, unit in enumerate(units):
         kind = script.blocks[unit.block].kind
-        yield synthesise_unit(unit, engine, voice, where=f"{kind} {unit.block + 1} of {total}")
+        yield synthesise_unit(unit, engine, voice, f"{kind} {unit.block + 1} of {total}", cache)
         if progress and (i + 1 == len(units) or units[i + 1].block != unit.block):
             progress(unit.block + 1, total)

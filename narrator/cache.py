@@ -1,0 +1,118 @@
+"""Synthesis cache: each clip stored under a hash of exactly what determines its sound.
+
+The key is the engine identity (engine, engine voice, speed, engine and model versions) and
+the spoken text (normalised, lexicon applied). Pauses are added at assembly, so they are not
+part of a clip. Clips are WAV files in a two-level folder tree; a file's modification time is
+its last use, so eviction is least-recently-used without an index to keep in step.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engines import AudioChunk
+
+STALE_TMP_S = 3600
+"""A half-written clip this old belongs to a dead process (a live write takes milliseconds)."""
+FORMAT = "1"
+"""Bumped when what a clip holds changes (trimming, sample format): old entries stop matching."""
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What the cache holds."""
+
+    units: int
+    """Number of clips."""
+    bytes: int
+    """Their total size on disk."""
+    max_bytes: int
+    """The size limit."""
+
+
+class UnitCache:
+    """A folder of clips keyed by content, bounded in size, evicting least recently used."""
+
+    def __init__(self, folder: Path, max_bytes: int = 1 << 30):
+        self.folder = Path(folder)
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(identity: str, spoken: str) -> str:
+        """The content address of a clip."""
+        return hashlib.sha256(f"{FORMAT}\0{identity}\0{spoken}".encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.wav"
+
+    def get(self, key: str) -> AudioChunk | None:
+        """The clip stored under `key` (and mark it used), or None."""
+        path = self._path(key)
+        try:
+            with wave.open(str(path), "rb") as w:
+                chunk = AudioChunk(w.readframes(w.getnframes()), w.getframerate())
+            os.utime(path)
+        except (FileNotFoundError, EOFError, wave.Error):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return chunk
+
+    def put(self, key: str, chunk: AudioChunk) -> None:
+        """Store a clip (written aside, then renamed: readers never see half a file)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(chunk.sample_rate or 22050)
+                w.writeframes(chunk.pcm)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        entries = []
+        for path in self.folder.glob("??/*.wav"):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            entries.append((st.st_mtime, st.st_size, path))
+        return entries
+
+    def stats(self) -> CacheStats:
+        """Count and size of what is stored."""
+        entries = self._entries()
+        return CacheStats(len(entries), sum(size for _, size, _ in entries), self.max_bytes)
+
+    def prune(self, max_bytes: int | None = None) -> int:
+        """Delete least recently used clips until the cache fits `max_bytes`; return how many went."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        entries = sorted(self._entries())
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in entries:
+            if total <= limit:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        stale = time.time() - STALE_TMP_S
+        for tmp in self.folder.glob("??/.*.tmp"):  # left by a process killed mid-write
+            try:
+                if tmp.stat().st_mtime < stale:
+                    tmp.unlink()
+            except FileNotFoundError:
+                pass
+        return removed

@@ -1,0 +1,89 @@
+"""The synthesis cache: content-addressed clips, only what changed is synthesised, LRU eviction."""
+import os
+import subprocess
+import sys
+
+from narrator.cache import UnitCache
+from narrator.config import Settings
+from narrator.engines import AudioChunk
+from narrator.extract import extract_text
+from narrator.pipeline import narrate
+
+ARTICLE = """The harbour story
+
+The ferry left the harbour at dawn. Gulls followed it out to sea.
+
+The crossing took four hours. Nobody was seasick.
+
+In the afternoon the ferry came back. The harbour master counted the cars.
+"""
+
+
+def test_key_covers_engine_identity_and_spoken_text():
+    k = UnitCache.key("piper:joe:1.0:rate=1.0", "Hello.")
+    assert k == UnitCache.key("piper:joe:1.0:rate=1.0", "Hello.")
+    assert k != UnitCache.key("piper:joe:1.1:rate=1.0", "Hello.")
+    assert k != UnitCache.key("piper:joe:1.0:rate=1.2", "Hello.")
+    assert k != UnitCache.key("piper:joe:1.0:rate=1.0", "Hello!")
+
+
+def test_only_changed_sentences_are_synthesised(tmp_path, espeak):
+    voice, engine = espeak
+    cache = UnitCache(tmp_path / "cache")
+    settings = Settings()
+    cold = narrate(extract_text(ARTICLE), tmp_path / "a.mp3", voice.name, settings, engine=engine,
+                   cache=cache)
+    assert cold.reused == 0 and cold.synthesised == len(cold.script.units) == 9  # 2 in the disclaimer
+
+    again = narrate(extract_text(ARTICLE), tmp_path / "b.mp3", voice.name, settings, engine=engine,
+                    cache=cache)
+    assert (again.synthesised, again.reused) == (0, 9)
+    assert again.narration.blocks == cold.narration.blocks  # same timing to the millisecond
+
+    edited = ARTICLE.replace("Nobody was seasick.", "Only one passenger was seasick.")
+    one = narrate(extract_text(edited), tmp_path / "c.mp3", voice.name, settings, engine=engine, cache=cache)
+    assert (one.synthesised, one.reused) == (1, 8)
+
+    new_disclaimer = Settings(disclaimer="This audio was made by a computer.")
+    d = narrate(extract_text(ARTICLE), tmp_path / "d.mp3", voice.name, new_disclaimer, engine=engine,
+                cache=cache)
+    assert (d.synthesised, d.reused) == (1, 7)
+
+
+def test_lexicon_change_resynthesises_only_sentences_with_the_word(tmp_path, espeak):
+    voice, engine = espeak
+    cache = UnitCache(tmp_path / "cache")
+    narrate(extract_text(ARTICLE), tmp_path / "a.mp3", voice.name, Settings(), engine=engine, cache=cache)
+    lexicon = tmp_path / "publication.tsv"
+    lexicon.write_text("harbour\tharbor\n")
+    result = narrate(extract_text(ARTICLE), tmp_path / "b.mp3", voice.name, Settings(lexicon=str(lexicon)),
+                     engine=engine, cache=cache)
+    # "harbour" is in the title, the first sentence and the last one.
+    assert (result.synthesised, result.reused) == (3, 6)
+
+
+def test_prune_evicts_least_recently_used(tmp_path):
+    cache = UnitCache(tmp_path, max_bytes=10_000)
+    clip = AudioChunk(bytes(4000), 22050)
+    keys = [UnitCache.key("e", str(i)) for i in range(4)]
+    for i, key in enumerate(keys):
+        cache.put(key, clip)
+        os.utime(cache._path(key), (1000 + i, 1000 + i))
+    cache.get(keys[0])  # used now: the newest
+    assert cache.stats().units == 4
+    assert cache.prune() == 2
+    assert cache.get(keys[0]) is not None and cache.get(keys[3]) is not None
+    assert cache.get(keys[1]) is None and cache.get(keys[2]) is None
+    assert cache.stats().bytes <= 10_000
+
+
+def test_cache_command(tmp_path):
+    cache = UnitCache(tmp_path / "cache")
+    for i in range(3):
+        cache.put(UnitCache.key("e", str(i)), AudioChunk(bytes(2000), 22050))
+    env = {**os.environ, "NARRATOR_HOME": str(tmp_path)}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "narrator.cli", "cache", *a],  # noqa: E731
+                                    capture_output=True, text=True, env=env)
+    assert run("stats").stdout.startswith("3 clips")
+    out = run("prune", "--max-mb", "0").stdout
+    assert "removed 3 clips" in out and "0 clips" in out

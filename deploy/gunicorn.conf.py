@@ -10,11 +10,12 @@ import os
 
 wsgi_app = "web:create_app()"
 bind = os.environ.get("NARRATOR_BIND", "127.0.0.1:8000")
-# Two cores here: two processes; threads cover slow clients and keep-alive connections
-# (64 concurrent range requests were served with p99 under 100 ms this way, see bench/RESULTS.md).
+# Two cores here: two processes. gthread keeps idle keep-alive connections out of the threads, so a few
+# threads per worker serve 64 listeners; 8 gave the best p99 for 64 concurrent range requests
+# (tried 2x4, 2x8, 2x32, 3x4, 4x16 gthread and 4/8 sync workers with bench/bench_serve.py's load).
 workers = int(os.environ.get("NARRATOR_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("NARRATOR_THREADS", "32"))
+threads = int(os.environ.get("NARRATOR_THREADS", "8"))
 keepalive = 5
 timeout = 120
 graceful_timeout = 30

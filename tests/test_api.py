@@ -268,6 +268,24 @@ def test_gunicorn_serves_the_app(tmp_path: Path) -> None:
         status, body = get("/api/voices")  # type: ignore[misc]
         assert status == 200 and json.loads(body)["default"] == "joe"
         assert (tmp_path / "home" / "narrator.db").is_file()
+
+        # Generation in the worker, and byte ranges sent by gunicorn's sendfile path.
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/articles",
+            method="POST",
+            data=json.dumps({"text": SHORT_TEXT, "id": "g1", "voice": "espeak"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as r:
+            assert r.status == 202
+        wait_for(lambda: json.loads(get("/api/articles/g1")[1])["status"] == "ready", 60, 0.1, "narration")
+        whole = get("/audio/g1/1.mp3")[1]  # type: ignore[index]
+        ranged = urllib.request.Request(
+            f"http://127.0.0.1:{port}/audio/g1/1.mp3", headers={"Range": "bytes=1000-1999"}
+        )
+        with urllib.request.urlopen(ranged, timeout=5) as r:
+            assert r.status == 206 and r.headers["Content-Range"] == f"bytes 1000-1999/{len(whole)}"
+            assert r.read() == whole[1000:2000]
     finally:
         proc.terminate()
         proc.wait(20)

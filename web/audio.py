@@ -155,6 +155,15 @@ def send_immutable(path: Path, mimetype: str, download_name: str | None = None) 
         return response
     start, end = wanted
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if request.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        # gunicorn sends exactly Content-Length bytes from the file's current offset (with sendfile(2)),
+        # so the file wrapper can serve a range; other servers would read the wrapper to the end of the file.
+        f.seek(start)
+        response = Response(
+            wrap_file(request.environ, f), 206, headers, mimetype=mimetype, direct_passthrough=True
+        )
+        response.content_length = end - start + 1
+        return response
     response = Response(
         FileRange(f, start, end - start + 1), 206, headers, mimetype=mimetype, direct_passthrough=True
     )

@@ -145,7 +145,6 @@ http {{
             alias {home / "audio"}/;
             types {{ audio/mpeg mp3; }}
             sendfile on;
-            tcp_nopush on;
             add_header Cache-Control "public, max-age=31536000, immutable" always;
         }}
     }}
@@ -192,8 +191,8 @@ def wrk(url: str, size: int, chunk: int, connections: int, seconds: int, work: P
     return {
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50": parse_ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "p99": parse_ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": parse_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        "p99": parse_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         "mbps": _transfer(out),
         "errors": errors,
     }

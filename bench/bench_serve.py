@@ -29,8 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
-from narrator.generate import generate  # noqa: E402
+from narrator.generate import EnginePool, generate  # noqa: E402
 from narrator.store import Store  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -85,7 +86,12 @@ def narration(home: Path, voice: str | None) -> tuple[Path, int]:
     article = extract_text((ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8"))
     _, job = store.create_article(article, voice, "bench")
     started = time.monotonic()
-    version = generate(store, job.id)
+    engines = EnginePool()
+    try:
+        outcome = generate(store, job.id, Settings(home=str(home)), engines)
+    finally:
+        engines.close()
+    version = outcome.version if outcome else None
     if version is None:
         raise SystemExit(f"narration failed: {store.get_job(job.id).error}")
     path = store.files("bench", version).audio

@@ -107,6 +107,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Consume the job queue (SQLite under NARRATOR_HOME, or Redis with NARRATOR_REDIS_URL)."""
+    from .config import Settings
+    from .jobs import JobQueue
+    from .store import Store
+
+    logging.getLogger().setLevel(logging.INFO)
+    settings = Settings.from_env()
+    queue = JobQueue(Store(settings.home), settings)
+    where = settings.redis_url or f"{Path(settings.home).resolve()}/queue.db"
+    print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
+    try:
+        queue.consumer(workers=args.workers).run()  # SIGINT/SIGTERM: finish the job in hand, then stop
+    finally:
+        queue.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="narrator", description="Narrate news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["stats", "prune"])
     p.add_argument("--max-mb", type=int, help="with prune: the size to prune to (default: the limit)")
     p.set_defaults(func=cmd_cache)
+
+    p = sub.add_parser("worker", help="run queued narration jobs (SQLite queue, or Redis if configured)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="jobs run at once (default 1: an engine already uses both cores)")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("voices", help="list voice profiles")
     p.set_defaults(func=cmd_voices)

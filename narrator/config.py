@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import InputError
 from .segment import DISCLAIMER
@@ -27,6 +29,14 @@ class Settings:
     """Folder holding all state: database, audio, synthesis cache (NARRATOR_HOME)."""
     cache_max_mb: int = 1024
     """Size limit of the synthesis cache; least recently used clips go first."""
+    keep_versions: int = 5
+    """Versions kept per article (older ones are deleted; 0 keeps all)."""
+    redis_url: str = ""
+    """With a redis:// URL, the job queue lives in Redis and workers on several machines share it."""
+    job_attempts: int = 3
+    """Times a job is tried (with backoff) before it is marked failed."""
+    job_lease_s: float = 60.0
+    """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
 
     @property
     def cache_dir(self) -> Path:
@@ -34,18 +44,27 @@ class Settings:
         return Path(self.home) / "cache"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings with NARRATOR_* overrides from `env` (default: os.environ)."""
-        env = os.environ if env is None else env
-        values = {}
-        for f in fields(cls):
-            raw = env.get("NARRATOR_" + f.name.upper())
-            if raw is None:
-                continue
-            kind = type(getattr(cls(), f.name))
-            try:
-                values[f.name] = kind(raw)
-            except ValueError:
-                name = "NARRATOR_" + f.name.upper()
-                raise InputError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
-        return cls(**values)
+        return from_env(cls, env)
+
+
+T = TypeVar("T")
+
+
+def from_env(cls: type[T], env: Mapping[str, str] | None = None) -> T:
+    """An instance of the dataclass `cls` with each field overridden by NARRATOR_<FIELD> when set."""
+    env = os.environ if env is None else env
+    defaults = cls()
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        name = "NARRATOR_" + f.name.upper()
+        raw = env.get(name)
+        if raw is None:
+            continue
+        kind = type(getattr(defaults, f.name))
+        try:
+            values[f.name] = kind(raw)
+        except ValueError:
+            raise InputError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
+    return cls(**values)

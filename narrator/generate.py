@@ -1,28 +1,33 @@
-"""Generation: turn a stored article into a new published version, and the runner that schedules it.
+"""Generation: turn a stored article into a new published version (the body of a queue task).
 
-`generate(store, job_id, ...)` is the whole job: claim it, narrate into a staging folder, publish.
-It depends on nothing but the store, so a task queue can call it as it is. Until the jobs issue
-brings Huey, `ThreadRunner` runs jobs one at a time in a background thread of the web process;
-the web app only sees the `Runner` protocol (`submit(job_id)`, `close()`).
+`generate(store, job_id, ...)` is the whole job: claim it, narrate into a staging folder with
+the synthesis cache, publish. It depends on nothing but the store, the engines and the cache,
+so the job queue (narrator.jobs) calls it as it is.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
+import os
 import shutil
+import socket
 import threading
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+from .cache import UnitCache
 from .config import Settings
 from .engines import Engine, open_engine
-from .errors import NarratorError
-from .pipeline import narrate
-from .store import Store, content_hash
+from .errors import InputError
+from .pipeline import lexicon_for, narrate
+from .store import NotFound, Store, content_hash
 from .voices import Voice, get_voice
 
 log = logging.getLogger(__name__)
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+"""This process, as recorded on the jobs it runs."""
 
 
 class EnginePool:
@@ -48,116 +53,102 @@ class EnginePool:
             engine.close()
 
 
-def generate(
-    store: Store, job_id: str, settings: Settings | None = None, engines: EnginePool | None = None
-) -> int | None:
-    """Run one job: the new version number, or None if it was not runnable or failed (the job says why)."""
-    if not store.claim_job(job_id):
+def fingerprint(article, voice_name: str | None, settings: Settings) -> str:  # noqa: ANN001
+    """Hash of everything that decides a narration: content, voice and the lexicon in force."""
+    voice = get_voice(voice_name, article.language)
+    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings).version[:16]}"
+
+
+class RetryableError(Exception):
+    """An attempt failed for a reason that may pass (engine crash, full disk, locked database)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a job ended."""
+
+    version: int | None
+    """The version it published (or found already made), None if it did not."""
+    synthesised: int = 0
+    """Sentences spoken by the engine."""
+    reused: int = 0
+    """Sentences taken from the cache."""
+
+
+@contextmanager
+def _lease(store: Store, job_id: str, lease_s: float) -> Iterator[None]:
+    """Renew the job's lease every third of its length while the job runs."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease_s / 3):
+            try:
+                store.renew_lease(job_id, lease_s)
+            except Exception:  # a locked database: try again at the next beat
+                log.warning("could not renew the lease of job %s", job_id)
+
+    beat = threading.Thread(target=renew, name=f"lease-{job_id}", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
+
+
+def generate(store: Store, job_id: str, settings: Settings, engines: EnginePool,
+             cache: UnitCache | None = None, max_attempts: int = 3, lease_s: float = 60.0) -> Outcome | None:
+    """Run one job. Returns its outcome, or None if it was not ours to run or failed for good.
+
+    A failure that may pass is put back in the queue and raised as RetryableError (the queue
+    retries it with backoff) until `max_attempts`; then, like bad input, it fails the job with
+    its message. The article keeps its current version whatever happens here.
+    """
+    if not store.claim_job(job_id, WORKER, lease_s):
         return None
     job = store.get_job(job_id)
     staging = None
-    own = engines is None
-    engines = engines or EnginePool()
     try:
-        record = store.get_article(job.article_id)
-        voice = get_voice(record.voice, record.article.language)
-        engine = engines.get(voice)
-        staging = store.staging_dir(job.article_id, job_id)
-        result = narrate(
-            record.article,
-            staging / "audio.mp3",
-            voice.name,
-            settings or Settings.from_env(),
-            engine=engine,
-            progress=lambda done, total: store.job_progress(job_id, done, total),
-        )
-        return store.publish(
-            job_id,
-            result.outputs,
-            voice=voice.name,
-            model_id=engine.model_id,
-            engine=voice.engine,
-            description=voice.description,
-            duration_ms=result.narration.duration_ms,
-            made_from=record.article,
-            made_from_hash=content_hash(record.article, record.voice),
-        )
-    except NarratorError as e:
+        with _lease(store, job_id, lease_s):
+            record = store.get_article(job.article_id)
+            current = store.get_version(record.id, record.current_version) if record.current_version else None
+            if current and current.content_hash == record.content_hash:
+                store.finish_unchanged(job_id, current.version)  # made from this very content already
+                return Outcome(current.version)
+            voice = get_voice(record.voice, record.article.language)
+            engine = engines.get(voice)
+            staging = store.staging_dir(job.article_id, job_id)
+
+            def progress(done: int, total: int) -> None:
+                store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
+
+            result = narrate(record.article, staging / "audio.mp3", voice.name, settings,
+                             engine=engine, progress=progress, cache=cache)
+            store.job_stage(job_id, "publishing")
+            version = store.publish(
+                job_id,
+                result.outputs,
+                voice=voice.name,
+                model_id=engine.model_id,
+                engine=voice.engine,
+                description=voice.description,
+                duration_ms=result.narration.duration_ms,
+                made_from=record.article,
+                made_from_hash=record.content_hash,
+                keep=settings.keep_versions,
+            )
+            return Outcome(version, result.synthesised, result.reused)
+    except (InputError, NotFound) as e:
         store.fail_job(job_id, str(e))
-    except Exception as e:  # a bug: keep the worker alive, record it, log the trace
-        log.exception("job %s failed", job_id)
-        store.fail_job(job_id, f"internal error: {type(e).__name__}")
+    except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
+        message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
+        if job.attempts < max_attempts:  # claim_job counted this attempt
+            log.warning("job %s attempt %d failed, will retry: %s", job_id, job.attempts, message)
+            store.requeue_job(job_id, message)
+            raise RetryableError(message) from e
+        log.exception("job %s failed after %d attempts", job_id, job.attempts)
+        store.fail_job(job_id, message)
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-        if own:
-            engines.close()
     return None
-
-
-class Runner(Protocol):
-    """Schedules jobs; the web app knows nothing else about how they run."""
-
-    def submit(self, job_id: str) -> None:
-        """Run the job eventually."""
-        ...
-
-    def close(self) -> None:
-        """Stop taking jobs and release resources."""
-        ...
-
-
-class ThreadRunner:
-    """Runs jobs one at a time in a background thread, in submission order."""
-
-    def __init__(self, work: Callable[[str], object], on_close: Callable[[], None] | None = None):
-        self._work = work
-        self._on_close = on_close
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._loop, name="narrator-runner", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while (job_id := self._queue.get()) is not None:
-            try:
-                self._work(job_id)
-            except Exception:
-                log.exception("runner: job %s raised", job_id)
-
-    def submit(self, job_id: str) -> None:
-        self._queue.put(job_id)
-
-    def close(self, timeout: float = 60.0) -> None:
-        """Finish the job in hand (queued ones stay queued in the store), then stop."""
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-        self._queue.put(None)
-        self._thread.join(timeout)
-        if self._on_close:
-            self._on_close()
-
-
-class NullRunner:
-    """Leaves jobs queued in the store, for a separate worker process to run."""
-
-    def submit(self, job_id: str) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def thread_runner(
-    store: Store, settings: Settings | None = None, engines: EnginePool | None = None
-) -> ThreadRunner:
-    """A ThreadRunner that generates into `store`; closes the engines on close unless they were given."""
-    pool = engines or EnginePool()
-    runner = ThreadRunner(
-        lambda job_id: generate(store, job_id, settings, pool), on_close=None if engines else pool.close
-    )
-    for job in store.queued_jobs():  # resume what a previous process left queued
-        runner.submit(job.id)
-    return runner

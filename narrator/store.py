@@ -24,7 +24,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +68,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     version INTEGER,
     created REAL NOT NULL,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    stage TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    worker TEXT,
+    lease_until REAL
 );
 CREATE INDEX IF NOT EXISTS jobs_by_article ON jobs (article_id, created);
 -- Version numbers are never reused, even after an article is deleted and created again,
@@ -86,6 +90,15 @@ CREATE TABLE IF NOT EXISTS voices (
     PRIMARY KEY (name, model_id)
 );
 """
+
+
+JOB_COLUMNS_ADDED = {
+    "stage": "TEXT NOT NULL DEFAULT 'queued'",
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "worker": "TEXT",
+    "lease_until": "REAL",
+}
+"""Columns the job queue added to `jobs`, for databases made before it."""
 
 
 class NotFound(InputError):
@@ -160,6 +173,14 @@ class JobRecord:
     """Unix time it was queued."""
     updated: float
     """Unix time of its last change."""
+    stage: str = "queued"
+    """What it is doing: queued, preparing, synthesising, encoding, publishing, retrying, done, failed."""
+    attempts: int = 0
+    """Times a worker has started it (a failed attempt is retried with backoff, a few times)."""
+    worker: str | None = None
+    """'host:pid' of the worker running it."""
+    lease_until: float | None = None
+    """The running worker renews this; once it has passed, the job is given to another worker."""
 
 
 def article_from_dict(data: dict) -> Article:
@@ -203,6 +224,10 @@ class Store:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            have = {r["name"] for r in db.execute("PRAGMA table_info(jobs)")}
+            for column, decl in JOB_COLUMNS_ADDED.items():
+                if column not in have:  # a database made before the job queue
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {decl}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -240,9 +265,16 @@ class Store:
         )
 
     def create_article(
-        self, article: Article, voice: str | None = None, article_id: str | None = None
+        self,
+        article: Article,
+        voice: str | None = None,
+        article_id: str | None = None,
+        fingerprint: str | None = None,
     ) -> tuple[ArticleRecord, JobRecord]:
-        """Store a new article and queue its first narration; Conflict if the id is taken."""
+        """Store a new article and queue its first narration; Conflict if the id is taken.
+
+        `fingerprint` is the hash of everything that determines the narration (content, voice,
+        lexicon version); the default covers content and voice."""
         article_id = article_id or new_id()
         if not ID_PATTERN.match(article_id):
             raise InputError("id must be 1-64 letters, digits, '-' or '_', starting with a letter or digit")
@@ -258,7 +290,7 @@ class Store:
                     article.title,
                     voice,
                     json.dumps(article.to_dict(), ensure_ascii=False),
-                    content_hash(article, voice),
+                    fingerprint or content_hash(article, voice),
                     now,
                     now,
                 ),
@@ -267,10 +299,16 @@ class Store:
         return self.get_article(article_id), job
 
     def update_article(
-        self, article_id: str, article: Article, voice: str | None
-    ) -> tuple[ArticleRecord, JobRecord]:
-        """Replace an article's content and queue a new narration; NotFound if unknown."""
+        self, article_id: str, article: Article, voice: str | None, fingerprint: str | None = None
+    ) -> tuple[ArticleRecord, JobRecord | None, bool]:
+        """Replace an article's content and queue a new narration; NotFound if unknown.
+
+        Returns the article, its job and whether that job is new. Idempotent: when the
+        fingerprint matches the current version's and nothing is pending, no job is made (None).
+        A job still waiting in the queue is reused: it reads the article when it starts, so the
+        newest content wins and quick successive edits make one version."""
         now = time.time()
+        fingerprint = fingerprint or content_hash(article, voice)
         with self._write() as db:
             cur = db.execute(
                 "UPDATE articles SET title = ?, voice = ?, content = ?, content_hash = ?, updated = ? "
@@ -279,15 +317,36 @@ class Store:
                     article.title,
                     voice,
                     json.dumps(article.to_dict(), ensure_ascii=False),
-                    content_hash(article, voice),
+                    fingerprint,
                     now,
                     article_id,
                 ),
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no article '{article_id}'")
-            job = self._insert_job(db, article_id, now)
-        return self.get_article(article_id), job
+            job, new = self._pending_job(db, article_id, fingerprint, now)
+        return self.get_article(article_id), job, new
+
+    def _pending_job(
+        self, db: sqlite3.Connection, article_id: str, fingerprint: str, now: float
+    ) -> tuple[JobRecord | None, bool]:
+        queued = db.execute(
+            "SELECT * FROM jobs WHERE article_id = ? AND status = 'queued' ORDER BY created DESC LIMIT 1",
+            (article_id,),
+        ).fetchone()
+        if queued:
+            return self._job(queued), False
+        running = db.execute(
+            "SELECT 1 FROM jobs WHERE article_id = ? AND status = 'running'", (article_id,)
+        ).fetchone()
+        current = db.execute(
+            "SELECT v.content_hash FROM articles a JOIN versions v "
+            "ON v.article_id = a.id AND v.version = a.current_version WHERE a.id = ?",
+            (article_id,),
+        ).fetchone()
+        if not running and current and current["content_hash"] == fingerprint:
+            return None, False
+        return self._insert_job(db, article_id, now), True
 
     def get_article(self, article_id: str) -> ArticleRecord:
         """The article; NotFound if unknown."""
@@ -396,8 +455,11 @@ class Store:
         duration_ms: int,
         made_from: Article,
         made_from_hash: str,
+        keep: int = 0,
     ) -> int:
-        """Move a finished narration into place and make it the article's current version."""
+        """Move a finished narration into place and make it the article's current version.
+
+        With `keep`, only the newest `keep` versions are kept (the current one always is)."""
         job = self.get_job(job_id)
         now = time.time()
         with self._write() as db:
@@ -442,7 +504,33 @@ class Store:
                 "ON CONFLICT (name, model_id) DO UPDATE SET last_used = excluded.last_used",
                 (voice, model_id, engine, description, now),
             )
+            old = []
+            if keep > 0:
+                old = [r["version"] for r in db.execute(
+                    "SELECT version FROM versions WHERE article_id = ? AND version != ? "
+                    "ORDER BY version DESC LIMIT -1 OFFSET ?",
+                    (job.article_id, version, keep - 1),
+                )]
+                db.executemany(
+                    "DELETE FROM versions WHERE article_id = ? AND version = ?",
+                    [(job.article_id, n) for n in old],
+                )
+        for n in old:  # after the commit: a listener may still be fetching it until then
+            for path in vars(self.files(job.article_id, n)).values():
+                path.unlink(missing_ok=True)
         return version
+
+    def rollback(self, article_id: str, version: int) -> ArticleRecord:
+        """Make an earlier (kept) version current again; NotFound if unknown."""
+        with self._write() as db:
+            if not db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+                raise NotFound(f"no article '{article_id}'")
+            if not db.execute(
+                "SELECT 1 FROM versions WHERE article_id = ? AND version = ?", (article_id, version)
+            ).fetchone():
+                raise NotFound(f"article '{article_id}' has no version {version}")
+            db.execute("UPDATE articles SET current_version = ? WHERE id = ?", (version, article_id))
+        return self.get_article(article_id)
 
     def used_voices(self) -> list[dict]:
         """Voice profiles and engine models that have spoken a version, most recent first."""
@@ -498,30 +586,82 @@ class Store:
             rows = db.execute("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created").fetchall()
         return [self._job(r) for r in rows]
 
-    def claim_job(self, job_id: str) -> bool:
-        """Mark a queued job running; False if someone else took it (or it is no longer queued)."""
+    def claim_job(self, job_id: str, worker: str = "", lease_s: float = 60.0) -> bool:
+        """Mark a queued job running for `worker` with a lease; False if someone else took it
+        (or it is no longer queued)."""
+        now = time.time()
         with self._write() as db:
             cur = db.execute(
-                "UPDATE jobs SET status = 'running', updated = ? WHERE id = ? AND status = 'queued'",
-                (time.time(), job_id),
+                "UPDATE jobs SET status = 'running', stage = 'preparing', attempts = attempts + 1, "
+                "worker = ?, lease_until = ?, updated = ? WHERE id = ? AND status = 'queued'",
+                (worker, now + lease_s, now, job_id),
             )
             return cur.rowcount == 1
 
-    def job_progress(self, job_id: str, done: int, total: int) -> None:
+    def renew_lease(self, job_id: str, lease_s: float) -> None:
+        """The running worker is alive: keep the job for another `lease_s` seconds."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running'",
+                (time.time() + lease_s, job_id),
+            )
+
+    def job_progress(self, job_id: str, done: int, total: int, stage: str = "synthesising") -> None:
         """Record how far a running job is."""
         with self._write() as db:
             db.execute(
-                "UPDATE jobs SET done = ?, total = ?, updated = ? WHERE id = ?",
-                (done, total, time.time(), job_id),
+                "UPDATE jobs SET done = ?, total = ?, stage = ?, updated = ? WHERE id = ?",
+                (done, total, stage, time.time(), job_id),
             )
 
+    def job_stage(self, job_id: str, stage: str) -> None:
+        """Record what a running job is doing."""
+        with self._write() as db:
+            db.execute("UPDATE jobs SET stage = ?, updated = ? WHERE id = ?", (stage, time.time(), job_id))
+
     def fail_job(self, job_id: str, message: str) -> None:
-        """Mark a job failed with a one-line reason."""
+        """Mark a job failed with a one-line reason (the article keeps its current version)."""
         with self._write() as db:
             db.execute(
-                "UPDATE jobs SET status = 'failed', error = ?, updated = ? WHERE id = ?",
+                "UPDATE jobs SET status = 'failed', stage = 'failed', error = ?, lease_until = NULL, "
+                "updated = ? WHERE id = ?",
                 (message, time.time(), job_id),
             )
+
+    def finish_unchanged(self, job_id: str, version: int) -> None:
+        """A job whose article already has a version made from the same content: done, no new version."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE jobs SET status = 'done', stage = 'done', version = ?, lease_until = NULL, "
+                "updated = ? WHERE id = ?",
+                (version, time.time(), job_id),
+            )
+
+    def requeue_job(self, job_id: str, message: str) -> None:
+        """Put a job that failed an attempt back in the queue (it will be retried)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE jobs SET status = 'queued', stage = 'retrying', error = ?, worker = NULL, "
+                "lease_until = NULL, updated = ? WHERE id = ? AND status = 'running'",
+                (message, time.time(), job_id),
+            )
+
+    def recover_jobs(self, dead: Callable[[str], bool]) -> list[JobRecord]:
+        """Jobs left 'running' by a worker that died (its lease ran out, or `dead(worker)` says so)
+        go back to the queue; they are returned so the caller can enqueue them again."""
+        now = time.time()
+        with self._write() as db:
+            rows = db.execute("SELECT * FROM jobs WHERE status = 'running'").fetchall()
+            lost = [r for r in rows if (r["lease_until"] or 0) < now or dead(r["worker"] or "")]
+            for r in lost:
+                db.execute(
+                    "UPDATE jobs SET status = 'queued', stage = 'retrying', worker = NULL, "
+                    "lease_until = NULL, error = ?, updated = ? WHERE id = ?",
+                    (f"worker {r['worker']} stopped mid-job; running it again", now, r["id"]),
+                )
+        for r in lost:
+            shutil.rmtree(self.audio_root / r["article_id"] / f".staging-{r['id']}", ignore_errors=True)
+        return [self.get_job(r["id"]) for r in lost]
 
 
 __all__ = [

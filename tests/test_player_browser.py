@@ -185,7 +185,8 @@ def test_player_waits_for_generation_then_becomes_playable(idle_app, engine_pool
     assert page.locator("#transcript [data-index]").count() == 0  # text shown, not yet timed
 
     store = app.extensions["narrator"]["store"]
-    assert generate(store, r.json["job"]["id"], engines=engine_pool) == 1
+    settings = app.extensions["narrator"]["narration"]
+    assert generate(store, r.json["job"]["id"], settings, engine_pool).version == 1
 
     page.locator(".np-play:not([disabled])").wait_for(timeout=10_000)
     page.wait_for_function("document.querySelectorAll('#transcript [data-index]').length === 4")

@@ -85,7 +85,8 @@ def test_publish_makes_version_current_only_when_complete(tmp_path: Path) -> Non
     assert store.files("x1", 1).audio.read_bytes() == b"one"
 
     # New content: version 1 stays current while version 2 is being written.
-    _, job2 = store.update_article("x1", extract_text(TEXT + "\n\nMore."), None)
+    _, job2, new = store.update_article("x1", extract_text(TEXT + "\n\nMore."), None)
+    assert new
     assert store.claim_job(job2.id)
     staged = _stage(store, "x1", job2.id, b"two")
     assert store.get_article("x1").current_version == 1

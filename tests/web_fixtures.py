@@ -89,7 +89,7 @@ def app(tmp_path: Path, engine_pool: EnginePool):  # noqa: ANN201
             "ENGINE_POOL": engine_pool,
             "ACCEL_REDIRECT": "",
             "PUBLIC_URL": "",
-            "RUNNER": "thread",
+            "RUNNER": "inprocess",
         }
     )
     app.test_client_class = BufferedClient

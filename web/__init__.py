@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import atexit
-import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from narrator.config import Settings
+from narrator.config import Settings, from_env
 from narrator.errors import InputError
-from narrator.generate import EnginePool, NullRunner, Runner, thread_runner
+from narrator.generate import EnginePool
+from narrator.jobs import JobQueue
 from narrator.store import Store
 
 LABEL = "🎙️ Voice is AI-generated. Inconsistencies may occur."
@@ -34,24 +33,14 @@ class WebSettings:
     """Absolute base URL for links in the podcast feed (default: the request's host)."""
     max_upload_mb: float = 5.0
     """Largest request body accepted (413 above it)."""
-    runner: str = "thread"
-    """'thread': generate in a background thread of this process; 'none': leave jobs queued for a worker."""
+    runner: str = "inprocess"
+    """'inprocess': this process also consumes the job queue; 'none': only enqueue, for `narrator worker`s."""
     feed_title: str = "narrator"
     """Title of the podcast feed."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> WebSettings:
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get("NARRATOR_" + f.name.upper())
-            if raw is not None:
-                kind = type(getattr(cls(), f.name))
-                try:
-                    values[f.name] = kind(raw)
-                except ValueError:
-                    raise InputError(f"NARRATOR_{f.name.upper()} must be a {kind.__name__}") from None
-        return cls(**values)
+        return from_env(cls, env)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -77,14 +66,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     store = Store(Path(app.config["HOME"]))
-    narration = app.config["NARRATION"] or Settings.from_env()
-    runner: Runner
-    if app.config["RUNNER"] == "thread":
-        runner = thread_runner(store, narration, app.config["ENGINE_POOL"])
-    elif app.config["RUNNER"] == "none":
-        runner = NullRunner()
-    else:
-        raise InputError(f"NARRATOR_RUNNER must be 'thread' or 'none', not {app.config['RUNNER']!r}")
+    narration = replace(app.config["NARRATION"] or Settings.from_env(), home=app.config["HOME"])
+    if app.config["RUNNER"] not in ("inprocess", "none"):
+        raise InputError(f"NARRATOR_RUNNER must be 'inprocess' or 'none', not {app.config['RUNNER']!r}")
+    runner = JobQueue(store, narration, engines=app.config["ENGINE_POOL"])
+    if app.config["RUNNER"] == "inprocess":
+        runner.start_in_process()
     app.extensions["narrator"] = {"store": store, "runner": runner, "narration": narration}
     atexit.register(runner.close)
 
@@ -118,8 +105,8 @@ def store_of(app: Flask) -> Store:
     return app.extensions["narrator"]["store"]
 
 
-def runner_of(app: Flask) -> Runner:
-    """The app's job runner."""
+def runner_of(app: Flask) -> JobQueue:
+    """The app's job queue."""
     return app.extensions["narrator"]["runner"]
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from narrator.errors import ExtractionError, InputError, VoiceError
 from narrator.extract import extract_html, extract_text
 from narrator.fetch import fetch
+from narrator.generate import fingerprint
 from narrator.model import Article
 from narrator.store import ArticleRecord, Conflict, JobRecord, NotFound, Store, VersionRecord
 from narrator.voices import all_voices, get_voice
@@ -77,6 +78,8 @@ def job_json(job: JobRecord | None) -> dict | None:
         "id": job.id,
         "article": job.article_id,
         "status": job.status,
+        "stage": job.stage,
+        "attempts": job.attempts,
         "done": job.done,
         "total": job.total,
         "error": job.error,
@@ -190,10 +193,16 @@ def _article_from(data: dict) -> tuple[Article, str | None]:
     return article, voice
 
 
-def _created(record: ArticleRecord, job: JobRecord) -> Response:
-    current_app.extensions["narrator"]["runner"].submit(job.id)
+def _fingerprint(article: Article, voice: str | None) -> str:
+    return fingerprint(article, voice, current_app.extensions["narrator"]["narration"])
+
+
+def _accepted(record: ArticleRecord, job: JobRecord | None, new: bool) -> Response:
+    """202 with the article when a job is queued (submitted if new); 200 when nothing needs doing."""
+    if job is not None and new:
+        current_app.extensions["narrator"]["runner"].submit(job.id)
     response = jsonify(article_json(record, full=True))
-    response.status_code = 202
+    response.status_code = 202 if job is not None else 200
     response.headers["Location"] = url_for("api.get_article", article_id=record.id)
     return response
 
@@ -202,8 +211,10 @@ def _created(record: ArticleRecord, job: JobRecord) -> Response:
 def create_article():  # noqa: ANN201
     data = _body()
     article, voice = _article_from(data)
-    record, job = _store().create_article(article, voice, data.get("id") or None)
-    return _created(record, job)
+    record, job = _store().create_article(
+        article, voice, data.get("id") or None, _fingerprint(article, voice)
+    )
+    return _accepted(record, job, True)
 
 
 @bp.get("/articles")
@@ -224,8 +235,38 @@ def update_article(article_id: str):  # noqa: ANN201
     if data.get("id") not in (None, article_id):
         raise ApiError(409, f"the body's id '{data['id']}' conflicts with the URL's '{article_id}'")
     article, voice = _article_from(data)
-    record, job = store.update_article(article_id, article, voice)
-    return _created(record, job)
+    record, job, new = store.update_article(article_id, article, voice, _fingerprint(article, voice))
+    return _accepted(record, job, new)
+
+
+@bp.post("/articles/<article_id>/regenerate")
+def regenerate(article_id: str):  # noqa: ANN201
+    """Narrate the stored content again if anything that decides its sound changed (a lexicon)."""
+    store = _store()
+    record = store.get_article(article_id)
+    record, job, new = store.update_article(
+        article_id, record.article, record.voice, _fingerprint(record.article, record.voice)
+    )
+    return _accepted(record, job, new)
+
+
+@bp.get("/articles/<article_id>/versions")
+def list_versions(article_id: str):  # noqa: ANN201
+    store = _store()
+    record = store.get_article(article_id)
+    return jsonify(current=record.current_version,
+                   versions=[version_json(v) for v in store.list_versions(article_id)])
+
+
+@bp.post("/articles/<article_id>/rollback")
+def rollback(article_id: str):  # noqa: ANN201
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("version"), int) or isinstance(
+        data.get("version"), bool
+    ):
+        raise ApiError(400, 'send {"version": N} with the number of a kept version')
+    record = _store().rollback(article_id, data["version"])
+    return jsonify(article_json(record, full=True))
 
 
 @bp.delete("/articles/<article_id>")

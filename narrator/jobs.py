@@ -1,0 +1,113 @@
+"""The job queue: generation runs as Huey tasks, in SQLite by default, in Redis to share workers.
+
+`JobQueue` is what the web app submits to and what `narrator worker` (or `narrator serve`,
+in-process) consumes. The same task code runs in both storage modes: SqliteHuey in
+HOME/queue.db on one machine; RedisHuey when NARRATOR_REDIS_URL is set, so worker processes
+on several machines share one queue.
+
+Huey forgets a task once a worker has taken it, so a worker killed mid-job would lose it; the
+store's job record is the source of truth instead. A running job holds a lease its worker
+renews; `recover()` (at worker start and every minute) puts jobs whose worker is gone back in
+the queue. Claiming is atomic, so a job enqueued twice still runs once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from .cache import UnitCache
+from .config import Settings
+from .generate import EnginePool, Outcome, generate
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+POLL_MAX_S = 0.5
+"""Longest pause between polls of an idle SQLite queue (Huey's default of 10 s feels broken
+to an editor waiting for audio; a poll is one cheap SELECT)."""
+
+
+def make_huey(settings: Settings) -> Huey:
+    """Huey on Redis when a URL is configured, else on SQLite under the home folder."""
+    if settings.redis_url:
+        return RedisHuey("narrator", url=settings.redis_url)
+    Path(settings.home).mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("narrator", filename=str(Path(settings.home) / "queue.db"))
+
+
+def _dead_here(worker: str) -> bool:
+    """Whether `worker` ('host:pid') names a process on this machine that no longer runs."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class JobQueue:
+    """Submits jobs to Huey and runs them; one instance per process (web app or worker)."""
+
+    def __init__(self, store: Store, settings: Settings, huey: Huey | None = None,
+                 engines: EnginePool | None = None):
+        self.store = store
+        self.settings = settings
+        self.huey = huey or make_huey(settings)
+        self._own_engines = engines is None
+        self.engines = engines or EnginePool()
+        self.cache = UnitCache(settings.cache_dir, settings.cache_max_mb << 20)
+        self._consumer: Consumer | None = None
+        retries = max(settings.job_attempts - 1, 0)
+        self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
+                                        name="narrator.generate")(self.run)
+        self.huey.periodic_task(crontab(minute="*"), name="narrator.recover")(self.recover)
+
+    def submit(self, job_id: str) -> None:
+        """Put a job in the queue."""
+        self._generate(job_id)
+
+    def run(self, job_id: str) -> Outcome | None:
+        """The task body: generate the job (raises RetryableError for Huey to retry with backoff)."""
+        return generate(self.store, job_id, self.settings, self.engines, self.cache,
+                        self.settings.job_attempts, self.settings.job_lease_s)
+
+    def recover(self) -> int:
+        """Re-enqueue the jobs of workers that died; how many there were."""
+        lost = self.store.recover_jobs(_dead_here)
+        for job in lost:
+            log.warning("job %s lost its worker; queued again", job.id)
+            self.submit(job.id)
+        return len(lost)
+
+    def consumer(self, workers: int = 1) -> Consumer:
+        """A Huey consumer for this queue, recovering lost jobs first."""
+        self.recover()
+        for job in self.store.queued_jobs():  # queued in the store but maybe not in Huey (a restart)
+            self.submit(job.id)
+        return self.huey.create_consumer(workers=workers, worker_type="thread", max_delay=POLL_MAX_S,
+                                         check_worker_health=True)
+
+    def start_in_process(self) -> None:
+        """Consume in background threads of this process (for `narrator serve` and tests)."""
+        consumer = self.consumer()
+        consumer._set_signal_handlers = lambda: None  # the host process owns its signals
+        consumer.start()
+        self._consumer = consumer
+
+    def close(self) -> None:
+        """Stop consuming (finishing the job in hand) and release the engines."""
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+            self._consumer = None
+        if self._own_engines:
+            self.engines.close()

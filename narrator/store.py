@@ -496,7 +496,8 @@ class Store:
             )
             db.execute("UPDATE articles SET current_version = ? WHERE id = ?", (version, job.article_id))
             db.execute(
-                "UPDATE jobs SET status = 'done', version = ?, updated = ? WHERE id = ?",
+                "UPDATE jobs SET status = 'done', stage = 'done', version = ?, lease_until = NULL, "
+                "updated = ? WHERE id = ?",
                 (version, now, job_id),
             )
             db.execute(

@@ -28,7 +28,7 @@ class Settings:
     home: str = "./data"
     """Folder holding all state: database, audio, synthesis cache (NARRATOR_HOME)."""
     cache_max_mb: int = 1024
-    """Size limit of the synthesis cache; least recently used clips go first."""
+    """Size limit of the synthesis cache; least recently used clips go first (0: no cache)."""
     keep_versions: int = 5
     """Versions kept per article (older ones are deleted; 0 keeps all)."""
     redis_url: str = ""

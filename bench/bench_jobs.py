@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Job benchmarks (issue 6): regeneration after edits, and worker throughput.
+
+Usage: .venv/bin/python bench/bench_jobs.py [--voice joe] [--articles 20] [--no-write]
+
+Everything goes through the real queue: a store and JobQueue submit jobs, `narrator worker`
+processes (SQLite queue) run them, and a job's time is from submission until its version is
+published (polled every 10 ms). Regeneration: the seed article cold (fresh cache, fresh worker,
+engine load included), then with nothing changed (an update that starts no job), one paragraph
+edited, and one lexicon entry changed (in the publication lexicon). Throughput: N different
+articles (cache off, so every sentence is synthesised) with 1 and then 2 worker processes.
+The table is printed and appended to bench/RESULTS.md with the date, machine and command.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from narrator.config import Settings  # noqa: E402
+from narrator.extract import extract_text  # noqa: E402
+from narrator.generate import fingerprint  # noqa: E402
+from narrator.jobs import JobQueue  # noqa: E402
+from narrator.store import Store  # noqa: E402
+
+SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
+
+
+def start_workers(home: Path, n: int, env: dict[str, str]) -> list[subprocess.Popen]:
+    environ = {**os.environ, "NARRATOR_HOME": str(home), **env}
+    procs = [subprocess.Popen([sys.executable, "-m", "narrator.cli", "worker"], env=environ,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n)]
+    time.sleep(1.0)  # let them start before the clock runs (they poll the queue every 0.1 s)
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGINT)
+    for p in procs:
+        p.wait(60)
+
+
+def wait_done(store: Store, job_ids: list[str], timeout: float = 1800) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(job_ids)
+    while pending:
+        for job_id in list(pending):
+            job = store.get_job(job_id)
+            if job.status == "failed":
+                sys.exit(f"job {job_id} failed: {job.error}")
+            if job.status == "done":
+                pending.discard(job_id)
+        if time.monotonic() > deadline:
+            sys.exit("timed out")
+        time.sleep(0.01)
+
+
+def timed_update(store: Store, queue: JobQueue, article_id: str, text: str,
+                 voice: str) -> tuple[float, bool]:
+    """Submit new content; seconds until its version is published (or the update returns)."""
+    start = time.perf_counter()
+    article = extract_text(text)
+    print_ = fingerprint(article, voice, queue.settings)
+    _, job, new = store.update_article(article_id, article, voice, print_)
+    if job is not None and new:
+        queue.submit(job.id)
+        wait_done(store, [job.id])
+    return time.perf_counter() - start, job is not None
+
+
+def regeneration(voice: str, tmp: Path) -> list[str]:
+    home = tmp / "regen"
+    lexicon = tmp / "publication.tsv"
+    lexicon.write_text("# publication lexicon\n")
+    env = {"NARRATOR_LEXICON": str(lexicon)}
+    settings = Settings(home=str(home), lexicon=str(lexicon))
+    store = Store(home)
+    queue = JobQueue(store, settings)
+    article = extract_text(SEED)
+    _, job = store.create_article(article, voice, "seed", fingerprint(article, voice, settings))
+    workers = start_workers(home, 1, env)
+    try:
+        start = time.perf_counter()
+        queue.submit(job.id)
+        wait_done(store, [job.id])
+        cold = time.perf_counter() - start
+        same, made = timed_update(store, queue, "seed", SEED, voice)
+        assert not made
+        edited_text = SEED.replace("The directorate did not provide more details.",
+                                   "The directorate gave no further details on Tuesday.")
+        edited, _ = timed_update(store, queue, "seed", edited_text, voice)
+        lexicon.write_text("Risnes\tRees-ness\n")  # the lawyer's name: two sentences
+        queue.settings = Settings(home=str(home), lexicon=str(lexicon))
+        lex, _ = timed_update(store, queue, "seed", edited_text, voice)
+    finally:
+        stop_workers(workers)
+        queue.close()
+    rows = [f"### Regeneration of the seed article (voice {voice}, one run, one worker)", "",
+            "| case | seconds | % of cold |", "|---|---|---|"]
+    for name, t in (("cold (fresh cache, engine load included)", cold),
+                    ("nothing changed (update starts no job)", same),
+                    ("one paragraph edited", edited), ("one lexicon entry changed", lex)):
+        rows.append(f"| {name} | {t:.3f} | {100 * t / cold:.1f} % |")
+    return rows
+
+
+def throughput(voice: str, n: int, tmp: Path) -> list[str]:
+    title, _, body = SEED.partition("\n\n")
+    texts = [f"{title} ({i})\n\n" + "\n\n".join(f"Report {i}, part {k}. {p}" for k, p in
+                                                  enumerate(body.split("\n\n"))) for i in range(n)]
+    rows = [f"### Throughput: {n} different articles (voice {voice}, synthesis cache off)", "",
+            "| workers | seconds | articles/min | x one worker |", "|---|---|---|---|"]
+    base = None
+    for workers_n in (1, 2):
+        home = tmp / f"tp{workers_n}"
+        settings = Settings(home=str(home), cache_max_mb=0)
+        store = Store(home)
+        queue = JobQueue(store, settings)
+        workers = start_workers(home, workers_n, {"NARRATOR_CACHE_MAX_MB": "0"})
+        try:
+            start = time.perf_counter()
+            ids = []
+            for i, text in enumerate(texts):
+                article = extract_text(text)
+                _, job = store.create_article(article, voice, f"a{i}", fingerprint(article, voice, settings))
+                queue.submit(job.id)
+                ids.append(job.id)
+            wait_done(store, ids)
+            took = time.perf_counter() - start
+        finally:
+            stop_workers(workers)
+            queue.close()
+        base = base or took
+        rows.append(f"| {workers_n} | {took:.1f} | {60 * n / took:.1f} | {base / took:.2f} |")
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--voice", default="joe")
+    ap.add_argument("--articles", type=int, default=20)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="narrator-bench-jobs-"))
+    rows = regeneration(args.voice, tmp) + [""] + throughput(args.voice, args.articles, tmp)
+    cmd = "python bench/bench_jobs.py " + " ".join(sys.argv[1:])
+    head = (f"## Jobs and regeneration (issue 6): {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}\n\nCommand: `{cmd.strip()}`\n")
+    table = head + "\n" + "\n".join(rows) + "\n"
+    print(table)
+    if not args.no_write:
+        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
+            f.write("\n" + table)
+
+
+if __name__ == "__main__":
+    main()

@@ -115,7 +115,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     settings = Settings.from_env()
-    queue = JobQueue(Store(settings.home), settings)
+    queue = JobQueue(Store(settings.home, settings.db_timeout_s), settings)
     where = settings.redis_url or f"{Path(settings.home).resolve()}/queue.db"
     print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
     try:

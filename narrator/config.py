@@ -35,6 +35,8 @@ class Settings:
     """With a redis:// URL, the job queue lives in Redis and workers on several machines share it."""
     job_attempts: int = 3
     """Times a job is tried (with backoff) before it is marked failed."""
+    db_timeout_s: float = 30.0
+    """How long a database call waits for a lock held elsewhere before failing (503 in the API)."""
     job_lease_s: float = 60.0
     """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from pathlib import Path
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -74,8 +75,12 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*"), name="narrator.recover")(self.recover)
 
     def submit(self, job_id: str) -> None:
-        """Put a job in the queue."""
-        self._generate(job_id)
+        """Put a job in the queue. The store already holds it as queued, so if the queue is
+        unreachable (Redis down) nothing is lost: recovery enqueues it once the queue is back."""
+        try:
+            self._generate(job_id)
+        except Exception as e:  # redis.ConnectionError, sqlite3.OperationalError
+            log.warning("could not enqueue job %s (%s); it stays queued in the store", job_id, e)
 
     def run(self, job_id: str) -> Outcome | None:
         """The task body: generate the job (raises RetryableError for Huey to retry with backoff)."""
@@ -83,12 +88,18 @@ class JobQueue:
                         self.settings.job_attempts, self.settings.job_lease_s)
 
     def recover(self) -> int:
-        """Re-enqueue the jobs of workers that died; how many there were."""
+        """Re-enqueue the jobs of workers that died, and jobs waiting in the store longer than
+        two leases (their enqueue may have failed); how many there were. A job enqueued twice
+        still runs once: claiming it is atomic."""
         lost = self.store.recover_jobs(_dead_here)
         for job in lost:
             log.warning("job %s lost its worker; queued again", job.id)
             self.submit(job.id)
-        return len(lost)
+        stale = time.time() - 2 * self.settings.job_lease_s
+        waiting = [job for job in self.store.queued_jobs() if job.updated < stale]
+        for job in waiting:
+            self.submit(job.id)
+        return len(lost) + len(waiting)
 
     def consumer(self, workers: int = 1) -> Consumer:
         """A Huey consumer for this queue, recovering lost jobs first."""

@@ -216,7 +216,9 @@ class Store:
     """The one way in to narrator's state under a home folder. Safe to share between threads and processes:
     every call opens its own short-lived SQLite connection."""
 
-    def __init__(self, home: Path | str):
+    def __init__(self, home: Path | str, timeout: float = 30.0):
+        self.timeout = timeout
+        """Seconds a call waits for a database lock held by another process before giving up."""
         self.home = Path(home).resolve()
         self.audio_root = self.home / "audio"
         self.db_path = self.home / "narrator.db"
@@ -231,7 +233,7 @@ class Store:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.db_path, timeout=self.timeout, isolation_level=None)
         db.row_factory = sqlite3.Row
         try:
             yield db

@@ -8,7 +8,8 @@ import pytest
 from narrator.engines import open_engine
 from narrator.voices import get_voice
 
-pytest_plugins = ["web_fixtures"]  # app, client, engine_pool, live_server for every test module
+# app, client, engine_pool, live_server, wait_for; redis_server: for every test module
+pytest_plugins = ["web_fixtures", "services"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from web_fixtures import SHORT_TEXT, free_port, wait_for
+from web_fixtures import SHORT_TEXT, wait_for
 
 from narrator.config import Settings
 from narrator.extract import extract_text
@@ -179,29 +177,8 @@ def test_worker_killed_mid_job_the_job_runs_again_and_nothing_partial_is_served(
     assert not list((home / "cache").glob("??/.*.tmp"))
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if not server:
-        pytest.skip("redis-server is not installed (script/setup installs it)")
-    port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-
-    def up():
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            return False
-
-    wait_for(up, 10, what="redis-server")
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
-
-
-def test_redis_queue_shared_by_two_workers(home, redis_url):
+def test_redis_queue_shared_by_two_workers(home, redis_server):
+    redis_url = redis_server.url
     settings = Settings(home=str(home), redis_url=redis_url)
     store = Store(home)
     queue = JobQueue(store, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class WebSettings:
     """'inprocess': this process also consumes the job queue; 'none': only enqueue, for `narrator worker`s."""
     feed_title: str = "narrator"
     """Title of the podcast feed."""
+    allow_private_urls: int = 0
+    """1: the API may fetch URLs on loopback and private networks (development, tests); 0 refuses them."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> WebSettings:
@@ -56,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=int(web.max_upload_mb * 2**20),
         RUNNER=web.runner,
         FEED_TITLE=web.feed_title,
+        ALLOW_PRIVATE_URLS=bool(web.allow_private_urls),
         NARRATION=None,
         ENGINE_POOL=None,
         JSON_SORT_KEYS=False,
@@ -65,8 +69,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    store = Store(Path(app.config["HOME"]))
     narration = replace(app.config["NARRATION"] or Settings.from_env(), home=app.config["HOME"])
+    store = Store(Path(app.config["HOME"]), narration.db_timeout_s)
     if app.config["RUNNER"] not in ("inprocess", "none"):
         raise InputError(f"NARRATOR_RUNNER must be 'inprocess' or 'none', not {app.config['RUNNER']!r}")
     runner = JobQueue(store, narration, engines=app.config["ENGINE_POOL"])
@@ -89,6 +93,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             response.status_code = e.code or 500
             return response
         return render_template("error.html", error=e), e.code
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def database_busy(e: sqlite3.OperationalError):  # noqa: ANN202
+        app.logger.warning("database error on %s: %s", request.path, e)
+        busy = "locked" in str(e) or "busy" in str(e)
+        message = ("the database is busy; try again shortly" if busy
+                   else "the database cannot be written (disk full?); try again later")
+        return jsonify(error="Service Unavailable", message=message, status=503), 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def internal_error(e: Exception):  # noqa: ANN202

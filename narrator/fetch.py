@@ -1,6 +1,7 @@
 """The one module that touches the network: fetch an article page over http(s)."""
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from .errors import ExtractionError
+from .netguard import default_guard
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest page we read; a news page is rarely over 3 MB."""
@@ -35,8 +37,7 @@ class Page:
 
 
 def allow_all(url: str) -> None:
-    """Default address guard: accept. The security work replaces it with a real check
-    (raise ExtractionError to refuse, e.g. for private addresses)."""
+    """A guard that accepts every URL (for callers that trust theirs; not the default)."""
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -46,21 +47,69 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    """Opens http connections through the guard's `create_connection` (connects to checked addresses)."""
+
+    def __init__(self, connect: Callable[..., object]):
+        super().__init__()
+        self._connect = connect
+
+    def http_open(self, req):  # noqa: ANN001, ANN201
+        def connection(host: str, **kwargs) -> http.client.HTTPConnection:  # noqa: ANN003
+            conn = http.client.HTTPConnection(host, **kwargs)
+            conn._create_connection = self._connect  # type: ignore[attr-defined]  # http.client's seam
+            return conn
+
+        return self.do_open(connection, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    """The same for https: TCP to the checked address, TLS (SNI, certificate) for the URL's host name."""
+
+    def __init__(self, connect: Callable[..., object]):
+        super().__init__()
+        self._connect = connect
+
+    def https_open(self, req):  # noqa: ANN001, ANN201
+        def connection(host: str, **kwargs) -> http.client.HTTPSConnection:  # noqa: ANN003
+            conn = http.client.HTTPSConnection(host, **kwargs)
+            conn._create_connection = self._connect  # type: ignore[attr-defined]
+            return conn
+
+        return self.do_open(connection, req)
+
+
+def _opener(guard: Callable[[str], None]) -> urllib.request.OpenerDirector:
+    """An opener that follows no redirects; with a NetGuard (anything with `create_connection`), every
+    connection goes to an address the guard checked, and no proxy is used."""
+    connect = getattr(guard, "create_connection", None)
+    if connect is None:
+        return urllib.request.build_opener(_NoRedirects)
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _NoRedirects,
+        _PinnedHTTPHandler(connect), _PinnedHTTPSHandler(connect),
+    )
+
+
 def _check_url(url: str, guard: Callable[[str], None]) -> None:
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise ExtractionError(f"only http and https URLs can be fetched: {url}")
     guard(url)
 
 
-def fetch(url: str, guard: Callable[[str], None] = allow_all, *, max_bytes: int = MAX_BYTES,
+def fetch(url: str, guard: Callable[[str], None] | None = None, *, max_bytes: int = MAX_BYTES,
           timeout: float = TIMEOUT_S, max_redirects: int = MAX_REDIRECTS) -> Page:
     """Fetch `url` (http or https only), following at most `max_redirects` redirects.
 
     `guard` is called with every URL before it is requested (the first and each redirect
-    target). Raises ExtractionError for a refused scheme, an HTTP error, a timeout, a body
+    target). The default is netguard's: public addresses only (NARRATOR_ALLOW_PRIVATE_URLS=1 also
+    allows loopback and private networks), each connection made to the address it checked.
+    Raises ExtractionError for a refused URL or address, an HTTP error, a timeout, a body
     over `max_bytes`, too many redirects, or a content type that is not HTML or text."""
+    if guard is None:
+        guard = default_guard()
     _check_url(url, guard)
-    opener = urllib.request.build_opener(_NoRedirects)
+    opener = _opener(guard)
     deadline = time.monotonic() + timeout
     current = url
     for hop in range(max_redirects + 1):

@@ -91,7 +91,9 @@ def test_create_from_html_and_raw_bodies(client) -> None:  # noqa: ANN001
     assert r.status_code == 202 and r.json["requested_voice"] is None
 
 
-def test_create_from_url(client) -> None:  # noqa: ANN001
+def test_create_from_url(app, client) -> None:  # noqa: ANN001
+    app.config["ALLOW_PRIVATE_URLS"] = True  # the page is on loopback, refused by default (test_netguard.py)
+
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             body = HTML.encode()

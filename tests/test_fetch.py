@@ -68,6 +68,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(b"not found", "text/plain", 404)
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local server is on loopback, which the default guard refuses unless told (test_netguard.py)."""
+    monkeypatch.setenv("NARRATOR_ALLOW_PRIVATE_URLS", "1")
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

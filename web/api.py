@@ -17,6 +17,8 @@ from narrator.model import Article
 from narrator.store import ArticleRecord, Conflict, JobRecord, NotFound, Store, VersionRecord
 from narrator.voices import all_voices, get_voice
 
+from .security import fetch_guard
+
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -176,7 +178,7 @@ def _article_from(data: dict) -> tuple[Article, str | None]:
     if kind == "url":
         if not value.lower().startswith(("http://", "https://")):
             raise ApiError(400, "url must be an http or https URL")
-        page = fetch(value)
+        page = fetch(value, guard=fetch_guard())
         if page.content_type.lower().startswith("text/plain"):
             article = extract_text(page.body.decode("utf-8", errors="replace"))
             article = dataclasses.replace(article, url=page.url)

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +30,9 @@ from narrator.extract import extract_text  # noqa: E402
 from narrator.generate import fingerprint  # noqa: E402
 from narrator.jobs import JobQueue  # noqa: E402
 from narrator.store import Store  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from report import publish  # noqa: E402
 
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
 
@@ -154,14 +155,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="narrator-bench-jobs-"))
     rows = regeneration(args.voice, tmp) + [""] + throughput(args.voice, args.articles, tmp)
-    cmd = "python bench/bench_jobs.py " + " ".join(sys.argv[1:])
-    head = (f"## Jobs and regeneration (issue 6): {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-            f"{os.cpu_count()} cores, Python {platform.python_version()}\n\nCommand: `{cmd.strip()}`\n")
-    table = head + "\n" + "\n".join(rows) + "\n"
-    print(table)
-    if not args.no_write:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write("\n" + table)
+    publish("Jobs and regeneration (issue 6)", rows, not args.no_write)
 
 
 if __name__ == "__main__":

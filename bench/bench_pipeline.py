@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +26,9 @@ SEED = ROOT / "tests" / "fixtures" / "seed_article.txt"
 SPOKEN = ROOT / "tests" / "fixtures" / "seed_article_spoken.txt"
 ASR = ROOT.parent / "shared" / "bench" / "asr_roundtrip.py"
 PY = sys.executable
+sys.path.insert(0, str(ROOT / "bench"))
+from report import publish  # noqa: E402
+
 VOICES = {"joe": "piper", "espeak": "pyttsx3"}
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 
@@ -108,14 +109,7 @@ def main() -> None:
             rows.append(f"| {voice} | {wer(tmp / f'{voice}.mp3', ours_ref):.3f} | "
                         f"{wer(tmp / f'raw-{voice}.wav', spoken):.3f} |")
 
-    cmd = "python bench/bench_pipeline.py " + " ".join(sys.argv[1:])
-    head = (f"## Pipeline (issue 2): {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-            f"{os.cpu_count()} cores, Python {platform.python_version()}\n\nCommand: `{cmd.strip()}`\n")
-    table = head + "\n" + "\n".join(rows) + "\n"
-    print(table)
-    if not args.no_write:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write("\n" + table)
+    publish("Pipeline (issue 2)", rows, not args.no_write)
 
 
 if __name__ == "__main__":

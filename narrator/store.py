@@ -601,53 +601,39 @@ class Store:
             )
             return cur.rowcount == 1
 
+    def _update_job(self, job_id: str, only_if: str | None = None, **values: object) -> None:
+        """Set some of a job's columns (and its `updated` time); with `only_if`, only in that status."""
+        values["updated"] = time.time()
+        sets = ", ".join(f"{column} = ?" for column in values)
+        where = " AND status = ?" if only_if else ""
+        params = [*values.values(), job_id, *([only_if] if only_if else [])]
+        with self._write() as db:
+            db.execute(f"UPDATE jobs SET {sets} WHERE id = ?{where}", params)
+
     def renew_lease(self, job_id: str, lease_s: float) -> None:
         """The running worker is alive: keep the job for another `lease_s` seconds."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running'",
-                (time.time() + lease_s, job_id),
-            )
+        self._update_job(job_id, "running", lease_until=time.time() + lease_s)
 
     def job_progress(self, job_id: str, done: int, total: int, stage: str = "synthesising") -> None:
         """Record how far a running job is."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE jobs SET done = ?, total = ?, stage = ?, updated = ? WHERE id = ?",
-                (done, total, stage, time.time(), job_id),
-            )
+        self._update_job(job_id, done=done, total=total, stage=stage)
 
     def job_stage(self, job_id: str, stage: str) -> None:
         """Record what a running job is doing."""
-        with self._write() as db:
-            db.execute("UPDATE jobs SET stage = ?, updated = ? WHERE id = ?", (stage, time.time(), job_id))
+        self._update_job(job_id, stage=stage)
 
     def fail_job(self, job_id: str, message: str) -> None:
         """Mark a job failed with a one-line reason (the article keeps its current version)."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE jobs SET status = 'failed', stage = 'failed', error = ?, lease_until = NULL, "
-                "updated = ? WHERE id = ?",
-                (message, time.time(), job_id),
-            )
+        self._update_job(job_id, status="failed", stage="failed", error=message, lease_until=None)
 
     def finish_unchanged(self, job_id: str, version: int) -> None:
         """A job whose article already has a version made from the same content: done, no new version."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE jobs SET status = 'done', stage = 'done', version = ?, lease_until = NULL, "
-                "updated = ? WHERE id = ?",
-                (version, time.time(), job_id),
-            )
+        self._update_job(job_id, status="done", stage="done", version=version, lease_until=None)
 
     def requeue_job(self, job_id: str, message: str) -> None:
         """Put a job that failed an attempt back in the queue (it will be retried)."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE jobs SET status = 'queued', stage = 'retrying', error = ?, worker = NULL, "
-                "lease_until = NULL, updated = ? WHERE id = ? AND status = 'running'",
-                (message, time.time(), job_id),
-            )
+        self._update_job(job_id, "running", status="queued", stage="retrying", error=message, worker=None,
+                         lease_until=None)
 
     def recover_jobs(self, dead: Callable[[str], bool]) -> list[JobRecord]:
         """Jobs left 'running' by a worker that died (its lease ran out, or `dead(worker)` says so)

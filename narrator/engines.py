@@ -86,7 +86,7 @@ class PiperEngine:
         return AudioChunk(b"".join(c.audio_int16_bytes for c in chunks), rate)
 
     def close(self) -> None:
-        self._voice = None
+        """Nothing to release: the model goes with the object (onnxruntime frees it)."""
 
 
 def _dist_version(package: str) -> str:

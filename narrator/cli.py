@@ -53,6 +53,35 @@ def cmd_narrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_say(args: argparse.Namespace) -> int:
+    """Speak a word or phrase as an article would (normaliser and lexicons applied): to try an entry."""
+    import dataclasses
+    import os
+    import tempfile
+
+    from .config import Settings
+    from .model import Article, Paragraph, Section
+    from .normalise import normalise_text
+    from .pipeline import lexicon_for, narrate
+    from .voices import get_voice
+
+    if not args.text.strip():
+        raise InputError("nothing to say")
+    out = Path(args.output)
+    if out.suffix.lower() != ".mp3":
+        raise InputError(f"output must be an .mp3 path: {out}")
+    settings = dataclasses.replace(Settings.from_env(), disclaimer="")
+    voice = get_voice(args.voice, args.language)
+    print(normalise_text(args.text, args.language, lexicon_for(voice, settings)), file=sys.stderr)
+    article = Article(title="", sections=(Section(None, (Paragraph(args.text),)),), language=args.language)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        result = narrate(article, Path(tmp) / "say.mp3", voice.name, settings)
+        os.replace(result.outputs.audio, out)
+    print(out)
+    return 0
+
+
 def cmd_cache(args: argparse.Namespace) -> int:
     from .cache import UnitCache
     from .config import Settings
@@ -136,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="synthesise every sentence (default: reuse clips from $NARRATOR_HOME/cache)")
     p.set_defaults(func=cmd_narrate)
+
+    p = sub.add_parser("say", help="speak a word or phrase to an MP3, to try a pronunciation")
+    p.add_argument("text")
+    p.add_argument("--voice", help="voice profile (default: the default voice for --language)")
+    p.add_argument("--language", default="en", help="language of the text (default en)")
+    p.add_argument("-o", "--output", default="say.mp3", help="the MP3 to write (default say.mp3)")
+    p.set_defaults(func=cmd_say)
 
     p = sub.add_parser("cache", help="synthesis cache: stats, or prune to its size limit")
     p.add_argument("action", choices=["stats", "prune"])

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from audio_tools import probe
 
 from narrator.extract import extract_html
 from narrator.pipeline import narrate
@@ -59,3 +60,19 @@ def test_german_article_is_read_in_german(tmp_path):
     result = narrate(article, tmp_path / "de.mp3")
     assert result.voice.engine == "pyttsx3" and result.voice.engine_voice == "de"
     assert result.narration.duration_ms > 2000
+
+
+def test_say_speaks_a_word_with_the_lexicon(tmp_path):
+    result = run("say", "Prigozhin", "--voice", "espeak", "-o", "word.mp3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "word.mp3"
+    spoken = result.stderr.strip().splitlines()[-1]
+    assert spoken != "Prigozhin" and "zhin" in spoken  # the starter lexicon's respelling
+    info = probe(tmp_path / "word.mp3")
+    assert 0.3 < float(info["format"]["duration"]) < 3.0
+    assert not list(tmp_path.glob("*.json")) and not list(tmp_path.glob("*.vtt"))
+
+
+def test_say_refuses_empty_text(tmp_path):
+    result = run("say", "  ", cwd=tmp_path)
+    assert result.returncode == 2 and "nothing to say" in result.stderr

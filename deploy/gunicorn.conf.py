@@ -19,5 +19,11 @@ threads = int(os.environ.get("NARRATOR_THREADS", "8"))
 keepalive = 5
 timeout = 120
 graceful_timeout = 30
+# Hostile requests: gunicorn reads a started request with blocking reads, so a client trickling bytes
+# would hold a thread; it binds to loopback and nginx (deploy/nginx.conf: client_header_timeout,
+# client_body_timeout, request buffering) hands it only complete requests. Heads are bounded here too.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
 accesslog = os.environ.get("NARRATOR_ACCESS_LOG") or None
 errorlog = "-"

@@ -33,7 +33,7 @@ from .errors import InputError
 from .export import Outputs, outputs_for
 from .model import Article, Paragraph, Section
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 """Article ids: URL-safe, at most 64 characters."""
 
 SCHEMA = """
@@ -376,7 +376,7 @@ class Store:
                 "WHERE article_id = ? AND status IN ('queued', 'running')",
                 (time.time(), article_id),
             )
-        shutil.rmtree(self.audio_root / article_id, ignore_errors=True)
+        shutil.rmtree(self.article_dir(article_id), ignore_errors=True)
 
     # Versions -------------------------------------------------------------------------------------
 
@@ -435,13 +435,22 @@ class Store:
             for r in rows
         ]
 
+    def article_dir(self, article_id: str) -> Path:
+        """The folder of an article's files; NotFound for an id that is not a valid id (so no path
+        made from one can leave the audio folder: no '/', '..', or absolute path passes ID_PATTERN)."""
+        if not ID_PATTERN.match(article_id):
+            raise NotFound(f"no article '{article_id}'")
+        return self.audio_root / article_id
+
     def files(self, article_id: str, version: int) -> Outputs:
         """Where a version's audio, timing map and WebVTT live (they exist once it is published)."""
-        return outputs_for(self.audio_root / article_id / f"{version}.mp3")
+        return outputs_for(self.article_dir(article_id) / f"{int(version)}.mp3")
 
     def staging_dir(self, article_id: str, job_id: str) -> Path:
         """A private folder to write a narration into before it is published."""
-        path = self.audio_root / article_id / f".staging-{job_id}"
+        if not ID_PATTERN.match(job_id):
+            raise InputError(f"invalid job id {job_id!r}")
+        path = self.article_dir(article_id) / f".staging-{job_id}"
         path.mkdir(parents=True, exist_ok=True)
         return path
 

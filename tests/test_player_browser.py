@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -42,9 +43,25 @@ def page(browser):  # noqa: ANN001, ANN201
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.wait_for_function = csp_safe_wait(page)
     yield page
     context.close()
     assert errors == [], errors
+
+
+def csp_safe_wait(page):  # noqa: ANN001, ANN201
+    """page.wait_for_function compiles its predicate with eval inside the page, which the pages'
+    Content-Security-Policy forbids (no 'unsafe-eval'); this polls page.evaluate instead (run through
+    the DevTools protocol, outside the page's policy)."""
+
+    def wait_for_function(expression: str, timeout: float = 30_000) -> None:
+        deadline = time.monotonic() + timeout / 1000
+        while not page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout / 1000:g} s waiting for {expression}")
+            time.sleep(0.05)
+
+    return wait_for_function
 
 
 def _current_time(page) -> float:  # noqa: ANN001

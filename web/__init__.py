@@ -40,6 +40,10 @@ class WebSettings:
     """Title of the podcast feed."""
     allow_private_urls: int = 0
     """1: the API may fetch URLs on loopback and private networks (development, tests); 0 refuses them."""
+    max_article_chars: int = 200_000
+    """Longest article accepted (422 above it): about 33,000 words, three and a half hours of speech."""
+    embed_ancestors: str = "*"
+    """Sites that may frame the embed player (CSP frame-ancestors sources, e.g. 'https://news.example')."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> WebSettings:
@@ -60,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         RUNNER=web.runner,
         FEED_TITLE=web.feed_title,
         ALLOW_PRIVATE_URLS=bool(web.allow_private_urls),
+        MAX_ARTICLE_CHARS=web.max_article_chars,
+        EMBED_ANCESTORS=web.embed_ancestors,
         NARRATION=None,
         ENGINE_POOL=None,
         JSON_SORT_KEYS=False,
@@ -79,7 +85,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["narrator"] = {"store": store, "runner": runner, "narration": narration}
     atexit.register(runner.close)
 
-    from . import api, audio, feed, player
+    from . import api, audio, feed, player, security
+
+    security.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(audio.bp)

@@ -17,7 +17,7 @@ from narrator.model import Article
 from narrator.store import ArticleRecord, Conflict, JobRecord, NotFound, Store, VersionRecord
 from narrator.voices import all_voices, get_voice
 
-from .security import fetch_guard
+from .security import check_article, fetch_guard
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -191,6 +191,7 @@ def _article_from(data: dict) -> tuple[Article, str | None]:
     if data.get("title"):
         article = dataclasses.replace(article, title=data["title"].strip())
     voice = data.get("voice") or None
+    check_article(article)  # ExtractionError (422) beyond NARRATOR_MAX_ARTICLE_CHARS
     get_voice(voice, article.language)  # VoiceError (422) if unknown or none speaks the language
     return article, voice
 
@@ -265,7 +266,7 @@ def rollback(article_id: str):  # noqa: ANN201
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("version"), int) or isinstance(
         data.get("version"), bool
-    ):
+    ) or not 0 < data["version"] < 2**63:  # SQLite integers are 64-bit
         raise ApiError(400, 'send {"version": N} with the number of a kept version')
     record = _store().rollback(article_id, data["version"])
     return jsonify(article_json(record, full=True))

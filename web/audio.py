@@ -188,7 +188,7 @@ def _accel(store: Store, path: Path, mimetype: str, download_name: str | None) -
 
 
 def _serve(article_id: str, version: int, kind: str) -> Response:
-    if not ID_PATTERN.match(article_id):
+    if not ID_PATTERN.match(article_id) or version >= 2**63:  # a longer number is no file name
         abort(404, description="no such article")
     store: Store = current_app.extensions["narrator"]["store"]
     mimetype, suffix = KINDS[kind]

@@ -1,12 +1,136 @@
-"""Hostile input at the web edge: the URL fetch guard the API uses, from the app's configuration."""
+"""Hostile input at the web edge: response headers (CSP and friends), request limits, the fetch guard.
+
+Registered by create_app with ``security.init_app(app)``:
+
+* every response gets a Content-Security-Policy (scripts, styles, media and fetches from this
+  origin only, no inline script or style, no plugins), ``X-Content-Type-Options: nosniff`` and a
+  Referrer-Policy; pages may be framed by this origin only, except the embed player
+  (``/embed/<id>``), which publishers frame: its ``frame-ancestors`` is EMBED_ANCESTORS
+  (``NARRATOR_EMBED_ANCESTORS``, default ``*``);
+* a body without Content-Length (chunked) over MAX_CONTENT_LENGTH is refused with 413, like a sized
+  one (werkzeug would silently truncate it);
+* a JSON body nested deeper than MAX_JSON_DEPTH is refused with 400 before a view reads it
+  (Python's parser would otherwise raise RecursionError: a 500);
+* `check_article` refuses an article longer than MAX_ARTICLE_CHARS with 422 (the API calls it
+  after extraction); the body size limit (413) is Flask's MAX_CONTENT_LENGTH;
+* `fetch_guard` is the SSRF guard for URLs submitted to the API (narrator.netguard).
+"""
 
 from __future__ import annotations
 
+import io
 import socket
 
-from flask import current_app
+from flask import Flask, Response, abort, current_app, request
 
+from narrator.errors import ExtractionError
+from narrator.model import Article
 from narrator.netguard import NetGuard, system_resolve
+
+MAX_JSON_DEPTH = 16
+"""Deepest JSON body accepted: the API's bodies are flat objects (depth 1); 16 leaves room for
+structured edits without letting a parser recurse a thousand levels."""
+
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors {ancestors}"
+)
+"""The Content-Security-Policy of every response; templates and static JS work under it (no inline
+script or style, no eval, all resources same-origin)."""
+
+EMBEDDABLE = frozenset({"player.embed"})
+"""Endpoints publishers may put in an iframe on their own sites."""
+
+
+def init_app(app: Flask) -> None:
+    """Add the headers and request limits to `app`."""
+    app.config.setdefault("MAX_JSON_DEPTH", MAX_JSON_DEPTH)
+    app.config.setdefault("EMBED_ANCESTORS", "*")
+    app.before_request(_limit_unsized_body)
+    app.before_request(_limit_json)
+    app.after_request(_headers)
+
+
+def _headers(response: Response) -> Response:
+    """Security headers on every response (a view's own values win)."""
+    embeddable = request.endpoint in EMBEDDABLE
+    ancestors = current_app.config["EMBED_ANCESTORS"] if embeddable else "'self'"
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", POLICY.format(ancestors=ancestors))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if not embeddable:
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # for browsers without frame-ancestors
+    return response
+
+
+def json_depth(value: object) -> int:
+    """How deeply lists and objects nest in `value` (a scalar: 0, ``{"a": 1}``: 1, ``[[1]]``: 2)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _limit_unsized_body() -> None:
+    """413 for a body without Content-Length (chunked) over MAX_CONTENT_LENGTH. Werkzeug stops reading
+    such a body at the limit and hands the view the first MAX_CONTENT_LENGTH bytes as if they were all:
+    an article cut short without a word. Read it here, one byte past the limit, and keep it for the view."""
+    limit = request.max_content_length
+    environ = request.environ
+    if limit is None or request.content_length is not None or not environ.get("wsgi.input_terminated"):
+        return  # sized bodies are checked by werkzeug; unterminated unsized ones are read as empty
+    stream, chunks, size = environ["wsgi.input"], [], 0
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        abort(413)
+    environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+
+
+def _limit_json() -> None:
+    """Parse a JSON body once (the view reuses the cached result) and refuse one nested too deeply."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.is_json:
+        return
+    limit = current_app.config["MAX_JSON_DEPTH"]
+    too_deep = f"the JSON body is nested more than {limit} levels deep"
+    try:
+        data = request.get_json(silent=True)  # a syntax error is left to the view to explain
+    except RecursionError:
+        abort(400, description=too_deep)
+    if json_depth(data) > limit:
+        abort(400, description=too_deep)
+
+
+def article_chars(article: Article) -> int:
+    """The characters a narration reads: title, byline, headings and paragraphs."""
+    return len(article.title) + len(article.byline) + sum(
+        len(s.heading or "") + sum(len(p.text) for p in s.paragraphs) for s in article.sections
+    )
+
+
+def check_article(article: Article) -> Article:
+    """`article`, or ExtractionError (422) if it is longer than MAX_ARTICLE_CHARS."""
+    limit = current_app.config["MAX_ARTICLE_CHARS"]
+    size = article_chars(article)
+    if limit and size > limit:
+        raise ExtractionError(
+            f"the article is {size:,} characters long; the limit is {limit:,} (NARRATOR_MAX_ARTICLE_CHARS)"
+        )
+    return article
 
 
 def fetch_guard() -> NetGuard:

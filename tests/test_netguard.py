@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from web_fixtures import BufferedClient
 
 from narrator.errors import ExtractionError
 from narrator.fetch import fetch
@@ -371,6 +372,7 @@ def guarded_app(tmp_path):  # noqa: ANN001, ANN201
     seams = Seams({"news.example": ["127.0.0.1"], "intranet.example": ["10.0.0.8"]})
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "none",
                       "FETCH_RESOLVE": seams.resolve, "FETCH_CONNECT": seams.connect})
+    app.test_client_class = BufferedClient  # with an editor's credential once the API asks for one
     yield app, seams
     close_app(app)
 

@@ -1,0 +1,193 @@
+"""Fuzzing with bounded examples: extraction never fails but with ExtractionError, normalisation is
+idempotent on its own output and bounded in growth, and the API answers random requests built from
+/api/openapi.json without a 5xx and as documented. Each test is deadline-free with few examples so
+the file runs in well under a minute. With the default 150 examples the runs are derandomized (the same
+inputs every time, so CI is reproducible); set FUZZ_EXAMPLES higher for a longer, random search."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+schemathesis = pytest.importorskip("schemathesis")
+
+import web_fixtures  # noqa: E402  (tests/ is on the path)
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from narrator.errors import ExtractionError  # noqa: E402
+from narrator.extract import extract_html, extract_text  # noqa: E402
+from narrator.model import Article  # noqa: E402
+from narrator.normalise import normalise_text  # noqa: E402
+from web import close_app, create_app  # noqa: E402
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 150,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+# --- extraction ---------------------------------------------------------------------------------
+
+TAGS = ["html", "head", "body", "title", "article", "main", "div", "p", "h1", "h2", "span", "a", "ul", "li",
+        "nav", "footer", "script", "style", "meta", "br", "table", "td", "blockquote", "figure", "noscript"]
+ATTRS = ['', ' class="content"', ' hidden', ' lang="de"', ' id="x"', ' style="display:none"',
+         ' charset="utf-8"', ' property="og:title" content="T"', ' class="related"', ' href="/a"']
+html_soup = st.lists(
+    st.one_of(
+        st.builds(lambda t, a: f"<{t}{a}>", st.sampled_from(TAGS), st.sampled_from(ATTRS)),
+        st.builds(lambda t: f"</{t}>", st.sampled_from(TAGS)),
+        st.text(max_size=60),
+        st.sampled_from(["&amp;", "&#0;", "&#x110000;", "&nbsp;", "<!--", "-->", "<![CDATA[", "<?xml?>",
+                         '<script type="application/ld+json">{"@type": "NewsArticle", "headline": ',
+                         "</script>", "\x00", "\ufeff", "<p>" + "word " * 30 + "</p>"]),
+    ),
+    max_size=40,
+).map("".join)
+
+
+def _extracts_or_refuses(extract, value, **kwargs) -> None:  # noqa: ANN001
+    try:
+        article = extract(value, **kwargs)
+    except ExtractionError:
+        return
+    assert isinstance(article, Article) and isinstance(article.title, str)
+    assert all(p.text.strip() for p in article.paragraphs)
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=3000), html_soup.map(lambda s: s.encode("utf-8", "surrogatepass"))),
+       st.sampled_from(["", "text/html", "text/html; charset=latin-1", "text/html; charset=nonsense",
+                        "text/html; charset=utf-16", "application/xhtml+xml; charset=shift_jis"]))
+def test_extract_html_bytes_yield_an_article_or_extraction_error(data: bytes, content_type: str) -> None:
+    _extracts_or_refuses(extract_html, data, content_type=content_type)
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=3000), html_soup))
+@example("<p>" * 5000)  # deep nesting
+@example("<div><p>x</p><nav>n</nav>\x01tail words here</div>")  # was lxml's ValueError (an API 500)
+@example("<div>" * 3000 + "<p>" + "word " * 40 + "</p>")
+def test_extract_html_text_yields_an_article_or_extraction_error(markup: str) -> None:
+    _extracts_or_refuses(extract_html, markup)
+
+
+@FUZZ
+@given(st.text(max_size=3000))
+def test_extract_text_yields_an_article_or_extraction_error(text: str) -> None:
+    _extracts_or_refuses(extract_text, text)
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+GROWTH = 16
+SLACK = 40
+"""normalise_text(x) is at most GROWTH * len(x) + SLACK characters. The largest expansions are single
+characters read as words: a digit (7 -> 'seven', 5x), a symbol ('%' -> 'percent', 7x; '½' -> 'one half',
+8x) and digits read as a number with its scale ('1000000' -> 'one million', but '$1m' -> 'one million
+dollars', 6x). A random search of 3,000 mixed inputs found at most 13.3x ('½½½'); 16x leaves headroom,
+and SLACK covers very short inputs. Anything larger would be a rule expanding its own output."""
+
+TOKENS = ["$5m", "£3.2bn", "1990s", "Dr.", "3:30 pm", "10 km", "#1", "5%", "www.example.com", "a@b.com",
+          "1st", "21st", "Jan. 5, 2024", "(555) 123-4567", "1,000,000", "0.5", "-3", "U.S.", "NASA",
+          "401(k)", "p.m.", "&", "Mr", "No. 10", "12:00", "2020-01-01", "10-20", "$1-2", "IV", "€20",
+          "¥100", "—", "the", "mayor", "said", "Smith", "on", "Monday", "bridge", "42", "7", "2024", "km"]
+prose = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(TOKENS), st.from_regex(r"[A-Z]?[a-z]{1,8}", fullmatch=True),
+                  st.integers(0, 10**7).map(str)),
+        st.sampled_from([" ", " ", " ", ", ", ". ", "; ", " - "]),
+    ),
+    min_size=1, max_size=14,
+).map(lambda pairs: "".join(w + s for w, s in pairs).strip())
+"""News-like text: words, numbers, money, dates, times, measures, abbreviations, separated as in prose."""
+
+KNOWN_NOT_IDEMPOTENT = [
+    "1/2 %",  # 'one/two percent': the slash survives, and is read 'slash' the second time
+    "100°C St. 93483",  # 'Celsius St. nine...': 'St.' kept before digits, read 'Street' before words
+    "YWE. P",  # 'Y W E. P' -> 'Y W EP': spelled-out capitals then an initial are joined the second time
+    "½½",  # 'January twenty first ⁄ two': two vulgar fractions read as a date
+    "Mr www.example.com",  # 'Mr WWW dot ...': 'Mr' kept before 'www', expanded before 'WWW' the second time
+]
+"""Counterexamples Hypothesis found in normalise.py, left for its authors (see the xfail below)."""
+
+
+@FUZZ
+@given(prose)
+def test_normalise_is_idempotent_on_its_own_output(text: str) -> None:
+    once = normalise_text(text)
+    assert normalise_text(once) == once
+
+
+@pytest.mark.xfail(strict=True, reason="known normalise.py idempotence bugs found by fuzzing")
+@pytest.mark.parametrize("text", KNOWN_NOT_IDEMPOTENT)
+def test_known_idempotence_counterexamples(text: str) -> None:
+    once = normalise_text(text)
+    assert normalise_text(once) == once and "January" not in once
+
+
+@FUZZ
+@given(st.one_of(prose, st.text(max_size=400)))
+@example("½½½")
+@example("7" * 40)
+@example("%%%%%%%%%%")
+def test_normalise_never_grows_text_beyond_the_bound(text: str) -> None:
+    spoken = normalise_text(text)
+    assert isinstance(spoken, str)
+    assert len(spoken) <= GROWTH * len(text) + SLACK, (len(text), len(spoken))
+
+
+# --- the API against its OpenAPI document -------------------------------------------------------
+
+def _no_dns(host: str, port: int) -> list[str]:
+    raise socket.gaierror(socket.EAI_NONAME, "fuzzing: no name resolution")
+
+
+def _no_connections(address: tuple[str, int], *args: object) -> socket.socket:
+    raise ConnectionRefusedError(f"fuzzing: no connection to {address}")
+
+
+@pytest.fixture
+def fuzz_app(tmp_path: object) -> Iterator[object]:
+    """The app with jobs left queued and the URL fetcher cut off from the network (a random URL must not
+    make the test resolve or connect anywhere)."""
+    app = create_app({"TESTING": True, "HOME": str(tmp_path), "RUNNER": "none",
+                      "FETCH_RESOLVE": _no_dns, "FETCH_CONNECT": _no_connections})
+    app.test_client_class = web_fixtures.BufferedClient  # sends an editor's credential once the app asks
+    client = app.test_client()
+    article = {"text": "Title\n\nA paragraph of text.", "id": "a1", "voice": "espeak"}
+    client.post("/api/articles", json=article)
+    yield app
+    close_app(app)
+
+
+def test_api_matches_its_openapi_document(fuzz_app) -> None:  # noqa: ANN001
+    """Every documented operation, with requests generated from its schema (schemathesis's Python API:
+    its pytest plugin does not run under pytest 9): no 5xx; status, content type, headers and body as
+    documented."""
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance,
+              response_headers_conformance, response_schema_conformance]
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 8
+    headers = dict(web_fixtures.BufferedClient(fuzz_app).environ_base)  # the editor's credential, if any
+    headers = {"Authorization": headers["HTTP_AUTHORIZATION"]} if "HTTP_AUTHORIZATION" in headers else {}
+    for operation in operations:
+
+        @settings(max_examples=max(5, EXAMPLES // 10), deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def call(case) -> None:  # noqa: ANN001
+            case.call_and_validate(checks=checks, headers=headers)
+
+        call()

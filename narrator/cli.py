@@ -154,6 +154,62 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accounts():  # noqa: ANN202
+    from .accounts import Accounts
+    from .config import Settings
+    from .store import Store
+
+    return Accounts(Store.from_settings(Settings.from_env()))
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """API keys for machines (a CMS): create (the token is printed once), list, revoke."""
+    accounts = _accounts()
+    if args.action == "create":
+        key, token = accounts.create_key(args.name or "key", args.role)
+        print(token)
+        print(f"narrator: key {key.id} ({key.role}) created; send it as 'Authorization: Bearer <token>'. "
+              "It is not shown again.", file=sys.stderr)
+    elif args.action == "revoke":
+        if not args.name:
+            raise InputError("give the id of the key to revoke (see `narrator keys list`)")
+        accounts.revoke_key(args.name)
+        print(f"narrator: key {args.name} revoked", file=sys.stderr)
+    else:
+        for k in accounts.list_keys():
+            state = "revoked" if k.revoked else "active"
+            print(f"{k.id}\t{k.role}\t{state}\t{k.name}")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Editor accounts for the dashboard (/editor): create, list, delete, passwd."""
+    import getpass
+
+    accounts = _accounts()
+    if args.action == "list":
+        for name, role in accounts.list_users():
+            print(f"{name}\t{role}")
+        return 0
+    if not args.name:
+        raise InputError(f"give the user's name: narrator users {args.action} NAME")
+    if args.action == "delete":
+        accounts.delete_user(args.name)
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise InputError("the passwords differ")
+    if args.action == "create":
+        accounts.create_user(args.name, password, args.role)
+        print(f"narrator: user {args.name} ({args.role}) created; sign in at /editor", file=sys.stderr)
+    else:
+        accounts.set_password(args.name, password)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="narrator", description="Narrate news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +238,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1,
                    help="jobs run at once (default 1: an engine already uses both cores)")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("keys", help="API keys for the web API: create (printed once), list, revoke ID")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("name", nargs="?", help="create: what the key is for; revoke: the key's id")
+    p.add_argument("--role", choices=["editor", "reader"], default="editor",
+                   help="editor (default): may change articles and the lexicon; reader: may not")
+    p.set_defaults(func=cmd_keys)
+
+    p = sub.add_parser("users", help="editor accounts for the dashboard: create NAME, list, delete, passwd")
+    p.add_argument("action", choices=["create", "list", "delete", "passwd"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["editor", "reader"], default="editor", help="default: editor")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("voices", help="list voice profiles")
     p.set_defaults(func=cmd_voices)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 from web_fixtures import *  # noqa: F403
-from web_fixtures import SHORT_TEXT, free_port, narrated, wait_for
+from web_fixtures import SHORT_TEXT, BufferedClient, free_port, narrated, wait_for
 
+from narrator.accounts import Accounts
+from narrator.store import Store
 from web import create_app
 from web.api import load_openapi
 
@@ -240,6 +242,7 @@ def test_gunicorn_serves_the_app(tmp_path: Path) -> None:
     """The production server: gunicorn with deploy/gunicorn.conf.py on a free loopback port."""
     port = free_port()
     env = dict(os.environ, NARRATOR_HOME=str(tmp_path / "home"), NARRATOR_WORKERS="1", NARRATOR_THREADS="4")
+    token = Accounts(Store(tmp_path / "home")).create_key("test")[1]
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -276,7 +279,7 @@ def test_gunicorn_serves_the_app(tmp_path: Path) -> None:
             f"http://127.0.0.1:{port}/api/articles",
             method="POST",
             data=json.dumps({"text": SHORT_TEXT, "id": "g1", "voice": "espeak"}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
         with urllib.request.urlopen(request, timeout=10) as r:
             assert r.status == 202
@@ -298,6 +301,7 @@ def test_gunicorn_serves_the_app(tmp_path: Path) -> None:
 def test_two_homes_are_separate(tmp_path: Path, engine_pool) -> None:  # noqa: ANN001
     one = create_app({"HOME": str(tmp_path / "one"), "RUNNER": "none"})
     two = create_app({"HOME": str(tmp_path / "two"), "RUNNER": "none"})
+    one.test_client_class = two.test_client_class = BufferedClient  # each with its own editor key
     assert one.test_client().post("/api/articles", json={"text": SHORT_TEXT, "id": "x"}).status_code == 202
     assert two.test_client().get("/api/articles").json == {"articles": []}
     r = one.test_client().get("/audio/x/latest.mp3")  # nothing runs jobs with RUNNER=none

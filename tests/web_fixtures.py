@@ -32,9 +32,11 @@ SHORT_TEXT = (
 
 __all__ = [
     "ARTIFACTS",
+    "BufferedClient",
     "SHORT_TEXT",
     "app",
     "client",
+    "editor_key",
     "engine_pool",
     "free_port",
     "live_server",
@@ -63,9 +65,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def editor_key(app, role: str = "editor") -> str:  # noqa: ANN001
+    """A bearer token of `role` in `app`'s store (made once per app and role)."""
+    keys = app.extensions["narrator"].setdefault("test_keys", {})
+    if role not in keys:
+        keys[role] = app.extensions["narrator"]["accounts"].create_key(f"tests-{role}", role)[1]
+    return keys[role]
+
+
 class BufferedClient(FlaskClient):
     """A test client that reads every response and closes it (as a WSGI server does), so open audio
-    files are released before the test ends."""
+    files are released before the test ends. It sends an editor's API key unless made with
+    ``app.test_client(role=None)`` (no credential) or another role (``role="reader"``)."""
+
+    def __init__(self, *args, role: str | None = "editor", **kwargs):  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if role:
+            self.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_key(self.application, role)}"
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         kwargs.setdefault("buffered", True)

@@ -44,6 +44,12 @@ class WebSettings:
     """Longest article accepted (422 above it): about 33,000 words, three and a half hours of speech."""
     embed_ancestors: str = "*"
     """Sites that may frame the embed player (CSP frame-ancestors sources, e.g. 'https://news.example')."""
+    secret_key: str = ""
+    """Signs the editors' session cookies; empty: one is generated once and kept in HOME/secret_key."""
+    secure_cookies: int = 0
+    """1: the session cookie is sent over https only (on by itself when public_url is https)."""
+    events_per_minute: int = 60
+    """Listening events (POST /api/events) accepted per client address per minute; 429 beyond."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> WebSettings:
@@ -66,6 +72,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         ALLOW_PRIVATE_URLS=bool(web.allow_private_urls),
         MAX_ARTICLE_CHARS=web.max_article_chars,
         EMBED_ANCESTORS=web.embed_ancestors,
+        SECRET_KEY=web.secret_key,
+        SECURE_COOKIES=bool(web.secure_cookies),
+        EVENTS_PER_MINUTE=web.events_per_minute,
         NARRATION=None,
         ENGINE_POOL=None,
         JSON_SORT_KEYS=False,
@@ -85,14 +94,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["narrator"] = {"store": store, "runner": runner, "narration": narration}
     atexit.register(runner.close)
 
-    from . import api, audio, feed, player, security
+    from . import api, audio, auth, editor, feed, player, security
 
     security.init_app(app)
+    auth.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(audio.bp)
     app.register_blueprint(player.bp)
     app.register_blueprint(feed.bp)
+    app.register_blueprint(editor.bp)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):  # noqa: ANN202

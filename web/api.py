@@ -17,6 +17,7 @@ from narrator.model import Article
 from narrator.store import ArticleRecord, Conflict, JobRecord, NotFound, Store, VersionRecord
 from narrator.voices import all_voices, get_voice
 
+from .auth import editor_required
 from .security import check_article, fetch_guard
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -211,6 +212,7 @@ def _accepted(record: ArticleRecord, job: JobRecord | None, new: bool) -> Respon
 
 
 @bp.post("/articles")
+@editor_required
 def create_article():  # noqa: ANN201
     data = _body()
     article, voice = _article_from(data)
@@ -231,6 +233,7 @@ def get_article(article_id: str):  # noqa: ANN201
 
 
 @bp.put("/articles/<article_id>")
+@editor_required
 def update_article(article_id: str):  # noqa: ANN201
     store = _store()
     store.get_article(article_id)  # 404 before reading the body
@@ -243,6 +246,7 @@ def update_article(article_id: str):  # noqa: ANN201
 
 
 @bp.post("/articles/<article_id>/regenerate")
+@editor_required
 def regenerate(article_id: str):  # noqa: ANN201
     """Narrate the stored content again if anything that decides its sound changed (a lexicon)."""
     store = _store()
@@ -262,6 +266,7 @@ def list_versions(article_id: str):  # noqa: ANN201
 
 
 @bp.post("/articles/<article_id>/rollback")
+@editor_required
 def rollback(article_id: str):  # noqa: ANN201
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("version"), int) or isinstance(
@@ -273,6 +278,7 @@ def rollback(article_id: str):  # noqa: ANN201
 
 
 @bp.delete("/articles/<article_id>")
+@editor_required
 def delete_article(article_id: str):  # noqa: ANN201
     _store().delete_article(article_id)
     return "", 204

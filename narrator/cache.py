@@ -52,6 +52,10 @@ class UnitCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.wav"
 
+    def contains(self, key: str) -> bool:
+        """Whether a clip is stored under `key` (without counting a hit or marking it used)."""
+        return self._path(key).is_file()
+
     def get(self, key: str) -> AudioChunk | None:
         """The clip stored under `key` (and mark it used), or None."""
         path = self._path(key)

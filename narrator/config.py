@@ -40,6 +40,21 @@ class Settings:
     job_lease_s: float = 60.0
     """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
 
+    webhook_url: str = ""
+    """Called with a signed POST (JSON) when a version is ready or a job failed; empty: no webhook."""
+    webhook_secret: str = ""
+    """Key of the webhook's HMAC-SHA256 signature (header X-Narrator-Signature: sha256=...)."""
+    webhook_attempts: int = 5
+    """Deliveries tried per event (a non-2xx answer or no answer is retried with backoff)."""
+    webhook_retry_s: float = 2.0
+    """Wait before the first retry of a webhook; it doubles with each further try."""
+
+    @property
+    def publication_lexicon(self) -> Path:
+        """The publication's lexicon file: `lexicon` if set, else HOME/lexicon.tsv (edited on the
+        editor's pronunciations page)."""
+        return Path(self.lexicon) if self.lexicon else Path(self.home) / "lexicon.tsv"
+
     @property
     def cache_dir(self) -> Path:
         """Where synthesised clips are kept."""

@@ -24,7 +24,8 @@ from huey.consumer import Consumer
 
 from .cache import UnitCache
 from .config import Settings
-from .generate import EnginePool, Outcome, generate
+from .errors import InputError
+from .generate import WORKER, EnginePool, Outcome, generate
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ class JobQueue:
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
                                         name="narrator.generate")(self.run)
         self.huey.periodic_task(crontab(minute="*"), name="narrator.recover")(self.recover)
+        self._webhook = self.huey.task(retries=max(settings.webhook_attempts - 1, 0),
+                                       retry_delay=settings.webhook_retry_s, retry_backoff=2,
+                                       name="narrator.webhook")(self._deliver)
+        self._say = self.huey.task(name="narrator.say")(self.say)
 
     def submit(self, job_id: str) -> None:
         """Put a job in the queue. The store already holds it as queued, so if the queue is
@@ -83,9 +88,71 @@ class JobQueue:
             log.warning("could not enqueue job %s (%s); it stays queued in the store", job_id, e)
 
     def run(self, job_id: str) -> Outcome | None:
-        """The task body: generate the job (raises RetryableError for Huey to retry with backoff)."""
-        return generate(self.store, job_id, self.settings, self.engines, self.cache,
-                        self.settings.job_attempts, self.settings.job_lease_s)
+        """The task body: generate the job (raises RetryableError for Huey to retry with backoff);
+        then tell the webhook, if there is one, that a version is ready or the job failed."""
+        outcome = generate(self.store, job_id, self.settings, self.engines, self.cache,
+                           self.settings.job_attempts, self.settings.job_lease_s)
+        if self.settings.webhook_url:
+            self._notify(job_id, outcome)
+        return outcome
+
+    def _notify(self, job_id: str, outcome: Outcome | None) -> None:
+        from .webhooks import event
+
+        job = self.store.get_job(job_id)
+        if outcome is not None and outcome.version is not None and (outcome.synthesised or outcome.reused):
+            version = self.store.get_version(job.article_id, outcome.version)
+            payload = event("version.ready", article=job.article_id, job=job_id, version=outcome.version,
+                            voice=version.voice if version else None,
+                            duration_ms=version.duration_ms if version else None,
+                            audio_path=f"/audio/{job.article_id}/{outcome.version}.mp3")
+        elif outcome is None and job.status == "failed" and job.worker == WORKER:
+            payload = event("job.failed", article=job.article_id, job=job_id, error=job.error)
+        else:
+            return  # not ours, or nothing new (the content had been narrated already)
+        try:
+            self._webhook(payload)
+        except Exception as e:  # the queue is unreachable: the event is lost, the job is not
+            log.warning("could not enqueue the webhook for job %s: %s", job_id, e)
+
+    def _deliver(self, payload: dict) -> int:
+        """The webhook task: one signed delivery (raises for the queue to retry with backoff)."""
+        from .webhooks import deliver
+
+        return deliver(self.settings.webhook_url, self.settings.webhook_secret, payload)
+
+    def say(self, text: str, voice_name: str | None, language: str = "en") -> bytes:
+        """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV."""
+        import io
+        import wave
+
+        from .normalise import normalise_text
+        from .pipeline import lexicon_for
+        from .voices import get_voice
+
+        voice = get_voice(voice_name, language)
+        spoken = normalise_text(text, voice.language, lexicon_for(voice, self.settings))
+        chunk = self.engines.get(voice).synthesize(spoken)
+        out = io.BytesIO()
+        with wave.open(out, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(chunk.sample_rate or 22050)
+            w.writeframes(chunk.pcm)
+        return out.getvalue()
+
+    def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30) -> bytes:
+        """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
+        TimeoutError if no worker answers within `timeout` seconds."""
+        from huey.exceptions import HueyException, TaskException
+
+        result = self._say(text, voice_name, language)
+        try:
+            return result.get(blocking=True, timeout=timeout)
+        except TaskException as e:
+            raise InputError(e.metadata.get("error") or "the voice could not speak it") from None
+        except HueyException:
+            raise TimeoutError(f"no worker spoke it within {timeout:g} s") from None
 
     def recover(self) -> int:
         """Re-enqueue the jobs of workers that died, and jobs waiting in the store longer than

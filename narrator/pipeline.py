@@ -39,7 +39,7 @@ class Result:
 
 def lexicon_for(voice: Voice, settings: Settings) -> Lexicon:
     """The voice's lexicon with the publication's entries on top."""
-    publication = Path(settings.lexicon) if settings.lexicon else None
+    publication = settings.publication_lexicon
     return merge(load_lexicon(voice.lexicon_path), load_lexicon(publication))
 
 

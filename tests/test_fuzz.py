@@ -179,6 +179,9 @@ def test_api_matches_its_openapi_document(fuzz_app) -> None:  # noqa: ANN001
               response_headers_conformance, response_schema_conformance]
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
     operations = [result.ok() for result in schema.get_all_operations()]
+    # Listening to a lexicon entry is spoken by a queue worker, and this app has none (503 after a wait):
+    # tests/test_editor_browser.py listens through a real worker.
+    operations = [op for op in operations if op.path != "/api/lexicon/listen"]
     assert len(operations) >= 8
     headers = dict(web_fixtures.BufferedClient(fuzz_app).environ_base)  # the editor's credential, if any
     headers = {"Authorization": headers["HTTP_AUTHORIZATION"]} if "HTTP_AUTHORIZATION" in headers else {}

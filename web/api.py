@@ -320,3 +320,102 @@ def openapi():  # noqa: ANN201
 def load_openapi() -> dict:
     """The OpenAPI document (tests compare its paths with the app's routes)."""
     return json.loads(OPENAPI.read_text(encoding="utf-8"))
+
+
+# The editor's desk: the publication lexicon, previews, listening events --------------------------
+
+
+def _lexicon_entry(written: str, lexicon) -> dict:  # noqa: ANN001 - narrator.lexicon.Lexicon
+    return {"written": written, "spoken": dict(lexicon.entries)[written], "nocase": written in lexicon.nocase}
+
+
+@bp.get("/lexicon")
+def get_lexicon():  # noqa: ANN201
+    from .editor import publication_lexicon
+
+    lexicon = publication_lexicon()
+    return jsonify(entries=[_lexicon_entry(w, lexicon) for w, _ in lexicon.entries], version=lexicon.version)
+
+
+@bp.put("/lexicon/<path:written>")
+@editor_required
+def put_lexicon_entry(written: str):  # noqa: ANN201
+    """Add or change an entry; the answer lists the articles that contain the word (to regenerate)."""
+    from .editor import articles_containing, set_lexicon_entry
+
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("spoken"), str) or not isinstance(
+            data.get("nocase", False), bool):
+        raise ApiError(400, 'send {"spoken": "...", "nocase": false}')
+    lexicon = set_lexicon_entry(written, data["spoken"], data.get("nocase", False))
+    written = written.strip()
+    return jsonify(entry=_lexicon_entry(written, lexicon), version=lexicon.version,
+                   articles=articles_containing(written, written in lexicon.nocase))
+
+
+@bp.delete("/lexicon/<path:written>")
+@editor_required
+def delete_lexicon_entry(written: str):  # noqa: ANN201
+    from .editor import articles_containing, set_lexicon_entry
+
+    lexicon = set_lexicon_entry(written, None)
+    return jsonify(version=lexicon.version, articles=articles_containing(written.strip()))
+
+
+@bp.post("/lexicon/listen")
+@editor_required
+def listen_lexicon():  # noqa: ANN201
+    """A word or phrase spoken on the spot in a voice, as an article would say it (a WAV)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("written"), str) or not data["written"].strip():
+        raise ApiError(400, 'send {"written": "...", "voice": "..."}')
+    if len(data["written"]) > 100:
+        raise ApiError(400, "listen to at most 100 characters at a time")
+    if data.get("voice") is not None and not isinstance(data["voice"], str):
+        raise ApiError(400, "'voice' must be a string")
+    get_voice(data.get("voice") or None, "en")  # 422 for an unknown voice, before queueing
+    try:
+        wav = current_app.extensions["narrator"]["runner"].speak(
+            data["written"].strip(), data.get("voice"), timeout=current_app.config.get("LISTEN_TIMEOUT_S", 30)
+        )
+    except TimeoutError as e:
+        return jsonify(error="Service Unavailable", message=str(e), status=503), 503, {"Retry-After": "5"}
+    return Response(wav, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/articles/<article_id>/preview")
+@editor_required
+def preview_article(article_id: str):  # noqa: ANN201
+    """What regenerating would do: each paragraph as it will be spoken, and which will be re-synthesised."""
+    from .editor import apply_edits, preview_json
+
+    record = _store().get_article(article_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, 'send {"paragraphs": [{"block": N, "text": "..."}], "voice": "..."}')
+    article, voice = apply_edits(record, data)
+    return jsonify(preview_json(article, voice))
+
+
+@bp.post("/events")
+def listening_event():  # noqa: ANN201
+    """The player reports a play, a progress mark or a speed change (no cookies; nothing personal kept)."""
+    from narrator.analytics import EVENTS
+
+    limiter = current_app.extensions["narrator"]["events_limiter"]
+    if not limiter.allow(request.remote_addr or ""):
+        return jsonify(error="Too Many Requests", message="too many events; slow down",
+                       status=429), 429, {"Retry-After": "10"}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("article"), str):
+        raise ApiError(400, 'send {"article": "ID", "event": "play" | "25" | "50" | "75" | "100" | "speed", '
+                            '"value": SPEED}')
+    name = str(data.get("event"))
+    if name == "speed":
+        value = data.get("value")
+        name = f"speed:{value:g}" if isinstance(value, int | float) and not isinstance(value, bool) else ""
+    if name not in EVENTS:
+        raise ApiError(400, f"unknown event {data.get('event')!r} (or speed {data.get('value')!r})")
+    _store().get_article(data["article"])  # 404 for an unknown article
+    current_app.extensions["narrator"]["analytics"].record(data["article"], name)
+    return "", 204

@@ -237,6 +237,27 @@
       .catch(function () { setTimeout(poll, 3000); });
   }
 
+  /* ---- Listening analytics: play, 25/50/75/100 % heard, speed changes (no cookies, nothing personal) ---- */
+  var eventsUrl = cfg.api ? cfg.api.replace(/articles\/[^\/]+$/, 'events') : '';
+  var reported = {};
+  function report(event, value) {
+    if (!eventsUrl || !window.fetch) return;
+    var body = {article: cfg.article, event: event};
+    if (value !== undefined) body.value = value;
+    fetch(eventsUrl, {method: 'POST', keepalive: true, credentials: 'omit',
+                      headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
+      .catch(function () {});
+  }
+  audio.addEventListener('play', function () { if (!reported.play) { reported.play = true; report('play'); } });
+  audio.addEventListener('timeupdate', function () {
+    if (!audio.duration) return;
+    var heard = audio.currentTime / audio.duration * 100;
+    ['25', '50', '75', '100'].forEach(function (mark) {
+      if (!reported[mark] && heard >= Math.min(+mark, 99.5)) { reported[mark] = true; report(mark); }
+    });
+  });
+  speed.addEventListener('change', function () { report('speed', parseFloat(speed.value) || 1); });
+
   showState();
   if (audio.readyState >= 1) onMetadata();  // metadata came (from cache) before this script ran
   if (cfg.version) ready(cfg.version, cfg.audio, cfg.timing);

@@ -132,6 +132,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"narrator: data in {app.extensions['narrator']['store'].home}", file=sys.stderr)
     print(f"Open http://{host}:{args.port}{path}", flush=True)
+    print(f"Editors: `narrator users create NAME`, then http://{host}:{args.port}/editor; "
+          "API keys: `narrator keys create NAME`", file=sys.stderr, flush=True)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0
 

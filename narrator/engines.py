@@ -32,6 +32,10 @@ class AudioChunk:
         return len(self.pcm) / 2 / self.sample_rate * 1000
 
 
+PhonemeCheck = Callable[[str], "str | None"]
+"""Says why a phoneme string is not valid for an engine, or None when it is."""
+
+
 class Engine(Protocol):
     """What every engine adapter offers."""
 
@@ -77,6 +81,22 @@ class PiperEngine:
         version = getattr(package, "__version__", "") or _dist_version(voice.engine_voice)
         self.model_id = f"piper:{voice.engine_voice}:{version}:rate={voice.rate}"
 
+    @staticmethod
+    def phoneme_checker(voice: Voice) -> PhonemeCheck:
+        """Phonemes (inside [[ ]]) must be symbols of the voice model's inventory (IPA)."""
+        try:
+            package = importlib.import_module(voice.engine_voice)
+            config = json.loads(Path(package.config_path()).read_text(encoding="utf-8"))
+            known = set(config["phoneme_id_map"])
+        except (ImportError, AttributeError, OSError, KeyError, ValueError):
+            raise VoiceError(f"Piper voice package '{voice.engine_voice}' is missing or broken") from None
+
+        def check(phonemes: str) -> str | None:
+            unknown = sorted({ch for ch in phonemes if ch not in known and not ch.isspace()})
+            return f"not in the voice's phoneme set: {' '.join(unknown)}" if unknown else None
+
+        return check
+
     def synthesize(self, text: str) -> AudioChunk:
         try:
             chunks = list(self._voice.synthesize(text, syn_config=self._config))
@@ -108,6 +128,16 @@ class Pyttsx3Engine:
 
     START_TIMEOUT_S = 20.0
     """Time allowed for the worker to import pyttsx3 and list voices."""
+
+    @staticmethod
+    def phoneme_checker(voice: Voice) -> PhonemeCheck:
+        """espeak-ng phoneme mnemonics (inside [[ ]]) are printable ASCII."""
+
+        def check(phonemes: str) -> str | None:
+            bad = sorted({ch for ch in phonemes if not (" " <= ch <= "~")})
+            return f"espeak-ng phoneme mnemonics are ASCII, not {' '.join(bad)}" if bad else None
+
+        return check
 
     def __init__(self, voice: Voice):
         self._voice_id = voice.engine_voice
@@ -187,18 +217,26 @@ class Pyttsx3Engine:
             proc.stdout.close()
 
 
-ENGINES: dict[str, Callable[[Voice], Engine]] = {
+ENGINES: dict[str, type[PiperEngine] | type[Pyttsx3Engine]] = {
     "piper": PiperEngine,
     "pyttsx3": Pyttsx3Engine,
 }
 """Engine adapters by the name a voice profile gives."""
 
 
-def open_engine(voice: Voice) -> Engine:
-    """Start the engine a voice profile names."""
+def phoneme_checker(voice: Voice) -> PhonemeCheck:
+    """The check a voice's phoneme entries must pass, without starting its engine."""
+    return _engine_class(voice).phoneme_checker(voice)
+
+
+def _engine_class(voice: Voice):  # noqa: ANN202
     try:
-        factory = ENGINES[voice.engine]
+        return ENGINES[voice.engine]
     except KeyError:
         raise VoiceError(f"voice '{voice.name}' names unknown engine '{voice.engine}' "
                          f"(known: {', '.join(sorted(ENGINES))})") from None
-    return factory(voice)
+
+
+def open_engine(voice: Voice) -> Engine:
+    """Start the engine a voice profile names."""
+    return _engine_class(voice)(voice)

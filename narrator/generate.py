@@ -56,7 +56,7 @@ class EnginePool:
 def fingerprint(article, voice_name: str | None, settings: Settings) -> str:  # noqa: ANN001
     """Hash of everything that decides a narration: content, voice and the lexicon in force."""
     voice = get_voice(voice_name, article.language)
-    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings).version[:16]}"
+    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings, article).version[:16]}"
 
 
 class RetryableError(Exception):

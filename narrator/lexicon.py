@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,15 @@ from pathlib import Path
 from .errors import InputError
 
 NOCASE = "nocase"
+PHONEMES = "phonemes"
+"""Flag of an entry whose spoken form is phonemes in the voice engine's own notation (IPA for
+Piper, espeak-ng's ASCII mnemonics for espeak); it reaches the engine inside [[ ]]."""
+FLAGS = (NOCASE, PHONEMES)
+
+
+def as_phonemes(spoken: str) -> str | None:
+    """The phonemes of a spoken form written as [[...]], or None for a plain respelling."""
+    return spoken[2:-2] if spoken.startswith("[[") and spoken.endswith("]]") else None
 
 
 @dataclass(frozen=True)
@@ -97,8 +107,13 @@ class Lexicon:
 EMPTY = Lexicon()
 
 
-def parse_lexicon(text: str, name: str = "<lexicon>") -> Lexicon:
-    """Parse lexicon file content; a bad line raises InputError naming `name` and the line."""
+def parse_lexicon(text: str, name: str = "<lexicon>",
+                  check_phonemes: Callable[[str], str | None] | None = None) -> Lexicon:
+    """Parse lexicon file content; a bad line raises InputError naming `name` and the line.
+
+    Flags (third column, comma-separated): `nocase`, and `phonemes` for a spoken form in the
+    engine's phoneme notation, which `check_phonemes` (given by the voice) may reject with a reason.
+    """
     entries: dict[str, str] = {}
     nocase: set[str] = set()
     first_line: dict[str, int] = {}
@@ -113,24 +128,32 @@ def parse_lexicon(text: str, name: str = "<lexicon>") -> Lexicon:
         if len(parts) > 3:
             raise InputError(f"{where}: too many tab-separated fields ({len(parts)})")
         written, spoken = parts[0].strip(), parts[1].strip()
-        flags = parts[2].strip().lower() if len(parts) == 3 else ""
+        flags = {f.strip() for f in parts[2].lower().split(",") if f.strip()} if len(parts) == 3 else set()
         if not written:
             raise InputError(f"{where}: empty written form")
         if not spoken:
             raise InputError(f"{where}: empty spoken form for {written!r}")
-        if flags not in ("", NOCASE):
-            raise InputError(f"{where}: unknown flag {flags!r} (only {NOCASE!r})")
+        if flags - set(FLAGS):
+            raise InputError(f"{where}: unknown flag {', '.join(sorted(flags - set(FLAGS)))!r} "
+                             f"(known: {', '.join(FLAGS)})")
+        if PHONEMES in flags:
+            if "[[" in spoken or "]]" in spoken:
+                raise InputError(f"{where}: write the phonemes of {written!r} without [[ ]]")
+            problem = check_phonemes(spoken) if check_phonemes else None
+            if problem:
+                raise InputError(f"{where}: invalid phonemes for {written!r}: {problem}")
+            spoken = f"[[{spoken}]]"
         if written in entries and entries[written] != spoken:
             raise InputError(f"{where}: {written!r} is already read {entries[written]!r} "
                              f"on line {first_line[written]}")
         entries[written] = spoken
         first_line.setdefault(written, number)
-        if flags == NOCASE:
+        if NOCASE in flags:
             nocase.add(written)
     return Lexicon(tuple(entries.items()), frozenset(nocase), source=name)
 
 
-def load_lexicon(path: Path | None) -> Lexicon:
+def load_lexicon(path: Path | None, check_phonemes: Callable[[str], str | None] | None = None) -> Lexicon:
     """Read a lexicon file; None or a missing file gives the empty lexicon."""
     if path is None:
         return EMPTY
@@ -141,15 +164,17 @@ def load_lexicon(path: Path | None) -> Lexicon:
         return EMPTY
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read lexicon {path}: {exc}")
-    return parse_lexicon(text, str(path))
+    return parse_lexicon(text, str(path), check_phonemes)
 
 
 def dump_lexicon(lexicon: Lexicon) -> str:
     """The file content for `lexicon` (entries in order, flags where needed)."""
-    lines = ["# Pronunciation lexicon: written<TAB>spoken[<TAB>nocase], whole words only."]
+    lines = ["# Pronunciation lexicon: written<TAB>spoken[<TAB>nocase,phonemes], whole words only."]
     for written, spoken in lexicon.entries:
-        lines.append(f"{written}\t{spoken}\t{NOCASE}" if written in lexicon.nocase
-                     else f"{written}\t{spoken}")
+        phonemes = as_phonemes(spoken)
+        flags = [NOCASE] * (written in lexicon.nocase) + [PHONEMES] * (phonemes is not None)
+        line = f"{written}\t{spoken if phonemes is None else phonemes}"
+        lines.append(f"{line}\t{','.join(flags)}" if flags else line)
     return "\n".join(lines) + "\n"
 
 

@@ -40,6 +40,8 @@ class Article:
     """Publication date as ISO 8601 when the page gives one, else empty."""
     url: str = ""
     """Where the article came from, when known."""
+    pronunciations: tuple[tuple[str, str], ...] = ()
+    """The article's own lexicon entries (written, spoken): they win over every other lexicon."""
 
     @property
     def paragraphs(self) -> list[Paragraph]:
@@ -63,6 +65,7 @@ class Article:
             "language": self.language,
             "date": self.date,
             "url": self.url,
+            **({"pronunciations": [list(e) for e in self.pronunciations]} if self.pronunciations else {}),
             "sections": [
                 {"heading": s.heading,
                  "paragraphs": [{"text": p.text, "kind": p.kind} for p in s.paragraphs]}

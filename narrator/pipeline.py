@@ -10,7 +10,7 @@ from . import export
 from .assemble import Narration, assemble
 from .cache import UnitCache
 from .config import Settings
-from .engines import Engine, open_engine
+from .engines import Engine, open_engine, phoneme_checker
 from .lexicon import Lexicon, load_lexicon, merge
 from .model import Article, Script
 from .normalise import normalise
@@ -37,15 +37,18 @@ class Result:
     """Sentences taken from the synthesis cache."""
 
 
-def lexicon_for(voice: Voice, settings: Settings) -> Lexicon:
-    """The voice's lexicon with the publication's entries on top."""
+def lexicon_for(voice: Voice, settings: Settings, article: Article | None = None) -> Lexicon:
+    """The lexicons in force, later ones winning: the voice's respellings, the voice's own
+    entries (which may be phonemes in its engine's notation), the publication's, the article's."""
     publication = settings.publication_lexicon
-    return merge(load_lexicon(voice.lexicon_path), load_lexicon(publication))
+    own = load_lexicon(voice.phoneme_lexicon_path, phoneme_checker(voice)) if voice.phoneme_lexicon else None
+    entries = Lexicon.from_dict(dict(article.pronunciations)) if article and article.pronunciations else None
+    return merge(load_lexicon(voice.lexicon_path), own, load_lexicon(publication), entries)
 
 
 def prepare(article: Article, voice: Voice, settings: Settings) -> Script:
     """Segment and normalise: the script the engine will read."""
-    return normalise(segment(article, voice, settings.disclaimer), lexicon_for(voice, settings))
+    return normalise(segment(article, voice, settings.disclaimer), lexicon_for(voice, settings, article))
 
 
 def narrate(article: Article, out: Path, voice_name: str | None = None,

@@ -8,6 +8,7 @@ of mono 16-bit PCM. The first header ({"ready": voice id} or an error) follows s
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import sys
@@ -28,6 +29,39 @@ def _find_voice(engine, wanted: str) -> str | None:  # noqa: ANN001
     return None
 
 
+def _keep_last_samples() -> None:
+    """pyttsx3 2.99's espeak driver writes the WAV file when it sees the end-of-message event,
+    and only then appends the samples that came in the same callback: they are lost from this
+    clip (a short word can come out empty) and prepended to the next one. Append them first."""
+    try:
+        from pyttsx3.drivers.espeak import EspeakDriver
+    except ImportError:  # another platform's driver
+        return
+    on_synth = EspeakDriver._onSynth
+
+    def in_order(self, wav, numsamples, events):  # noqa: ANN001, ANN202
+        if numsamples > 0 and self._speaking:
+            self._data_buffer += ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short))
+        return on_synth(self, wav, 0, events)
+
+    EspeakDriver._onSynth = in_order
+
+
+def _read_phonemes() -> None:
+    """Let [[...]] in the text be espeak-ng phoneme mnemonics (lexicon phoneme entries): the
+    espeak driver calls espeak_Synth without the PHONEMES flag, so add it to every call."""
+    try:
+        from pyttsx3.drivers import _espeak
+    except ImportError:  # not the espeak driver (SAPI5, NSSpeech): no phoneme input
+        return
+    synth = _espeak.Synth
+
+    def with_phonemes(*args, flags: int = 0, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return synth(*args, flags=flags | _espeak.PHONEMES, **kwargs)
+
+    _espeak.Synth = with_phonemes
+
+
 def serve(voice_id: str, rate_wpm: int, inp, out) -> None:  # noqa: ANN001
     def send(header: dict, payload: bytes = b"") -> None:
         out.write(json.dumps(header).encode() + b"\n" + payload)
@@ -36,7 +70,9 @@ def serve(voice_id: str, rate_wpm: int, inp, out) -> None:  # noqa: ANN001
     try:
         import pyttsx3
 
+        _keep_last_samples()
         engine = pyttsx3.init("espeak" if sys.platform.startswith("linux") else None)
+        _read_phonemes()
     except Exception as e:  # a missing libespeak-ng surfaces as OSError or RuntimeError
         send({"ok": False, "error": f"pyttsx3 cannot start ({e}); install espeak-ng "
                                     "(apt-get install espeak-ng)"})

@@ -42,7 +42,9 @@ class Voice:
     max_words_per_second: float = 7.0
     """Truncation guard: a clip faster than this is suspect (cut short)."""
     lexicon: str = ""
-    """Pronunciation lexicon file, relative to the voices folder."""
+    """Pronunciation lexicon file (respellings), relative to the voices folder."""
+    phoneme_lexicon: str = ""
+    """This voice's own entries, which may give phonemes in its engine's notation."""
     folder: Path = field(default=DEFAULT_DIR, compare=False)
     """The folder the profile was read from."""
 
@@ -51,11 +53,16 @@ class Voice:
         """Absolute path of the lexicon file, if the profile names one."""
         return self.folder / self.lexicon if self.lexicon else None
 
+    @property
+    def phoneme_lexicon_path(self) -> Path | None:
+        """Absolute path of the voice's own lexicon file, if the profile names one."""
+        return self.folder / self.phoneme_lexicon if self.phoneme_lexicon else None
+
     def for_language(self, language: str) -> Voice:
         """This profile speaking `language` (only fallback profiles change their engine voice)."""
         if language_base(language) == language_base(self.language) or not self.fallback:
             return self
-        return replace(self, language=language, engine_voice=language, lexicon="")
+        return replace(self, language=language, engine_voice=language, lexicon="", phoneme_lexicon="")
 
 
 def language_base(tag: str) -> str:

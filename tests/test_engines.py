@@ -26,10 +26,14 @@ def test_pyttsx3_worker_handles_many_calls_in_one_process(espeak):
     voice, engine = espeak
     lengths = [engine.synthesize(f"Sentence number {n}.").duration_ms for n in range(1, 9)]
     assert all(800 < ms < 4000 for ms in lengths)
-    # Same text twice gives the same length (within 1 ms): the worker keeps its settings and
-    # no audio of one utterance leaks into the next.
-    a, b = engine.synthesize("Same text."), engine.synthesize("Same text.")
-    assert abs(a.duration_ms - b.duration_ms) < 1
+    # A short word keeps its own audio whatever came before it: none of it is lost to (or
+    # carried over from) a neighbouring utterance, as pyttsx3 2.99's espeak driver does.
+    short = []
+    for before in ("Yes.", "A much longer sentence comes before the short word this time.", "Yes."):
+        engine.synthesize(before)
+        short.append(engine.synthesize("Yes.").duration_ms)
+    assert min(short) > 200
+    assert max(short) - min(short) < 0.1 * min(short)
 
 
 def test_trim_keeps_speech_and_short_edges():

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from web_fixtures import *  # noqa: F403
 from web_fixtures import ARTIFACTS, narrated
 
@@ -40,7 +41,12 @@ def until(page, expression: str, timeout: float = 30) -> object:  # noqa: ANN001
     """Poll `expression` in the page (page.evaluate: the pages' CSP forbids wait_for_function's eval)."""
     deadline = time.monotonic() + timeout
     while True:
-        value = page.evaluate(expression)
+        try:
+            value = page.evaluate(expression)
+        except PlaywrightError as e:  # the page is reloading (a new version): ask the new one
+            if "context was destroyed" not in str(e) and "navigat" not in str(e):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

@@ -1,16 +1,16 @@
 """Listening analytics for editors: counts of plays, progress marks and speed changes per article.
 
 Nothing personal is kept: no cookies, no addresses, no user agents; only a count per article, day
-and event. `RateLimiter` bounds how fast one client address may report (in memory, per process;
-the address is used for that and never stored).
+and event. The API bounds how fast one client address may report with a `RateLimiter`
+(narrator.ratelimit: in memory, per process; the address is used for that and never stored).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 
+from .ratelimit import RateLimiter  # here before narrator.ratelimit existed; kept for importers
 from .store import Store
 
 SCHEMA = """
@@ -74,31 +74,6 @@ class Analytics:
         counts = {r["event"]: int(r["n"]) for r in rows}
         return Listening(counts.get("play", 0), {m: counts.get(m, 0) for m in PROGRESS},
                          {s: counts.get(f"speed:{s}", 0) for s in SPEEDS})
-
-
-class RateLimiter:
-    """A token bucket per key: `burst` at once, refilled at `per_minute` a minute."""
-
-    def __init__(self, per_minute: float, burst: int | None = None):
-        self.rate = per_minute / 60.0
-        self.burst = float(burst if burst is not None else max(int(per_minute), 1))
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str, now: float | None = None) -> bool:
-        """Take a token for `key`; False when its bucket is empty."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            allowed = tokens >= 1
-            self._buckets[key] = (tokens - 1 if allowed else tokens, now)
-            if len(self._buckets) > 10_000:  # forget full buckets (idle clients): memory stays bounded
-                full = [k for k, (t, at) in self._buckets.items()
-                        if min(self.burst, t + (now - at) * self.rate) >= self.burst]
-                for k in full:
-                    del self._buckets[k]
-            return allowed
 
 
 __all__ = ["EVENTS", "Analytics", "Listening", "PROGRESS", "RateLimiter", "SPEEDS"]

@@ -154,7 +154,8 @@ def fuzz_app(tmp_path: object) -> Iterator[object]:
     """The app with jobs left queued and the URL fetcher cut off from the network (a random URL must not
     make the test resolve or connect anywhere)."""
     app = create_app({"TESTING": True, "HOME": str(tmp_path), "RUNNER": "none",
-                      "FETCH_RESOLVE": _no_dns, "FETCH_CONNECT": _no_connections})
+                      "FETCH_RESOLVE": _no_dns, "FETCH_CONNECT": _no_connections,
+                      "EDITOR_REQUESTS_PER_MINUTE": 0})  # the fuzzer's burst is far beyond an editor's rate
     app.test_client_class = web_fixtures.BufferedClient  # sends an editor's credential once the app asks
     client = app.test_client()
     article = {"text": "Title\n\nA paragraph of text.", "id": "a1", "voice": "espeak"}

@@ -8,6 +8,11 @@ Listener routes stay public. A view that changes state is wrapped in `editor_req
   header ``X-CSRF-Token``) with every state-changing request: 403 without it.
 
 The check runs before the view reads the request, so a refused request changes nothing.
+
+Editor requests that change state (every `editor_required` view, and every POST to the dashboard:
+sign-in, sign-out, saves) are rate-limited per client address with a token bucket
+(EDITOR_REQUESTS_PER_MINUTE, ``NARRATOR_EDITOR_REQUESTS_PER_MINUTE``): beyond it, 429 with
+Retry-After, before the credential is even checked (so password guessing is slowed too).
 The session cookie is HttpOnly, SameSite=Lax, and Secure when the service is reached over https
 (SECURE_COOKIES, or a PUBLIC_URL starting with https). The signing key is NARRATOR_SECRET_KEY, or
 one generated on first start and kept in HOME/secret_key.
@@ -25,6 +30,7 @@ from pathlib import Path
 from flask import Flask, abort, current_app, g, jsonify, request, session
 
 from narrator.accounts import Accounts, Principal
+from narrator.ratelimit import RateLimiter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -45,6 +51,10 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=12 * 3600,
     )
     app.context_processor(lambda: {"csrf_token": csrf_token, "principal": principal})
+    per_minute = int(app.config.get("EDITOR_REQUESTS_PER_MINUTE", 120))
+    if per_minute > 0:
+        narrator["editor_limiter"] = RateLimiter(per_minute)
+        app.before_request(_limit_editor_requests)
 
 
 def secret_key(home: Path) -> str:
@@ -140,6 +150,25 @@ def _refuse(status: int, message: str):  # noqa: ANN202
     abort(status, description=message)
 
 
+def _limit_editor_requests():  # noqa: ANN202
+    """429 for a state-changing editor request beyond the client address's rate (see the module)."""
+    if request.method in SAFE_METHODS:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.blueprint != "editor" and not getattr(view, "editor_required", False):
+        return None
+    limiter: RateLimiter = current_app.extensions["narrator"]["editor_limiter"]
+    client = request.remote_addr or ""
+    if limiter.allow(client):
+        return None
+    wait = max(limiter.retry_after(client), 1)
+    message = f"too many editor requests from this address; try again in {wait} s"
+    response = jsonify(error="Too Many Requests", message=message, status=429)
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def check_editor():  # noqa: ANN201
     """None if the request may change state; else the refusal (401, 403) to answer."""
     who = principal()
@@ -164,6 +193,7 @@ def editor_required(view: Callable) -> Callable:
             return refusal
         return view(*args, **kwargs)
 
+    wrapped.editor_required = True  # type: ignore[attr-defined]  # rate-limited as an editor request
     return wrapped
 
 

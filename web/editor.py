@@ -77,12 +77,18 @@ def _lexicon_lock():  # noqa: ANN202
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def _one_line(text: str) -> bool:
+    """No tab and nothing the lexicon file's reader would take for a line break (\\r, \\x0b, \\x85,
+    U+2028...: str.splitlines), so one entry stays one line of the file (fuzzing found '\\r')."""
+    return "\t" not in text and len(text.splitlines()) == 1
+
+
 def set_lexicon_entry(written: str, spoken: str | None, nocase: bool = False) -> Lexicon:
     """Add, change (spoken) or remove (None) an entry of the publication lexicon; the new lexicon.
     The file is written aside and renamed; fingerprints change with it, so regenerating an
     article that contains the word makes a new version."""
     written = written.strip()
-    if not written or "\t" in written or "\n" in written or len(written) > 200:
+    if not written or not _one_line(written) or len(written) > 200:
         raise InputError("the written form must be 1-200 characters on one line, without tabs")
     with _lexicon_lock():
         lexicon = publication_lexicon()
@@ -95,7 +101,7 @@ def set_lexicon_entry(written: str, spoken: str | None, nocase: bool = False) ->
             flags.discard(written)
         else:
             spoken = spoken.strip()
-            if not spoken or "\t" in spoken or "\n" in spoken or len(spoken) > 500:
+            if not spoken or not _one_line(spoken) or len(spoken) > 500:
                 raise InputError("the spoken form must be 1-500 characters on one line, without tabs")
             entries[written] = spoken
             flags.discard(written)

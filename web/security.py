@@ -13,16 +13,23 @@ Registered by create_app with ``security.init_app(app)``:
   (Python's parser would otherwise raise RecursionError: a 500);
 * `check_article` refuses an article longer than MAX_ARTICLE_CHARS with 422 (the API calls it
   after extraction); the body size limit (413) is Flask's MAX_CONTENT_LENGTH;
-* `fetch_guard` is the SSRF guard for URLs submitted to the API (narrator.netguard).
+* `fetch_guard` is the SSRF guard for URLs submitted to the API (narrator.netguard);
+* behind a reverse proxy (PROXY_COUNT = the number of proxies in front, ``NARRATOR_PROXY_COUNT``),
+  the client address and scheme are taken from that many X-Forwarded-For / X-Forwarded-Proto
+  entries (werkzeug's ProxyFix); with 0 (the default) those headers are ignored, so a client
+  reaching the app directly cannot choose the address its rate limits are counted under.
 """
 
 from __future__ import annotations
 
 import io
 import socket
+from dataclasses import dataclass
 
 from flask import Flask, Response, abort, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from narrator.config import from_env
 from narrator.errors import ExtractionError
 from narrator.model import Article
 from narrator.netguard import NetGuard, system_resolve
@@ -43,10 +50,28 @@ EMBEDDABLE = frozenset({"player.embed"})
 """Endpoints publishers may put in an iframe on their own sites."""
 
 
+@dataclass(frozen=True)
+class EdgeSettings:
+    """Settings of the web edge, each from NARRATOR_<FIELD>; app config keys in upper case win."""
+
+    proxy_count: int = 0
+    """Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (1 behind
+    deploy/nginx.conf); 0: the app is reached directly and those headers are ignored."""
+    editor_requests_per_minute: int = 120
+    """State-changing editor requests (API writes, dashboard sign-in and form posts) accepted per
+    client address per minute and process; 429 with Retry-After beyond. 0: no limit."""
+
+
 def init_app(app: Flask) -> None:
     """Add the headers and request limits to `app`."""
+    edge = from_env(EdgeSettings)
     app.config.setdefault("MAX_JSON_DEPTH", MAX_JSON_DEPTH)
     app.config.setdefault("EMBED_ANCESTORS", "*")
+    app.config.setdefault("PROXY_COUNT", edge.proxy_count)
+    app.config.setdefault("EDITOR_REQUESTS_PER_MINUTE", edge.editor_requests_per_minute)
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(_limit_unsized_body)
     app.before_request(_limit_json)
     app.after_request(_headers)

@@ -146,7 +146,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     settings = Settings.from_env()
-    queue = JobQueue(Store(settings.home, settings.db_timeout_s), settings)
+    queue = JobQueue(Store.from_settings(settings), settings)
     where = settings.redis_url or f"{Path(settings.home).resolve()}/queue.db"
     print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
     try:
@@ -212,6 +212,23 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """Create or update the PostgreSQL tables (Alembic migrations); SQLite needs no step."""
+    from .config import Settings
+    from .database import is_postgres
+
+    settings = Settings.from_env()
+    if not is_postgres(settings.database_url):
+        print("narrator: SQLite (the default) creates its tables itself; nothing to do", file=sys.stderr)
+        return 0
+    from . import migrations
+
+    if args.action == "upgrade":
+        migrations.upgrade(settings.database_url)
+    print(f"revision {migrations.current(settings.database_url)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="narrator", description="Narrate news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -254,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=["editor", "reader"], default="editor", help="default: editor")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("db", help="PostgreSQL schema: upgrade to the newest migration, or show the current")
+    p.add_argument("action", choices=["upgrade", "current"])
+    p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("voices", help="list voice profiles")
     p.set_defaults(func=cmd_voices)

@@ -39,6 +39,21 @@ class Settings:
     """How long a database call waits for a lock held elsewhere before failing (503 in the API)."""
     job_lease_s: float = 60.0
     """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
+    database_url: str = ""
+    """Metadata database: empty for SQLite under home; postgresql://user:pass@host/db for PostgreSQL
+    (create its tables with `narrator db upgrade`)."""
+    s3_bucket: str = ""
+    """With a bucket name, published audio lives in S3-compatible object storage instead of home/audio."""
+    s3_endpoint_url: str = ""
+    """The S3 API endpoint for services other than AWS (MinIO, Ceph, R2...); empty: AWS."""
+    s3_region: str = "us-east-1"
+    """The bucket's region."""
+    s3_prefix: str = ""
+    """Key prefix in the bucket (e.g. 'audio/')."""
+    s3_public_url: str = ""
+    """Base URL of the public bucket or its CDN, for listeners' links; empty: presigned URLs."""
+    s3_presign_s: int = 3600
+    """Lifetime of a presigned URL (private bucket)."""
 
     webhook_url: str = ""
     """Called with a signed POST (JSON) when a version is ready or a job failed; empty: no webhook."""

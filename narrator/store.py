@@ -1,5 +1,8 @@
 """Storage: articles, versions, jobs and voices in SQLite; audio and timing maps in a local folder.
 
+(Or, selected by configuration alone, metadata in PostgreSQL (narrator.database) and audio in an
+S3-compatible bucket (narrator.storage); the methods below are the same code in every mode.)
+
 Everything lives under one home folder (``NARRATOR_HOME``, default ``./data``)::
 
     HOME/narrator.db                      metadata (SQLite, WAL)
@@ -8,8 +11,8 @@ Everything lives under one home folder (``NARRATOR_HOME``, default ``./data``)::
     HOME/audio/<id>/<version>.vtt         timing map as WebVTT
     HOME/audio/<id>/.staging-<job>/       a narration being written (never served)
 
-A version becomes current in two steps: its files are renamed from the staging folder into
-place (each rename is atomic, and no URL points at a version number not yet published), then
+A version becomes current in three steps: a transaction reserves its number (never reused), its
+files are moved from the staging folder into storage (renamed on disk, uploaded to a bucket), then
 one transaction records the version and points the article at it. Until that commit the
 previous version stays current.
 """
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -29,9 +31,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .database import open_database
 from .errors import InputError
 from .export import Outputs, outputs_for
 from .model import Article, Paragraph, Section
+from .storage import AudioStorage, LocalStorage
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 """Article ids: URL-safe, at most 64 characters."""
@@ -183,6 +187,10 @@ class JobRecord:
     """The running worker renews this; once it has passed, the job is given to another worker."""
 
 
+JOB_FIELDS = frozenset(JobRecord.__dataclass_fields__)
+"""Columns of `jobs` that JobRecord holds (PostgreSQL's has an insertion counter besides)."""
+
+
 def article_from_dict(data: dict) -> Article:
     """The inverse of Article.to_dict()."""
     sections = tuple(
@@ -216,41 +224,40 @@ class Store:
     """The one way in to narrator's state under a home folder. Safe to share between threads and processes:
     every call opens its own short-lived SQLite connection."""
 
-    def __init__(self, home: Path | str, timeout: float = 30.0):
+    def __init__(self, home: Path | str, timeout: float = 30.0, database_url: str = "",
+                 storage: AudioStorage | None = None):
         self.timeout = timeout
         """Seconds a call waits for a database lock held by another process before giving up."""
         self.home = Path(home).resolve()
         self.audio_root = self.home / "audio"
+        """Staging folders (always local), and the published files with local storage."""
         self.db_path = self.home / "narrator.db"
         self.audio_root.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
-            have = {r["name"] for r in db.execute("PRAGMA table_info(jobs)")}
-            for column, decl in JOB_COLUMNS_ADDED.items():
-                if column not in have:  # a database made before the job queue
-                    db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {decl}")
+        self.storage: AudioStorage = storage or LocalStorage(self.audio_root)
+        """Where published versions' files live."""
+        self.db = open_database(database_url, self.home, timeout)
+        """The metadata database (SQLite under home, or PostgreSQL)."""
+        self.db.ensure_schema(SCHEMA, {"jobs": JOB_COLUMNS_ADDED})
+
+    @classmethod
+    def from_settings(cls, settings) -> Store:  # noqa: ANN001 - narrator.config.Settings
+        """The store an operator configured: database and audio storage from NARRATOR_* settings."""
+        from .storage import open_storage
+
+        home = Path(settings.home)
+        return cls(home, settings.db_timeout_s, settings.database_url, open_storage(settings, home))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.db_path, timeout=self.timeout, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
+        with self.db.connect() as db:
             yield db
-        finally:
-            db.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, taken before reading so concurrent writers queue up."""
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        """A write transaction, taken before reading so concurrent writers queue up (SQLite), or
+        holding row locks taken with FOR UPDATE (PostgreSQL)."""
+        with self.db.write() as db:
+            yield db
 
     # Articles -------------------------------------------------------------------------------------
 
@@ -281,24 +288,32 @@ class Store:
         if not ID_PATTERN.match(article_id):
             raise InputError("id must be 1-64 letters, digits, '-' or '_', starting with a letter or digit")
         now = time.time()
-        with self._write() as db:
-            if db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
-                raise Conflict(f"article '{article_id}' already exists")
-            db.execute(
-                "INSERT INTO articles (id, title, voice, content, content_hash, created, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    article_id,
-                    article.title,
-                    voice,
-                    json.dumps(article.to_dict(), ensure_ascii=False),
-                    fingerprint or content_hash(article, voice),
-                    now,
-                    now,
-                ),
-            )
-            job = self._insert_job(db, article_id, now)
+        try:
+            with self._write() as db:
+                self._insert_article(db, article, voice, article_id, fingerprint, now)
+                job = self._insert_job(db, article_id, now)
+        except self.db.unique_errors:  # another node created the same id at the same moment
+            raise Conflict(f"article '{article_id}' already exists")
         return self.get_article(article_id), job
+
+    @staticmethod
+    def _insert_article(db: sqlite3.Connection, article: Article, voice: str | None, article_id: str,
+                        fingerprint: str | None, now: float) -> None:
+        if db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+            raise Conflict(f"article '{article_id}' already exists")
+        db.execute(
+            "INSERT INTO articles (id, title, voice, content, content_hash, created, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                article.title,
+                voice,
+                json.dumps(article.to_dict(), ensure_ascii=False),
+                fingerprint or content_hash(article, voice),
+                now,
+                now,
+            ),
+        )
 
     def update_article(
         self, article_id: str, article: Article, voice: str | None, fingerprint: str | None = None
@@ -376,7 +391,8 @@ class Store:
                 "WHERE article_id = ? AND status IN ('queued', 'running')",
                 (time.time(), article_id),
             )
-        shutil.rmtree(self.article_dir(article_id), ignore_errors=True)
+        self.storage.delete_article(article_id)
+        shutil.rmtree(self.article_dir(article_id), ignore_errors=True)  # staging folders
 
     # Versions -------------------------------------------------------------------------------------
 
@@ -468,28 +484,52 @@ class Store:
         made_from_hash: str,
         keep: int = 0,
     ) -> int:
-        """Move a finished narration into place and make it the article's current version.
+        """Move a finished narration into storage and make it the article's current version.
 
+        The version number is reserved first (its own transaction), the files are stored under it
+        (uploads can take a while; no lock is held meanwhile), then one transaction records the
+        version and switches the article to it. If that fails, the stored files are removed and
+        the previous version stays current; the number is never reused.
         With `keep`, only the newest `keep` versions are kept (the current one always is)."""
+        job = self.get_job(job_id)
+        with self._write() as db:
+            version = self._reserve_version(db, job.article_id)
+        size = self.storage.put_version(job.article_id, version, staged)
+        try:
+            old = self._record_version(job_id, job.article_id, version, size, voice=voice, model_id=model_id,
+                                       engine=engine, description=description, duration_ms=duration_ms,
+                                       made_from=made_from, made_from_hash=made_from_hash, keep=keep)
+        except BaseException:
+            self.storage.delete_version(job.article_id, version)
+            raise
+        for n in old:  # after the commit: a listener may still be fetching it until then
+            self.storage.delete_version(job.article_id, n)
+        return version
+
+    def _reserve_version(self, db: sqlite3.Connection, article_id: str) -> int:
+        """The article's next version number, counted as used from now on."""
+        lock = f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}"
+        if not db.execute(lock, (article_id,)).fetchone():
+            raise NotFound(f"article '{article_id}' was deleted during generation")
+        row = db.execute("SELECT last_version FROM counters WHERE article_id = ?", (article_id,)).fetchone()
+        version = (row["last_version"] if row else 0) + 1
+        db.execute(
+            "INSERT INTO counters (article_id, last_version) VALUES (?, ?) "
+            "ON CONFLICT (article_id) DO UPDATE SET last_version = excluded.last_version",
+            (article_id, version),
+        )
+        return version
+
+    def _record_version(self, job_id: str, article_id: str, version: int, size: int, *, voice: str,
+                        model_id: str, engine: str, description: str, duration_ms: int, made_from: Article,
+                        made_from_hash: str, keep: int) -> list[int]:
+        """Record a stored version and make it current; the versions no longer kept."""
         job = self.get_job(job_id)
         now = time.time()
         with self._write() as db:
-            if not db.execute("SELECT 1 FROM articles WHERE id = ?", (job.article_id,)).fetchone():
+            if not db.execute(f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}",
+                              (job.article_id,)).fetchone():
                 raise NotFound(f"article '{job.article_id}' was deleted during generation")
-            row = db.execute(
-                "SELECT last_version FROM counters WHERE article_id = ?", (job.article_id,)
-            ).fetchone()
-            version = (row["last_version"] if row else 0) + 1
-            final = self.files(job.article_id, version)
-            # Timing files first, audio last: a version's audio URL never answers before its timing map.
-            os.replace(staged.timing, final.timing)
-            os.replace(staged.vtt, final.vtt)
-            os.replace(staged.audio, final.audio)
-            db.execute(
-                "INSERT INTO counters (article_id, last_version) VALUES (?, ?) "
-                "ON CONFLICT (article_id) DO UPDATE SET last_version = excluded.last_version",
-                (job.article_id, version),
-            )
             db.execute(
                 "INSERT INTO versions (article_id, version, voice, model_id, duration_ms, size, content, "
                 "content_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -499,13 +539,17 @@ class Store:
                     voice,
                     model_id,
                     duration_ms,
-                    final.audio.stat().st_size,
+                    size,
                     json.dumps(made_from.to_dict(), ensure_ascii=False),
                     made_from_hash,
                     now,
                 ),
             )
-            db.execute("UPDATE articles SET current_version = ? WHERE id = ?", (version, job.article_id))
+            # Numbers are reserved before the upload, so a slower upload can commit after a newer one:
+            # the highest number stays current (a rollback to an older one is undone by the next version).
+            db.execute("UPDATE articles SET current_version = ? WHERE id = ? "
+                       "AND (current_version IS NULL OR current_version < ?)",
+                       (version, job.article_id, version))
             db.execute(
                 "UPDATE jobs SET status = 'done', stage = 'done', version = ?, lease_until = NULL, "
                 "updated = ? WHERE id = ?",
@@ -520,17 +564,14 @@ class Store:
             if keep > 0:
                 old = [r["version"] for r in db.execute(
                     "SELECT version FROM versions WHERE article_id = ? AND version != ? "
-                    "ORDER BY version DESC LIMIT -1 OFFSET ?",
-                    (job.article_id, version, keep - 1),
-                )]
+                    "ORDER BY version DESC",
+                    (job.article_id, version),
+                )][keep - 1:]
                 db.executemany(
                     "DELETE FROM versions WHERE article_id = ? AND version = ?",
                     [(job.article_id, n) for n in old],
                 )
-        for n in old:  # after the commit: a listener may still be fetching it until then
-            for path in vars(self.files(job.article_id, n)).values():
-                path.unlink(missing_ok=True)
-        return version
+        return old
 
     def rollback(self, article_id: str, version: int) -> ArticleRecord:
         """Make an earlier (kept) version current again; NotFound if unknown."""
@@ -554,7 +595,7 @@ class Store:
 
     @staticmethod
     def _job(row: sqlite3.Row) -> JobRecord:
-        return JobRecord(**{k: row[k] for k in row.keys()})
+        return JobRecord(**{k: row[k] for k in row.keys() if k in JOB_FIELDS})
 
     @staticmethod
     def _insert_job(db: sqlite3.Connection, article_id: str, now: float) -> JobRecord:
@@ -587,7 +628,8 @@ class Store:
         """The article's most recent job."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT * FROM jobs WHERE article_id = ? ORDER BY created DESC, rowid DESC LIMIT 1",
+                "SELECT * FROM jobs WHERE article_id = ? "
+                f"ORDER BY created DESC, {self.db.insertion_order} DESC LIMIT 1",
                 (article_id,),
             ).fetchone()
         return self._job(row) if row else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import sqlite3
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -85,7 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     narration = replace(app.config["NARRATION"] or Settings.from_env(), home=app.config["HOME"])
-    store = Store(Path(app.config["HOME"]), narration.db_timeout_s)
+    store = Store.from_settings(narration)  # SQLite or PostgreSQL, local or S3 audio, per the settings
     if app.config["RUNNER"] not in ("inprocess", "none"):
         raise InputError(f"NARRATOR_RUNNER must be 'inprocess' or 'none', not {app.config['RUNNER']!r}")
     runner = JobQueue(store, narration, engines=app.config["ENGINE_POOL"])
@@ -114,12 +113,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         return render_template("error.html", error=e), e.code
 
     @app.errorhandler(sqlite3.OperationalError)
-    def database_busy(e: sqlite3.OperationalError):  # noqa: ANN202
+    def database_busy(e: Exception):  # noqa: ANN202
         app.logger.warning("database error on %s: %s", request.path, e)
-        busy = "locked" in str(e) or "busy" in str(e)
+        busy = "lock" in str(e) or "busy" in str(e) or "connect" in str(e)
         message = ("the database is busy; try again shortly" if busy
                    else "the database cannot be written (disk full?); try again later")
         return jsonify(error="Service Unavailable", message=message, status=503), 503, {"Retry-After": "5"}
+
+    for error in store.db.busy_errors:  # with PostgreSQL: psycopg's OperationalError (lock timeout, gone)
+        app.register_error_handler(error, database_busy)
 
     @app.errorhandler(Exception)
     def internal_error(e: Exception):  # noqa: ANN202

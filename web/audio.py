@@ -16,6 +16,10 @@ Range handling (RFC 9110 section 14), written out because browsers depend on it 
 
 With ``NARRATOR_ACCEL_REDIRECT`` set, the app only checks the file exists and answers with
 ``X-Accel-Redirect`` so nginx sends the bytes (and does its own range handling).
+
+With object storage (``NARRATOR_S3_BUCKET``), the same URLs answer 302 to the bucket or CDN
+(a public URL, or a presigned one for a private bucket) once the version is recorded; the bucket
+serves the bytes and the ranges.
 """
 
 from __future__ import annotations
@@ -187,11 +191,24 @@ def _accel(store: Store, path: Path, mimetype: str, download_name: str | None) -
     return Response(status=200, headers=headers, mimetype=mimetype)
 
 
+def _to_bucket(store: Store, article_id: str, version: int, url: str) -> Response:
+    """A redirect to a published version's object in the bucket (404 until the version is recorded)."""
+    if store.get_version(article_id, version) is None:
+        abort(404, description="no such file")
+    response = redirect(url, 302)
+    response.headers["Cache-Control"] = f"private, max-age={store.storage.redirect_max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def _serve(article_id: str, version: int, kind: str) -> Response:
     if not ID_PATTERN.match(article_id) or version >= 2**63:  # a longer number is no file name
         abort(404, description="no such article")
     store: Store = current_app.extensions["narrator"]["store"]
     mimetype, suffix = KINDS[kind]
+    remote = store.storage.url(article_id, version, suffix)
+    if remote is not None:
+        return _to_bucket(store, article_id, version, remote)
     path = store.audio_root / article_id / f"{version}{suffix}"
     download = f"{article_id}-v{version}{suffix}" if request.args.get("download") else None
     if current_app.config["ACCEL_REDIRECT"]:
@@ -225,6 +242,8 @@ def latest(article_id: str, kind: str) -> Response:
     if version is None:
         abort(404, description=f"article '{article_id}' has no narration yet")
     endpoint = {"mp3": "audio.mp3", "timing.json": "audio.timing", "vtt": "audio.vtt"}[kind]
-    response = redirect(url_for(endpoint, article_id=article_id, version=version, **request.args), 302)
+    remote = store.storage.url(article_id, version, KINDS[kind][1])  # object storage: straight there
+    target = remote or url_for(endpoint, article_id=article_id, version=version, **request.args)
+    response = redirect(target, 302)
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -29,8 +29,10 @@ def _context(record: ArticleRecord) -> dict:
     timing = None
     if version is not None:
         try:
-            timing = json.loads(store.files(record.id, version).timing.read_text(encoding="utf-8"))
+            timing = json.loads(store.storage.read(record.id, version, ".timing.json") or b"null")
         except FileNotFoundError:  # deleted under us: render as pending
+            timing = None
+        if timing is None:
             version = None
     blocks = timing["paragraphs"] if timing else []
     by_kind: dict[str, dict] = {}

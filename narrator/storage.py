@@ -1,0 +1,191 @@
+"""Audio storage: where published versions' files live, a local folder or an S3-compatible bucket.
+
+Both keep the same immutable, versioned names, ``<id>/<version>.mp3|.timing.json|.vtt``. A
+narration is always written into a local staging folder first; `put_version` moves it into
+storage (a rename on disk, three uploads to a bucket) before the store records the version, so
+no version is current until all its files are complete. `url()` is None for local storage (the
+app serves the file with byte ranges, or hands it to nginx) and the bucket or CDN URL for S3
+(public, or presigned when the bucket is private); range requests work there by nature.
+
+The backend is chosen by configuration alone (`open_storage`): NARRATOR_S3_BUCKET selects S3.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+from .export import Outputs
+
+SUFFIXES = {".mp3": "audio/mpeg", ".timing.json": "application/json", ".vtt": "text/vtt; charset=utf-8"}
+"""A version's files: name suffix -> Content-Type."""
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+"""Cache-Control of a version's files: their bytes never change."""
+
+
+def _staged(staged: Outputs) -> dict[str, Path]:
+    # Timing files first, audio last: a version's audio never exists before its timing map.
+    return {".timing.json": staged.timing, ".vtt": staged.vtt, ".mp3": staged.audio}
+
+
+class AudioStorage(Protocol):
+    """What the store and the web app need from wherever published audio lives."""
+
+    def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
+        """Move a finished narration's three files into place; the MP3's size in bytes."""
+
+    def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
+        """A published file's bytes (None if missing)."""
+
+    def delete_version(self, article_id: str, version: int) -> None:
+        """Remove a version's files (missing ones are fine)."""
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove every file of an article."""
+
+    def path(self, article_id: str, version: int, suffix: str) -> Path | None:
+        """The local file, for storage on this machine's disk (None for remote storage)."""
+
+    def url(self, article_id: str, version: int, suffix: str) -> str | None:
+        """Where listeners fetch the file directly (None: the app serves it)."""
+
+    @property
+    def redirect_max_age(self) -> int:
+        """How long a client may cache the app's redirect to `url()`."""
+
+
+class LocalStorage:
+    """Files under a folder on this machine: ``ROOT/<id>/<version><suffix>``, renamed into place."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, article_id: str, version: int, suffix: str) -> Path:
+        return self.root / article_id / f"{version}{suffix}"
+
+    def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
+        for suffix, source in _staged(staged).items():
+            os.replace(source, self.path(article_id, version, suffix))
+        return self.path(article_id, version, ".mp3").stat().st_size
+
+    def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
+        try:
+            return self.path(article_id, version, suffix).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def delete_version(self, article_id: str, version: int) -> None:
+        for suffix in SUFFIXES:
+            self.path(article_id, version, suffix).unlink(missing_ok=True)
+
+    def delete_article(self, article_id: str) -> None:
+        shutil.rmtree(self.root / article_id, ignore_errors=True)
+
+    def url(self, article_id: str, version: int, suffix: str) -> None:
+        return None
+
+    redirect_max_age = 0
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """Where an S3-compatible bucket is and how listeners reach it."""
+
+    bucket: str
+    """Bucket name (NARRATOR_S3_BUCKET)."""
+    endpoint_url: str = ""
+    """The S3 API endpoint, for services other than AWS (MinIO, Ceph, R2...); empty: AWS."""
+    region: str = "us-east-1"
+    """The bucket's region."""
+    prefix: str = ""
+    """Key prefix inside the bucket, e.g. 'audio/' (several services can share one bucket)."""
+    public_url: str = ""
+    """Base URL of a public bucket or CDN in front of it (the key is appended); empty: presigned URLs."""
+    presign_s: int = 3600
+    """How long a presigned URL stays valid."""
+
+
+class S3Storage:
+    """Objects in an S3-compatible bucket, uploaded with their Content-Type and an immutable Cache-Control.
+
+    Credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a
+    profile, an instance role)."""
+
+    def __init__(self, settings: S3Settings):
+        import boto3  # only the S3 mode needs it
+        from botocore.config import Config
+
+        self.settings = settings
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=settings.endpoint_url or None,
+            region_name=settings.region,
+            config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"}),
+        )
+
+    def key(self, article_id: str, version: int, suffix: str) -> str:
+        """The object key of one file."""
+        return f"{self.settings.prefix}{article_id}/{version}{suffix}"
+
+    def path(self, article_id: str, version: int, suffix: str) -> None:
+        return None
+
+    def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
+        for suffix, source in _staged(staged).items():
+            self.client.upload_file(
+                str(source), self.settings.bucket, self.key(article_id, version, suffix),
+                ExtraArgs={"ContentType": SUFFIXES[suffix], "CacheControl": IMMUTABLE},
+            )
+        return staged.audio.stat().st_size
+
+    def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
+        try:
+            answer = self.client.get_object(Bucket=self.settings.bucket,
+                                            Key=self.key(article_id, version, suffix))
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return answer["Body"].read()
+
+    def delete_version(self, article_id: str, version: int) -> None:
+        self.client.delete_objects(Bucket=self.settings.bucket, Delete={
+            "Objects": [{"Key": self.key(article_id, version, s)} for s in SUFFIXES], "Quiet": True})
+
+    def delete_article(self, article_id: str) -> None:
+        paginator = self.client.get_paginator("list_objects_v2")
+        prefix = f"{self.settings.prefix}{article_id}/"
+        for page in paginator.paginate(Bucket=self.settings.bucket, Prefix=prefix):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.settings.bucket,
+                                           Delete={"Objects": keys, "Quiet": True})
+
+    @property
+    def redirect_max_age(self) -> int:
+        # A public URL never changes; a presigned one is cached for half its life, so it still works
+        return 86400 if self.settings.public_url else self.settings.presign_s // 2
+
+    def url(self, article_id: str, version: int, suffix: str) -> str:
+        key = self.key(article_id, version, suffix)
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/") + "/" + quote(key)
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.settings.bucket, "Key": key},
+            ExpiresIn=self.settings.presign_s)
+
+
+def open_storage(settings, home: Path) -> AudioStorage:  # noqa: ANN001 - narrator.config.Settings
+    """S3 when a bucket is configured, else the local folder HOME/audio."""
+    if getattr(settings, "s3_bucket", ""):
+        return S3Storage(S3Settings(
+            bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+            prefix=settings.s3_prefix, public_url=settings.s3_public_url, presign_s=settings.s3_presign_s))
+    return LocalStorage(home / "audio")
+
+
+__all__ = ["AudioStorage", "LocalStorage", "S3Settings", "S3Storage", "SUFFIXES", "open_storage"]

@@ -204,6 +204,7 @@ def article_from_dict(data: dict) -> Article:
         language=data.get("language", "en"),
         date=data.get("date", ""),
         url=data.get("url", ""),
+        pronunciations=tuple((w, s) for w, s in data.get("pronunciations", ())),
     )
 
 

@@ -81,3 +81,14 @@ def test_keep_versions_and_roll_back(client):
     assert client.post("/api/articles/a1/rollback", json={"version": "2"}).status_code == 400
     assert client.post("/api/articles/a1/rollback", data="x", content_type="text/plain").status_code == 400
     assert client.post("/api/articles/zz/rollback", json={"version": 1}).status_code == 404
+
+
+def test_article_pronunciations_are_stored_and_change_the_narration(client):
+    narrated(client)
+    r = client.put("/api/articles/a1", json={"text": SHORT_TEXT, "voice": "espeak",
+                                             "pronunciations": {"harbour": "harbor"}})
+    assert r.status_code == 202  # new entries: a new version
+    data = version_ready(client, 2)
+    assert data["content"]["pronunciations"] == [["harbour", "harbor"]]
+    bad = client.put("/api/articles/a1", json={"text": SHORT_TEXT, "pronunciations": {"x": ""}})
+    assert bad.status_code == 400

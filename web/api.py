@@ -164,9 +164,21 @@ def _body() -> dict:
     )
 
 
+def _pronunciations(value: object) -> tuple[tuple[str, str], ...]:
+    """The article's own lexicon: {"written": "spoken", ...} (plain respellings)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(
+        isinstance(w, str) and isinstance(s, str) and w.strip() and s.strip() and "[[" not in s
+        for w, s in value.items()
+    ):
+        raise ApiError(400, "'pronunciations' must map words to respellings (non-empty strings)")
+    return tuple((w.strip(), s.strip()) for w, s in value.items())
+
+
 def _article_from(data: dict) -> tuple[Article, str | None]:
     """Validate a submission and extract its article; the voice it asks for."""
-    unknown = set(data) - {"id", "voice", "title", *SOURCES}
+    unknown = set(data) - {"id", "voice", "title", "pronunciations", *SOURCES}
     if unknown:
         raise ApiError(400, f"unknown fields: {', '.join(sorted(unknown))}")
     given = [k for k in SOURCES if data.get(k) is not None]
@@ -191,6 +203,7 @@ def _article_from(data: dict) -> tuple[Article, str | None]:
         article = extract_text(value)
     if data.get("title"):
         article = dataclasses.replace(article, title=data["title"].strip())
+    article = dataclasses.replace(article, pronunciations=_pronunciations(data.get("pronunciations")))
     voice = data.get("voice") or None
     check_article(article)  # ExtractionError (422) beyond NARRATOR_MAX_ARTICLE_CHARS
     get_voice(voice, article.language)  # VoiceError (422) if unknown or none speaks the language

@@ -8,8 +8,8 @@ import pytest
 from narrator.engines import open_engine
 from narrator.voices import get_voice
 
-# app, client, engine_pool, live_server, wait_for; redis_server: for every test module
-pytest_plugins = ["web_fixtures", "services"]
+# app, client, engine_pool, live_server, wait_for; redis_server; browser: for every test module
+pytest_plugins = ["web_fixtures", "services", "browser"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

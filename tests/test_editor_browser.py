@@ -4,7 +4,6 @@ re-synthesis preview, regenerate with progress, play the new paragraph; add a pr
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -12,19 +11,6 @@ from web_fixtures import *  # noqa: F403
 from web_fixtures import ARTIFACTS, narrated
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
 def page(browser):  # noqa: ANN001, ANN201

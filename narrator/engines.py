@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -51,8 +52,33 @@ class Engine(Protocol):
         ...
 
 
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+(?![^\[]*\]\])")
+"""A space after a comma, semicolon or colon, not inside [[phonemes]]."""
+
+
+def clauses(text: str, max_chars: int) -> list[str]:
+    """`text` cut after clause punctuation into pieces of at most `max_chars` where it can be.
+
+    Each piece keeps its punctuation, so the voice pauses where a reader would; a clause
+    longer than `max_chars` on its own stays whole.
+    """
+    if len(text) <= max_chars:
+        return [text]
+    pieces: list[str] = []
+    for clause in _CLAUSE_END.split(text):
+        if pieces and len(pieces[-1]) + 1 + len(clause) <= max_chars:
+            pieces[-1] += " " + clause
+        else:
+            pieces.append(clause)
+    return pieces
+
+
 class PiperEngine:
     """Piper neural TTS; the model comes from a Python voice package, loaded once."""
+
+    MAX_CHARS = 150
+    """Longer sentences are spoken clause by clause: onnxruntime's memory grows with the input,
+    and the seed's 213-character sentence alone takes the process from 340 to 440 MB."""
 
     def __init__(self, voice: Voice):
         try:
@@ -79,7 +105,7 @@ class PiperEngine:
             raise VoiceError(f"Piper model {model} cannot be loaded: {e}") from None
         self._config = SynthesisConfig(length_scale=1.0 / voice.rate)
         version = getattr(package, "__version__", "") or _dist_version(voice.engine_voice)
-        self.model_id = f"piper:{voice.engine_voice}:{version}:rate={voice.rate}"
+        self.model_id = f"piper:{voice.engine_voice}:{version}:rate={voice.rate}:clauses={self.MAX_CHARS}"
 
     @staticmethod
     def phoneme_checker(voice: Voice) -> PhonemeCheck:
@@ -98,8 +124,10 @@ class PiperEngine:
         return check
 
     def synthesize(self, text: str) -> AudioChunk:
+        chunks = []
         try:
-            chunks = list(self._voice.synthesize(text, syn_config=self._config))
+            for part in clauses(text, self.MAX_CHARS):
+                chunks.extend(self._voice.synthesize(part, syn_config=self._config))
         except Exception as e:
             raise SynthesisError(f"piper failed: {e}") from None
         rate = chunks[0].sample_rate if chunks else self._voice.config.sample_rate

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from narrator.engines import AudioChunk
+from narrator.engines import AudioChunk, clauses
 from narrator.errors import SynthesisError
 from narrator.model import Unit
 from narrator.synthesise import check_duration, spoken_words, synthesise_unit, trim
@@ -20,6 +20,30 @@ def test_engine_speaks_a_sentence(which, request):
     assert words / voice.max_words_per_second < seconds < words / voice.min_words_per_second + 1.5
     samples = np.frombuffer(chunk.pcm, dtype=np.int16)
     assert np.abs(samples).max() > 3000  # real speech, not silence
+
+
+LONG = ("In an interview published by rights group Gulagu.net, the former mercenary said he crossed "
+        "Russia's Arctic border with Norway, where he had to climb through barbed-wire fences and "
+        "escape a border patrol with dogs.")
+
+
+def test_long_sentences_are_cut_after_clause_punctuation_only():
+    assert clauses(SENTENCE, 150) == [SENTENCE]
+    pieces = clauses(LONG, 150)
+    assert len(pieces) == 2
+    assert all(len(p) <= 150 and p[-1] in ",." for p in pieces)
+    assert " ".join(pieces) == LONG
+    # A comma inside phonemes is not a clause end; a clause too long on its own stays whole.
+    assert clauses("[[a, b]] " * 20 + "end.", 20) == ["[[a, b]] " * 20 + "end."]
+    assert clauses("x" * 30 + ", y.", 20) == ["x" * 30 + ",", "y."]
+
+
+def test_piper_speaks_a_long_sentence_in_clauses_as_long_as_whole(joe):
+    voice, engine = joe
+    whole = list(engine._voice.synthesize(LONG, syn_config=engine._config))
+    whole_ms = sum(len(c.audio_int16_bytes) for c in whole) / 2 / 22.05
+    # The clause pieces carry their own pauses: the sentence takes about as long as in one call.
+    assert abs(engine.synthesize(LONG).duration_ms - whole_ms) < 0.1 * whole_ms
 
 
 def test_pyttsx3_worker_handles_many_calls_in_one_process(espeak):

@@ -43,6 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--noise", type=float, default=100.0)
     ap.add_argument("--runs", type=int, default=4)
+    ap.add_argument("--voices", default="joe,espeak", help="comma-separated voice names")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     rows_tsv = (SHARED / "corpus" / "roundtrip" / "numbers.tsv").read_text(encoding="utf-8").splitlines()[1:]
@@ -51,7 +52,7 @@ def main() -> None:
              "lower is better)", "",
              "| voice | digits, raw engine | digits, narrator | words, raw engine | words, narrator | "
              "narrator digits - words |", "|---|---|---|---|---|---|"]
-    for name in ("joe", "espeak"):
+    for name in args.voices.split(","):
         voice = get_voice(name)
         lexicon = lexicon_for(voice, Settings())
         engine = open_engine(voice)
@@ -61,8 +62,8 @@ def main() -> None:
             for _ in range(runs):
                 for written, spoken in pairs:
                     ref = norm_words(spoken)
-                    for key, text in (("dr", written), ("dn", normalise_text(written, "en", lexicon)),
-                                      ("wr", spoken), ("wn", normalise_text(spoken, "en", lexicon))):
+                    for key, text in (("dr", written), ("dn", normalise_text(written, voice.language, lexicon)),
+                                      ("wr", spoken), ("wn", normalise_text(spoken, voice.language, lexicon))):
                         chunk = engine.synthesize(text)
                         hyp = norm_words(transcribe(to_16k(chunk.pcm, chunk.sample_rate), args.noise)[0])
                         errors[key][0] += sum(edit_ops(ref, hyp))

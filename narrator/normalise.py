@@ -1097,11 +1097,17 @@ def _clean(text: str) -> str:
     return text
 
 
+_US_AND = re.compile(r"\b(hundred|thousand|million|billion|trillion) and (?=[a-z])")
+"""The British "and" inside a number read from digits ("two hundred and fifty")."""
+
+
 def normalise_text(text: str, language: str = "en", lexicon: Lexicon | None = None) -> str:
     """Return what a newsreader would say for `text`.
 
     English gets the full treatment (numbers, dates, money, abbreviations...); other languages
     only lose emoji and decorative symbols. The lexicon's entries (whole words) win over rules.
+    Plain "en" follows NeMo's conventions (a British "and" in "one hundred and twenty three");
+    "en-US" drops that "and" from numbers written in digits.
     """
     lexicon = lexicon or EMPTY
     text = _clean(text)
@@ -1109,6 +1115,8 @@ def normalise_text(text: str, language: str = "en", lexicon: Lexicon | None = No
     text = _protect_lexicon(text, lexicon, sp)
     if language.lower().split("-")[0] == "en":
         text = _english(text, sp, lexicon)
+        if language.lower() == "en-us":  # "two hundred fifty", as American newsreaders say it
+            sp.items = [(s if kind == "lexicon" else _US_AND.sub(r"\1 ", s), kind) for s, kind in sp.items]
     text = "".join(ch for ch in text if _speakable_char(ch) or ch in (_PH_OPEN, _PH_CLOSE)
                    or _PH_BASE <= ord(ch) < _PH_BASE + len(sp.items))
     text = lexicon.apply(sp.restore(text))
@@ -1127,7 +1135,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="narrator normalize",
                                  description="Print the spoken form of each written line on stdin.")
     ap.add_argument("--lexicon", type=Path, help="pronunciation lexicon (written<TAB>spoken lines)")
-    ap.add_argument("--language", default="en", help="language of the text (default: en)")
+    ap.add_argument("--language", default="en",
+                    help="language of the text (default: en, NeMo's conventions; "
+                         "en-US drops the British 'and' from numbers)")
     args = ap.parse_args(argv)
     lexicon = load_lexicon(args.lexicon) if args.lexicon else None
     stdin = sys.stdin

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .model import Article, Block, Script, Unit
-from .voices import Voice
+from .voices import Voice, language_base
 
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 """Spoken first in every narration unless configured otherwise."""
@@ -72,5 +72,8 @@ def segment(article: Article, voice: Voice, disclaimer: str = DISCLAIMER) -> Scr
                 pause = voice.paragraph_pause_ms
             units.append(Unit(text=sentence, spoken=sentence, block=i, pause_after_ms=pause))
     chapters = tuple((i, b.text) for i, b in enumerate(blocks) if b.kind == "heading")
-    return Script(blocks=tuple(blocks), units=tuple(units), language=article.language,
+    # The voice's own variety of the article's language ("en-US") decides how numbers are said.
+    same = language_base(voice.language) == language_base(article.language)
+    language = voice.language if same else article.language
+    return Script(blocks=tuple(blocks), units=tuple(units), language=language,
                   title=article.title, chapters=chapters)

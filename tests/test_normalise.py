@@ -274,3 +274,15 @@ def test_dev_corpus_accuracy_floors():
             below.append(f"{path.stem}: {ok}/{total} < {floor}")
     assert not below, below
     assert ok_all / total_all >= OVERALL_FLOOR, f"overall {ok_all}/{total_all}"
+
+
+def test_american_english_drops_the_british_and_from_numbers_only():
+    text = "Dr. Smith treated 250 patients for $1,005; one hundred and fifty came back."
+    assert normalise_text(text, "en") == ("doctor Smith treated two hundred and fifty patients for one "
+                                          "thousand and five dollars; one hundred and fifty came back.")
+    # Digits become US readings; words the writer chose, and lexicon entries, stay as written.
+    lexicon = Lexicon.from_dict({"ABC": "two hundred and two"})
+    assert normalise_text(text + " ABC", "en-US", lexicon) == (
+        "doctor Smith treated two hundred fifty patients for one thousand five dollars; "
+        "one hundred and fifty came back. two hundred and two")
+

@@ -52,3 +52,11 @@ def test_custom_and_empty_disclaimer():
     voice = get_voice("espeak")
     assert segment(_article(), voice, "Read by a machine.").blocks[0].text == "Read by a machine."
     assert segment(_article(), voice, "").blocks[0].kind == "title"
+
+
+def test_script_speaks_the_voice_variety_of_the_article_language():
+    article = Article("T", (Section(None, (Paragraph("It cost $250."),)),), language="en")
+    assert segment(article, get_voice("joe")).language == "en-US"
+    german = Article("T", (Section(None, (Paragraph("Es kostet 250 Euro."),)),), language="de")
+    assert segment(german, get_voice(None, "de")).language == "de"
+    assert segment(german, get_voice("joe")).language == "de"  # an English voice does not make it English

@@ -61,16 +61,22 @@ class Narration:
     """Timing of every block, in reading order."""
     chapters: tuple[tuple[int, str], ...]
     """(start ms, title) of each heading."""
+    gain_db: float = 0.0
+    """Loudness gain, applied (with the peak limiter) as the samples are read out."""
 
     @property
     def duration_ms(self) -> int:
         """Length of the audio."""
         return _ms(self.samples, self.sample_rate)
 
+    def pcm_chunks(self, size: int = 1 << 18) -> Iterator[bytes]:
+        """The finished samples, `size` at a time: the file's, at the loudness gain."""
+        for samples in gained(_chunks(self.audio, size), self.gain_db):
+            yield samples.tobytes()
+
     def read_pcm(self) -> bytes:
-        """All the samples (for short narrations and tests)."""
-        self.audio.seek(0)
-        return self.audio.read()
+        """All the finished samples (for short narrations and tests)."""
+        return b"".join(self.pcm_chunks())
 
     def close(self) -> None:
         """Delete the audio."""
@@ -99,8 +105,8 @@ def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None
         audio.write(bytes(2 * pause))
         position = end + pause
     rate = rate or 22050
-    if loudness is not None:
-        normalise_loudness(audio, rate, loudness)
+    audio.flush()
+    gain = loudness_gain(audio, rate, loudness) if loudness is not None else 0.0
 
     blocks: list[BlockTiming] = []
     chapters: list[tuple[int, str]] = []
@@ -112,8 +118,7 @@ def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None
         blocks.append(BlockTiming(block.kind, block.section, span, sentences))
         if block.kind == "heading":
             chapters.append((span.start_ms, block.text))
-    audio.flush()
-    return Narration(audio, position, rate, tuple(blocks), tuple(chapters))
+    return Narration(audio, position, rate, tuple(blocks), tuple(chapters), gain)
 
 
 def _chunks(audio: BinaryIO, size: int) -> Iterator[np.ndarray]:
@@ -182,34 +187,42 @@ def integrated_loudness(chunks: Iterable[np.ndarray], rate: int) -> float:
     return float(-0.691 + 10 * np.log10(gated.mean()))
 
 
-def _apply_gain(audio: BinaryIO, gain_db: float, chunk: int) -> None:
-    """Scale the file's int16 samples in place, softly limiting what would pass PEAK_CEILING."""
+def gained(chunks: Iterable[np.ndarray], gain_db: float) -> Iterator[np.ndarray]:
+    """int16 samples scaled by `gain_db`, softly limiting what would pass PEAK_CEILING."""
+    if gain_db == 0.0:
+        yield from chunks
+        return
     gain = 10 ** (gain_db / 20)
     ceiling = PEAK_CEILING
-    offset = 0
-    for samples in _chunks(audio, chunk):
+    for samples in chunks:
         x = samples.astype(np.float32) * (gain / 32768.0)
         over = np.abs(x) > ceiling
         if over.any():
             excess = (np.abs(x[over]) - ceiling) / (1 - ceiling)
             x[over] = np.sign(x[over]) * (ceiling + (1 - ceiling) * np.tanh(excess))
-        audio.seek(offset)
-        audio.write(np.clip(np.round(x * 32767), -32768, 32767).astype("<i2").tobytes())
-        offset += 2 * samples.size
-        audio.seek(offset)
+        yield np.clip(np.round(x * 32767), -32768, 32767).astype("<i2")
 
 
-def normalise_loudness(audio: BinaryIO, rate: int, target: float, chunk: int = 1 << 20) -> float:
-    """Scale the int16 PCM file in place to `target` LUFS, softly limiting peaks above -1 dBFS.
+def loudness_gain(audio: BinaryIO, rate: int, target: float, chunk: int = 1 << 20) -> float:
+    """The gain (dB) that brings the int16 PCM file to `target` LUFS, the limiter included.
 
-    The limiter takes a little loudness off loud speech, so a second, small correction follows
-    when the first pass lands more than 0.2 LU off. Returns the total gain, in dB.
+    When the gain would push peaks past -1 dBFS, the limiter takes a little loudness off loud
+    speech: the limited result is measured too and the gain corrected when it lands more than
+    0.2 LU off. The file is only read; the gain is applied as the samples are read out.
     """
-    total = 0.0
-    for _ in range(2):
-        measured = integrated_loudness(_chunks(audio, chunk), rate)
-        if measured <= -70.0 or abs(target - measured) <= 0.2:
-            break
-        _apply_gain(audio, target - measured, chunk)
-        total += target - measured
-    return total
+    peak = 0
+
+    def tracking_peak() -> Iterator[np.ndarray]:
+        nonlocal peak
+        for samples in _chunks(audio, chunk):
+            peak = max(peak, int(np.abs(samples.astype(np.int32)).max(initial=0)))
+            yield samples
+
+    measured = integrated_loudness(tracking_peak(), rate)
+    if measured <= -70.0 or abs(target - measured) <= 0.2:
+        return 0.0
+    gain = target - measured
+    if peak * 10 ** (gain / 20) <= PEAK_CEILING * 32767:
+        return gain  # nothing reaches the limiter: loudness moves by exactly the gain
+    limited = integrated_loudness(gained(_chunks(audio, chunk), gain), rate)
+    return gain + (target - limited if abs(target - limited) > 0.2 else 0.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -74,20 +75,36 @@ def webvtt(narration: Narration) -> str:
     return "\n".join(lines)
 
 
-def _ffmetadata(narration: Narration, tags: Tags) -> str:
-    def esc(value: str) -> str:
-        for ch in "\\=;#\n":
-            value = value.replace(ch, "\\" + ch)
-        return value
+def _frame(frame_id: str, data: bytes) -> bytes:
+    return frame_id.encode("ascii") + struct.pack(">I", len(data)) + b"\0\0" + data
 
-    lines = [";FFMETADATA1", f"title={esc(tags.title)}", f"artist={esc(tags.artist)}",
-             f"comment={esc(tags.comment)}"]
-    starts = [start for start, _ in narration.chapters]
-    for k, (start, title) in enumerate(narration.chapters):
-        end = starts[k + 1] if k + 1 < len(starts) else narration.duration_ms
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={max(end, start + 1)}",
-                  f"title={esc(title)}"]
-    return "\n".join(lines) + "\n"
+
+def _text(frame_id: str, text: str) -> bytes:
+    return _frame(frame_id, b"\x01" + text.encode("utf-16") + b"\0\0")  # 1: UTF-16 with a BOM
+
+
+def id3_tag(narration: Narration, tags: Tags) -> bytes:
+    """An ID3v2.3 tag: title, artist, comment, and chapters (CHAP frames in order, listed by an
+    ordered CTOC) at the headings.
+
+    Built here rather than by ffmpeg: chapters from an ffmetadata file need a second ffmpeg
+    input, which sends every packet through a queue between threads and makes the encode about
+    30 % slower; mutagen writes the frames sorted by size, and ffmpeg reads chapters in file order.
+    """
+    frames = [_text("TIT2", tags.title), _text("TPE1", tags.artist),
+              _frame("COMM", b"\x01eng" + "".encode("utf-16") + b"\0\0" + tags.comment.encode("utf-16"))]
+    ids = [f"ch{k}".encode("ascii") for k in range(len(narration.chapters))]
+    if 0 < len(ids) <= 255:  # the table of contents counts its entries in one byte
+        frames.append(_frame("CTOC", b"toc\0" + b"\x03" + bytes([len(ids)]) + b"".join(i + b"\0" for i in ids)
+                             + _text("TIT2", "Chapters")))
+    ends = [start for start, _ in narration.chapters[1:]] + [narration.duration_ms] if ids else []
+    for element, (start, title), end in zip(ids, narration.chapters, ends, strict=True):
+        times = struct.pack(">IIII", start, max(end, start + 1), 0xFFFFFFFF, 0xFFFFFFFF)  # no byte offsets
+        frames.append(_frame("CHAP", element + b"\0" + times + _text("TIT2", title)))
+    body = b"".join(frames)
+    size = len(body)
+    syncsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+    return b"ID3\x03\x00\x00" + syncsafe + body
 
 
 def encode_mp3(narration: Narration, path: Path, tags: Tags, bitrate_kbps: int = 64) -> None:
@@ -96,21 +113,33 @@ def encode_mp3(narration: Narration, path: Path, tags: Tags, bitrate_kbps: int =
     if not ffmpeg:
         raise SynthesisError("ffmpeg is not installed (apt-get install ffmpeg)")
     with tempfile.TemporaryDirectory(prefix=".narrator-", dir=path.parent) as tmp:
-        meta = Path(tmp, "meta.txt")
-        meta.write_text(_ffmetadata(narration, tags), encoding="utf-8")
         out = Path(tmp, "audio.mp3")
         cmd = [ffmpeg, "-nostdin", "-v", "error", "-y",
                "-f", "s16le", "-ar", str(narration.sample_rate), "-ac", "1", "-i", "pipe:0",
-               "-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-map_metadata", "1",
-               "-map_chapters", "1", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
+               "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
                "-compression_level", "7",  # LAME -q 7: 40 % faster than the default, same for speech
-               "-id3v2_version", "3", "-write_xing", "1", str(out)]
-        narration.audio.seek(0)
-        result = subprocess.run(cmd, stdin=narration.audio, capture_output=True)
-        if result.returncode != 0:
-            message = result.stderr.decode(errors="replace").strip().splitlines()
-            raise SynthesisError(f"ffmpeg failed: {message[-1] if message else result.returncode}")
-        os.replace(out, path)
+               "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", str(out)]
+        # The samples are streamed in as the loudness gain is applied, so the encoder runs
+        # on the other core meanwhile. Its messages go to a file: a pipe could fill and stall it.
+        with open(Path(tmp, "errors.txt"), "w+b") as errors:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+            try:
+                for data in narration.pcm_chunks():
+                    proc.stdin.write(data)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped reading: its status and message say why
+            finally:
+                returncode = proc.wait()
+            if returncode != 0:
+                errors.seek(0)
+                message = errors.read().decode(errors="replace").strip().splitlines()
+                raise SynthesisError(f"ffmpeg failed: {message[-1] if message else returncode}")
+        tagged = Path(tmp, "tagged.mp3")
+        with open(tagged, "wb") as f, open(out, "rb") as audio:
+            f.write(id3_tag(narration, tags))
+            shutil.copyfileobj(audio, f)
+        os.replace(tagged, path)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

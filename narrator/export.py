@@ -123,10 +123,12 @@ def encode_mp3(narration: Narration, path: Path, tags: Tags, bitrate_kbps: int =
         # on the other core meanwhile. Its messages go to a file: a pipe could fill and stall it.
         with open(Path(tmp, "errors.txt"), "w+b") as errors:
             proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+            stdin = proc.stdin
+            assert stdin is not None  # stdin=PIPE
             try:
                 for data in narration.pcm_chunks():
-                    proc.stdin.write(data)
-                proc.stdin.close()
+                    stdin.write(data)
+                stdin.close()
             except BrokenPipeError:
                 pass  # ffmpeg stopped reading: its status and message say why
             finally:

@@ -97,20 +97,18 @@ def decode(data: bytes | str, content_type: str = "") -> str:
     head = data[:4096]
     if head.count(b"\x00") > len(head) // 10:
         raise ExtractionError("not HTML: the data is binary")
-    labels = []
-    m = _HEADER_CHARSET.search(content_type or "")
-    if m:
-        labels.append(m.group(1).decode() if isinstance(m.group(1), bytes) else m.group(1))
-    m = _META_CHARSET.search(head)
-    if m:
-        labels.append(m.group(1).decode("ascii", "replace"))
+    labels: list[str] = []
+    if header := _HEADER_CHARSET.search(content_type or ""):
+        labels.append(header.group(1))
+    if meta := _META_CHARSET.search(head):
+        labels.append(meta.group(1).decode("ascii", "replace"))
     labels.append("utf-8")
     for label in labels:
-        name = _codec(label)
-        if name is None or name.startswith("utf-16") or name.startswith("utf-32"):
+        codec = _codec(label)
+        if codec is None or codec.startswith("utf-16") or codec.startswith("utf-32"):
             continue
         try:
-            return data.decode(name)
+            return data.decode(codec)
         except UnicodeDecodeError:
             continue
     dammit = UnicodeDammit(data, ["utf-8", "cp1252"], is_html=True)

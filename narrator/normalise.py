@@ -661,8 +661,7 @@ def _era(m: re.Match[str], sp: _Spans) -> str | None:
 
 
 def _decade_words(n: int) -> str:
-    words = year(n) if n >= 100 else cardinal(n)
-    words = words.split()
+    words = (year(n) if n >= 100 else cardinal(n)).split()
     last = words[-1]
     words[-1] = last[:-1] + "ies" if last.endswith("y") else last + "s"
     return " ".join(words)
@@ -927,7 +926,7 @@ def _street(m: re.Match[str], sp: _Spans) -> str | None:
 def _ends_sentence_after(m: re.Match[str]) -> bool:
     """After 'Elm St. It was', the capital starts a new sentence: a short common word follows."""
     nxt = re.match(r"\s+([A-Z][a-z]*)", m.string[m.end() - len(m.group(3) or ""):])
-    return bool(nxt) and nxt.group(1).upper() in D.CAPITAL_WORDS
+    return nxt is not None and nxt.group(1).upper() in D.CAPITAL_WORDS
 
 
 def _dotted_caps(m: re.Match[str], sp: _Spans) -> str | None:

@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from werkzeug.http import http_date, parse_date
+from werkzeug.wrappers import Response as BaseResponse
 from werkzeug.wsgi import wrap_file
 
 from narrator.store import ID_PATTERN, NotFound, Store
@@ -191,7 +192,7 @@ def _accel(store: Store, path: Path, mimetype: str, download_name: str | None) -
     return Response(status=200, headers=headers, mimetype=mimetype)
 
 
-def _to_bucket(store: Store, article_id: str, version: int, url: str) -> Response:
+def _to_bucket(store: Store, article_id: str, version: int, url: str) -> BaseResponse:
     """A redirect to a published version's object in the bucket (404 until the version is recorded)."""
     if store.get_version(article_id, version) is None:
         abort(404, description="no such file")
@@ -201,7 +202,7 @@ def _to_bucket(store: Store, article_id: str, version: int, url: str) -> Respons
     return response
 
 
-def _serve(article_id: str, version: int, kind: str) -> Response:
+def _serve(article_id: str, version: int, kind: str) -> BaseResponse:
     if not ID_PATTERN.match(article_id) or version >= 2**63:  # a longer number is no file name
         abort(404, description="no such article")
     store: Store = current_app.extensions["narrator"]["store"]
@@ -217,22 +218,22 @@ def _serve(article_id: str, version: int, kind: str) -> Response:
 
 
 @bp.get("/<article_id>/<int:version>.mp3")
-def mp3(article_id: str, version: int) -> Response:
+def mp3(article_id: str, version: int) -> BaseResponse:
     return _serve(article_id, version, "mp3")
 
 
 @bp.get("/<article_id>/<int:version>.timing.json")
-def timing(article_id: str, version: int) -> Response:
+def timing(article_id: str, version: int) -> BaseResponse:
     return _serve(article_id, version, "timing.json")
 
 
 @bp.get("/<article_id>/<int:version>.vtt")
-def vtt(article_id: str, version: int) -> Response:
+def vtt(article_id: str, version: int) -> BaseResponse:
     return _serve(article_id, version, "vtt")
 
 
 @bp.get("/<article_id>/latest.<any('mp3', 'timing.json', 'vtt'):kind>")
-def latest(article_id: str, kind: str) -> Response:
+def latest(article_id: str, kind: str) -> BaseResponse:
     """A temporary redirect to the current version's file."""
     store: Store = current_app.extensions["narrator"]["store"]
     try:

@@ -32,7 +32,7 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen | None = None
 
-    def _listening(self) -> bool:
+    def listening(self) -> bool:
         try:
             socket.create_connection(("127.0.0.1", self.port), 0.2).close()
             return True
@@ -62,9 +62,10 @@ def redis_server(tmp_path):
     server.stop()
 
 
-def _listening(port: int) -> bool:
+def listening(port: int, timeout: float = 0.2) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
     try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        socket.create_connection(("127.0.0.1", port), timeout).close()
         return True
     except OSError:
         return False
@@ -89,7 +90,7 @@ class MotoServer:
             self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
                                           "-p", str(self.port)], stdout=log, stderr=subprocess.STDOUT,
                                          env={**os.environ, **S3_ENV})
-        wait_for(lambda: _listening(self.port), 30, what="moto_server to listen")
+        wait_for(lambda: listening(self.port), 30, what="moto_server to listen")
 
     def bucket(self, name: str) -> str:
         """Create a bucket that web pages may read from (CORS, for the player's timing map)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from browser import watched_page
 from playwright.sync_api import Error as PlaywrightError
 from web_fixtures import *  # noqa: F403
 from web_fixtures import ARTIFACTS, narrated
@@ -14,13 +15,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture
 def page(browser):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == [], errors
+    with watched_page(browser, 1100, 900) as page:
+        yield page
 
 
 def until(page, expression: str, timeout: float = 30) -> object:  # noqa: ANN001

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from browser import watched_page
 from web_fixtures import *  # noqa: F403
 from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, free_port, narrated
 from werkzeug.serving import make_server
@@ -20,14 +21,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture
 def page(browser):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1000, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.wait_for_function = csp_safe_wait(page)
-    yield page
-    context.close()
-    assert errors == [], errors
+    with watched_page(browser, 1000, 800) as page:
+        page.wait_for_function = csp_safe_wait(page)
+        yield page
 
 
 def csp_safe_wait(page):  # noqa: ANN001, ANN201

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from services import listening
 from test_player_browser import csp_safe_wait, publisher_page
 from web_fixtures import *  # noqa: F403
 from web_fixtures import BufferedClient, free_port, narrated, wait_for
@@ -414,19 +415,11 @@ http {{
     proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: _can_connect(port), 10, what="nginx")
+        wait_for(lambda: listening(port, 1), 10, what="nginx")
         yield port, app_port
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-def _can_connect(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), 1).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_nginx_drops_clients_that_trickle_a_request(nginx: tuple[int, int]) -> None:

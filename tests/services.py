@@ -32,18 +32,11 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen | None = None
 
-    def listening(self) -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-            return True
-        except OSError:
-            return False
-
     def start(self) -> None:
         self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                                       "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
                                      stdout=subprocess.DEVNULL)
-        wait_for(self._listening, 10, what="redis-server to listen")
+        wait_for(lambda: listening(self.port), 10, what="redis-server to listen")
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
-from narrator.generate import fingerprint  # noqa: E402
-from narrator.jobs import JobQueue  # noqa: E402
-from narrator.store import Store  # noqa: E402
+from narrator.service.generation import fingerprint  # noqa: E402
+from narrator.service.jobs import JobQueue  # noqa: E402
+from narrator.service.store import Store  # noqa: E402
+from narrator.voices import get_voice  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from report import publish  # noqa: E402
@@ -72,7 +73,7 @@ def timed_update(store: Store, queue: JobQueue, article_id: str, text: str,
     """Submit new content; seconds until its version is published (or the update returns)."""
     start = time.perf_counter()
     article = extract_text(text)
-    print_ = fingerprint(article, voice, queue.settings)
+    print_ = fingerprint(article, voice, get_voice(voice), queue.settings)
     _, job, new = store.update_article(article_id, article, voice, print_)
     if job is not None and new:
         queue.submit(job.id)
@@ -89,7 +90,8 @@ def regeneration(voice: str, tmp: Path) -> list[str]:
     store = Store(home)
     queue = JobQueue(store, settings)
     article = extract_text(SEED)
-    _, job = store.create_article(article, voice, "seed", fingerprint(article, voice, settings))
+    made = fingerprint(article, voice, get_voice(voice), settings)
+    _, job = store.create_article(article, voice, "seed", made)
     workers = start_workers(home, 1, env)
     try:
         start = time.perf_counter()
@@ -134,7 +136,8 @@ def throughput(voice: str, n: int, tmp: Path) -> list[str]:
             ids = []
             for i, text in enumerate(texts):
                 article = extract_text(text)
-                _, job = store.create_article(article, voice, f"a{i}", fingerprint(article, voice, settings))
+                made = fingerprint(article, voice, get_voice(voice), settings)
+                _, job = store.create_article(article, voice, f"a{i}", made)
                 queue.submit(job.id)
                 ids.append(job.id)
             wait_done(store, ids)

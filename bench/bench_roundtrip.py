@@ -54,7 +54,7 @@ def main() -> None:
              "narrator digits - words |", "|---|---|---|---|---|---|"]
     for name in args.voices.split(","):
         voice = get_voice(name)
-        lexicon = lexicon_for(voice, Settings())
+        lexicon = lexicon_for(voice, Settings.from_env())
         engine = open_engine(voice)
         errors = {k: [0, 0] for k in ("dr", "dn", "wr", "wn")}
         runs = args.runs
@@ -62,8 +62,9 @@ def main() -> None:
             for _ in range(runs):
                 for written, spoken in pairs:
                     ref = norm_words(spoken)
-                    for key, text in (("dr", written), ("dn", normalise_text(written, voice.language, lexicon)),
-                                      ("wr", spoken), ("wn", normalise_text(spoken, voice.language, lexicon))):
+                    said = (normalise_text(written, voice.language, lexicon),
+                            normalise_text(spoken, voice.language, lexicon))
+                    for key, text in (("dr", written), ("dn", said[0]), ("wr", spoken), ("wn", said[1])):
                         chunk = engine.synthesize(text)
                         hyp = norm_words(transcribe(to_16k(chunk.pcm, chunk.sample_rate), args.noise)[0])
                         errors[key][0] += sum(edit_ops(ref, hyp))

@@ -34,12 +34,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 from report import publish  # noqa: E402
 from services import S3_ENV, MotoServer, PostgresServer, RedisServer  # noqa: E402
 
-from narrator import migrations  # noqa: E402
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
-from narrator.generate import fingerprint  # noqa: E402
-from narrator.jobs import JobQueue  # noqa: E402
-from narrator.store import Store  # noqa: E402
+from narrator.service import migrations  # noqa: E402
+from narrator.service.generation import fingerprint  # noqa: E402
+from narrator.service.jobs import JobQueue  # noqa: E402
+from narrator.service.store import Store  # noqa: E402
+from narrator.voices import get_voice  # noqa: E402
 
 TEXT = (
     "Harbour bridge reopens after repairs ({i})\n\n"
@@ -67,7 +68,7 @@ def run(mode: str, env: dict[str, str], workers_n: int, n: int, voice: str, tmp:
         for i in range(n):
             article = extract_text(TEXT.format(i=i))
             _, job = store.create_article(article, voice, f"{mode}{workers_n}-{i}",
-                                          fingerprint(article, voice, settings))
+                                          fingerprint(article, voice, get_voice(voice), settings))
             queue.submit(job.id)
             ids.append(job.id)
         pending = set(ids)

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
-from narrator.generate import EnginePool, generate  # noqa: E402
-from narrator.store import Store  # noqa: E402
+from narrator.service.generation import EnginePool, generate  # noqa: E402
+from narrator.service.store import Store  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Serving (issue 5)"

@@ -15,6 +15,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import Settings
 from .engines import AudioChunk
 
 STALE_TMP_S = 3600
@@ -44,6 +45,11 @@ class UnitCache:
         self.hits = 0
         self.misses = 0
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> UnitCache | None:
+        """The cache an operator configured (HOME/cache, NARRATOR_CACHE_MAX_MB), or None when it is off."""
+        return cls(settings.cache_dir, settings.cache_max_mb << 20) if settings.cache_max_mb > 0 else None
+
     @staticmethod
     def key(identity: str, spoken: str) -> str:
         """The content address of a clip."""
@@ -60,8 +66,7 @@ class UnitCache:
         """The clip stored under `key` (and mark it used), or None."""
         path = self._path(key)
         try:
-            with wave.open(str(path), "rb") as w:
-                chunk = AudioChunk(w.readframes(w.getnframes()), w.getframerate())
+            chunk = AudioChunk.read_wav(str(path))
             os.utime(path)
         except (FileNotFoundError, EOFError, wave.Error):
             self.misses += 1
@@ -75,11 +80,8 @@ class UnitCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
-                w.setnchannels(1)
-                w.setsampwidth(2)
-                w.setframerate(chunk.sample_rate or 22050)
-                w.writeframes(chunk.pcm)
+            with os.fdopen(fd, "wb") as f:
+                chunk.write_wav(f)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -2,13 +2,30 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
+import os
 import re
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
+from . import extract, normalise
+from .cache import UnitCache
+from .config import Settings
 from .errors import InputError, NarratorError
+from .extract import load
+from .model import Article, Paragraph, Section
+from .netguard import NetGuard
+from .normalise import normalise_text
+from .pipeline import lexicon_for, narrate
+from .service import migrations
+from .service.accounts import Accounts
+from .service.database import is_postgres
+from .service.jobs import JobQueue
+from .service.store import Store
+from .voices import all_voices, get_voice
 
 
 def _default_out(source: str) -> Path:
@@ -35,58 +52,39 @@ class _Progress:
         self.stream.flush()
 
 
-def cmd_narrate(args: argparse.Namespace) -> int:
-    from .cache import UnitCache
-    from .config import Settings
-    from .extract import load
-    from .pipeline import narrate
-
-    settings = Settings.from_env()
-    article = load(args.source)
+def cmd_narrate(args: argparse.Namespace, settings: Settings) -> int:
+    article = load(args.source, NetGuard(allow_private=bool(settings.allow_private_urls)))
     out = Path(args.output) if args.output else _default_out(args.source)
     if out.suffix.lower() != ".mp3":
         raise InputError(f"output must be an .mp3 path: {out}")
-    cache = None if args.no_cache else UnitCache(settings.cache_dir, settings.cache_max_mb << 20)
-    result = narrate(article, out, args.voice, settings, progress=_Progress(sys.stderr), cache=cache)
+    voice = get_voice(args.voice, article.language, settings.voices)
+    cache = None if args.no_cache else UnitCache.from_settings(settings)
+    result = narrate(article, voice, out, settings, progress=_Progress(sys.stderr), cache=cache)
     for path in (result.outputs.audio, result.outputs.timing, result.outputs.vtt):
         print(path)
     return 0
 
 
-def cmd_say(args: argparse.Namespace) -> int:
+def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
     """Speak a word or phrase as an article would (normaliser and lexicons applied): to try an entry."""
-    import dataclasses
-    import os
-    import tempfile
-
-    from .config import Settings
-    from .model import Article, Paragraph, Section
-    from .normalise import normalise_text
-    from .pipeline import lexicon_for, narrate
-    from .voices import get_voice
-
     if not args.text.strip():
         raise InputError("nothing to say")
     out = Path(args.output)
     if out.suffix.lower() != ".mp3":
         raise InputError(f"output must be an .mp3 path: {out}")
-    settings = dataclasses.replace(Settings.from_env(), disclaimer="")
-    voice = get_voice(args.voice, args.language)
-    print(normalise_text(args.text, args.language, lexicon_for(voice, settings)), file=sys.stderr)
+    settings = settings.replace(disclaimer="", intro="", outro="")
+    voice = get_voice(args.voice, args.language, settings.voices)
+    print(normalise_text(args.text, voice.language, lexicon_for(voice, settings)), file=sys.stderr)
     article = Article(title="", sections=(Section(None, (Paragraph(args.text),)),), language=args.language)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-        result = narrate(article, Path(tmp) / "say.mp3", voice.name, settings)
+        result = narrate(article, voice, Path(tmp) / "say.mp3", settings)
         os.replace(result.outputs.audio, out)
     print(out)
     return 0
 
 
-def cmd_cache(args: argparse.Namespace) -> int:
-    from .cache import UnitCache
-    from .config import Settings
-
-    settings = Settings.from_env()
+def cmd_cache(args: argparse.Namespace, settings: Settings) -> int:
     cache = UnitCache(settings.cache_dir, settings.cache_max_mb << 20)
     if args.action == "prune":
         limit = None if args.max_mb is None else args.max_mb << 20
@@ -97,10 +95,8 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_voices(args: argparse.Namespace) -> int:
-    from .voices import all_voices
-
-    for voice in all_voices().values():
+def cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
+    for voice in all_voices(settings.voices).values():
         default = f" (default for {', '.join(voice.default_for)})" if voice.default_for else ""
         fallback = " (other languages)" if voice.fallback else ""
         print(f"{voice.name:<12} {voice.engine:<8} {voice.language:<5} "
@@ -108,21 +104,17 @@ def cmd_voices(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    from . import extract
-
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return extract.main((["--body"] if args.body else []) + [args.path])
 
 
-def cmd_normalize(args: argparse.Namespace) -> int:
-    from . import normalise
-
+def cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
     return normalise.main(args.rest)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the web service with Flask's server (for production: gunicorn, see deploy/)."""
-    from web import create_app
+    from web import create_app  # Flask is loaded only to serve
     from web.demo import ensure_demo
 
     app = create_app()
@@ -130,7 +122,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         path = f"/articles/{ensure_demo(app, args.voice)}"
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"narrator: data in {app.extensions['narrator']['store'].home}", file=sys.stderr)
+    print(f"narrator: data in {app.extensions['narrator'].store.home}", file=sys.stderr)
     print(f"Open http://{host}:{args.port}{path}", flush=True)
     print(f"Editors: `narrator users create NAME`, then http://{host}:{args.port}/editor; "
           "API keys: `narrator keys create NAME`", file=sys.stderr, flush=True)
@@ -138,16 +130,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Consume the job queue (SQLite under NARRATOR_HOME, or Redis with NARRATOR_REDIS_URL)."""
-    from .config import Settings
-    from .jobs import JobQueue
-    from .store import Store
-
     logging.getLogger().setLevel(logging.INFO)
-    settings = Settings.from_env()
     queue = JobQueue(Store.from_settings(settings), settings)
-    where = settings.redis_url or f"{Path(settings.home).resolve()}/queue.db"
+    where = settings.redis_url or f"{settings.home_path}/queue.db"
     print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
     try:
         queue.consumer(workers=args.workers).run()  # SIGINT/SIGTERM: finish the job in hand, then stop
@@ -156,17 +143,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _accounts():  # noqa: ANN202
-    from .accounts import Accounts
-    from .config import Settings
-    from .store import Store
-
-    return Accounts(Store.from_settings(Settings.from_env()))
-
-
-def cmd_keys(args: argparse.Namespace) -> int:
+def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
     """API keys for machines (a CMS): create (the token is printed once), list, revoke."""
-    accounts = _accounts()
+    accounts = Accounts(Store.from_settings(settings))
     if args.action == "create":
         key, token = accounts.create_key(args.name or "key", args.role)
         print(token)
@@ -184,11 +163,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_users(args: argparse.Namespace) -> int:
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     """Editor accounts for the dashboard (/editor): create, list, delete, passwd."""
-    import getpass
-
-    accounts = _accounts()
+    accounts = Accounts(Store.from_settings(settings))
     if args.action == "list":
         for name, role in accounts.list_users():
             print(f"{name}\t{role}")
@@ -212,17 +189,11 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db(args: argparse.Namespace) -> int:
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     """Create or update the PostgreSQL tables (Alembic migrations); SQLite needs no step."""
-    from .config import Settings
-    from .database import is_postgres
-
-    settings = Settings.from_env()
     if not is_postgres(settings.database_url):
-        print("narrator: SQLite (the default) creates its tables itself; nothing to do", file=sys.stderr)
+        print("narrator: SQLite (the default) migrates its tables itself; nothing to do", file=sys.stderr)
         return 0
-    from . import migrations
-
     if args.action == "upgrade":
         migrations.upgrade(settings.database_url)
     print(f"revision {migrations.current(settings.database_url)}")
@@ -303,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
         logging.basicConfig(level=logging.ERROR, format="narrator: %(message)s")
     try:
-        return args.func(args)
+        return args.func(args, Settings.from_env())
     except InputError as e:
         print(f"narrator: {e}", file=sys.stderr)
         return 2

@@ -1,47 +1,71 @@
-"""Settings: what an operator configures, read from NARRATOR_* environment variables."""
+"""Settings: everything an operator configures, in one typed object read once from NARRATOR_* variables.
+
+Each field of `Settings` is set by the environment variable ``NARRATOR_<FIELD>`` (upper case);
+its default is given here and nowhere else. The command line reads the environment once
+(`Settings.from_env()`), the web app once in `create_app`, and both pass the object down.
+README's configuration table is checked against these fields by a test.
+"""
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TypeVar
 
 from .errors import InputError
 from .segment import DISCLAIMER
 
 
+def default_home() -> str:
+    """Where state lives unless NARRATOR_HOME says: the user's data folder (XDG), never the current
+    folder, so a command run from `/` or from a read-only checkout does not write beside it."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "narrator")
+
+
+RUNNERS = ("inprocess", "none")
+"""Who runs queued jobs for `narrator serve`: the web process itself, or only `narrator worker`s."""
+
+LABEL = "🎙️ Voice is AI-generated. Inconsistencies may occur."
+"""The visible label next to the play button."""
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Narration settings; each field can be set by the environment variable NARRATOR_<FIELD>."""
+    """What an operator configures; each field from the environment variable NARRATOR_<FIELD>."""
 
+    # Narration ------------------------------------------------------------------------------------
     disclaimer: str = DISCLAIMER
     """Spoken first in every narration (empty: none)."""
     publication: str = ""
-    """Written into the MP3's artist tag (empty: the article's site)."""
+    """Written into the MP3's artist tag and shown by the player (empty: the article's site)."""
     bitrate_kbps: int = 64
     """MP3 bit rate (mono CBR)."""
     loudness_lufs: float = -16.0
     """Integrated loudness target."""
+    voices: str = ""
+    """A folder of extra voice profiles (and their lexicons), read after the shipped ones: a profile
+    with a shipped profile's name replaces it."""
     lexicon: str = ""
-    """The publication's pronunciation lexicon file (its entries win over the voice's)."""
-    home: str = "./data"
-    """Folder holding all state: database, audio, synthesis cache (NARRATOR_HOME)."""
+    """The publication's pronunciation lexicon file (default: HOME/lexicon.tsv, edited on the dashboard)."""
+    intro: str = ""
+    """An audio file (any format ffmpeg reads) played before the disclaimer, e.g. a station ident."""
+    outro: str = ""
+    """An audio file played after the last paragraph."""
+
+    # State ----------------------------------------------------------------------------------------
+    home: str = ""
+    """Folder holding all state: database, audio, queue, synthesis cache (default: the user's data
+    folder, ~/.local/share/narrator)."""
     cache_max_mb: int = 1024
     """Size limit of the synthesis cache; least recently used clips go first (0: no cache)."""
     keep_versions: int = 5
     """Versions kept per article (older ones are deleted; 0 keeps all)."""
-    redis_url: str = ""
-    """With a redis:// URL, the job queue lives in Redis and workers on several machines share it."""
-    job_attempts: int = 3
-    """Times a job is tried (with backoff) before it is marked failed."""
-    db_timeout_s: float = 30.0
-    """How long a database call waits for a lock held elsewhere before failing (503 in the API)."""
-    job_lease_s: float = 60.0
-    """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
     database_url: str = ""
     """Metadata database: empty for SQLite under home; postgresql://user:pass@host/db for PostgreSQL
     (create its tables with `narrator db upgrade`)."""
+    db_timeout_s: float = 30.0
+    """How long a database call waits for a lock held elsewhere before failing (503 in the API)."""
     s3_bucket: str = ""
     """With a bucket name, published audio lives in S3-compatible object storage instead of home/audio."""
     s3_endpoint_url: str = ""
@@ -55,6 +79,20 @@ class Settings:
     s3_presign_s: int = 3600
     """Lifetime of a presigned URL (private bucket)."""
 
+    # Jobs -----------------------------------------------------------------------------------------
+    redis_url: str = ""
+    """With a redis:// URL, the job queue lives in Redis and workers on several machines share it."""
+    runner: str = "inprocess"
+    """'inprocess': `narrator serve` also runs queued jobs; 'none': it only enqueues them, for
+    `narrator worker`s to run."""
+    job_attempts: int = 3
+    """Times a job is tried (with backoff) before it is marked failed."""
+    job_lease_s: float = 60.0
+    """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
+    listen_timeout_s: float = 30.0
+    """Longest wait for a worker to speak a pronunciation on the dashboard (503 beyond)."""
+
+    # Webhook --------------------------------------------------------------------------------------
     webhook_url: str = ""
     """Called with a signed POST (JSON) when a version is ready or a job failed; empty: no webhook."""
     webhook_secret: str = ""
@@ -64,39 +102,84 @@ class Settings:
     webhook_retry_s: float = 2.0
     """Wait before the first retry of a webhook; it doubles with each further try."""
 
+    # Web service ----------------------------------------------------------------------------------
+    public_url: str = ""
+    """Absolute base URL of the service (https://audio.example.com), for links in the podcast feed;
+    empty: the request's own host."""
+    player_label: str = LABEL
+    """Label shown next to the play button."""
+    feed_title: str = "narrator"
+    """Title of the podcast feed."""
+    accel_redirect: str = ""
+    """If set (e.g. '/_narrator_audio/'), audio is answered with X-Accel-Redirect to this nginx prefix."""
+    max_upload_mb: float = 5.0
+    """Largest request body accepted (413 above it)."""
+    max_article_chars: int = 200_000
+    """Longest article accepted (422 above it): about 33,000 words, three and a half hours of speech."""
+    allow_private_urls: int = 0
+    """1: articles may be fetched from loopback and private networks (development, tests); 0 refuses them."""
+    embed_ancestors: str = "*"
+    """Sites that may frame the embed player (CSP frame-ancestors sources, e.g. 'https://news.example')."""
+    secret_key: str = ""
+    """Signs the editors' session cookies; empty: one is generated once and kept in HOME/secret_key."""
+    secure_cookies: int = 0
+    """1: the session cookie is sent over https only (on by itself when public_url is https)."""
+    events_per_minute: int = 60
+    """Listening events (POST /api/events) accepted per client address per minute; 429 beyond."""
+    editor_requests_per_minute: int = 120
+    """State-changing editor requests (API writes, dashboard sign-in and form posts) accepted per
+    client address per minute and process; 429 with Retry-After beyond. 0: no limit."""
+    proxy_count: int = 0
+    """Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (1 behind
+    deploy/nginx.conf); 0: the app is reached directly and those headers are ignored."""
+
+    def __post_init__(self) -> None:
+        if not self.home:
+            object.__setattr__(self, "home", default_home())
+        if self.runner not in RUNNERS:
+            raise InputError(f"NARRATOR_RUNNER must be one of {', '.join(RUNNERS)}, not {self.runner!r}")
+
+    @property
+    def home_path(self) -> Path:
+        """The state folder, absolute."""
+        return Path(self.home).expanduser().resolve()
+
     @property
     def publication_lexicon(self) -> Path:
-        """The publication's lexicon file: `lexicon` if set, else HOME/lexicon.tsv (edited on the
-        editor's pronunciations page)."""
-        return Path(self.lexicon) if self.lexicon else Path(self.home) / "lexicon.tsv"
+        """The publication's lexicon file: `lexicon` if set, else HOME/lexicon.tsv."""
+        return Path(self.lexicon) if self.lexicon else self.home_path / "lexicon.tsv"
 
     @property
     def cache_dir(self) -> Path:
         """Where synthesised clips are kept."""
-        return Path(self.home) / "cache"
+        return self.home_path / "cache"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Settings with NARRATOR_* overrides from `env` (default: os.environ)."""
-        return from_env(cls, env)
+        """Settings with each field overridden by NARRATOR_<FIELD> in `env` (default: os.environ);
+        InputError naming the variable when a value does not parse."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            name = env_name(f.name)
+            raw = env.get(name)
+            if raw is None:
+                continue
+            kind = type(f.default)
+            try:
+                values[f.name] = kind(raw.strip()) if kind is not str else raw
+            except ValueError:
+                raise InputError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
+        return cls(**values)  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
 
 
-T = TypeVar("T")
+def env_name(field_name: str) -> str:
+    """The environment variable of a settings field: home -> NARRATOR_HOME."""
+    return "NARRATOR_" + field_name.upper()
 
 
-def from_env(cls: type[T], env: Mapping[str, str] | None = None) -> T:
-    """An instance of the dataclass `cls` with each field overridden by NARRATOR_<FIELD> when set."""
-    env = os.environ if env is None else env
-    defaults = cls()
-    values = {}
-    for f in fields(cls):  # type: ignore[arg-type]
-        name = "NARRATOR_" + f.name.upper()
-        raw = env.get(name)
-        if raw is None:
-            continue
-        kind = type(getattr(defaults, f.name))
-        try:
-            values[f.name] = kind(raw)
-        except ValueError:
-            raise InputError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
-    return cls(**values)
+__all__ = ["LABEL", "RUNNERS", "Settings", "default_home", "env_name"]

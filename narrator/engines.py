@@ -9,10 +9,11 @@ import select
 import subprocess
 import sys
 import time
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from .errors import SynthesisError, VoiceError
 from .voices import Voice
@@ -31,6 +32,20 @@ class AudioChunk:
     def duration_ms(self) -> float:
         """Length in milliseconds."""
         return len(self.pcm) / 2 / self.sample_rate * 1000
+
+    def write_wav(self, f: BinaryIO) -> None:
+        """Write the clip as a WAV file (mono, 16-bit) to an open binary file."""
+        with wave.open(f, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(self.sample_rate or 22050)
+            w.writeframes(self.pcm)
+
+    @classmethod
+    def read_wav(cls, f: BinaryIO | str) -> AudioChunk:
+        """A clip from a mono 16-bit WAV file (wave.Error or EOFError if it is not one)."""
+        with wave.open(f, "rb") as w:
+            return cls(w.readframes(w.getnframes()), w.getframerate())
 
 
 PhonemeCheck = Callable[[str], "str | None"]

@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -752,10 +753,11 @@ def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Ar
                    language=lang or "en")
 
 
-def load(source: str) -> Article:
-    """Read an article from an http(s) URL or a .html/.htm/.txt path."""
+def load(source: str, guard: Callable[[str], None] | None = None) -> Article:
+    """Read an article from an http(s) URL (fetched through `guard`, default: public addresses
+    only) or a .html/.htm/.txt path."""
     if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
-        page = fetching.fetch(source)
+        page = fetching.fetch(source, guard)
         if page.content_type.lower().startswith("text/plain"):
             return extract_text(decode(page.body, page.content_type))
         return extract_html(page.body, url=page.url, content_type=page.content_type)

@@ -47,36 +47,21 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-class _PinnedHTTPHandler(urllib.request.HTTPHandler):
-    """Opens http connections through the guard's `create_connection` (connects to checked addresses)."""
+def _pinned(handler: type[urllib.request.AbstractHTTPHandler], scheme: str,
+            connection_class: type[http.client.HTTPConnection], connect: Callable[..., object]) -> object:
+    """A urllib handler for `scheme` whose connections are made by `connect` (the guard's socket
+    factory, which connects to the address it checked); for https, TLS (SNI, certificate) still
+    uses the URL's host name."""
 
-    def __init__(self, connect: Callable[..., object]):
-        super().__init__()
-        self._connect = connect
-
-    def http_open(self, req):  # noqa: ANN001, ANN201
+    def open_(self, req):  # noqa: ANN001, ANN202
         def connection(host: str, **kwargs) -> http.client.HTTPConnection:  # noqa: ANN003
-            conn = http.client.HTTPConnection(host, **kwargs)
-            conn._create_connection = self._connect  # type: ignore[attr-defined]  # http.client's seam
+            conn = connection_class(host, **kwargs)
+            conn._create_connection = connect  # type: ignore[attr-defined]  # http.client's seam
             return conn
 
         return self.do_open(connection, req)
 
-
-class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
-    """The same for https: TCP to the checked address, TLS (SNI, certificate) for the URL's host name."""
-
-    def __init__(self, connect: Callable[..., object]):
-        super().__init__()
-        self._connect = connect
-
-    def https_open(self, req):  # noqa: ANN001, ANN201
-        def connection(host: str, **kwargs) -> http.client.HTTPSConnection:  # noqa: ANN003
-            conn = http.client.HTTPSConnection(host, **kwargs)
-            conn._create_connection = self._connect  # type: ignore[attr-defined]
-            return conn
-
-        return self.do_open(connection, req)
+    return type(f"Pinned{handler.__name__}", (handler,), {f"{scheme}_open": open_})()
 
 
 def _opener(guard: Callable[[str], None]) -> urllib.request.OpenerDirector:
@@ -87,7 +72,8 @@ def _opener(guard: Callable[[str], None]) -> urllib.request.OpenerDirector:
         return urllib.request.build_opener(_NoRedirects)
     return urllib.request.build_opener(
         urllib.request.ProxyHandler({}), _NoRedirects,
-        _PinnedHTTPHandler(connect), _PinnedHTTPSHandler(connect),
+        _pinned(urllib.request.HTTPHandler, "http", http.client.HTTPConnection, connect),
+        _pinned(urllib.request.HTTPSHandler, "https", http.client.HTTPSConnection, connect),
     )
 
 
@@ -102,8 +88,8 @@ def fetch(url: str, guard: Callable[[str], None] | None = None, *, max_bytes: in
     """Fetch `url` (http or https only), following at most `max_redirects` redirects.
 
     `guard` is called with every URL before it is requested (the first and each redirect
-    target). The default is netguard's: public addresses only (NARRATOR_ALLOW_PRIVATE_URLS=1 also
-    allows loopback and private networks), each connection made to the address it checked.
+    target). The default is netguard's: public addresses only, each connection made to the address
+    it checked (the service and the command line pass a guard that follows NARRATOR_ALLOW_PRIVATE_URLS).
     Raises ExtractionError for a refused URL or address, an HTTP error, a timeout, a body
     over `max_bytes`, too many redirects, or a content type that is not HTML or text."""
     if guard is None:

@@ -24,14 +24,13 @@ addresses we never see).
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import ExtractionError, InputError
+from .errors import ExtractionError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -39,9 +38,6 @@ Resolver = Callable[[str, int], list[str]]
 """(host, port) -> the host's addresses as strings; the seam tests use to map names to loopback."""
 Connector = Callable[..., socket.socket]
 """socket.create_connection's signature: ((ip, port), timeout, source_address) -> a connected socket."""
-
-ENV_ALLOW_PRIVATE = "NARRATOR_ALLOW_PRIVATE_URLS"
-"""Set to 1 to allow loopback and private addresses (tests, local development)."""
 
 METADATA = frozenset(
     ipaddress.ip_address(a)
@@ -243,20 +239,9 @@ class NetGuard:
         return parse_ipv4_spelling(name)
 
 
-def private_allowed(env: Mapping[str, str] | None = None) -> bool:
-    """Whether NARRATOR_ALLOW_PRIVATE_URLS (0 or 1, default 0) allows loopback and private addresses."""
-    raw = (os.environ if env is None else env).get(ENV_ALLOW_PRIVATE, "").strip() or "0"
-    try:
-        return int(raw) != 0
-    except ValueError:
-        raise InputError(f"{ENV_ALLOW_PRIVATE} must be 0 or 1, not {raw!r}") from None
+def default_guard() -> NetGuard:
+    """The guard `fetch` uses unless given another: public addresses only."""
+    return NetGuard(allow_private=False)
 
 
-def default_guard(env: Mapping[str, str] | None = None) -> NetGuard:
-    """The guard `fetch` uses unless given another: public addresses only, unless the environment says
-    NARRATOR_ALLOW_PRIVATE_URLS=1."""
-    return NetGuard(allow_private=private_allowed(env))
-
-
-__all__ = ["METADATA", "NetGuard", "default_guard", "parse_ipv4_spelling", "private_allowed", "refusal",
-           "system_resolve"]
+__all__ = ["METADATA", "NetGuard", "default_guard", "parse_ipv4_spelling", "refusal", "system_resolve"]

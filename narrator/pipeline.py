@@ -11,12 +11,13 @@ from .assemble import Narration, assemble
 from .cache import UnitCache
 from .config import Settings
 from .engines import Engine, open_engine, phoneme_checker
+from .jingles import Jingles, load_jingles, with_jingles
 from .lexicon import Lexicon, load_lexicon, merge
 from .model import Article, Script
 from .normalise import normalise
 from .segment import segment
 from .synthesise import synthesise
-from .voices import Voice, get_voice
+from .voices import Voice
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,17 @@ class Result:
     """What was said."""
     voice: Voice
     """The voice used."""
+    model_id: str
+    """The engine's exact identity (engine, voice, model version, speed): what the clips were made by."""
     synthesised: int = 0
     """Sentences the engine spoke in this run."""
     reused: int = 0
     """Sentences taken from the synthesis cache."""
+
+    @property
+    def duration_ms(self) -> int:
+        """Length of the audio."""
+        return self.narration.duration_ms
 
 
 def lexicon_for(voice: Voice, settings: Settings, article: Article | None = None) -> Lexicon:
@@ -46,28 +54,29 @@ def lexicon_for(voice: Voice, settings: Settings, article: Article | None = None
     return merge(load_lexicon(voice.lexicon_path), own, load_lexicon(publication), entries)
 
 
-def prepare(article: Article, voice: Voice, settings: Settings) -> Script:
-    """Segment and normalise: the script the engine will read."""
-    return normalise(segment(article, voice, settings.disclaimer), lexicon_for(voice, settings, article))
+def prepare(article: Article, voice: Voice, settings: Settings, jingles: Jingles | None = None) -> Script:
+    """Segment and normalise: the script the engine will read (with the publisher's intro and outro
+    as blocks of their own when there are any)."""
+    script = normalise(segment(article, voice, settings.disclaimer), lexicon_for(voice, settings, article))
+    return with_jingles(script, jingles) if jingles else script
 
 
-def narrate(article: Article, out: Path, voice_name: str | None = None,
-            settings: Settings | None = None, engine: Engine | None = None,
-            progress: Callable[[int, int], None] | None = None,
-            cache: UnitCache | None = None) -> Result:
-    """Narrate `article` to `out` (an .mp3 path), with .timing.json and .vtt beside it.
+def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, engine: Engine | None = None,
+            progress: Callable[[int, int], None] | None = None, cache: UnitCache | None = None) -> Result:
+    """Narrate `article` in `voice` to `out` (an .mp3 path), with .timing.json and .vtt beside it.
 
     Pass an open `engine` to reuse a loaded model across articles; otherwise one is opened
     for this call and closed after it. With a `cache`, only sentences it lacks are synthesised.
     """
-    settings = settings or Settings()
-    voice = get_voice(voice_name, article.language)
-    script = prepare(article, voice, settings)
+    jingles = load_jingles(settings)
+    script = prepare(article, voice, settings, jingles)
     own = engine is None
     engine = engine or open_engine(voice)
     before = (cache.hits, cache.misses) if cache else (0, 0)
     try:
         clips = synthesise(script, engine, voice, progress, cache)
+        if jingles:
+            clips = jingles.fill(script, clips)
         narration = assemble(script, clips, settings.loudness_lufs)
     finally:
         if own:
@@ -83,4 +92,4 @@ def narrate(article: Article, out: Path, voice_name: str | None = None,
         outputs = export.write(narration, out, tags, settings.bitrate_kbps)
     finally:
         narration.close()
-    return Result(outputs, narration, script, voice, synthesised, reused)
+    return Result(outputs, narration, script, voice, engine.model_id, synthesised, reused)

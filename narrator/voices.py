@@ -1,14 +1,21 @@
-"""Voice profiles: data files in voices/ that name an engine, its voice, speed and pauses."""
+"""Voice profiles: data files that name an engine, its voice, speed, pauses and lexicons.
+
+The shipped profiles live in the repository's top-level `voices/` folder, installed inside the
+package as `narrator.voice_data` (pyproject.toml maps the one onto the other), so `pip install .`
+carries them. An operator may add a folder of their own (NARRATOR_VOICES, `Settings.voices`):
+its profiles are read after the shipped ones, and one with a shipped profile's name replaces it.
+"""
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from importlib.resources import files
 from pathlib import Path
 
 from .errors import VoiceError
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "voices"
+DEFAULT_DIR = Path(str(files("narrator.voice_data")))
+"""The shipped profiles (the repository's voices/ folder, or its installed copy)."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +77,6 @@ def language_base(tag: str) -> str:
     return tag.replace("_", "-").split("-")[0].lower()
 
 
-def voices_dir() -> Path:
-    """The voices folder: $NARRATOR_VOICES or the one beside the package."""
-    return Path(os.environ.get("NARRATOR_VOICES") or DEFAULT_DIR)
-
-
 def _parse(path: Path) -> Voice:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -94,19 +96,22 @@ def _parse(path: Path) -> Voice:
         raise VoiceError(f"voice profile {path.name} is malformed: {e}") from None
 
 
-def all_voices(folder: Path | None = None) -> dict[str, Voice]:
-    """Every profile in the folder, by name."""
-    folder = folder or voices_dir()
+def all_voices(extra: str | Path | None = None) -> dict[str, Voice]:
+    """Every profile by name: the shipped ones, then those in the `extra` folder (which win)."""
     voices = {}
-    for path in sorted(folder.glob("*.toml")):
-        voice = _parse(path)
-        voices[voice.name] = voice
+    for folder in (DEFAULT_DIR, *([Path(extra)] if extra else [])):
+        if extra and not folder.is_dir():
+            raise VoiceError(f"the voices folder {folder} does not exist (NARRATOR_VOICES)")
+        for path in sorted(folder.glob("*.toml")):
+            voice = _parse(path)
+            voices[voice.name] = voice
     return voices
 
 
-def get_voice(name: str | None, language: str = "en", folder: Path | None = None) -> Voice:
-    """The named profile, or the default for `language`; VoiceError when there is none."""
-    voices = all_voices(folder)
+def get_voice(name: str | None, language: str = "en", extra: str | Path | None = None) -> Voice:
+    """The named profile, or the default for `language`; VoiceError when there is none. `extra` is
+    an operator's folder of profiles (NARRATOR_VOICES), read after the shipped ones."""
+    voices = all_voices(extra)
     if name:
         if name not in voices:
             known = ", ".join(sorted(voices)) or "none"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -36,3 +37,18 @@ def lag_ms(reference: np.ndarray, other: np.ndarray, rate: int, step_ms: int = 5
     shifts = range(-window_ms // step_ms, window_ms // step_ms + 1)
     scores = [float(np.dot(a[max(0, -s): n - max(0, s)], b[max(0, s): n - max(0, -s)])) for s in shifts]
     return shifts[int(np.argmax(scores))] * step_ms
+
+
+def integrated_lufs(path: Path) -> float:
+    """The file's integrated loudness as ffmpeg's EBU R128 meter measures it."""
+    out = subprocess.run(["ffmpeg", "-nostdin", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", out)[-1])
+
+
+def tone_file(path: Path, seconds: float, freq: int, rate: int = 44100, channels: int = 2) -> Path:
+    """A sine tone written by ffmpeg in the format `path`'s suffix names (a publisher's jingle)."""
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"sine=frequency={freq}:sample_rate={rate}:duration={seconds}", "-ac", str(channels),
+                    str(path)], check=True)
+    return path

@@ -136,8 +136,14 @@ def s3_bucket(s3_server, monkeypatch) -> dict[str, str]:
     return {"NARRATOR_S3_BUCKET": name, "NARRATOR_S3_ENDPOINT_URL": s3_server.endpoint, **S3_ENV}
 
 
-PG_BIN = Path(os.environ.get("NARRATOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
-"""Debian's PostgreSQL 15 programs (script/setup installs the package)."""
+def _pg_bin() -> Path:
+    """The newest PostgreSQL server programs Debian installed (/usr/lib/postgresql/<major>/bin)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/bin")
+
+
+PG_BIN = _pg_bin()
+"""Debian's PostgreSQL server programs (script/setup installs the package)."""
 
 
 class PostgresServer:
@@ -217,7 +223,7 @@ def postgres_server():
 @pytest.fixture
 def postgres_url(postgres_server) -> str:
     """A fresh database with narrator's tables (made by the Alembic migrations)."""
-    from narrator import migrations
+    from narrator.service import migrations
 
     url = postgres_server.database()
     migrations.upgrade(url)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from web_fixtures import SHORT_TEXT, BufferedClient
 
-from narrator.analytics import RateLimiter
 from web import close_app, create_app
+from web.ratelimit import RateLimiter
 
 
 @pytest.fixture
@@ -28,10 +28,10 @@ def test_events_are_counted_without_cookies_or_addresses(idle) -> None:  # noqa:
         body = {"article": "a1", "event": event} | ({"value": value} if value is not None else {})
         r = listener.post("/api/events", json=body, environ_base={"REMOTE_ADDR": "198.51.100.7"})
         assert r.status_code == 204 and "Set-Cookie" not in r.headers
-    totals = idle.extensions["narrator"]["analytics"].listening("a1")
+    totals = idle.extensions["narrator"].analytics.listening("a1")
     assert totals.plays == 2 and totals.reached == {"25": 2, "50": 1, "75": 0, "100": 0}
     assert totals.speeds["1.5"] == 1 and totals.through("25") == 1.0 and totals.through("50") == 0.5
-    store = idle.extensions["narrator"]["store"]
+    store = idle.extensions["narrator"].store
     with store._connect() as db:
         dump = "\n".join(db.iterdump())
     assert "198.51.100.7" not in dump
@@ -55,7 +55,7 @@ def test_rate_limit_per_address(idle) -> None:  # noqa: ANN001
     other = listener.post("/api/events", json={"article": "a1", "event": "play"},
                           environ_base={"REMOTE_ADDR": "203.0.113.2"})
     assert other.status_code == 204  # another address has its own bucket
-    assert idle.extensions["narrator"]["analytics"].listening("a1").plays == 11
+    assert idle.extensions["narrator"].analytics.listening("a1").plays == 11
 
 
 def test_token_bucket_refills() -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from web_fixtures import *  # noqa: F403
-from web_fixtures import SHORT_TEXT, BufferedClient, free_port, narrated, wait_for
+from web_fixtures import SHORT_TEXT, BufferedClient, configure, free_port, narrated, wait_for
 
-from narrator.accounts import Accounts
-from narrator.store import Store
+from narrator.service.accounts import Accounts
+from narrator.service.store import Store
 from web import create_app
 from web.api import load_openapi
 
@@ -35,7 +35,7 @@ def test_create_from_text_and_get(client) -> None:  # noqa: ANN001
     assert response.status_code == 202
     assert response.headers["Location"] == "/api/articles/a1"
     body = response.json
-    assert body["id"] == "a1" and body["status"] == "pending" and body["current_version"] is None
+    assert body["id"] == "a1" and body["status"] == "queued" and body["current_version"] is None
     assert body["job"]["status"] in ("queued", "running") and body["job"]["url"].startswith("/api/jobs/")
 
     ready = wait_for(lambda: client.get("/api/articles/a1").json["status"] == "ready", 60, what="narration")
@@ -94,7 +94,7 @@ def test_create_from_html_and_raw_bodies(client) -> None:  # noqa: ANN001
 
 
 def test_create_from_url(app, client) -> None:  # noqa: ANN001
-    app.config["ALLOW_PRIVATE_URLS"] = True  # the page is on loopback, refused by default (test_netguard.py)
+    configure(app, allow_private_urls=1)  # the page is on loopback, refused by default (test_netguard.py)
 
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -306,5 +306,5 @@ def test_two_homes_are_separate(tmp_path: Path, engine_pool) -> None:  # noqa: A
     assert two.test_client().get("/api/articles").json == {"articles": []}
     r = one.test_client().get("/audio/x/latest.mp3")  # nothing runs jobs with RUNNER=none
     assert r.status_code == 404 and "no narration yet" in r.json["message"]
-    assert one.test_client().get("/api/articles/x").json["status"] == "pending"
+    assert one.test_client().get("/api/articles/x").json["status"] == "queued"
     assert two.test_client().post("/api/articles", json={"text": SHORT_TEXT, "id": "x"}).status_code == 202

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from web_fixtures import *  # noqa: F403
-from web_fixtures import narrated
+from web_fixtures import configure, narrated
 
 from web.audio import UNSATISFIABLE, parse_range
 
@@ -138,7 +138,7 @@ def test_timing_and_vtt_are_immutable_too(client, mp3) -> None:  # noqa: ANN001
 
 
 def test_accel_redirect_mode(app, client, mp3) -> None:  # noqa: ANN001
-    app.config["ACCEL_REDIRECT"] = "/_narrator_audio/"
+    configure(app, accel_redirect="/_narrator_audio/")
     r = client.get(MP3, headers={"Range": "bytes=0-9"})
     assert r.status_code == 200 and r.data == b""  # nginx sends the bytes and handles the range
     assert r.headers["X-Accel-Redirect"] == "/_narrator_audio/a1/1.mp3"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from web_fixtures import SHORT_TEXT, BufferedClient, editor_key
 
-from narrator.accounts import Accounts
-from narrator.store import Store
+from narrator.service.accounts import Accounts
+from narrator.service.store import Store
 from web import close_app, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def snapshot(app) -> tuple:  # noqa: ANN001
     """What a refused request must leave alone: articles, jobs, the lexicon."""
     client = app.test_client(role=None)
     articles = client.get("/api/articles").json
-    return articles, client.get("/api/lexicon").json, app.extensions["narrator"]["store"].queued_jobs()
+    return articles, client.get("/api/lexicon").json, app.extensions["narrator"].store.queued_jobs()
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs"), STATE_CHANGING)
@@ -86,7 +86,7 @@ def test_listener_routes_are_public(idle) -> None:  # noqa: ANN001
 
 
 def test_revoked_key_stops_working(idle) -> None:  # noqa: ANN001
-    accounts: Accounts = idle.extensions["narrator"]["accounts"]
+    accounts: Accounts = idle.extensions["narrator"].accounts
     key, token = accounts.create_key("cms")
     client = idle.test_client(role=None)
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
@@ -96,9 +96,23 @@ def test_revoked_key_stops_working(idle) -> None:  # noqa: ANN001
     assert [k.revoked is not None for k in accounts.list_keys() if k.id == key.id] == [True]
 
 
+def test_a_real_key_id_with_a_wrong_secret_is_refused(idle) -> None:  # noqa: ANN001
+    accounts: Accounts = idle.extensions["narrator"].accounts
+    key, token = accounts.create_key("cms")
+    key_id, _, secret = token.removeprefix("nk_").partition("_")
+    assert key_id == key.id  # the id part is right: the row is found, then the hash must match
+    wrong = f"nk_{key_id}_" + ("A" if secret[0] != "A" else "B") + secret[1:]
+    assert accounts.check_key(wrong) is None and accounts.check_key(token) is not None
+    client = idle.test_client(role=None)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {wrong}"
+    assert client.post("/api/articles/a1/regenerate").status_code == 401
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    assert client.post("/api/articles/a1/regenerate").status_code in (200, 202)
+
+
 def test_keys_are_stored_hashed(idle) -> None:  # noqa: ANN001
     token = editor_key(idle)
-    db = sqlite_dump(idle.extensions["narrator"]["store"])
+    db = sqlite_dump(idle.extensions["narrator"].store)
     assert token not in db and token.split("_")[-1] not in db
 
 
@@ -120,7 +134,7 @@ def csrf_of(client) -> str:  # noqa: ANN001
 
 
 def test_editor_session_with_csrf(idle) -> None:  # noqa: ANN001
-    accounts: Accounts = idle.extensions["narrator"]["accounts"]
+    accounts: Accounts = idle.extensions["narrator"].accounts
     accounts.create_user("ed", "correct horse")
     browser = idle.test_client(role=None)
     assert browser.get("/editor/").status_code == 302  # to the sign-in page
@@ -147,7 +161,7 @@ def test_editor_session_with_csrf(idle) -> None:  # noqa: ANN001
 
 
 def test_session_ends_when_the_password_changes_or_the_user_goes(idle) -> None:  # noqa: ANN001
-    accounts: Accounts = idle.extensions["narrator"]["accounts"]
+    accounts: Accounts = idle.extensions["narrator"].accounts
     accounts.create_user("ed", "correct horse")
     browser = idle.test_client(role=None)
     sign_in(browser)
@@ -160,7 +174,7 @@ def test_session_ends_when_the_password_changes_or_the_user_goes(idle) -> None: 
 
 
 def test_reader_account_sees_but_cannot_change(idle) -> None:  # noqa: ANN001
-    idle.extensions["narrator"]["accounts"].create_user("viewer", "correct horse", role="reader")
+    idle.extensions["narrator"].accounts.create_user("viewer", "correct horse", role="reader")
     browser = idle.test_client(role=None)
     sign_in(browser, "viewer")
     assert browser.get("/editor/").status_code == 200

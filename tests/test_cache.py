@@ -5,9 +5,11 @@ import sys
 
 from narrator.cache import UnitCache
 from narrator.config import Settings
-from narrator.engines import AudioChunk
+from narrator.engines import AudioChunk, open_engine
 from narrator.extract import extract_text
+from narrator.model import Article, Paragraph, Section
 from narrator.pipeline import narrate
+from narrator.voices import get_voice
 
 ARTICLE = """The harbour story
 
@@ -27,25 +29,45 @@ def test_key_covers_engine_identity_and_spoken_text():
     assert k != UnitCache.key("piper:joe:1.0:rate=1.0", "Hello!")
 
 
+def test_voice_is_part_of_the_engine_identity(tmp_path):
+    """espeak speaking US English and German is one engine with two voices: their clips of the same
+    text must not share a cache entry (the German word would be read with the English clip)."""
+    english, german = get_voice("espeak", "en"), get_voice("espeak", "de")
+    engines = [open_engine(english), open_engine(german)]
+    try:
+        assert engines[0].model_id != engines[1].model_id
+        cache = UnitCache(tmp_path / "cache")
+        article = Article("Zürich", (Section(None, (Paragraph("Wir fahren morgen nach Zürich."),)),),
+                          language="de")
+        settings = Settings(disclaimer="")
+        first = narrate(article, english, tmp_path / "en.mp3", settings, engine=engines[0], cache=cache)
+        second = narrate(article, german, tmp_path / "de.mp3", settings, engine=engines[1], cache=cache)
+    finally:
+        for engine in engines:
+            engine.close()
+    assert first.synthesised == second.synthesised == 2 and second.reused == 0
+    assert cache.stats().units == 4
+
+
 def test_only_changed_sentences_are_synthesised(tmp_path, espeak):
     voice, engine = espeak
     cache = UnitCache(tmp_path / "cache")
     settings = Settings()
-    cold = narrate(extract_text(ARTICLE), tmp_path / "a.mp3", voice.name, settings, engine=engine,
+    cold = narrate(extract_text(ARTICLE), voice, tmp_path / "a.mp3", settings, engine=engine,
                    cache=cache)
     assert cold.reused == 0 and cold.synthesised == len(cold.script.units) == 9  # 2 in the disclaimer
 
-    again = narrate(extract_text(ARTICLE), tmp_path / "b.mp3", voice.name, settings, engine=engine,
+    again = narrate(extract_text(ARTICLE), voice, tmp_path / "b.mp3", settings, engine=engine,
                     cache=cache)
     assert (again.synthesised, again.reused) == (0, 9)
     assert again.narration.blocks == cold.narration.blocks  # same timing to the millisecond
 
     edited = ARTICLE.replace("Nobody was seasick.", "Only one passenger was seasick.")
-    one = narrate(extract_text(edited), tmp_path / "c.mp3", voice.name, settings, engine=engine, cache=cache)
+    one = narrate(extract_text(edited), voice, tmp_path / "c.mp3", settings, engine=engine, cache=cache)
     assert (one.synthesised, one.reused) == (1, 8)
 
     new_disclaimer = Settings(disclaimer="This audio was made by a computer.")
-    d = narrate(extract_text(ARTICLE), tmp_path / "d.mp3", voice.name, new_disclaimer, engine=engine,
+    d = narrate(extract_text(ARTICLE), voice, tmp_path / "d.mp3", new_disclaimer, engine=engine,
                 cache=cache)
     assert (d.synthesised, d.reused) == (1, 7)
 
@@ -53,10 +75,10 @@ def test_only_changed_sentences_are_synthesised(tmp_path, espeak):
 def test_lexicon_change_resynthesises_only_sentences_with_the_word(tmp_path, espeak):
     voice, engine = espeak
     cache = UnitCache(tmp_path / "cache")
-    narrate(extract_text(ARTICLE), tmp_path / "a.mp3", voice.name, Settings(), engine=engine, cache=cache)
+    narrate(extract_text(ARTICLE), voice, tmp_path / "a.mp3", Settings(), engine=engine, cache=cache)
     lexicon = tmp_path / "publication.tsv"
     lexicon.write_text("harbour\tharbor\n")
-    result = narrate(extract_text(ARTICLE), tmp_path / "b.mp3", voice.name, Settings(lexicon=str(lexicon)),
+    result = narrate(extract_text(ARTICLE), voice, tmp_path / "b.mp3", Settings(lexicon=str(lexicon)),
                      engine=engine, cache=cache)
     # "harbour" is in the title, the first sentence and the last one.
     assert (result.synthesised, result.reused) == (3, 6)

@@ -6,8 +6,10 @@ import sys
 import pytest
 from audio_tools import probe
 
+from narrator.config import Settings
 from narrator.extract import extract_html
 from narrator.pipeline import narrate
+from narrator.voices import get_voice
 
 
 def run(*args, cwd=None):
@@ -57,7 +59,7 @@ def test_german_article_is_read_in_german(tmp_path):
             "<p>Morgen wird es in Berlin regnen und am Abend kalt.</p></article></body></html>")
     article = extract_html(html)
     assert article.language == "de"
-    result = narrate(article, tmp_path / "de.mp3")
+    result = narrate(article, get_voice(None, article.language), tmp_path / "de.mp3", Settings())
     assert result.voice.engine == "pyttsx3" and result.voice.engine_voice == "de"
     assert result.narration.duration_ms > 2000
 

@@ -47,7 +47,7 @@ def sign_in(page, live_server: str) -> None:  # noqa: ANN001
 
 def test_edit_preview_regenerate_and_play(app, client, live_server: str, page) -> None:  # noqa: ANN001
     narrated(client)
-    app.extensions["narrator"]["accounts"].create_user("ed", "correct horse")
+    app.extensions["narrator"].accounts.create_user("ed", "correct horse")
     sign_in(page, live_server)
     assert page.locator(".ed-articles tbody tr").count() == 1
     assert "ready" in page.inner_text(".ed-articles .ed-status")
@@ -82,7 +82,7 @@ def test_edit_preview_regenerate_and_play(app, client, live_server: str, page) -
     until(page, "document.querySelector('.ed-meta') && "
                 "document.querySelector('.ed-meta').textContent.includes('version 2')", 60)
     assert client.get("/api/articles/a1").json["current_version"] == 2
-    seen = app.extensions["narrator"]["store"].latest_job("a1")
+    seen = app.extensions["narrator"].store.latest_job("a1")
     assert seen.status == "done" and seen.version == 2
 
     # The new paragraph plays its own span of the new audio.
@@ -102,7 +102,7 @@ def test_edit_preview_regenerate_and_play(app, client, live_server: str, page) -
 
 def test_add_pronunciation_and_listen(app, client, live_server: str, page) -> None:  # noqa: ANN001
     narrated(client)
-    app.extensions["narrator"]["accounts"].create_user("ed", "correct horse")
+    app.extensions["narrator"].accounts.create_user("ed", "correct horse")
     sign_in(page, live_server)
     page.click("text=Pronunciations")
     page.wait_for_selector(".ed-lexicon")

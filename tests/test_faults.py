@@ -11,17 +11,26 @@ import sys
 from pathlib import Path
 
 import pytest
+from store_helpers import fingerprint_of
 from test_jobs import finished, stop, worker
 from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 
 from narrator.config import Settings
 from narrator.extract import extract_text
-from narrator.generate import fingerprint
-from narrator.jobs import JobQueue
-from narrator.store import Store
+from narrator.service.jobs import JobQueue
+from narrator.service.store import Store
 from web import close_app, create_app
 
-ESPEAK_LIB = Path("/usr/lib/x86_64-linux-gnu/libespeak-ng.so.1")
+
+def _library(name: str) -> Path:
+    """Where the dynamic linker finds a shared library on this machine (its multiarch folder varies)."""
+    listing = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    found = [line.rsplit("=>", 1)[1].strip() for line in listing.splitlines()
+             if line.strip().startswith(name + " ") and "=>" in line]
+    return Path(found[0]) if found else Path("/nonexistent") / name
+
+
+ESPEAK_LIB = _library("libespeak-ng.so.1")
 
 
 def can_mount() -> bool:
@@ -36,7 +45,7 @@ def site(tmp_path):
     store = Store(home)
     queue = JobQueue(store, settings)
     article = extract_text(SHORT_TEXT)
-    _, job = store.create_article(article, "espeak", "a1", fingerprint(article, "espeak", settings))
+    _, job = store.create_article(article, "espeak", "a1", fingerprint_of(article, "espeak", settings))
     queue.submit(job.id)
     proc = worker(home)
     try:
@@ -49,7 +58,7 @@ def site(tmp_path):
 
 def edit(store: Store, queue: JobQueue, text: str):
     article = extract_text(text)
-    print_ = fingerprint(article, "espeak", queue.settings)
+    print_ = fingerprint_of(article, "espeak", queue.settings)
     _, job, new = store.update_article("a1", article, "espeak", print_)
     assert new
     queue.submit(job.id)
@@ -105,12 +114,8 @@ def test_corrupt_voice_model(site, tmp_path):
     article = extract_text(SHORT_TEXT + "\nRead by a broken voice.\n")
     python_path = f"{tmp_path / 'site'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
     env = {"NARRATOR_VOICES": str(voices), "PYTHONPATH": python_path}
-    os.environ["NARRATOR_VOICES"] = str(voices)  # fingerprint() resolves the voice here too
-    try:
-        print_ = fingerprint(article, "broken", queue.settings)
-        _, job, _ = store.update_article("a1", article, "broken", print_)
-    finally:
-        del os.environ["NARRATOR_VOICES"]
+    print_ = fingerprint_of(article, "broken", queue.settings.replace(voices=str(voices)))
+    _, job, _ = store.update_article("a1", article, "broken", print_)
     queue.submit(job.id)
     failed = run_worker_until_finished(home, store, job, **env)
     assert failed.status == "failed" and "cannot be loaded" in failed.error
@@ -132,7 +137,7 @@ def test_full_disk(tmp_path):
         store = Store(home)
         queue = JobQueue(store, settings)
         article = extract_text(SHORT_TEXT)
-        _, job = store.create_article(article, "espeak", "a1", fingerprint(article, "espeak", settings))
+        _, job = store.create_article(article, "espeak", "a1", fingerprint_of(article, "espeak", settings))
         queue.submit(job.id)
         assert run_worker_until_finished(home, store, job).status == "done"
         filler = audio / "filler"
@@ -155,7 +160,7 @@ def test_full_disk(tmp_path):
 
 def test_locked_database_gives_503_then_works(tmp_path, engine_pool):
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "ENGINE_POOL": engine_pool,
-                      "RUNNER": "none", "NARRATION": Settings(db_timeout_s=0.2)})
+                      "RUNNER": "none", "DB_TIMEOUT_S": 0.2})
     app.test_client_class = BufferedClient
     client = app.test_client()
     try:
@@ -185,7 +190,7 @@ def test_redis_gone_mid_job(tmp_path, redis_server):
     seed = (Path(__file__).resolve().parent / "fixtures" / "seed_article.txt").read_text()
     long_text = seed + "\n\n" + "\n\n".join([seed.partition("\n\n")[2]] * 3)
     article = extract_text(long_text)
-    _, job = store.create_article(article, "espeak", "long", fingerprint(article, "espeak", settings))
+    _, job = store.create_article(article, "espeak", "long", fingerprint_of(article, "espeak", settings))
     queue.submit(job.id)
     proc = worker(home, NARRATOR_REDIS_URL=redis_url)
     try:
@@ -196,7 +201,7 @@ def test_redis_gone_mid_job(tmp_path, redis_server):
 
         # With Redis down, a new article is still accepted: the store holds its job...
         short = extract_text(SHORT_TEXT)
-        _, queued = store.create_article(short, "espeak", "s1", fingerprint(short, "espeak", settings))
+        _, queued = store.create_article(short, "espeak", "s1", fingerprint_of(short, "espeak", settings))
         queue.submit(queued.id)  # logs a warning, raises nothing
         assert store.get_job(queued.id).status == "queued"
         redis_server.start()  # ...and once Redis is back, a (re)started worker recovers it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from web_fixtures import *  # noqa: F403
-from web_fixtures import SHORT_TEXT, narrated, wait_for
+from web_fixtures import SHORT_TEXT, configure, narrated, wait_for
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 
@@ -33,7 +33,7 @@ def test_empty_feed_is_valid(client) -> None:  # noqa: ANN001
 def test_items_follow_current_versions(app, client) -> None:  # noqa: ANN001
     narrated(client)
     client.post("/api/articles", json={"text": SHORT_TEXT, "id": "pending-one", "voice": "espeak"})
-    app.config["PUBLIC_URL"] = "https://news.example/listen"
+    configure(app, public_url="https://news.example/listen")
     wait_for(lambda: client.get("/api/articles/pending-one").json["status"] == "ready", 60)
     _, items = _items(client)
     assert len(items) == 2

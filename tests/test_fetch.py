@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from narrator import fetch as fetching
 from narrator.errors import ExtractionError
 from narrator.extract import load
 from narrator.fetch import fetch
+from narrator.netguard import NetGuard
 
 PAGE = (b"<html><head><title>Local</title></head><body><article><h1>Local news</h1>"
         b"<p>The council met on Tuesday and agreed to repair the bridge before the winter floods arrive.</p>"
@@ -70,8 +72,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(autouse=True)
 def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The local server is on loopback, which the default guard refuses unless told (test_netguard.py)."""
-    monkeypatch.setenv("NARRATOR_ALLOW_PRIVATE_URLS", "1")
+    """The local server is on loopback, which the default guard refuses (test_netguard.py): here the
+    default guard is one that allows private addresses, as NARRATOR_ALLOW_PRIVATE_URLS=1 makes it."""
+    monkeypatch.setattr(fetching, "default_guard", lambda: NetGuard(allow_private=True))
 
 
 @pytest.fixture(scope="module")

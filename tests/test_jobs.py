@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from store_helpers import fingerprint_of
 from web_fixtures import SHORT_TEXT, wait_for
 
 from narrator.config import Settings
 from narrator.extract import extract_text
-from narrator.generate import fingerprint
-from narrator.jobs import JobQueue
-from narrator.store import Store
+from narrator.service.jobs import JobQueue
+from narrator.service.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
@@ -46,7 +46,7 @@ def stop(proc: subprocess.Popen) -> str:
 
 def submit(store: Store, queue: JobQueue, article_id: str, text: str, voice: str = "espeak"):
     article = extract_text(text)
-    _, job = store.create_article(article, voice, article_id, fingerprint(article, voice, queue.settings))
+    _, job = store.create_article(article, voice, article_id, fingerprint_of(article, voice, queue.settings))
     queue.submit(job.id)
     return job
 
@@ -97,15 +97,15 @@ def test_same_content_twice_starts_nothing_and_queued_edits_coalesce(home, produ
         wait_for(lambda: finished(store, job.id), 60, what="first version")
         article = extract_text(SHORT_TEXT)
         _, again, new = store.update_article("a1", article, "espeak",
-                                             fingerprint(article, "espeak", settings))
+                                             fingerprint_of(article, "espeak", settings))
         assert again is None and not new  # unchanged content, voice and lexicon: no job at all
     finally:
         stop(proc)
     # Two edits in quick succession while nothing runs: one job, and the newest text wins.
     first = extract_text(SHORT_TEXT.replace("Monday", "Tuesday"))
     second = extract_text(SHORT_TEXT.replace("Monday", "Wednesday"))
-    _, j1, new1 = store.update_article("a1", first, "espeak", fingerprint(first, "espeak", settings))
-    _, j2, new2 = store.update_article("a1", second, "espeak", fingerprint(second, "espeak", settings))
+    _, j1, new1 = store.update_article("a1", first, "espeak", fingerprint_of(first, "espeak", settings))
+    _, j2, new2 = store.update_article("a1", second, "espeak", fingerprint_of(second, "espeak", settings))
     assert new1 and not new2 and j1.id == j2.id
     queue.submit(j1.id)
     proc = worker(home)
@@ -127,7 +127,8 @@ def test_failing_attempts_are_retried_then_failed_and_old_version_stays(home, pr
     finally:
         stop(proc)
     edited = extract_text(SHORT_TEXT + "\nOne more line.\n")
-    _, job2, _ = store.update_article("a1", edited, "espeak", fingerprint(edited, "espeak", queue.settings))
+    made = fingerprint_of(edited, "espeak", queue.settings)
+    _, job2, _ = store.update_article("a1", edited, "espeak", made)
     queue.submit(job2.id)
     no_ffmpeg = tmp_path / "empty-bin"
     no_ffmpeg.mkdir()
@@ -143,7 +144,7 @@ def test_failing_attempts_are_retried_then_failed_and_old_version_stays(home, pr
     assert not list((home / "audio" / "a1").glob(".staging-*"))
 
     # The fault cleared: the next request succeeds.
-    _, job3, new = store.update_article("a1", edited, "espeak", fingerprint(edited, "espeak", queue.settings))
+    _, job3, new = store.update_article("a1", edited, "espeak", made)
     assert new
     queue.submit(job3.id)
     proc = worker(home)

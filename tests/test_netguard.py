@@ -16,12 +16,14 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from web_fixtures import BufferedClient
+from web_fixtures import BufferedClient, configure
 
-from narrator.errors import ExtractionError
+from narrator.config import Settings
+from narrator.errors import ExtractionError, InputError
 from narrator.fetch import fetch
-from narrator.netguard import NetGuard, default_guard, parse_ipv4_spelling, private_allowed, refusal
+from narrator.netguard import NetGuard, default_guard, parse_ipv4_spelling, refusal
 from web import close_app, create_app
+from web.security import fetch_guard
 
 PUBLIC = "93.184.215.34"
 """A public address the seam hands out; nothing ever connects to it."""
@@ -341,24 +343,21 @@ def test_https_goes_to_the_checked_address_with_the_name_for_tls() -> None:
     assert hello and hello[0][:1] == b"\x16" and b"secure.example" in hello[0]  # TLS handshake with SNI
 
 
-def test_fetch_uses_the_guard_by_default(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
-    monkeypatch.delenv("NARRATOR_ALLOW_PRIVATE_URLS", raising=False)
+def test_fetch_uses_the_guard_by_default(server: Server) -> None:
     with pytest.raises(ExtractionError, match="loopback"):
         fetch(f"http://127.0.0.1:{server.port}/story")
     with pytest.raises(ExtractionError, match="loopback"):
         fetch(f"http://2130706433:{server.port}/story")
     assert server.hosts == []
-    monkeypatch.setenv("NARRATOR_ALLOW_PRIVATE_URLS", "1")
-    assert fetch(f"http://127.0.0.1:{server.port}/story").body == PAGE
-    assert not default_guard({}).allow_private
-    assert default_guard({"NARRATOR_ALLOW_PRIVATE_URLS": "1"}).allow_private
+    assert not default_guard().allow_private
+    assert fetch(f"http://127.0.0.1:{server.port}/story", guard=NetGuard(allow_private=True)).body == PAGE
 
 
 def test_settings_parsing() -> None:
-    assert private_allowed({}) is False and private_allowed({"NARRATOR_ALLOW_PRIVATE_URLS": "0"}) is False
-    assert private_allowed({"NARRATOR_ALLOW_PRIVATE_URLS": "1"}) is True
-    with pytest.raises(Exception, match="0 or 1"):
-        private_allowed({"NARRATOR_ALLOW_PRIVATE_URLS": "yes please"})
+    assert Settings.from_env({}).allow_private_urls == 0
+    assert Settings.from_env({"NARRATOR_ALLOW_PRIVATE_URLS": "1"}).allow_private_urls == 1
+    with pytest.raises(InputError, match="NARRATOR_ALLOW_PRIVATE_URLS must be a int"):
+        Settings.from_env({"NARRATOR_ALLOW_PRIVATE_URLS": "yes please"})
     assert str(parse_ipv4_spelling("0x7f.1")) == "127.0.0.1" and parse_ipv4_spelling("news.example") is None
     assert refusal(ipaddress.ip_address("8.8.8.8")) is None
     assert refusal(ipaddress.ip_address("2002:808:808::")) is None  # 6to4 of a public address
@@ -382,7 +381,7 @@ def guarded_app(tmp_path):  # noqa: ANN001, ANN201
                                   "news.example", "user:pw@news.example"])
 def test_api_refuses_private_urls_by_default(guarded_app, server: Server, host: str) -> None:  # noqa: ANN001
     app, seams = guarded_app
-    assert app.config["ALLOW_PRIVATE_URLS"] is False
+    assert app.extensions["narrator"].settings.allow_private_urls == 0
     r = app.test_client().post("/api/articles", json={"url": f"http://{host}:{server.port}/story"})
     assert r.status_code == 422 and r.is_json, r.data
     assert "refused" in r.json["message"]
@@ -391,7 +390,7 @@ def test_api_refuses_private_urls_by_default(guarded_app, server: Server, host: 
 
 def test_api_fetches_through_the_guard_when_private_urls_are_allowed(guarded_app, server: Server) -> None:  # noqa: ANN001
     app, seams = guarded_app
-    app.config["ALLOW_PRIVATE_URLS"] = True
+    configure(app, allow_private_urls=1)
     client = app.test_client()
     url = f"http://news.example:{server.port}/story"
     r = client.post("/api/articles", json={"url": url, "voice": "espeak"})
@@ -403,13 +402,11 @@ def test_api_fetches_through_the_guard_when_private_urls_are_allowed(guarded_app
 
 
 def test_web_settings_refuse_private_urls_unless_told(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
-    from web import WebSettings
-
-    assert WebSettings.from_env({}).allow_private_urls == 0
-    assert WebSettings.from_env({"NARRATOR_ALLOW_PRIVATE_URLS": "1"}).allow_private_urls == 1
     monkeypatch.setenv("NARRATOR_ALLOW_PRIVATE_URLS", "1")
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "h"), "RUNNER": "none"})
     try:
-        assert app.config["ALLOW_PRIVATE_URLS"] is True
+        assert app.extensions["narrator"].settings.allow_private_urls == 1
+        with app.test_request_context():
+            assert fetch_guard().allow_private
     finally:
         close_app(app)

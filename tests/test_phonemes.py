@@ -37,10 +37,10 @@ def test_voice_refuses_symbols_its_engine_does_not_know(tmp_path):
     shutil.copytree(VOICES, folder)
     (folder / "lexicons" / "joe.tsv").write_text("# ok\nRisnes\tɹˈɪsnɪz\tphonemes\nNuzhin\tnu☃in\tphonemes\n")
     with pytest.raises(InputError, match=r"joe.tsv, line 3: invalid phonemes for 'Nuzhin': .*☃"):
-        lexicon_for(get_voice("joe", folder=folder), Settings())
+        lexicon_for(get_voice("joe", extra=folder), Settings())
     (folder / "lexicons" / "espeak.tsv").write_text("Nuzhin\tnuːʒin\tphonemes\n")
     with pytest.raises(InputError, match=r"espeak.tsv, line 1: .*ASCII"):
-        lexicon_for(get_voice("espeak", folder=folder), Settings())
+        lexicon_for(get_voice("espeak", extra=folder), Settings())
 
 
 @pytest.mark.parametrize("which", ["joe", "espeak"])

@@ -7,11 +7,13 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-from audio_tools import decode, lag_ms, probe
+from audio_tools import decode, integrated_lufs, lag_ms, probe, tone_file
 
 from narrator import export
 from narrator.config import Settings
-from narrator.extract import load
+from narrator.errors import InputError
+from narrator.extract import extract_text, load
+from narrator.jingles import load_jingles
 from narrator.pipeline import narrate
 from narrator.segment import DISCLAIMER
 
@@ -31,7 +33,7 @@ def seed_narration(request, seed_path, tmp_path_factory):
 
     export.encode_mp3 = keep_pcm
     try:
-        result = narrate(article, out, voice.name, Settings(publication="Test Times"), engine=engine)
+        result = narrate(article, voice, out, Settings(publication="Test Times"), engine=engine)
     finally:
         export.encode_mp3 = original
     return article, result, encoded["pcm"]
@@ -104,10 +106,50 @@ def test_webvtt_has_one_cue_per_sentence(seed_narration):
 
 def test_loudness_is_minus_16_lufs(seed_narration):
     _, result, _ = seed_narration
-    out = subprocess.run(["ffmpeg", "-nostdin", "-i", str(result.outputs.audio), "-af", "ebur128",
-                          "-f", "null", "-"], capture_output=True, text=True).stderr
-    integrated = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", out)[-1])
-    assert -17.0 <= integrated <= -15.0
+    assert -17.0 <= integrated_lufs(result.outputs.audio) <= -15.0
+
+
+@pytest.mark.parametrize("target", [-23.0, -12.0])
+def test_loudness_target_is_the_setting(espeak, tmp_path, target):
+    voice, engine = espeak
+    article = extract_text("Loud and quiet\n\nThe band played until midnight. The neighbours complained.\n")
+    result = narrate(article, voice, tmp_path / "out.mp3", Settings(loudness_lufs=target), engine=engine)
+    assert abs(integrated_lufs(result.outputs.audio) - target) <= 1.0
+
+
+def test_intro_and_outro_jingles(espeak, tmp_path):
+    """A publisher's ident (44.1 kHz stereo MP3) and sign-off (OGG) are joined around the narration at
+    the voice's format, with their own kinds in the timing map."""
+    voice, engine = espeak
+    intro = tone_file(tmp_path / "ident.mp3", 1.5, 880)
+    outro = tone_file(tmp_path / "signoff.ogg", 1.0, 440, rate=48000, channels=1)
+    article = extract_text("Harbour news\n\nThe ferry left at dawn. It came back at noon.\n")
+    settings = Settings(intro=str(intro), outro=str(outro))
+    result = narrate(article, voice, tmp_path / "out.mp3", settings, engine=engine)
+    blocks = json.loads(result.outputs.timing.read_text())["paragraphs"]
+    assert [b["kind"] for b in blocks] == ["intro", "disclaimer", "title", "p", "outro"]
+    first, last = blocks[0], blocks[-1]
+    assert first["start"] == 0 and abs(first["end"] - 1500) <= 30
+    assert blocks[1]["start"] == first["end"] + 500  # a breath between the ident and the voice
+    assert abs((last["end"] - last["start"]) - 1000) <= 30 and last["end"] == result.narration.duration_ms
+    pcm = decode(result.outputs.audio)
+    head = pcm[: 22050].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(head))
+    assert abs(np.argmax(spectrum) * 22050 / head.size - 880) < 5  # the ident's tone, at 22,050 Hz
+    assert info_rate(result) == 22050
+
+
+def info_rate(result) -> int:  # noqa: ANN001
+    return int(probe(result.outputs.audio)["streams"][0]["sample_rate"])
+
+
+def test_a_jingle_that_is_not_audio_is_one_clear_error(tmp_path):
+    bad = tmp_path / "intro.mp3"
+    bad.write_text("not audio")
+    with pytest.raises(InputError, match="NARRATOR_INTRO .*intro.mp3"):
+        load_jingles(Settings(intro=str(bad)))
+    with pytest.raises(InputError, match="NARRATOR_OUTRO .*missing.ogg"):
+        load_jingles(Settings(outro=str(tmp_path / "missing.ogg")))
 
 
 def test_disclaimer_is_heard_first(seed_narration, shared, tmp_path):

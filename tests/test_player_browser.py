@@ -14,8 +14,9 @@ from web_fixtures import *  # noqa: F403
 from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, free_port, narrated
 from werkzeug.serving import make_server
 
-from narrator.generate import generate
-from web import LABEL, close_app, create_app
+from narrator.config import LABEL
+from narrator.service.generation import generate
+from web import close_app, create_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -178,8 +179,8 @@ def test_player_waits_for_generation_then_becomes_playable(idle_app, engine_pool
     page.wait_for_function("document.querySelector('.np-status').textContent.includes('Preparing')")
     assert page.locator("#transcript [data-index]").count() == 0  # text shown, not yet timed
 
-    store = app.extensions["narrator"]["store"]
-    settings = app.extensions["narrator"]["narration"]
+    store = app.extensions["narrator"].store
+    settings = app.extensions["narrator"].settings
     assert generate(store, r.json["job"]["id"], settings, engine_pool).version == 1
 
     page.locator(".np-play:not([disabled])").wait_for(timeout=10_000)

@@ -10,8 +10,8 @@ import pytest
 from test_auth import sign_in
 from web_fixtures import SHORT_TEXT, BufferedClient
 
-from narrator.ratelimit import RateLimiter
 from web import close_app, create_app
+from web.ratelimit import RateLimiter
 
 LIMIT = 5
 ONE = {"REMOTE_ADDR": "203.0.113.1"}
@@ -49,12 +49,12 @@ def test_editor_api_writes_are_limited_per_address(idle) -> None:  # noqa: ANN00
     for i in range(LIMIT):
         r = editor.put(f"/api/lexicon/Word{i}", json={"spoken": f"word {i}"}, environ_base=ONE)
         assert r.status_code == 200, r.data
-    before = lexicon(idle), idle.extensions["narrator"]["store"].queued_jobs()
+    before = lexicon(idle), idle.extensions["narrator"].store.queued_jobs()
 
     assert_429(editor.put("/api/lexicon/Refused", json={"spoken": "refused"}, environ_base=ONE))
     assert_429(editor.delete("/api/articles/a1", environ_base=ONE))
     assert_429(editor.post("/api/articles", json={"text": SHORT_TEXT, "id": "a2"}, environ_base=ONE))
-    assert (lexicon(idle), idle.extensions["narrator"]["store"].queued_jobs()) == before  # nothing changed
+    assert (lexicon(idle), idle.extensions["narrator"].store.queued_jobs()) == before  # nothing changed
     assert editor.get("/api/articles/a2", environ_base=ONE).status_code == 404
     anonymous = idle.test_client(role=None)  # counted before the credential: a guesser is slowed too
     assert_429(anonymous.delete("/api/articles/a1", environ_base=ONE))
@@ -68,7 +68,7 @@ def test_editor_api_writes_are_limited_per_address(idle) -> None:  # noqa: ANN00
 
 
 def test_dashboard_sign_in_is_limited(idle) -> None:  # noqa: ANN001
-    idle.extensions["narrator"]["accounts"].create_user("ed", "correct horse")
+    idle.extensions["narrator"].accounts.create_user("ed", "correct horse")
     guesser = idle.test_client(role=None)
     guesser.environ_base.update(ONE)
     statuses = [sign_in(guesser, password=f"guess {i}").status_code for i in range(LIMIT)]
@@ -89,7 +89,7 @@ def test_limit_is_configurable_and_zero_turns_it_off(tmp_path: Path, monkeypatch
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "one"), "RUNNER": "none"})
     app.test_client_class = BufferedClient
     try:
-        assert app.config["EDITOR_REQUESTS_PER_MINUTE"] == 2
+        assert app.extensions["narrator"].settings.editor_requests_per_minute == 2
         client = app.test_client()
         statuses = [client.put(f"/api/lexicon/W{i}", json={"spoken": "w"}).status_code for i in range(3)]
         assert statuses == [200, 200, 429]
@@ -113,7 +113,7 @@ def test_events_429_carries_retry_after(idle) -> None:  # noqa: ANN001
     assert statuses == [204] * 3
     r = listener.post("/api/events", json=play, environ_base=ONE)
     assert r.status_code == 429 and r.is_json and int(r.headers["Retry-After"]) >= 1
-    assert idle.extensions["narrator"]["analytics"].listening("a1").plays == 3  # the refused one not counted
+    assert idle.extensions["narrator"].analytics.listening("a1").plays == 3  # the refused one not counted
     assert listener.post("/api/events", json=play, environ_base=TWO).status_code == 204
 
 

@@ -9,19 +9,20 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
+from store_helpers import stage
 from web_fixtures import SHORT_TEXT, BufferedClient, free_port, narrated, wait_for
 
 from narrator.config import Settings
 from narrator.errors import InputError
-from narrator.export import outputs_for
 from narrator.extract import extract_text
-from narrator.storage import S3Storage
-from narrator.store import Conflict, Store
-from web import close_app, create_app, store_of
+from narrator.service.storage import S3Storage
+from narrator.service.store import Conflict, Store
+from web import close_app, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,20 +31,15 @@ def settings_from(env: dict[str, str], **more: str) -> Settings:
     return Settings.from_env({**env, **more})
 
 
-def stage(store: Store, article_id: str, job_id: str, payload: bytes):  # noqa: ANN201
-    out = outputs_for(store.staging_dir(article_id, job_id) / "audio.mp3")
-    out.audio.write_bytes(payload)
-    out.timing.write_text(json.dumps({"duration_ms": 1000, "paragraphs": []}))
-    out.vtt.write_text("WEBVTT\n")
-    return out
+def config_from(settings: Settings) -> dict[str, object]:
+    """create_app's test_config for these settings."""
+    return {f.name.upper(): getattr(settings, f.name) for f in fields(Settings)}
 
 
 def publish(store: Store, article_id: str, job_id: str, payload: bytes, keep: int = 0) -> int:
     record = store.get_article(article_id)
     assert store.claim_job(job_id)
-    return store.publish(job_id, stage(store, article_id, job_id, payload), voice="espeak", model_id="m1",
-                         engine="pyttsx3", description="d", duration_ms=1000, made_from=record.article,
-                         made_from_hash=record.content_hash, keep=keep)
+    return store.publish(job_id, stage(store, article_id, job_id, payload), record, keep=keep)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
@@ -85,7 +81,7 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
     worker = threading.Thread(target=publish, args=(store, "x1", job2.id, b"version-two-bytes!"))
     worker.start()
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "none",
-                      "NARRATION": settings})
+                      **config_from(settings)})
     app.test_client_class = BufferedClient
     client = app.test_client()
     try:
@@ -126,7 +122,7 @@ def test_s3_public_url_mode_and_a_real_narration(tmp_path, s3_bucket, engine_poo
     settings = settings_from(s3_bucket, NARRATOR_S3_PUBLIC_URL=f"{s3_server.endpoint}/{bucket}/",
                              NARRATOR_S3_PREFIX="audio/")
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "ENGINE_POOL": engine_pool,
-                      "RUNNER": "inprocess", "NARRATION": settings})
+                      "RUNNER": "inprocess", **config_from(settings)})
     app.test_client_class = BufferedClient
     client = app.test_client()
     try:
@@ -223,9 +219,7 @@ def test_postgres_two_nodes_regenerating_make_one_job_and_one_version(tmp_path, 
         t.join(20)
     assert sorted(claims) == [False, True]  # one worker runs it
     record = nodes[1].get_article("r1")
-    version = nodes[1].publish(queued[0].id, stage(nodes[1], "r1", queued[0].id, b"two"), voice="espeak",
-                               model_id="m", engine="pyttsx3", description="d", duration_ms=1,
-                               made_from=record.article, made_from_hash=record.content_hash)
+    version = nodes[1].publish(queued[0].id, stage(nodes[1], "r1", queued[0].id, b"two"), record)
     assert version == 2 and [v.version for v in nodes[0].list_versions("r1")] == [2, 1]
 
 
@@ -244,9 +238,7 @@ def test_postgres_concurrent_publishes_get_distinct_versions(tmp_path, postgres_
         record = node.get_article("c1")
         staged = stage(node, "c1", job_id, job_id.encode())
         start.wait()
-        versions.append(node.publish(job_id, staged, voice="espeak", model_id="m", engine="pyttsx3",
-                                     description="d", duration_ms=1, made_from=record.article,
-                                     made_from_hash=record.content_hash))
+        versions.append(node.publish(job_id, staged, record))
 
     threads = [threading.Thread(target=run, args=(n, j.id)) for n, j in zip(nodes, jobs, strict=True)]
     for t in threads:
@@ -262,7 +254,7 @@ def test_api_on_postgres_and_s3(tmp_path, postgres_url, s3_bucket, engine_pool):
     """The web app and its in-process runner in production mode: narrate, edit, roll back, delete."""
     settings = settings_from(s3_bucket, NARRATOR_DATABASE_URL=postgres_url)
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "ENGINE_POOL": engine_pool,
-                      "RUNNER": "inprocess", "NARRATION": settings})
+                      "RUNNER": "inprocess", **config_from(settings)})
     app.test_client_class = BufferedClient
     client = app.test_client()
     try:
@@ -273,10 +265,12 @@ def test_api_on_postgres_and_s3(tmp_path, postgres_url, s3_bucket, engine_pool):
         assert client.put("/api/articles/a1", json=edited).status_code == 200  # unchanged
         assert client.post("/api/articles/a1/rollback", json={"version": 1}).status_code == 200
         assert client.get("/api/articles/a1").json["current_version"] == 1
-        from narrator.analytics import Analytics  # the editors' listening counts live in PostgreSQL too
+        from narrator.service.analytics import (
+            Analytics,  # the editors' listening counts live in PostgreSQL too
+        )
 
-        Analytics(store_of(app)).record("a1", "play")
-        assert Analytics(store_of(app)).listening("a1").plays == 1
+        Analytics(app.extensions["narrator"].store).record("a1", "play")
+        assert Analytics(app.extensions["narrator"].store).listening("a1").plays == 1
         assert "/a1/1.mp3?" in client.get("/audio/a1/latest.mp3").headers["Location"]
         assert client.delete("/api/articles/a1").status_code in (200, 204)
         assert client.get("/audio/a1/1.mp3").status_code == 404
@@ -332,7 +326,7 @@ def test_two_web_nodes_two_workers_share_postgres_redis_and_the_bucket(tmp_path,
            "PYTHONWARNINGS": "ignore"}
     procs: dict[str, subprocess.Popen] = {}
     ports = {"A": free_port(), "B": free_port()}
-    from narrator.accounts import Accounts
+    from narrator.service.accounts import Accounts
 
     token = Accounts(Store(tmp_path / "admin", database_url=postgres_url)).create_key("newsroom")[1]
     try:

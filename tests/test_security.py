@@ -20,11 +20,12 @@ import pytest
 from services import listening
 from test_player_browser import csp_safe_wait, publisher_page
 from web_fixtures import *  # noqa: F403
-from web_fixtures import BufferedClient, free_port, narrated, wait_for
+from web_fixtures import BufferedClient, configure, free_port, narrated, wait_for
 
+from narrator.config import Settings
 from narrator.errors import InputError
 from narrator.extract import extract_text
-from narrator.store import NotFound, Store
+from narrator.service.store import NotFound, Store
 from web import close_app, create_app
 from web.security import json_depth
 
@@ -69,7 +70,7 @@ def test_security_headers_on_every_response(idle) -> None:  # noqa: ANN001
             assert "frame-ancestors *" in csp and "X-Frame-Options" not in r.headers
         else:
             assert "frame-ancestors 'self'" in csp and r.headers["X-Frame-Options"] == "SAMEORIGIN", path
-    idle.config["EMBED_ANCESTORS"] = "https://news.example"
+    configure(idle, embed_ancestors="https://news.example")
     csp = client.get("/embed/a1").headers["Content-Security-Policy"]
     assert "frame-ancestors https://news.example" in csp
 
@@ -137,7 +138,7 @@ def test_body_size_limit_is_413_for_every_kind_of_body(idle) -> None:  # noqa: A
 
 
 def test_article_length_limit_is_a_clear_422(idle) -> None:  # noqa: ANN001
-    idle.config["MAX_ARTICLE_CHARS"] = 1000
+    configure(idle, max_article_chars=1000)
     client = idle.test_client()
     ok = "Title\n\n" + "Words in a row. " * 60  # under 1,000 characters
     too_long = "Title\n\n" + "Words in a row. " * 70
@@ -154,10 +155,8 @@ def test_article_length_limit_is_a_clear_422(idle) -> None:  # noqa: ANN001
 
 
 def test_article_length_limit_default_is_configurable() -> None:
-    from web import WebSettings
-
-    assert WebSettings.from_env({}).max_article_chars == 200_000
-    assert WebSettings.from_env({"NARRATOR_MAX_ARTICLE_CHARS": "5000"}).max_article_chars == 5000
+    assert Settings.from_env({}).max_article_chars == 200_000
+    assert Settings.from_env({"NARRATOR_MAX_ARTICLE_CHARS": "5000"}).max_article_chars == 5000
 
 
 @pytest.mark.parametrize("depth", [17, 1000, 200_000])
@@ -214,8 +213,8 @@ TRAVERSALS = [
 
 @pytest.mark.parametrize("accel", ["", "/_narrator_audio/"])
 def test_paths_from_urls_never_leave_their_folder(idle, accel: str) -> None:  # noqa: ANN001
-    idle.config["ACCEL_REDIRECT"] = accel
-    store: Store = idle.extensions["narrator"]["store"]
+    configure(idle, accel_redirect=accel)
+    store: Store = idle.extensions["narrator"].store
     secret = store.audio_root / "secret"
     secret.mkdir()
     (secret / "1.mp3").write_bytes(b"SECRET")

@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from store_helpers import stage
 
-from narrator.export import outputs_for
 from narrator.extract import extract_text
-from narrator.store import Conflict, NotFound, Store, article_from_dict, content_hash
+from narrator.service.store import Conflict, NotFound, Store, article_from_dict, content_hash
 
 TEXT = "A title\n\nFirst paragraph. Second sentence.\n\nSecond paragraph."
-
-
-def _stage(store: Store, article_id: str, job_id: str, payload: bytes) -> object:
-    """Write fake narration files into the staging folder, as the pipeline would."""
-    out = outputs_for(store.staging_dir(article_id, job_id) / "audio.mp3")
-    out.audio.write_bytes(payload)
-    out.timing.write_text(json.dumps({"duration_ms": 1000, "paragraphs": []}))
-    out.vtt.write_text("WEBVTT\n")
-    return out
 
 
 def _publish(store: Store, article_id: str, job_id: str, payload: bytes) -> int:
     record = store.get_article(article_id)
     assert store.claim_job(job_id)
-    return store.publish(
-        job_id,
-        _stage(store, article_id, job_id, payload),
-        voice="espeak",
-        model_id="m1",
-        engine="pyttsx3",
-        description="d",
-        duration_ms=1000,
-        made_from=record.article,
-        made_from_hash=record.content_hash,
-    )
+    return store.publish(job_id, stage(store, article_id, job_id, payload), record)
 
 
 def test_article_round_trips_through_dict() -> None:
@@ -88,22 +68,12 @@ def test_publish_makes_version_current_only_when_complete(tmp_path: Path) -> Non
     _, job2, new = store.update_article("x1", extract_text(TEXT + "\n\nMore."), None)
     assert new
     assert store.claim_job(job2.id)
-    staged = _stage(store, "x1", job2.id, b"two")
+    staged = stage(store, "x1", job2.id, b"two")
     assert store.get_article("x1").current_version == 1
     assert not store.files("x1", 2).audio.exists()
     record = store.get_article("x1")
     assert (
-        store.publish(
-            job2.id,
-            staged,
-            voice="espeak",
-            model_id="m1",
-            engine="pyttsx3",
-            description="d",
-            duration_ms=1000,
-            made_from=record.article,
-            made_from_hash=record.content_hash,
-        )
+        store.publish(job2.id, staged, record)
         == 2
     )
     assert store.get_article("x1").current_version == 2
@@ -128,21 +98,11 @@ def test_publish_after_delete_is_refused(tmp_path: Path) -> None:
     store = Store(tmp_path)
     _, job = store.create_article(extract_text(TEXT), None, "x1")
     assert store.claim_job(job.id)
-    staged = _stage(store, "x1", job.id, b"x")
+    staged = stage(store, "x1", job.id, b"x")
     record = store.get_article("x1")
     store.delete_article("x1")
     with pytest.raises(NotFound):
-        store.publish(
-            job.id,
-            staged,
-            voice="espeak",
-            model_id="m",
-            engine="e",
-            description="",
-            duration_ms=1,
-            made_from=record.article,
-            made_from_hash="h",
-        )
+        store.publish(job.id, staged, record)
 
 
 def test_content_hash_depends_on_text_and_voice() -> None:

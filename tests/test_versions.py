@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from web_fixtures import SHORT_TEXT, BufferedClient, narrated, wait_for
 
-from narrator.config import Settings
 from web import close_app, create_app
 
 
@@ -18,8 +17,7 @@ def lexicon(tmp_path):
 @pytest.fixture
 def client(tmp_path, engine_pool, lexicon):
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "ENGINE_POOL": engine_pool,
-                      "RUNNER": "inprocess",
-                      "NARRATION": Settings(keep_versions=2, lexicon=str(lexicon))})
+                      "RUNNER": "inprocess", "KEEP_VERSIONS": 2, "LEXICON": str(lexicon)})
     app.test_client_class = BufferedClient
     yield app.test_client()
     close_app(app)

@@ -29,15 +29,15 @@ def test_unknown_voice(tmp_path):
 
 def test_bad_profiles(tmp_path):
     (tmp_path / "x.toml").write_text('name = "x"\nengine = "nosuch"\nengine_voice = "v"\n')
-    voice = get_voice("x", folder=tmp_path)
+    voice = get_voice("x", extra=tmp_path)
     with pytest.raises(VoiceError, match="unknown engine 'nosuch'"):
         open_engine(voice)
     (tmp_path / "y.toml").write_text('name = "y"\nengine = "piper"\nengine_voice = "no_such_voice_pkg"\n')
     with pytest.raises(VoiceError, match="not installed"):
-        open_engine(get_voice("y", folder=tmp_path))
+        open_engine(get_voice("y", extra=tmp_path))
     (tmp_path / "z.toml").write_text('name = "z"\nengine = "pyttsx3"\nengine_voice = "xx-nolang"\n')
     with pytest.raises(VoiceError, match="no system voice"):
-        open_engine(get_voice("z", folder=tmp_path))
+        open_engine(get_voice("z", extra=tmp_path))
     (tmp_path / "w.toml").write_text("name = [\n")
     with pytest.raises(VoiceError, match="unreadable"):
         all_voices(tmp_path)

@@ -6,14 +6,12 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 
-from narrator.config import Settings
-from narrator.webhooks import SIGNATURE_HEADER, DeliveryError, deliver, sign, verify
+from narrator.service.webhooks import SIGNATURE_HEADER, DeliveryError, deliver, sign, verify
 from web import close_app, create_app
 
 SECRET = "s3cret-for-tests"
@@ -58,10 +56,9 @@ def receiver(request) -> Iterator[Receiver]:  # noqa: ANN001
 
 
 def hooked_app(tmp_path: Path, engine_pool, url: str):  # noqa: ANN001, ANN201
-    narration = replace(Settings(), webhook_url=url, webhook_secret=SECRET, webhook_retry_s=0.2,
-                        job_attempts=1)
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "ENGINE_POOL": engine_pool,
-                      "NARRATION": narration})
+                      "WEBHOOK_URL": url, "WEBHOOK_SECRET": SECRET, "WEBHOOK_RETRY_S": 0.2,
+                      "JOB_ATTEMPTS": 1})
     app.test_client_class = BufferedClient
     return app
 
@@ -104,12 +101,12 @@ def test_failed_job_is_reported(tmp_path: Path, engine_pool, receiver: Receiver)
         assert r.status_code == 202
         wait_for(lambda: receiver.received, 60, what="the first delivery")
         # Break the article's voice under the store's feet: the job fails for good (one attempt).
-        store = app.extensions["narrator"]["store"]
+        store = app.extensions["narrator"].store
         with store._write() as db:
             db.execute("UPDATE articles SET voice = 'no-such-voice', content_hash = 'x' WHERE id = 'f1'")
         record = store.get_article("f1")
         _, job, _ = store.update_article("f1", record.article, "no-such-voice", "changed")
-        app.extensions["narrator"]["runner"].submit(job.id)
+        app.extensions["narrator"].runner.submit(job.id)
         wait_for(lambda: len(receiver.received) >= 2, 30, what="the failure delivery")
     finally:
         close_app(app)

@@ -15,7 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from narrator.generate import EnginePool
+from narrator.service.generation import EnginePool
 from web import close_app, create_app
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -36,6 +36,7 @@ __all__ = [
     "SHORT_TEXT",
     "app",
     "client",
+    "configure",
     "editor_key",
     "engine_pool",
     "free_port",
@@ -59,6 +60,12 @@ def wait_for(
         time.sleep(interval)
 
 
+def configure(app, **changes: object) -> None:  # noqa: ANN001
+    """Change some of a running app's settings (as if the environment had said so at its start)."""
+    service = app.extensions["narrator"]
+    service.settings = service.settings.replace(**changes)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,9 +74,9 @@ def free_port() -> int:
 
 def editor_key(app, role: str = "editor") -> str:  # noqa: ANN001
     """A bearer token of `role` in `app`'s store (made once per app and role)."""
-    keys = app.extensions["narrator"].setdefault("test_keys", {})
+    keys = app.extensions.setdefault("narrator_test_keys", {})
     if role not in keys:
-        keys[role] = app.extensions["narrator"]["accounts"].create_key(f"tests-{role}", role)[1]
+        keys[role] = app.extensions["narrator"].accounts.create_key(f"tests-{role}", role)[1]
     return keys[role]
 
 

@@ -1,115 +1,72 @@
-"""The narrator web service: a Flask app factory with the api, audio, player and feed blueprints."""
+"""The narrator web service: a Flask app factory with the api, audio, player, feed and editor blueprints."""
 
 from __future__ import annotations
 
 import atexit
+import os
 import sqlite3
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import fields
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from narrator.config import Settings, from_env
-from narrator.errors import InputError
-from narrator.generate import EnginePool
-from narrator.jobs import JobQueue
-from narrator.store import Store
+from narrator.config import Settings, env_name
+from narrator.jingles import load_jingles
+from narrator.service.accounts import Accounts
+from narrator.service.analytics import Analytics
+from narrator.service.jobs import JobQueue
+from narrator.service.lexicons import PublicationLexicon
+from narrator.service.store import Store
 
-LABEL = "🎙️ Voice is AI-generated. Inconsistencies may occur."
-"""The visible label next to the play button."""
+from . import api, audio, auth, editor, feed, player, security
+from .context import Service, service
+from .ratelimit import RateLimiter
+from .views import json_error
 
-
-@dataclass(frozen=True)
-class WebSettings:
-    """What an operator configures for the service; each field from NARRATOR_<FIELD> in the environment."""
-
-    home: str = "data"
-    """Folder holding all state (SQLite metadata, audio files)."""
-    player_label: str = LABEL
-    """Label shown next to the play button."""
-    accel_redirect: str = ""
-    """If set (e.g. '/_narrator_audio/'), audio is answered with X-Accel-Redirect to this nginx prefix."""
-    public_url: str = ""
-    """Absolute base URL for links in the podcast feed (default: the request's host)."""
-    max_upload_mb: float = 5.0
-    """Largest request body accepted (413 above it)."""
-    runner: str = "inprocess"
-    """'inprocess': this process also consumes the job queue; 'none': only enqueue, for `narrator worker`s."""
-    feed_title: str = "narrator"
-    """Title of the podcast feed."""
-    allow_private_urls: int = 0
-    """1: the API may fetch URLs on loopback and private networks (development, tests); 0 refuses them."""
-    max_article_chars: int = 200_000
-    """Longest article accepted (422 above it): about 33,000 words, three and a half hours of speech."""
-    embed_ancestors: str = "*"
-    """Sites that may frame the embed player (CSP frame-ancestors sources, e.g. 'https://news.example')."""
-    secret_key: str = ""
-    """Signs the editors' session cookies; empty: one is generated once and kept in HOME/secret_key."""
-    secure_cookies: int = 0
-    """1: the session cookie is sent over https only (on by itself when public_url is https)."""
-    events_per_minute: int = 60
-    """Listening events (POST /api/events) accepted per client address per minute; 429 beyond."""
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> WebSettings:
-        return from_env(cls, env)
+SEAMS = ("ENGINE_POOL", "FETCH_RESOLVE", "FETCH_CONNECT")
+"""test_config keys that are not settings: an EnginePool to share, and the fetch guard's resolver
+and connector (tests map host names to loopback with them)."""
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app. Config keys (from WebSettings, upper case) can be overridden by `test_config`;
-    test_config may also give NARRATION (a narrator Settings) and ENGINE_POOL (an EnginePool to share)."""
+def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app from the environment's settings (narrator.config.Settings).
+
+    `test_config` overrides settings by their upper-case names (HOME, RUNNER, PUBLIC_URL...), sets
+    the test seams in SEAMS, and any Flask option (TESTING)."""
     app = Flask(__name__)
-    web = WebSettings.from_env()
-    app.config.from_mapping(
-        HOME=web.home,
-        PLAYER_LABEL=web.player_label,
-        ACCEL_REDIRECT=web.accel_redirect,
-        PUBLIC_URL=web.public_url,
-        MAX_CONTENT_LENGTH=int(web.max_upload_mb * 2**20),
-        RUNNER=web.runner,
-        FEED_TITLE=web.feed_title,
-        ALLOW_PRIVATE_URLS=bool(web.allow_private_urls),
-        MAX_ARTICLE_CHARS=web.max_article_chars,
-        EMBED_ANCESTORS=web.embed_ancestors,
-        SECRET_KEY=web.secret_key,
-        SECURE_COOKIES=bool(web.secure_cookies),
-        EVENTS_PER_MINUTE=web.events_per_minute,
-        NARRATION=None,
-        ENGINE_POOL=None,
-        JSON_SORT_KEYS=False,
-    )
-    if test_config:
-        app.config.from_mapping(test_config)
+    overrides = dict(test_config or {})
+    names = {f.name for f in fields(Settings)}
+    given = {env_name(k.lower()): _as_env(overrides.pop(k)) for k in list(overrides) if k.lower() in names}
+    settings = Settings.from_env({**os.environ, **given})
+    load_jingles(settings)  # a missing or unreadable intro/outro stops the start with one line
+    app.config.from_mapping(MAX_CONTENT_LENGTH=int(settings.max_upload_mb * 2**20),
+                            SECRET_KEY=settings.secret_key, **{k: None for k in SEAMS})
+    app.config.from_mapping(overrides)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    narration = replace(app.config["NARRATION"] or Settings.from_env(), home=app.config["HOME"])
-    store = Store.from_settings(narration)  # SQLite or PostgreSQL, local or S3 audio, per the settings
-    if app.config["RUNNER"] not in ("inprocess", "none"):
-        raise InputError(f"NARRATOR_RUNNER must be 'inprocess' or 'none', not {app.config['RUNNER']!r}")
-    runner = JobQueue(store, narration, engines=app.config["ENGINE_POOL"])
-    if app.config["RUNNER"] == "inprocess":
+    store = Store.from_settings(settings)  # SQLite or PostgreSQL, local or S3 audio, per the settings
+    runner = JobQueue(store, settings, engines=app.config["ENGINE_POOL"])
+    if settings.runner == "inprocess":
         runner.start_in_process()
-    app.extensions["narrator"] = {"store": store, "runner": runner, "narration": narration}
     atexit.register(runner.close)
-
-    from . import api, audio, auth, editor, feed, player, security
+    per_minute = settings.editor_requests_per_minute
+    app.extensions["narrator"] = Service(
+        settings=settings, store=store, runner=runner, accounts=Accounts(store), analytics=Analytics(store),
+        lexicon=PublicationLexicon(settings.publication_lexicon),
+        events_limiter=RateLimiter(settings.events_per_minute),
+        editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None)
 
     security.init_app(app)
     auth.init_app(app)
-
-    app.register_blueprint(api.bp)
-    app.register_blueprint(audio.bp)
-    app.register_blueprint(player.bp)
-    app.register_blueprint(feed.bp)
-    app.register_blueprint(editor.bp)
+    for blueprint in (api.bp, audio.bp, player.bp, feed.bp, editor.bp):
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):  # noqa: ANN202
         if request.path.startswith(("/api/", "/audio/")) or not request.accept_mimetypes.accept_html:
-            response = jsonify(error=e.name, message=e.description, status=e.code)
-            response.status_code = e.code or 500
-            return response
+            return json_error(e.code or 500, e.description or e.name)
         return render_template("error.html", error=e), e.code
 
     @app.errorhandler(sqlite3.OperationalError)
@@ -118,7 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         busy = "lock" in str(e) or "busy" in str(e) or "connect" in str(e)
         message = ("the database is busy; try again shortly" if busy
                    else "the database cannot be written (disk full?); try again later")
-        return jsonify(error="Service Unavailable", message=message, status=503), 503, {"Retry-After": "5"}
+        return json_error(503, message, {"Retry-After": "5"})
 
     for error in store.db.busy_errors:  # with PostgreSQL: psycopg's OperationalError (lock timeout, gone)
         app.register_error_handler(error, database_busy)
@@ -126,26 +83,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.errorhandler(Exception)
     def internal_error(e: Exception):  # noqa: ANN202
         app.logger.exception("unhandled error on %s", request.path)
-        return jsonify(
-            error="Internal Server Error", message="internal error; see the server log", status=500
-        ), 500
+        return json_error(500, "internal error; see the server log")
 
     return app
 
 
-def store_of(app: Flask) -> Store:
-    """The app's store."""
-    return app.extensions["narrator"]["store"]
-
-
-def runner_of(app: Flask) -> JobQueue:
-    """The app's job queue."""
-    return app.extensions["narrator"]["runner"]
+def _as_env(value: object) -> str:
+    """A test_config value as the environment would give it (True -> '1')."""
+    return str(int(value)) if isinstance(value, bool) else str(value)
 
 
 def close_app(app: Flask) -> None:
     """Stop the app's runner (tests call this; servers rely on atexit)."""
-    runner_of(app).close()
+    app.extensions["narrator"].runner.close()
 
 
-__all__ = ["LABEL", "WebSettings", "close_app", "create_app", "runner_of", "store_of", "EnginePool"]
+__all__ = ["SEAMS", "Service", "close_app", "create_app", "service"]

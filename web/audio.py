@@ -28,29 +28,26 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from werkzeug.http import http_date, parse_date
 from werkzeug.wrappers import Response as BaseResponse
 from werkzeug.wsgi import wrap_file
 
-from narrator.store import ID_PATTERN, NotFound, Store
+from narrator.service.storage import IMMUTABLE, SUFFIXES
+from narrator.service.store import ID_PATTERN, NotFound, Store
+
+from .context import service
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-"""Cache-Control for versioned URLs: their bytes never change."""
 CHUNK = 64 * 1024
 """Bytes read at a time for a range body."""
 
 UNSATISFIABLE = (-1, -1)
 """parse_range's answer for a range that lies outside the file."""
 
-KINDS = {
-    "mp3": ("audio/mpeg", ".mp3"),
-    "timing.json": ("application/json", ".timing.json"),
-    "vtt": ("text/vtt; charset=utf-8", ".vtt"),
-}
-"""The files of a version: URL suffix -> (Content-Type, file suffix)."""
+ENDPOINTS = {"mp3": "audio.mp3", "timing.json": "audio.timing", "vtt": "audio.vtt"}
+"""A version's files by URL suffix (the file suffix is the same with a dot, as in storage.SUFFIXES)."""
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -180,7 +177,7 @@ def _accel(store: Store, path: Path, mimetype: str, download_name: str | None) -
     """Let nginx send the file: an empty answer naming its internal location."""
     if not path.is_file():
         abort(404, description="no such file")
-    prefix = current_app.config["ACCEL_REDIRECT"].rstrip("/") + "/"
+    prefix = service().settings.accel_redirect.rstrip("/") + "/"
     relative = path.relative_to(store.audio_root).as_posix()
     headers = {
         "X-Accel-Redirect": prefix + quote(relative),
@@ -205,14 +202,15 @@ def _to_bucket(store: Store, article_id: str, version: int, url: str) -> BaseRes
 def _serve(article_id: str, version: int, kind: str) -> BaseResponse:
     if not ID_PATTERN.match(article_id) or version >= 2**63:  # a longer number is no file name
         abort(404, description="no such article")
-    store: Store = current_app.extensions["narrator"]["store"]
-    mimetype, suffix = KINDS[kind]
+    store = service().store
+    suffix = "." + kind
+    mimetype = SUFFIXES[suffix]
     remote = store.storage.url(article_id, version, suffix)
     if remote is not None:
         return _to_bucket(store, article_id, version, remote)
     path = store.audio_root / article_id / f"{version}{suffix}"
     download = f"{article_id}-v{version}{suffix}" if request.args.get("download") else None
-    if current_app.config["ACCEL_REDIRECT"]:
+    if service().settings.accel_redirect:
         return _accel(store, path, mimetype, download)
     return send_immutable(path, mimetype, download)
 
@@ -235,16 +233,15 @@ def vtt(article_id: str, version: int) -> BaseResponse:
 @bp.get("/<article_id>/latest.<any('mp3', 'timing.json', 'vtt'):kind>")
 def latest(article_id: str, kind: str) -> BaseResponse:
     """A temporary redirect to the current version's file."""
-    store: Store = current_app.extensions["narrator"]["store"]
+    store = service().store
     try:
         version = store.get_article(article_id).current_version
     except NotFound:
         abort(404, description=f"no article '{article_id}'")
     if version is None:
         abort(404, description=f"article '{article_id}' has no narration yet")
-    endpoint = {"mp3": "audio.mp3", "timing.json": "audio.timing", "vtt": "audio.vtt"}[kind]
-    remote = store.storage.url(article_id, version, KINDS[kind][1])  # object storage: straight there
-    target = remote or url_for(endpoint, article_id=article_id, version=version, **request.args)
+    remote = store.storage.url(article_id, version, "." + kind)  # object storage: straight there
+    target = remote or url_for(ENDPOINTS[kind], article_id=article_id, version=version, **request.args)
     response = redirect(target, 302)
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -27,22 +27,23 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, jsonify, request, session
+from flask import Flask, abort, current_app, g, request, session
 
-from narrator.accounts import Accounts, Principal
-from narrator.ratelimit import RateLimiter
+from narrator.service.accounts import Principal
+
+from .context import service
+from .views import json_error
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
-    """Keys and accounts on the app's store, the session cookie's settings, the CSRF token in templates."""
-    narrator = app.extensions["narrator"]
-    narrator["accounts"] = Accounts(narrator["store"])
+    """The session cookie's settings and signing key, the CSRF token in templates, the editor rate limit."""
+    svc = app.extensions["narrator"]
+    settings = svc.settings
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secret_key(Path(narrator["store"].home))
-    public_url = str(app.config.get("PUBLIC_URL", ""))
-    secure = bool(app.config.get("SECURE_COOKIES")) or public_url.startswith("https:")
+        app.config["SECRET_KEY"] = secret_key(svc.store.home)
+    secure = bool(settings.secure_cookies) or settings.public_url.startswith("https:")
     app.config.update(
         SESSION_COOKIE_NAME="narrator_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -51,9 +52,7 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=12 * 3600,
     )
     app.context_processor(lambda: {"csrf_token": csrf_token, "principal": principal})
-    per_minute = int(app.config.get("EDITOR_REQUESTS_PER_MINUTE", 120))
-    if per_minute > 0:
-        narrator["editor_limiter"] = RateLimiter(per_minute)
+    if svc.editor_limiter is not None:
         app.before_request(_limit_editor_requests)
 
 
@@ -84,11 +83,6 @@ def _wait_for_key(path: Path) -> str:
     raise RuntimeError(f"{path} is empty; delete it and start again")
 
 
-def accounts() -> Accounts:
-    """The app's keys and accounts."""
-    return current_app.extensions["narrator"]["accounts"]
-
-
 def principal() -> Principal | None:
     """Who the current request comes from (an API key, or the signed-in user), or None."""
     if "principal" in g:
@@ -97,12 +91,12 @@ def principal() -> Principal | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        found = accounts().check_key(token.strip())
+        found = service().accounts.check_key(token.strip())
         g.via_session = False
     elif header:
         found = None  # another scheme: not a credential we know
     elif session.get("user"):
-        found = accounts().user(session["user"], session.get("tag", ""))
+        found = service().accounts.user(session["user"], session.get("tag", ""))
         g.via_session = True
     g.principal = found
     return found
@@ -112,7 +106,7 @@ def sign_in(who: Principal) -> None:
     """Start a session for `who` (a fresh CSRF token with it)."""
     session.clear()
     session["user"] = who.name
-    session["tag"] = accounts().session_tag(who.name)
+    session["tag"] = service().accounts.session_tag(who.name)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     g.pop("principal", None)
@@ -141,12 +135,8 @@ def csrf_ok() -> bool:
 
 def _refuse(status: int, message: str):  # noqa: ANN202
     if request.path.startswith("/api/") or not request.accept_mimetypes.accept_html:
-        response = jsonify(error={401: "Unauthorized", 403: "Forbidden"}[status], message=message,
-                           status=status)
-        response.status_code = status
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="narrator"'
-        return response
+        challenge = {"WWW-Authenticate": 'Bearer realm="narrator"'} if status == 401 else {}
+        return json_error(status, message, challenge)
     abort(status, description=message)
 
 
@@ -157,16 +147,14 @@ def _limit_editor_requests():  # noqa: ANN202
     view = current_app.view_functions.get(request.endpoint or "")
     if request.blueprint != "editor" and not getattr(view, "editor_required", False):
         return None
-    limiter: RateLimiter = current_app.extensions["narrator"]["editor_limiter"]
+    limiter = service().editor_limiter
+    assert limiter is not None  # registered only with a limit
     client = request.remote_addr or ""
     if limiter.allow(client):
         return None
     wait = max(limiter.retry_after(client), 1)
-    message = f"too many editor requests from this address; try again in {wait} s"
-    response = jsonify(error="Too Many Requests", message=message, status=429)
-    response.status_code = 429
-    response.headers["Retry-After"] = str(wait)
-    return response
+    return json_error(429, f"too many editor requests from this address; try again in {wait} s",
+                      {"Retry-After": str(wait)})
 
 
 def check_editor():  # noqa: ANN201

@@ -7,7 +7,9 @@ from pathlib import Path
 from flask import Flask
 
 from narrator.extract import extract_text
-from narrator.store import NotFound
+from narrator.service.generation import fingerprint
+from narrator.service.store import NotFound
+from narrator.voices import get_voice
 
 DEMO_ID = "demo"
 """The demo article's id: its page is /articles/demo."""
@@ -15,17 +17,25 @@ DEMO_TEXT = Path(__file__).with_name("demo") / "article.txt"
 """A real news article (the project's seed article), as plain text."""
 
 
-def ensure_demo(app: Flask, voice: str | None = None) -> str:
-    """Store and queue the demo article unless it is already there; its id."""
-    store = app.extensions["narrator"]["store"]
+def ensure_demo(app: Flask, voice_name: str | None = None) -> str:
+    """Store and queue the demo article unless it is already there (queue it again if its last
+    attempt failed and it has no audio yet); its id."""
+    svc = app.extensions["narrator"]
     try:
-        record = store.get_article(DEMO_ID)
-        job = store.latest_job(DEMO_ID)
-        if record.current_version is None and job is not None and job.status == "failed":
-            _, job = store.update_article(DEMO_ID, record.article, record.voice)  # try again
-            app.extensions["narrator"]["runner"].submit(job.id)
+        record = svc.store.get_article(DEMO_ID)
+        job = svc.store.latest_job(DEMO_ID)
+        if record.current_version is not None or job is None or job.status != "failed":
+            return DEMO_ID
+        article, voice_name = record.article, record.voice
     except NotFound:
-        article = extract_text(DEMO_TEXT.read_text(encoding="utf-8"))
-        _, job = store.create_article(article, voice, DEMO_ID)
-        app.extensions["narrator"]["runner"].submit(job.id)
+        article, record = extract_text(DEMO_TEXT.read_text(encoding="utf-8")), None
+    voice = get_voice(voice_name, article.language, svc.settings.voices)
+    made = fingerprint(article, voice_name, voice, svc.settings)
+    if record is None:
+        _, job = svc.store.create_article(article, voice_name, DEMO_ID, made)
+        new = True
+    else:
+        _, job, new = svc.store.update_article(DEMO_ID, article, voice_name, made)
+    if job is not None and new:
+        svc.runner.submit(job.id)
     return DEMO_ID

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 
-from narrator.store import Store
+from .context import service
 
 bp = Blueprint("feed", __name__)
 
 
 def _absolute(path: str) -> str:
-    base = current_app.config["PUBLIC_URL"].rstrip("/") or request.url_root.rstrip("/")
+    base = service().settings.public_url.rstrip("/") or request.url_root.rstrip("/")
     return base + path
 
 
@@ -24,10 +24,9 @@ def _duration(ms: int) -> str:
 
 @bp.get("/feed.xml")
 def feed() -> Response:
-    store: Store = current_app.extensions["narrator"]["store"]
-    narration = current_app.extensions["narrator"]["narration"]
-    title = current_app.config["FEED_TITLE"]
-    label = current_app.config["PLAYER_LABEL"]
+    svc = service()
+    store, settings = svc.store, svc.settings
+    title, label = settings.feed_title, settings.player_label
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.title(title)
@@ -38,7 +37,7 @@ def feed() -> Response:
     fg.description(f"Narrated articles from {title}. {label}")
     fg.language("en")
     fg.generator("narrator")
-    fg.podcast.itunes_author(narration.publication or title)
+    fg.podcast.itunes_author(settings.publication or title)
     fg.podcast.itunes_summary(f"Narrated articles from {title}.")
     fg.podcast.itunes_category("News")
     fg.podcast.itunes_explicit("no")

@@ -6,25 +6,23 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
-from narrator.store import ArticleRecord, NotFound, Store
+from narrator.service.store import ArticleRecord, NotFound
+
+from .context import service
 
 bp = Blueprint("player", __name__)
 
 
-def _store() -> Store:
-    return current_app.extensions["narrator"]["store"]
-
-
 def _record(article_id: str) -> ArticleRecord:
     try:
-        return _store().get_article(article_id)
+        return service().store.get_article(article_id)
     except NotFound:
         abort(404, description=f"There is no article '{article_id}'.")
 
 
 def _context(record: ArticleRecord) -> dict:
     """What the player template needs: the article, its current version and timing map (if any), links."""
-    store = _store()
+    store, settings = service().store, service().settings
     version = record.current_version
     timing = None
     if version is not None:
@@ -46,9 +44,8 @@ def _context(record: ArticleRecord) -> dict:
         "blocks": blocks,
         "by_kind": by_kind,
         "duration_ms": v.duration_ms if v else None,
-        "label": current_app.config["PLAYER_LABEL"],
-        "publication": current_app.extensions["narrator"]["narration"].publication
-        or current_app.config["FEED_TITLE"],
+        "label": settings.player_label,
+        "publication": settings.publication or settings.feed_title,
         "audio_url": url_for("audio.mp3", article_id=record.id, version=version)
         if version is not None
         else "",
@@ -62,7 +59,7 @@ def _context(record: ArticleRecord) -> dict:
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    return render_template("index.html", records=_store().list_articles())
+    return render_template("index.html", records=service().store.list_articles())
 
 
 @bp.get("/articles/<article_id>")

@@ -5,7 +5,7 @@ Registered by create_app with ``security.init_app(app)``:
 * every response gets a Content-Security-Policy (scripts, styles, media and fetches from this
   origin only, no inline script or style, no plugins), ``X-Content-Type-Options: nosniff`` and a
   Referrer-Policy; pages may be framed by this origin only, except the embed player
-  (``/embed/<id>``), which publishers frame: its ``frame-ancestors`` is EMBED_ANCESTORS
+  (``/embed/<id>``), which publishers frame: its ``frame-ancestors`` is the embed_ancestors setting
   (``NARRATOR_EMBED_ANCESTORS``, default ``*``);
 * a body without Content-Length (chunked) over MAX_CONTENT_LENGTH is refused with 413, like a sized
   one (werkzeug would silently truncate it);
@@ -14,7 +14,7 @@ Registered by create_app with ``security.init_app(app)``:
 * `check_article` refuses an article longer than MAX_ARTICLE_CHARS with 422 (the API calls it
   after extraction); the body size limit (413) is Flask's MAX_CONTENT_LENGTH;
 * `fetch_guard` is the SSRF guard for URLs submitted to the API (narrator.netguard);
-* behind a reverse proxy (PROXY_COUNT = the number of proxies in front, ``NARRATOR_PROXY_COUNT``),
+* behind a reverse proxy (``NARRATOR_PROXY_COUNT``: the number of proxies in front),
   the client address and scheme are taken from that many X-Forwarded-For / X-Forwarded-Proto
   entries (werkzeug's ProxyFix); with 0 (the default) those headers are ignored, so a client
   reaching the app directly cannot choose the address its rate limits are counted under.
@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import io
 import socket
-from dataclasses import dataclass
 
 from flask import Flask, Response, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from narrator.config import from_env
 from narrator.errors import ExtractionError
 from narrator.model import Article
 from narrator.netguard import NetGuard, system_resolve
+
+from .context import service
 
 MAX_JSON_DEPTH = 16
 """Deepest JSON body accepted: the API's bodies are flat objects (depth 1); 16 leaves room for
@@ -50,26 +50,9 @@ EMBEDDABLE = frozenset({"player.embed"})
 """Endpoints publishers may put in an iframe on their own sites."""
 
 
-@dataclass(frozen=True)
-class EdgeSettings:
-    """Settings of the web edge, each from NARRATOR_<FIELD>; app config keys in upper case win."""
-
-    proxy_count: int = 0
-    """Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (1 behind
-    deploy/nginx.conf); 0: the app is reached directly and those headers are ignored."""
-    editor_requests_per_minute: int = 120
-    """State-changing editor requests (API writes, dashboard sign-in and form posts) accepted per
-    client address per minute and process; 429 with Retry-After beyond. 0: no limit."""
-
-
 def init_app(app: Flask) -> None:
     """Add the headers and request limits to `app`."""
-    edge = from_env(EdgeSettings)
-    app.config.setdefault("MAX_JSON_DEPTH", MAX_JSON_DEPTH)
-    app.config.setdefault("EMBED_ANCESTORS", "*")
-    app.config.setdefault("PROXY_COUNT", edge.proxy_count)
-    app.config.setdefault("EDITOR_REQUESTS_PER_MINUTE", edge.editor_requests_per_minute)
-    proxies = int(app.config["PROXY_COUNT"])
+    proxies = app.extensions["narrator"].settings.proxy_count
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(_limit_unsized_body)
@@ -80,7 +63,7 @@ def init_app(app: Flask) -> None:
 def _headers(response: Response) -> Response:
     """Security headers on every response (a view's own values win)."""
     embeddable = request.endpoint in EMBEDDABLE
-    ancestors = current_app.config["EMBED_ANCESTORS"] if embeddable else "'self'"
+    ancestors = service().settings.embed_ancestors if embeddable else "'self'"
     headers = response.headers
     headers.setdefault("Content-Security-Policy", POLICY.format(ancestors=ancestors))
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -130,7 +113,7 @@ def _limit_json() -> None:
     """Parse a JSON body once (the view reuses the cached result) and refuse one nested too deeply."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.is_json:
         return
-    limit = current_app.config["MAX_JSON_DEPTH"]
+    limit = MAX_JSON_DEPTH
     too_deep = f"the JSON body is nested more than {limit} levels deep"
     try:
         data = request.get_json(silent=True)  # a syntax error is left to the view to explain
@@ -149,7 +132,7 @@ def article_chars(article: Article) -> int:
 
 def check_article(article: Article) -> Article:
     """`article`, or ExtractionError (422) if it is longer than MAX_ARTICLE_CHARS."""
-    limit = current_app.config["MAX_ARTICLE_CHARS"]
+    limit = service().settings.max_article_chars
     size = article_chars(article)
     if limit and size > limit:
         raise ExtractionError(
@@ -159,11 +142,11 @@ def check_article(article: Article) -> Article:
 
 
 def fetch_guard() -> NetGuard:
-    """The guard for URLs submitted to the API: public addresses only unless ALLOW_PRIVATE_URLS
-    (NARRATOR_ALLOW_PRIVATE_URLS=1); FETCH_RESOLVE and FETCH_CONNECT are test seams."""
+    """The guard for URLs submitted to the API: public addresses only unless NARRATOR_ALLOW_PRIVATE_URLS=1;
+    FETCH_RESOLVE and FETCH_CONNECT are test seams."""
     config = current_app.config
     return NetGuard(
-        allow_private=bool(config.get("ALLOW_PRIVATE_URLS")),
+        allow_private=bool(service().settings.allow_private_urls),
         resolve=config.get("FETCH_RESOLVE") or system_resolve,
         connect=config.get("FETCH_CONNECT") or socket.create_connection,
     )

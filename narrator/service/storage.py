@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from .export import Outputs
+from ..export import Outputs
 
 SUFFIXES = {".mp3": "audio/mpeg", ".timing.json": "application/json", ".vtt": "text/vtt; charset=utf-8"}
 """A version's files: name suffix -> Content-Type."""

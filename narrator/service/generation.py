@@ -2,11 +2,12 @@
 
 `generate(store, job_id, ...)` is the whole job: claim it, narrate into a staging folder with
 the synthesis cache, publish. It depends on nothing but the store, the engines and the cache,
-so the job queue (narrator.jobs) calls it as it is.
+so the job queue (narrator.service.jobs) calls it as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -16,13 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .cache import UnitCache
-from .config import Settings
-from .engines import Engine, open_engine
-from .errors import InputError
-from .pipeline import lexicon_for, narrate
+from ..cache import UnitCache
+from ..config import Settings
+from ..engines import Engine, open_engine
+from ..errors import InputError
+from ..jingles import load_jingles
+from ..model import Article
+from ..pipeline import lexicon_for, narrate
+from ..voices import Voice, get_voice
 from .store import NotFound, Store, content_hash
-from .voices import Voice, get_voice
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +56,13 @@ class EnginePool:
             engine.close()
 
 
-def fingerprint(article, voice_name: str | None, settings: Settings) -> str:  # noqa: ANN001
-    """Hash of everything that decides a narration: content, voice and the lexicon in force."""
-    voice = get_voice(voice_name, article.language)
-    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings, article).version[:16]}"
+def fingerprint(article: Article, voice_name: str | None, voice: Voice, settings: Settings) -> str:
+    """Hash of everything that decides a narration: content, the voice asked for (`voice_name`,
+    None for the language's default) and the one it resolves to, the lexicon in force, and the
+    publisher's intro and outro."""
+    jingles = load_jingles(settings)
+    extra = hashlib.sha256(f"{voice}\0{jingles.identity if jingles else ''}".encode()).hexdigest()[:8]
+    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings, article).version[:16]}:{extra}"
 
 
 class RetryableError(Exception):
@@ -115,28 +121,16 @@ def generate(store: Store, job_id: str, settings: Settings, engines: EnginePool,
             if current and current.content_hash == record.content_hash:
                 store.finish_unchanged(job_id, current.version)  # made from this very content already
                 return Outcome(current.version)
-            voice = get_voice(record.voice, record.article.language)
-            engine = engines.get(voice)
+            voice = get_voice(record.voice, record.article.language, settings.voices)
             staging = store.staging_dir(job.article_id, job_id)
 
             def progress(done: int, total: int) -> None:
                 store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
 
-            result = narrate(record.article, staging / "audio.mp3", voice.name, settings,
-                             engine=engine, progress=progress, cache=cache)
+            result = narrate(record.article, voice, staging / "audio.mp3", settings,
+                             engine=engines.get(voice), progress=progress, cache=cache)
             store.job_stage(job_id, "publishing")
-            version = store.publish(
-                job_id,
-                result.outputs,
-                voice=voice.name,
-                model_id=engine.model_id,
-                engine=voice.engine,
-                description=voice.description,
-                duration_ms=result.narration.duration_ms,
-                made_from=record.article,
-                made_from_hash=record.content_hash,
-                keep=settings.keep_versions,
-            )
+            version = store.publish(job_id, result, record, settings.keep_versions)
             return Outcome(version, result.synthesised, result.reused)
     except (InputError, NotFound) as e:
         store.fail_job(job_id, str(e))

@@ -1,4 +1,4 @@
-"""The tables of narrator.store.SCHEMA: articles, versions, jobs, counters, voices.
+"""The store's tables: articles, versions, jobs, counters, voices.
 
 Revision ID: 0001
 Revises:
@@ -43,8 +43,9 @@ def upgrade() -> None:
     op.create_table(
         "jobs",
         sa.Column("id", sa.Text, primary_key=True),
-        # insertion order, the tie-breaker SQLite gets from rowid
-        sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True),
+        # insertion order (the tie-breaker of equal times); SQLite has its rowid for that
+        *([sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True)]
+          if op.get_bind().dialect.name == "postgresql" else []),
         sa.Column("article_id", sa.Text, nullable=False),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("done", sa.Integer, nullable=False, server_default="0"),

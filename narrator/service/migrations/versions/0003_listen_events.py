@@ -1,4 +1,4 @@
-"""The table of narrator.analytics.SCHEMA: listen_events.
+"""The listening analytics' table (narrator.service.analytics): listen_events.
 
 Revision ID: 0003
 Revises: 0002

@@ -2,7 +2,7 @@
 
 Nothing personal is kept: no cookies, no addresses, no user agents; only a count per article, day
 and event. The API bounds how fast one client address may report with a `RateLimiter`
-(narrator.ratelimit: in memory, per process; the address is used for that and never stored).
+(web.ratelimit: in memory, per process; the address is used for that and never stored).
 """
 
 from __future__ import annotations
@@ -10,18 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .ratelimit import RateLimiter  # here before narrator.ratelimit existed; kept for importers
 from .store import Store
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS listen_events (
-    article_id TEXT NOT NULL,
-    day TEXT NOT NULL,
-    event TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (article_id, day, event)
-);
-"""
 
 PROGRESS = ("25", "50", "75", "100")
 """Progress marks the player reports (percent of the narration heard)."""
@@ -51,15 +40,14 @@ class Analytics:
     """Event counts in the store's database."""
 
     def __init__(self, store: Store):
-        self.store = store
-        store.db.ensure_schema(SCHEMA, {})
+        self.db = store.db
 
     def record(self, article_id: str, event: str) -> None:
         """Count one event (ValueError for an unknown event name)."""
         if event not in EVENTS:
             raise ValueError(f"unknown event {event!r}")
         day = time.strftime("%Y-%m-%d", time.gmtime())
-        with self.store._write() as db:
+        with self.db.write() as db:
             db.execute(
                 "INSERT INTO listen_events (article_id, day, event, count) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT (article_id, day, event) DO UPDATE SET count = listen_events.count + 1",
@@ -68,7 +56,7 @@ class Analytics:
 
     def listening(self, article_id: str) -> Listening:
         """An article's totals over all days."""
-        with self.store._connect() as db:
+        with self.db.connect() as db:
             rows = db.execute("SELECT event, SUM(count) AS n FROM listen_events WHERE article_id = ? "
                               "GROUP BY event", (article_id,)).fetchall()
         counts = {r["event"]: int(r["n"]) for r in rows}
@@ -76,4 +64,4 @@ class Analytics:
                          {s: counts.get(f"speed:{s}", 0) for s in SPEEDS})
 
 
-__all__ = ["EVENTS", "Analytics", "Listening", "PROGRESS", "RateLimiter", "SPEEDS"]
+__all__ = ["EVENTS", "Analytics", "Listening", "PROGRESS", "SPEEDS"]

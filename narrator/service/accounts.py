@@ -19,26 +19,8 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import InputError
+from ..errors import InputError
 from .store import Conflict, NotFound, Store
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    token_hash TEXT NOT NULL,
-    created REAL NOT NULL,
-    last_used REAL,
-    revoked REAL
-);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    role TEXT NOT NULL,
-    created REAL NOT NULL
-);
-"""
 
 ROLES = ("editor", "reader")
 """What a credential may be: 'editor' may change articles and the lexicon, 'reader' may not."""
@@ -102,8 +84,7 @@ class Accounts:
     """API keys and user accounts in the store's database."""
 
     def __init__(self, store: Store):
-        self.store = store
-        store.db.ensure_schema(SCHEMA, {})
+        self.db = store.db
 
     # API keys -------------------------------------------------------------------------------------
 
@@ -113,7 +94,7 @@ class Accounts:
         key_id = secrets.token_hex(6)
         token = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         now = time.time()
-        with self.store._write() as db:
+        with self.db.write() as db:
             db.execute(
                 "INSERT INTO api_keys (id, name, role, token_hash, created) VALUES (?, ?, ?, ?, ?)",
                 (key_id, name.strip() or "key", role, _hash(token), now),
@@ -122,14 +103,14 @@ class Accounts:
 
     def list_keys(self) -> list[ApiKey]:
         """All keys, revoked ones included, oldest first."""
-        with self.store._connect() as db:
+        with self.db.connect() as db:
             rows = db.execute("SELECT * FROM api_keys ORDER BY created, id").fetchall()
         return [ApiKey(r["id"], r["name"], r["role"], r["created"], r["last_used"], r["revoked"])
                 for r in rows]
 
     def revoke_key(self, key_id: str) -> None:
         """Stop a key working; NotFound if there is no such key."""
-        with self.store._write() as db:
+        with self.db.write() as db:
             cur = db.execute("UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
                              (time.time(), key_id))
             if cur.rowcount == 0:
@@ -142,13 +123,13 @@ class Accounts:
         key_id, _, secret = token[len(PREFIX):].partition("_")
         if not secret:
             return None
-        with self.store._connect() as db:
+        with self.db.connect() as db:
             row = db.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
         expected = row["token_hash"] if row else _hash("")  # compare anyway: same time either way
         if not hmac.compare_digest(_hash(token), expected) or row is None or row["revoked"] is not None:
             return None
         if not row["last_used"] or time.time() - row["last_used"] > 60:  # one write a minute at most
-            with self.store._write() as db:
+            with self.db.write() as db:
                 db.execute("UPDATE api_keys SET last_used = ? WHERE id = ?", (time.time(), key_id))
         return Principal("key", row["name"], row["role"])
 
@@ -162,19 +143,19 @@ class Accounts:
         if len(password) < MIN_PASSWORD:
             raise InputError(f"the password must be at least {MIN_PASSWORD} characters")
         try:
-            with self.store._write() as db:
+            with self.db.write() as db:
                 if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                     raise Conflict(f"user '{name}' already exists")
                 db.execute("INSERT INTO users (name, password_hash, role, created) VALUES (?, ?, ?, ?)",
                            (name, generate_password_hash(password), role, time.time()))
-        except self.store.db.unique_errors:
+        except self.db.unique_errors:
             raise Conflict(f"user '{name}' already exists")
 
     def set_password(self, name: str, password: str) -> None:
         """Change a user's password; NotFound if unknown."""
         if len(password) < MIN_PASSWORD:
             raise InputError(f"the password must be at least {MIN_PASSWORD} characters")
-        with self.store._write() as db:
+        with self.db.write() as db:
             cur = db.execute("UPDATE users SET password_hash = ? WHERE name = ?",
                              (generate_password_hash(password), name))
             if cur.rowcount == 0:
@@ -182,18 +163,18 @@ class Accounts:
 
     def delete_user(self, name: str) -> None:
         """Remove an account (its sessions stop working at their next request); NotFound if unknown."""
-        with self.store._write() as db:
+        with self.db.write() as db:
             if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise NotFound(f"no user '{name}'")
 
     def list_users(self) -> list[tuple[str, str]]:
         """(name, role) of every account."""
-        with self.store._connect() as db:
+        with self.db.connect() as db:
             return [(r["name"], r["role"]) for r in db.execute("SELECT name, role FROM users ORDER BY name")]
 
     def check_password(self, name: str, password: str) -> Principal | None:
         """The user if the password is right, else None."""
-        with self.store._connect() as db:
+        with self.db.connect() as db:
             row = db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
             check_password_hash(_dummy_hash(), password)  # take as long as for a real user
@@ -204,7 +185,7 @@ class Accounts:
 
     def user(self, name: str, session_hash: str = "") -> Principal | None:
         """A signed-in user, still there (and with the same password as when they signed in)."""
-        with self.store._connect() as db:
+        with self.db.connect() as db:
             row = db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         if row is None or not hmac.compare_digest(session_tag(row["password_hash"]), session_hash):
             return None
@@ -212,7 +193,7 @@ class Accounts:
 
     def session_tag(self, name: str) -> str:
         """What a session records to stop working when the user's password changes."""
-        with self.store._connect() as db:
+        with self.db.connect() as db:
             row = db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
         return session_tag(row["password_hash"]) if row else ""
 

@@ -5,10 +5,11 @@ it through a `Database`: short read connections and write transactions. What dif
 the engines lives here:
 
 * SQLite: one file under NARRATOR_HOME; a write transaction is ``BEGIN IMMEDIATE``, so writers
-  queue for the whole database and read-then-write code is serialised. The store creates its
-  schema itself (CREATE TABLE IF NOT EXISTS), so the embedded default needs no set-up step.
-* PostgreSQL (NARRATOR_DATABASE_URL=postgresql://...), through psycopg 3: the schema comes from
-  the Alembic migrations in narrator/migrations (``narrator db upgrade``); transactions are READ
+  queue for the whole database and read-then-write code is serialised. The schema's migrations
+  (narrator/service/migrations) run when the store opens it, so the embedded default needs no
+  set-up step.
+* PostgreSQL (NARRATOR_DATABASE_URL=postgresql://...), through psycopg 3: the same migrations are
+  run by the operator (``narrator db upgrade``); transactions are READ
   COMMITTED, and the store takes a row lock (``SELECT ... FOR UPDATE``, `for_update`) on the
   article before any read-then-write about it, so several nodes serialise per article, not
   globally. Connections are pooled per process; lock waits end after the store's timeout.
@@ -24,6 +25,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+
+from ..errors import InputError
+from .migrations import HEAD, ensure_sqlite
 
 
 class Database(Protocol):
@@ -46,8 +50,8 @@ class Database(Protocol):
     def write(self) -> Any:
         """Context manager: a connection inside a transaction, committed on success."""
 
-    def ensure_schema(self, schema: str, added_columns: dict[str, dict[str, str]]) -> None:
-        """Make sure the tables exist (or say how to create them)."""
+    def ensure_schema(self) -> None:
+        """Make sure the tables exist and are current (or say how to make them so)."""
 
 
 class SQLiteDatabase:
@@ -83,15 +87,10 @@ class SQLiteDatabase:
                 raise
             db.execute("COMMIT")
 
-    def ensure_schema(self, schema: str, added_columns: dict[str, dict[str, str]]) -> None:
+    def ensure_schema(self) -> None:
+        ensure_sqlite(self.path, self.timeout)
         with self.connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(schema)
-            for table, columns in added_columns.items():
-                have = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
-                for column, decl in columns.items():
-                    if column not in have:  # a database made before the column was
-                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            db.execute("PRAGMA journal_mode=WAL")  # kept by the file: readers never wait for a writer
 
 
 _PARAM = re.compile(r"\?")
@@ -178,13 +177,15 @@ class PostgresDatabase:
         finally:
             self._put(conn)
 
-    def ensure_schema(self, schema: str, added_columns: dict[str, dict[str, str]]) -> None:
-        from .errors import InputError
-
+    def ensure_schema(self) -> None:
         with self.connect() as db:
             row = db.execute("SELECT to_regclass('alembic_version') AS t").fetchone()
-        if row["t"] is None:
+            found = db.execute("SELECT version_num FROM alembic_version").fetchone() if row["t"] else None
+        if found is None:
             raise InputError("the PostgreSQL database has no narrator tables yet: run `narrator db upgrade`")
+        if found["version_num"] != HEAD:
+            raise InputError(f"the PostgreSQL database is at revision {found['version_num']}; this narrator "
+                             f"needs {HEAD}: run `narrator db upgrade`")
 
     def close(self) -> None:
         """Close the idle connections."""
@@ -206,8 +207,6 @@ def is_postgres(url: str) -> bool:
 
 def open_database(url: str, home: Path, timeout: float) -> SQLiteDatabase | PostgresDatabase:
     """PostgreSQL for a postgres URL; else SQLite (the URL's path for sqlite:///..., or HOME/narrator.db)."""
-    from .errors import InputError
-
     if is_postgres(url):
         return PostgresDatabase(url.replace("postgresql+psycopg://", "postgresql://", 1), timeout)
     if not url:
@@ -217,12 +216,4 @@ def open_database(url: str, home: Path, timeout: float) -> SQLiteDatabase | Post
     raise InputError(f"NARRATOR_DATABASE_URL must be postgresql://... or sqlite:///PATH, not {url!r}")
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The URL as SQLAlchemy (and so Alembic) wants it, with the psycopg 3 driver."""
-    for scheme in ("postgresql://", "postgres://"):
-        if url.startswith(scheme):
-            return "postgresql+psycopg://" + url.removeprefix(scheme)
-    return url
-
-
-__all__ = ["Database", "PostgresDatabase", "SQLiteDatabase", "is_postgres", "open_database", "sqlalchemy_url"]
+__all__ = ["Database", "PostgresDatabase", "SQLiteDatabase", "is_postgres", "open_database"]

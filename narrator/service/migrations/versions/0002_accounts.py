@@ -1,4 +1,4 @@
-"""The tables of narrator.accounts.SCHEMA: api_keys, users.
+"""The credentials' tables (narrator.service.accounts): api_keys, users.
 
 Revision ID: 0002
 Revises: 0001

@@ -13,20 +13,25 @@ the queue. Claiming is atomic, so a job enqueued twice still runs once.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
 import time
-from pathlib import Path
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from huey.exceptions import HueyException, TaskException
 
-from .cache import UnitCache
-from .config import Settings
-from .errors import InputError
-from .generate import WORKER, EnginePool, Outcome, generate
+from ..cache import UnitCache
+from ..config import Settings
+from ..errors import InputError
+from ..normalise import normalise_text
+from ..pipeline import lexicon_for
+from ..voices import get_voice
+from .generation import WORKER, EnginePool, Outcome, generate
 from .store import Store
+from .webhooks import deliver, event
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +44,8 @@ def make_huey(settings: Settings) -> Huey:
     """Huey on Redis when a URL is configured, else on SQLite under the home folder."""
     if settings.redis_url:
         return RedisHuey("narrator", url=settings.redis_url)
-    Path(settings.home).mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("narrator", filename=str(Path(settings.home) / "queue.db"))
+    settings.home_path.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("narrator", filename=str(settings.home_path / "queue.db"))
 
 
 def _dead_here(worker: str) -> bool:
@@ -67,12 +72,11 @@ class JobQueue:
         self.huey = huey or make_huey(settings)
         self._own_engines = engines is None
         self.engines = engines or EnginePool()
-        self.cache = (UnitCache(settings.cache_dir, settings.cache_max_mb << 20)
-                      if settings.cache_max_mb else None)
+        self.cache = UnitCache.from_settings(settings)
         self._consumer: Consumer | None = None
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
-                                        name="narrator.generate")(self.run)
+                                        name="narrator.service.generation")(self.run)
         self.huey.periodic_task(crontab(minute="*"), name="narrator.recover")(self.recover)
         self._webhook = self.huey.task(retries=max(settings.webhook_attempts - 1, 0),
                                        retry_delay=settings.webhook_retry_s, retry_backoff=2,
@@ -97,8 +101,6 @@ class JobQueue:
         return outcome
 
     def _notify(self, job_id: str, outcome: Outcome | None) -> None:
-        from .webhooks import event
-
         job = self.store.get_job(job_id)
         if outcome is not None and outcome.version is not None and (outcome.synthesised or outcome.reused):
             version = self.store.get_version(job.article_id, outcome.version)
@@ -117,35 +119,20 @@ class JobQueue:
 
     def _deliver(self, payload: dict) -> int:
         """The webhook task: one signed delivery (raises for the queue to retry with backoff)."""
-        from .webhooks import deliver
-
         return deliver(self.settings.webhook_url, self.settings.webhook_secret, payload)
 
     def say(self, text: str, voice_name: str | None, language: str = "en") -> bytes:
-        """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV."""
-        import io
-        import wave
-
-        from .normalise import normalise_text
-        from .pipeline import lexicon_for
-        from .voices import get_voice
-
-        voice = get_voice(voice_name, language)
+        """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV.
+        It gets the voice by name: a worker on another machine has its own copy of the profiles."""
+        voice = get_voice(voice_name, language, self.settings.voices)
         spoken = normalise_text(text, voice.language, lexicon_for(voice, self.settings))
-        chunk = self.engines.get(voice).synthesize(spoken)
         out = io.BytesIO()
-        with wave.open(out, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(chunk.sample_rate or 22050)
-            w.writeframes(chunk.pcm)
+        self.engines.get(voice).synthesize(spoken).write_wav(out)
         return out.getvalue()
 
     def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30) -> bytes:
         """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
         TimeoutError if no worker answers within `timeout` seconds."""
-        from huey.exceptions import HueyException, TaskException
-
         result = self._say(text, voice_name, language)
         try:
             return result.get(blocking=True, timeout=timeout)

@@ -1,7 +1,7 @@
 """Storage: articles, versions, jobs and voices in SQLite; audio and timing maps in a local folder.
 
-(Or, selected by configuration alone, metadata in PostgreSQL (narrator.database) and audio in an
-S3-compatible bucket (narrator.storage); the methods below are the same code in every mode.)
+(Or, selected by configuration alone, metadata in PostgreSQL (narrator.service.database) and audio in an
+S3-compatible bucket (narrator.service.storage); the methods below are the same code in every mode.)
 
 Everything lives under one home folder (``NARRATOR_HOME``, default ``./data``)::
 
@@ -30,79 +30,37 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from ..config import Settings
+from ..errors import InputError
+from ..export import Outputs, outputs_for
+from ..model import Article, Paragraph, Section
+from ..voices import Voice
 from .database import open_database
-from .errors import InputError
-from .export import Outputs, outputs_for
-from .model import Article, Paragraph, Section
-from .storage import AudioStorage, LocalStorage
+from .storage import AudioStorage, LocalStorage, open_storage
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 """Article ids: URL-safe, at most 64 characters."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    voice TEXT,
-    content TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    current_version INTEGER,
-    created REAL NOT NULL,
-    updated REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS versions (
-    article_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    voice TEXT NOT NULL,
-    model_id TEXT NOT NULL,
-    duration_ms INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    content TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    created REAL NOT NULL,
-    PRIMARY KEY (article_id, version)
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    article_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    done INTEGER NOT NULL DEFAULT 0,
-    total INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    version INTEGER,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    stage TEXT NOT NULL DEFAULT 'queued',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    worker TEXT,
-    lease_until REAL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_article ON jobs (article_id, created);
--- Version numbers are never reused, even after an article is deleted and created again,
--- because /audio/<id>/<version>.mp3 is served as immutable.
-CREATE TABLE IF NOT EXISTS counters (
-    article_id TEXT PRIMARY KEY,
-    last_version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS voices (
-    name TEXT NOT NULL,
-    model_id TEXT NOT NULL,
-    engine TEXT NOT NULL,
-    description TEXT NOT NULL,
-    last_used REAL NOT NULL,
-    PRIMARY KEY (name, model_id)
-);
-"""
+class Narrated(Protocol):
+    """What publishing needs of a finished narration (narrator.pipeline.Result is one)."""
 
+    @property
+    def outputs(self) -> Outputs:
+        """The MP3, timing map and WebVTT, in a staging folder."""
 
-JOB_COLUMNS_ADDED = {
-    "stage": "TEXT NOT NULL DEFAULT 'queued'",
-    "attempts": "INTEGER NOT NULL DEFAULT 0",
-    "worker": "TEXT",
-    "lease_until": "REAL",
-}
-"""Columns the job queue added to `jobs`, for databases made before it."""
+    @property
+    def voice(self) -> Voice:
+        """The voice profile that spoke it."""
+
+    @property
+    def model_id(self) -> str:
+        """The engine's exact identity."""
+
+    @property
+    def duration_ms(self) -> int:
+        """Length of the audio."""
 
 
 class NotFound(InputError):
@@ -238,14 +196,12 @@ class Store:
         """Where published versions' files live."""
         self.db = open_database(database_url, self.home, timeout)
         """The metadata database (SQLite under home, or PostgreSQL)."""
-        self.db.ensure_schema(SCHEMA, {"jobs": JOB_COLUMNS_ADDED})
+        self.db.ensure_schema()
 
     @classmethod
-    def from_settings(cls, settings) -> Store:  # noqa: ANN001 - narrator.config.Settings
+    def from_settings(cls, settings: Settings) -> Store:
         """The store an operator configured: database and audio storage from NARRATOR_* settings."""
-        from .storage import open_storage
-
-        home = Path(settings.home)
+        home = settings.home_path
         return cls(home, settings.db_timeout_s, settings.database_url, open_storage(settings, home))
 
     @contextmanager
@@ -471,35 +427,21 @@ class Store:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def publish(
-        self,
-        job_id: str,
-        staged: Outputs,
-        *,
-        voice: str,
-        model_id: str,
-        engine: str,
-        description: str,
-        duration_ms: int,
-        made_from: Article,
-        made_from_hash: str,
-        keep: int = 0,
-    ) -> int:
+    def publish(self, job_id: str, result: Narrated, made_from: ArticleRecord, keep: int = 0) -> int:
         """Move a finished narration into storage and make it the article's current version.
 
         The version number is reserved first (its own transaction), the files are stored under it
         (uploads can take a while; no lock is held meanwhile), then one transaction records the
-        version and switches the article to it. If that fails, the stored files are removed and
-        the previous version stays current; the number is never reused.
-        With `keep`, only the newest `keep` versions are kept (the current one always is)."""
+        version, made from `made_from` (the article as it was read for the narration), and
+        switches the article to it. If that fails, the stored files are removed and the previous
+        version stays current; the number is never reused. With `keep`, only the newest `keep`
+        versions are kept (the current one always is)."""
         job = self.get_job(job_id)
         with self._write() as db:
             version = self._reserve_version(db, job.article_id)
-        size = self.storage.put_version(job.article_id, version, staged)
+        size = self.storage.put_version(job.article_id, version, result.outputs)
         try:
-            old = self._record_version(job_id, job.article_id, version, size, voice=voice, model_id=model_id,
-                                       engine=engine, description=description, duration_ms=duration_ms,
-                                       made_from=made_from, made_from_hash=made_from_hash, keep=keep)
+            old = self._record_version(job, version, size, result, made_from, keep)
         except BaseException:
             self.storage.delete_version(job.article_id, version)
             raise
@@ -521,11 +463,10 @@ class Store:
         )
         return version
 
-    def _record_version(self, job_id: str, article_id: str, version: int, size: int, *, voice: str,
-                        model_id: str, engine: str, description: str, duration_ms: int, made_from: Article,
-                        made_from_hash: str, keep: int) -> list[int]:
+    def _record_version(self, job: JobRecord, version: int, size: int, result: Narrated,
+                        made_from: ArticleRecord, keep: int) -> list[int]:
         """Record a stored version and make it current; the versions no longer kept."""
-        job = self.get_job(job_id)
+        voice = result.voice
         now = time.time()
         with self._write() as db:
             if not db.execute(f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}",
@@ -537,12 +478,12 @@ class Store:
                 (
                     job.article_id,
                     version,
-                    voice,
-                    model_id,
-                    duration_ms,
+                    voice.name,
+                    result.model_id,
+                    result.duration_ms,
                     size,
-                    json.dumps(made_from.to_dict(), ensure_ascii=False),
-                    made_from_hash,
+                    json.dumps(made_from.article.to_dict(), ensure_ascii=False),
+                    made_from.content_hash,
                     now,
                 ),
             )
@@ -554,12 +495,12 @@ class Store:
             db.execute(
                 "UPDATE jobs SET status = 'done', stage = 'done', version = ?, lease_until = NULL, "
                 "updated = ? WHERE id = ?",
-                (version, now, job_id),
+                (version, now, job.id),
             )
             db.execute(
                 "INSERT INTO voices (name, model_id, engine, description, last_used) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (name, model_id) DO UPDATE SET last_used = excluded.last_used",
-                (voice, model_id, engine, description, now),
+                (voice.name, result.model_id, voice.engine, voice.description, now),
             )
             old = []
             if keep > 0:

@@ -1,0 +1,145 @@
+"""What the API and the dashboard show of stored things: JSON views of articles, versions and jobs,
+one status vocabulary, and the JSON error body every route answers with."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from flask import Response, jsonify, url_for
+
+from narrator.cache import UnitCache
+from narrator.config import Settings
+from narrator.model import Article
+from narrator.preview import preview
+from narrator.service.store import ArticleRecord, JobRecord, Store, VersionRecord
+from narrator.voices import Voice
+
+STATUSES = ("queued", "generating", "ready", "failed")
+"""An article's status, in the API and on the dashboard alike: its newest job is waiting
+('queued'), running ('generating'), failed ('failed'), or there is nothing to do ('ready').
+Whether there is audio to play is a separate fact: `current_version` is not null."""
+
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+"""Reason phrases of the statuses the service answers with."""
+
+
+def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The error body of every JSON route: {"error": reason, "message": what to do, "status": N}."""
+    response = jsonify(error=REASONS.get(status, "Error"), message=message, status=status)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def iso(t: float | None) -> str | None:
+    """A Unix time as ISO 8601 UTC ('2026-12-01T21:20:00Z')."""
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if t else None
+
+
+def status_of(job: JobRecord | None) -> str:
+    """One of STATUSES, from the article's newest job."""
+    if job is None or job.status == "done":
+        return "ready"
+    return {"running": "generating", "queued": "queued", "failed": "failed"}.get(job.status, "queued")
+
+
+def job_json(job: JobRecord | None) -> dict | None:
+    """A job as the API shows it."""
+    if job is None:
+        return None
+    return {
+        "id": job.id,
+        "article": job.article_id,
+        "status": job.status,
+        "stage": job.stage,
+        "attempts": job.attempts,
+        "done": job.done,
+        "total": job.total,
+        "error": job.error,
+        "version": job.version,
+        "created": iso(job.created),
+        "updated": iso(job.updated),
+        "url": url_for("api.get_job", job_id=job.id),
+    }
+
+
+def version_json(v: VersionRecord) -> dict:
+    """A version as the API shows it, with its file links."""
+    aid, n = v.article_id, v.version
+    return {
+        "version": n,
+        "voice": v.voice,
+        "duration_ms": v.duration_ms,
+        "size": v.size,
+        "created": iso(v.created),
+        "audio_url": url_for("audio.mp3", article_id=aid, version=n),
+        "timing_url": url_for("audio.timing", article_id=aid, version=n),
+        "vtt_url": url_for("audio.vtt", article_id=aid, version=n),
+    }
+
+
+def article_json(store: Store, record: ArticleRecord, full: bool = False) -> dict:
+    """An article with its status, current version, links and newest job."""
+    job = store.latest_job(record.id)
+    current = store.get_version(record.id, record.current_version) if record.current_version else None
+    files = version_json(current) if current else {}
+    a = record.article
+    data = {
+        "id": record.id,
+        "title": a.title,
+        "byline": a.byline,
+        "language": a.language,
+        "url": a.url,
+        "voice": current.voice if current else record.voice,
+        "status": status_of(job),
+        "current_version": record.current_version,
+        "duration_ms": current.duration_ms if current else None,
+        "audio_url": files.get("audio_url"),
+        "timing_url": files.get("timing_url"),
+        "vtt_url": files.get("vtt_url"),
+        "latest_url": url_for("audio.latest", article_id=record.id, kind="mp3"),
+        "player_url": url_for("player.article", article_id=record.id),
+        "embed_url": url_for("player.embed", article_id=record.id),
+        "created": iso(record.created),
+        "updated": iso(record.updated),
+        "job": job_json(job),
+    }
+    if full:
+        data["requested_voice"] = record.voice
+        data["versions"] = [version_json(v) for v in store.list_versions(record.id)]
+        data["content"] = a.to_dict()
+    return data
+
+
+def preview_json(store: Store, settings: Settings, cache: UnitCache | None, article: Article,
+                 voice: Voice) -> dict:
+    """The preview of narrating `article` in `voice` now: every paragraph, its spoken form, and
+    whether it would be re-synthesised (the engine identities come from the versions made so far)."""
+    known: dict[str, str] = {}
+    for used in store.used_voices():  # most recent first
+        known.setdefault(used["name"], used["model_id"])
+    result = preview(article, voice, settings, known, cache)
+    return {
+        "voice": result.voice,
+        "total": result.total,
+        "changed": result.changed,
+        "blocks": [dataclasses.asdict(b) for b in result.blocks],
+    }
+
+
+__all__ = ["REASONS", "STATUSES", "article_json", "iso", "job_json", "json_error", "preview_json",
+           "status_of", "version_json"]

@@ -141,3 +141,11 @@ def test_pip_install_gives_a_working_narrator_from_any_folder(tmp_path: Path) ->
     package = Path(where.split()[1]).parent
     assert (package / "templates" / "editor" / "signin.html").is_file()
     assert (package / "static" / "player.js").is_file() and (package / "openapi.json").is_file()
+
+
+def test_migrations_head_is_the_newest_revision() -> None:
+    from alembic.script import ScriptDirectory
+
+    from narrator.service.migrations import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,40 @@ def test_two_homes_share_nothing(tmp_path: Path) -> None:
     one, two = Store(tmp_path / "one"), Store(tmp_path / "two")
     one.create_article(extract_text(TEXT), None, "x1")
     assert two.list_articles() == []
+
+
+OLD_SCHEMA = """
+CREATE TABLE articles (id TEXT PRIMARY KEY, title TEXT NOT NULL, voice TEXT, content TEXT NOT NULL,
+    content_hash TEXT NOT NULL, current_version INTEGER, created REAL NOT NULL, updated REAL NOT NULL);
+CREATE TABLE versions (article_id TEXT NOT NULL, version INTEGER NOT NULL, voice TEXT NOT NULL,
+    model_id TEXT NOT NULL, duration_ms INTEGER NOT NULL, size INTEGER NOT NULL, content TEXT NOT NULL,
+    content_hash TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (article_id, version));
+CREATE TABLE jobs (id TEXT PRIMARY KEY, article_id TEXT NOT NULL, status TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0, error TEXT, version INTEGER,
+    created REAL NOT NULL, updated REAL NOT NULL);
+CREATE TABLE counters (article_id TEXT PRIMARY KEY, last_version INTEGER NOT NULL);
+CREATE TABLE voices (name TEXT NOT NULL, model_id TEXT NOT NULL, engine TEXT NOT NULL,
+    description TEXT NOT NULL, last_used REAL NOT NULL, PRIMARY KEY (name, model_id));
+"""
+"""The SQLite schema of narrator before its migrations ran on SQLite (and before the job queue's columns)."""
+
+
+def test_a_database_made_by_an_older_narrator_is_adopted_and_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    home = tmp_path / "home"
+    home.mkdir()
+    db = sqlite3.connect(home / "narrator.db")
+    db.executescript(OLD_SCHEMA)
+    article = extract_text(TEXT)
+    db.execute("INSERT INTO articles VALUES ('old', 'A title', NULL, ?, 'h', NULL, 1.0, 1.0)",
+               (json.dumps(article.to_dict()),))
+    db.commit()
+    db.close()
+    store = Store(home)
+    assert store.get_article("old").article == article  # the data is kept
+    _, job, new = store.update_article("old", article, "espeak")
+    assert new and job.priority == 0 and job.chars == 0  # columns of later revisions are there
+    assert _publish(store, "old", job.id, b"mp3") == 1
+    with sqlite3.connect(home / "narrator.db") as check:
+        assert check.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)

@@ -111,6 +111,8 @@ class VersionRecord:
     """Hash of the content it was made from."""
     created: float
     """Unix time it was published."""
+    made_by: str | None = None
+    """Who asked for it ('key:<id>' or 'user:<name>'; None if unknown)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,14 @@ class JobRecord:
     """'host:pid' of the worker running it."""
     lease_until: float | None = None
     """The running worker renews this; once it has passed, the job is given to another worker."""
+    requested_by: str | None = None
+    """Who asked for it: 'key:<id>' or 'user:<name>' (None: the service itself, or before 0004)."""
+    chars: int = 0
+    """Characters it narrates (what per-requester limits on queued work count)."""
+    priority: int = 0
+    """Higher runs first."""
+    fetch_url: str | None = None
+    """A URL the job fetches and extracts before narrating (submissions by URL)."""
 
 
 JOB_FIELDS = frozenset(JobRecord.__dataclass_fields__)
@@ -364,6 +374,7 @@ class Store:
             size=row["size"],
             content_hash=row["content_hash"],
             created=row["created"],
+            made_by=row["made_by"],
         )
 
     def get_version(self, article_id: str, version: int) -> VersionRecord | None:
@@ -387,7 +398,7 @@ class Store:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT a.*, v.article_id, v.version, v.voice AS v_voice, v.model_id, v.duration_ms, "
-                "v.size, v.content_hash AS v_hash, v.created AS v_created FROM articles a "
+                "v.size, v.content_hash AS v_hash, v.created AS v_created, v.made_by FROM articles a "
                 "JOIN versions v ON v.article_id = a.id AND v.version = a.current_version "
                 "ORDER BY v.created DESC"
             ).fetchall()
@@ -403,6 +414,7 @@ class Store:
                     size=r["size"],
                     content_hash=r["v_hash"],
                     created=r["v_created"],
+                    made_by=r["made_by"],
                 ),
             )
             for r in rows
@@ -474,7 +486,7 @@ class Store:
                 raise NotFound(f"article '{job.article_id}' was deleted during generation")
             db.execute(
                 "INSERT INTO versions (article_id, version, voice, model_id, duration_ms, size, content, "
-                "content_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "content_hash, created, made_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.article_id,
                     version,
@@ -485,6 +497,7 @@ class Store:
                     json.dumps(made_from.article.to_dict(), ensure_ascii=False),
                     made_from.content_hash,
                     now,
+                    job.requested_by,
                 ),
             )
             # Numbers are reserved before the upload, so a slower upload can commit after a newer one:

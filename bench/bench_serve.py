@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
-from narrator.service.generation import EnginePool, generate  # noqa: E402
+from narrator.service.generation import EnginePool, Generator  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -88,7 +88,7 @@ def narration(home: Path, voice: str | None) -> tuple[Path, int]:
     started = time.monotonic()
     engines = EnginePool()
     try:
-        outcome = generate(store, job.id, Settings(home=str(home)), engines)
+        outcome = Generator(store, Settings(home=str(home)), engines).run(job.id)
     finally:
         engines.close()
     version = outcome.version if outcome else None

@@ -27,6 +27,8 @@ class Span:
     """End of its speech (pauses after it excluded)."""
     text: str
     """The original text (not the spoken form)."""
+    spoken: str = ""
+    """What the engine was asked to say for it (a sentence's; empty for a whole block)."""
 
 
 @dataclass(frozen=True)
@@ -93,27 +95,31 @@ def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None
     rate = 0
     position = 0  # in samples
     spans: list[list[Span]] = [[] for _ in script.blocks]
-    for unit, clip in zip(script.units, clips, strict=True):
-        if clip.sample_rate:
-            if rate and clip.sample_rate != rate:
-                raise ValueError(f"clips at {clip.sample_rate} Hz and {rate} Hz cannot be joined")
-            rate = clip.sample_rate
-        audio.write(clip.pcm)
-        end = position + len(clip.pcm) // 2
-        spans[unit.block].append(Span(position, end, unit.text))  # in samples until the rate is known
-        pause = (rate or 22050) * unit.pause_after_ms // 1000
-        audio.write(bytes(2 * pause))
-        position = end + pause
-    rate = rate or 22050
-    audio.flush()
-    gain = loudness_gain(audio, rate, loudness) if loudness is not None else 0.0
+    try:
+        for unit, clip in zip(script.units, clips, strict=True):
+            if clip.sample_rate:
+                if rate and clip.sample_rate != rate:
+                    raise ValueError(f"clips at {clip.sample_rate} Hz and {rate} Hz cannot be joined")
+                rate = clip.sample_rate
+            audio.write(clip.pcm)
+            end = position + len(clip.pcm) // 2
+            spans[unit.block].append(Span(position, end, unit.text, unit.spoken))  # samples until rate known
+            pause = (rate or 22050) * unit.pause_after_ms // 1000
+            audio.write(bytes(2 * pause))
+            position = end + pause
+        rate = rate or 22050
+        audio.flush()
+        gain = loudness_gain(audio, rate, loudness) if loudness is not None else 0.0
+    except BaseException:  # a clip failed, or the job was cancelled: the samples so far go
+        audio.close()
+        raise
 
     blocks: list[BlockTiming] = []
     chapters: list[tuple[int, str]] = []
     for block, units in zip(script.blocks, spans, strict=True):
         if not units:
             continue
-        sentences = tuple(Span(_ms(s.start_ms, rate), _ms(s.end_ms, rate), s.text) for s in units)
+        sentences = tuple(Span(_ms(s.start_ms, rate), _ms(s.end_ms, rate), s.text, s.spoken) for s in units)
         span = Span(sentences[0].start_ms, sentences[-1].end_ms, block.text)
         blocks.append(BlockTiming(block.kind, block.section, span, sentences))
         if block.kind == "heading":

@@ -137,6 +137,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     where = settings.redis_url or f"{settings.home_path}/queue.db"
     print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
     try:
+        queue.start_listening()  # the dashboard's listen requests, in a thread of their own
         queue.consumer(workers=args.workers).run()  # SIGINT/SIGTERM: finish the job in hand, then stop
     finally:
         queue.close()

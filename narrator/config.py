@@ -26,6 +26,9 @@ def default_home() -> str:
 RUNNERS = ("inprocess", "none")
 """Who runs queued jobs for `narrator serve`: the web process itself, or only `narrator worker`s."""
 
+MIN_WEBHOOK_SECRET = 32
+"""Shortest webhook signing key accepted: 32 characters of `openssl rand -hex 16` carry 128 bits."""
+
 LABEL = "🎙️ Voice is AI-generated. Inconsistencies may occur."
 """The visible label next to the play button."""
 
@@ -91,12 +94,16 @@ class Settings:
     """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
     listen_timeout_s: float = 30.0
     """Longest wait for a worker to speak a pronunciation on the dashboard (503 beyond)."""
+    max_queued_chars: int = 600_000
+    """Characters of narration one API key or editor may have queued or running at once (three of the
+    longest articles, or about a hundred ordinary ones); beyond, 429 with Retry-After. 0: no limit."""
 
     # Webhook --------------------------------------------------------------------------------------
     webhook_url: str = ""
     """Called with a signed POST (JSON) when a version is ready or a job failed; empty: no webhook."""
     webhook_secret: str = ""
-    """Key of the webhook's HMAC-SHA256 signature (header X-Narrator-Signature: sha256=...)."""
+    """Key of the webhook's HMAC-SHA256 signature (header X-Narrator-Signature: sha256=...); at least
+    32 characters, required with a webhook URL (`openssl rand -hex 32` makes one)."""
     webhook_attempts: int = 5
     """Deliveries tried per event (a non-2xx answer or no answer is retried with backoff)."""
     webhook_retry_s: float = 2.0
@@ -138,6 +145,10 @@ class Settings:
             object.__setattr__(self, "home", default_home())
         if self.runner not in RUNNERS:
             raise InputError(f"NARRATOR_RUNNER must be one of {', '.join(RUNNERS)}, not {self.runner!r}")
+        if self.webhook_url and len(self.webhook_secret) < MIN_WEBHOOK_SECRET:
+            raise InputError(f"NARRATOR_WEBHOOK_URL is set: NARRATOR_WEBHOOK_SECRET must be at least "
+                             f"{MIN_WEBHOOK_SECRET} characters (deliveries signed with a short or empty key "
+                             "can be forged)")
 
     @property
     def home_path(self) -> Path:

@@ -67,32 +67,58 @@ class Engine(Protocol):
         ...
 
 
-_CLAUSE_END = re.compile(r"(?<=[,;:])\s+(?![^\[]*\]\])")
-"""A space after a comma, semicolon or colon, not inside [[phonemes]]."""
+MAX_WORD_CHARS = 100
+"""A token (letters without a space, or one [[phonemes]] entry) longer than this is not something a
+voice can say: it is dropped, never handed to an engine. The longest words of English and German
+dictionaries stay under 70 letters; a 6,000-character run of dotted letters or a pasted blob is
+not read for minutes, nor can it grow an engine's memory."""
+
+_TOKEN = re.compile(r"\[\[[^\[\]]*\]\]\S*|\S+")
+"""A word with what clings to it, or a whole [[phonemes]] entry (its spaces are not word breaks)."""
 
 
-def clauses(text: str, max_chars: int) -> list[str]:
-    """`text` cut after clause punctuation into pieces of at most `max_chars` where it can be.
-
-    Each piece keeps its punctuation, so the voice pauses where a reader would; a clause
-    longer than `max_chars` on its own stays whole.
+def pieces(text: str, max_chars: int) -> list[str]:
+    """`text` cut into pieces of at most `max_chars` characters for an engine: after clause
+    punctuation (`,` `;` `:`) where it can be, so the voice pauses where a reader would, else
+    between words; a token longer than MAX_WORD_CHARS is dropped. Linear in the text's length.
     """
-    if len(text) <= max_chars:
-        return [text]
-    pieces: list[str] = []
-    for clause in _CLAUSE_END.split(text):
-        if pieces and len(pieces[-1]) + 1 + len(clause) <= max_chars:
-            pieces[-1] += " " + clause
+    if len(text) <= max_chars and not any(len(t) > MAX_WORD_CHARS for t in text.split()):
+        return [text] if text.strip() else []
+    out: list[str] = []
+    clause: list[str] = []  # words of the clause being gathered
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        if not clause:
+            return
+        joined = " ".join(clause)
+        if out and len(out[-1]) + 1 + len(joined) <= max_chars and out[-1][-1] in ",;:":
+            out[-1] += " " + joined  # short clauses travel together
         else:
-            pieces.append(clause)
-    return pieces
+            out.append(joined)
+        clause.clear()
+        size = 0
+
+    for token in _TOKEN.findall(text):
+        if len(token) > MAX_WORD_CHARS or len(token) > max_chars:
+            continue
+        if size and size + 1 + len(token) > max_chars:
+            flush()  # a clause too long for one piece is cut between words
+        clause.append(token)
+        size += len(token) + (1 if size else 0)
+        if token[-1] in ",;:" and not token.endswith("]]"):
+            flush()
+    flush()
+    return out
 
 
 class PiperEngine:
     """Piper neural TTS; the model comes from a Python voice package, loaded once."""
 
     MAX_CHARS = 150
-    """Longer sentences are spoken clause by clause: onnxruntime's memory grows with the input,
+    """Longer sentences are spoken clause by clause (then word group by word group: `pieces`):
+    onnxruntime's memory grows with the input,
     and the seed's 213-character sentence alone takes the process from 340 to 440 MB."""
 
     def __init__(self, voice: Voice):
@@ -120,7 +146,8 @@ class PiperEngine:
             raise VoiceError(f"Piper model {model} cannot be loaded: {e}") from None
         self._config = SynthesisConfig(length_scale=1.0 / voice.rate)
         version = getattr(package, "__version__", "") or _dist_version(voice.engine_voice)
-        self.model_id = f"piper:{voice.engine_voice}:{version}:rate={voice.rate}:clauses={self.MAX_CHARS}"
+        self.model_id = (f"piper:{voice.engine_voice}:{version}:rate={voice.rate}"
+                         f":pieces={self.MAX_CHARS}/{MAX_WORD_CHARS}")
 
     @staticmethod
     def phoneme_checker(voice: Voice) -> PhonemeCheck:
@@ -141,7 +168,7 @@ class PiperEngine:
     def synthesize(self, text: str) -> AudioChunk:
         chunks: list = []  # piper.AudioChunk
         try:
-            for part in clauses(text, self.MAX_CHARS):
+            for part in pieces(text, self.MAX_CHARS):
                 chunks.extend(self._voice.synthesize(part, syn_config=self._config))
         except Exception as e:
             raise SynthesisError(f"piper failed: {e}") from None
@@ -171,6 +198,9 @@ class Pyttsx3Engine:
 
     START_TIMEOUT_S = 20.0
     """Time allowed for the worker to import pyttsx3 and list voices."""
+    MAX_CHARS = 400
+    """Longest piece handed to espeak-ng in one utterance: a bound on what one call can cost (a
+    sentence is rarely longer; a longer one is cut after clause punctuation, then between words)."""
 
     @staticmethod
     def phoneme_checker(voice: Voice) -> PhonemeCheck:
@@ -187,7 +217,8 @@ class Pyttsx3Engine:
         self._rate = round(175 * voice.rate)  # espeak's normal speed is 175 words per minute
         self._proc: subprocess.Popen | None = None
         self._start()
-        self.model_id = f"pyttsx3:{self._resolved}:{_dist_version('pyttsx3')}:rate={self._rate}"
+        self.model_id = (f"pyttsx3:{self._resolved}:{_dist_version('pyttsx3')}:rate={self._rate}"
+                         f":pieces={self.MAX_CHARS}/{MAX_WORD_CHARS}")
 
     def _start(self) -> None:
         self._proc = subprocess.Popen(
@@ -229,7 +260,14 @@ class Pyttsx3Engine:
         return data
 
     def synthesize(self, text: str) -> AudioChunk:
+        """Speak `text` in pieces of at most MAX_CHARS (`pieces`), one utterance each."""
+        clips = [self._utter(part) for part in pieces(text, self.MAX_CHARS)]
+        rate = next((c.sample_rate for c in clips), 22050)
+        return AudioChunk(b"".join(c.pcm for c in clips), rate)
+
+    def _utter(self, text: str) -> AudioChunk:
         if self._proc is None or self._proc.poll() is not None:
+            self.close()  # a worker that died: its pipes go with it
             self._start()
         assert self._proc is not None and self._proc.stdin is not None
         what = f"speaking {text[:40]!r}"

@@ -51,7 +51,8 @@ def timing_map(narration: Narration) -> dict:
         "paragraphs": [
             {"index": i, "kind": b.kind, "section": b.section, "start": b.span.start_ms,
              "end": b.span.end_ms, "text": b.span.text,
-             "sentences": [{"start": s.start_ms, "end": s.end_ms, "text": s.text} for s in b.sentences]}
+             "sentences": [{"start": s.start_ms, "end": s.end_ms, "text": s.text, "spoken": s.spoken}
+                           for s in b.sentences]}
             for i, b in enumerate(narration.blocks)
         ],
     }
@@ -64,12 +65,21 @@ def _stamp(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
+def cue_text(text: str) -> str:
+    """Text as WebVTT cue text: one line (a blank line would end the cue and start another block),
+    with `&`, `<` and `>` as character references, so the text can open no cue tag and no `-->`
+    (WebVTT section 4.2.2: cue text may not contain "-->", "&" or "<" but as escapes)."""
+    return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def webvtt(narration: Narration) -> str:
-    """One cue per sentence; the cue id is 'paragraph-sentence'."""
+    """One cue per sentence (the intro and outro have none); the cue id is 'paragraph-sentence'."""
     lines = ["WEBVTT", ""]
     for i, block in enumerate(narration.blocks):
         for j, s in enumerate(block.sentences):
-            text = s.text.replace("-->", "->")
+            text = cue_text(s.text)
+            if not text:
+                continue
             end = max(s.end_ms, s.start_ms + 1)
             lines += [f"{i}-{j}", f"{_stamp(s.start_ms)} --> {_stamp(end)}", text, ""]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -753,14 +753,18 @@ def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Ar
                    language=lang or "en")
 
 
+def from_page(page: fetching.Page) -> Article:
+    """The article of a fetched page (HTML, or plain text), remembering where it came from."""
+    if page.content_type.lower().startswith("text/plain"):
+        return replace(extract_text(decode(page.body, page.content_type)), url=page.url)
+    return extract_html(page.body, url=page.url, content_type=page.content_type)
+
+
 def load(source: str, guard: Callable[[str], None] | None = None) -> Article:
     """Read an article from an http(s) URL (fetched through `guard`, default: public addresses
     only) or a .html/.htm/.txt path."""
     if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
-        page = fetching.fetch(source, guard)
-        if page.content_type.lower().startswith("text/plain"):
-            return extract_text(decode(page.body, page.content_type))
-        return extract_html(page.body, url=page.url, content_type=page.content_type)
+        return from_page(fetching.fetch(source, guard))
     path = Path(source)
     try:
         data = path.read_bytes()

@@ -44,6 +44,12 @@ class Article:
     """The article's own lexicon entries (written, spoken): they win over every other lexicon."""
 
     @property
+    def chars(self) -> int:
+        """The characters a narration reads: title, byline, headings and paragraphs."""
+        return len(self.title) + len(self.byline) + sum(
+            len(s.heading or "") + sum(len(p.text) for p in s.paragraphs) for s in self.sections)
+
+    @property
     def paragraphs(self) -> list[Paragraph]:
         """All body paragraphs, in reading order."""
         return [p for s in self.sections for p in s.paragraphs]

@@ -153,8 +153,10 @@ class NetGuard:
         """Raise ExtractionError if `url` may not be fetched (fetch's guard hook)."""
         self.check(url)
 
-    def check(self, url: str) -> list[IPAddress]:
-        """The addresses `url` would be fetched from; ExtractionError if the URL or any address is refused."""
+    def check(self, url: str, resolve: bool = True) -> list[IPAddress]:
+        """The addresses `url` would be fetched from; ExtractionError if the URL or any address is
+        refused. With resolve=False a host name is not looked up (nothing is returned for it): the
+        quick check a request makes before a job fetches the page."""
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -168,14 +170,17 @@ class NetGuard:
             raise ExtractionError(f"refused to fetch {url!r}: no host")
         if port is None:
             port = 443 if parts.scheme.lower() == "https" else 80
-        return self.addresses(parts.hostname, port)
+        return self.addresses(parts.hostname, port, resolve)
 
-    def addresses(self, host: str, port: int) -> list[IPAddress]:
-        """`host`'s addresses, each checked; ExtractionError if the host or any address is refused."""
+    def addresses(self, host: str, port: int, resolve: bool = True) -> list[IPAddress]:
+        """`host`'s addresses, each checked; ExtractionError if the host or any address is refused
+        (the message never says which addresses a name has: DNS answers stay on the server)."""
         name = self._host(host)
         literal = self._literal(name)
         if literal is not None:
             found = [literal]
+        elif not resolve:
+            return []
         else:
             try:
                 found = [ipaddress.ip_address(a) for a in self.resolve(name, port)]
@@ -185,9 +190,8 @@ class NetGuard:
             if not found:
                 raise ExtractionError(f"could not resolve {host}")
         for ip in found:
-            why = refusal(ip, self.allow_private)
-            if why:
-                raise ExtractionError(f"refused to fetch from {host}: {ip} is {why}")
+            if refusal(ip, self.allow_private):
+                raise ExtractionError(f"refused to fetch from {host}: the address is not allowed")
         return found
 
     def create_connection(self, address: tuple[str, int], timeout: object = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
@@ -209,7 +213,7 @@ class NetGuard:
                 raise ExtractionError(f"connection to {host} failed: {e}") from None
             if peer != ip or refusal(peer, self.allow_private):
                 sock.close()
-                raise ExtractionError(f"refused: connection to {host} reached {peer}, not the checked {ip}")
+                raise ExtractionError(f"refused to fetch from {host}: the address is not allowed")
             return sock
         raise error or OSError(f"could not connect to {host}")
 
@@ -221,7 +225,7 @@ class NetGuard:
         except UnicodeError:
             raise ExtractionError(f"'{host}' is not a valid host name") from None
         if name.removesuffix(".") in METADATA_NAMES:
-            raise ExtractionError(f"refused to fetch from {host}: a cloud metadata name")
+            raise ExtractionError(f"refused to fetch from {host}: the address is not allowed")
         if ":" in name:
             return name  # an IPv6 literal, checked by _literal
         if not _HOST_NAME.match(name) or len(name) > 254:

@@ -62,11 +62,13 @@ def prepare(article: Article, voice: Voice, settings: Settings, jingles: Jingles
 
 
 def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, engine: Engine | None = None,
-            progress: Callable[[int, int], None] | None = None, cache: UnitCache | None = None) -> Result:
+            progress: Callable[[int, int], None] | None = None, cache: UnitCache | None = None,
+            between: Callable[[], None] | None = None) -> Result:
     """Narrate `article` in `voice` to `out` (an .mp3 path), with .timing.json and .vtt beside it.
 
     Pass an open `engine` to reuse a loaded model across articles; otherwise one is opened
     for this call and closed after it. With a `cache`, only sentences it lacks are synthesised.
+    `between` is called before each sentence (a job queue stops or yields there).
     """
     jingles = load_jingles(settings)
     script = prepare(article, voice, settings, jingles)
@@ -74,7 +76,7 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
     engine = engine or open_engine(voice)
     before = (cache.hits, cache.misses) if cache else (0, 0)
     try:
-        clips = synthesise(script, engine, voice, progress, cache)
+        clips = synthesise(script, engine, voice, progress, cache, between)
         if jingles:
             clips = jingles.fill(script, clips)
         narration = assemble(script, clips, settings.loudness_lufs)

@@ -51,8 +51,9 @@ def check_duration(chunk: AudioChunk, text: str, voice: Voice) -> str | None:
 
 def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "",
                     cache: UnitCache | None = None) -> AudioChunk:
-    """One unit's clip, trimmed, from the cache or the engine; retried once when its length
-    does not match the text. Only clips that pass the check are cached."""
+    """One unit's clip, trimmed, from the cache or the engine; tried again once when its length
+    does not match the text or the engine failed (a crashed engine process is started anew for
+    the second try). Then SynthesisError names the sentence. Only clips that pass are cached."""
     if spoken_words(unit.spoken) == 0:
         return AudioChunk(b"", 0)
     key = UnitCache.key(engine.model_id, unit.spoken) if cache else ""
@@ -60,7 +61,11 @@ def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "",
         return cached
     problem = ""
     for _attempt in range(2):
-        chunk = trim(engine.synthesize(unit.spoken))
+        try:
+            chunk = trim(engine.synthesize(unit.spoken))
+        except SynthesisError as e:
+            problem = str(e)
+            continue
         problem = check_duration(chunk, unit.spoken, voice) or ""
         if not problem:
             if cache:
@@ -71,14 +76,18 @@ def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "",
 
 def synthesise(script: Script, engine: Engine, voice: Voice,
                progress: Callable[[int, int], None] | None = None,
-               cache: UnitCache | None = None) -> Iterator[AudioChunk]:
+               cache: UnitCache | None = None,
+               between: Callable[[], None] | None = None) -> Iterator[AudioChunk]:
     """Yield one clip per unit of the script, in order (lazily, so memory stays flat).
 
-    `progress(blocks_done, blocks_total)` is called after each block's last sentence.
+    `progress(blocks_done, blocks_total)` is called after each block's last sentence, and
+    `between()` before each sentence (it may raise to stop the narration).
     """
     total = len(script.blocks)
     units = script.units
     for i, unit in enumerate(units):
+        if between:
+            between()
         kind = script.blocks[unit.block].kind
         yield synthesise_unit(unit, engine, voice, f"{kind} {unit.block + 1} of {total}", cache)
         if progress and (i + 1 == len(units) or units[i + 1].block != unit.block):

@@ -112,13 +112,17 @@ def test_create_from_url(app, client) -> None:  # noqa: ANN001
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/news/library.html"
-        r = client.post("/api/articles", json={"url": url, "voice": "espeak"})
-        assert r.status_code == 202
-        assert r.json["url"] == url and r.json["title"] == "Library extends opening hours"
-        missing = client.post(
-            "/api/articles", json={"url": url.replace("127.0.0.1", "127.0.0.1:1").rsplit(":", 1)[0] + ":1/x"}
-        )
-        assert missing.status_code == 422 and "fetching" in missing.json["message"]
+        r = client.post("/api/articles", json={"url": url, "voice": "espeak", "id": "lib"})
+        assert r.status_code == 202  # at once: the page is fetched by the job, not by this request
+        assert r.json["url"] == url and r.json["title"] == "" and r.json["status"] == "queued"
+        done = wait_for(lambda: (a := client.get("/api/articles/lib").json)["status"] == "ready" and a, 60)
+        assert done["title"] == "Library extends opening hours" and done["current_version"] == 1
+        assert done["content"]["sections"] and done["url"] == url
+        missing = client.post("/api/articles", json={"url": "http://127.0.0.1:1/x", "id": "gone"})
+        assert missing.status_code == 202
+        gone = lambda: client.get("/api/articles/gone").json  # noqa: E731
+        failed = wait_for(lambda: (a := gone())["status"] == "failed" and a, 30)
+        assert "fetching" in failed["job"]["error"] and failed["current_version"] is None
     finally:
         server.shutdown()
         server.server_close()

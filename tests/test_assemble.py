@@ -1,3 +1,5 @@
+import html
+import re
 import tempfile
 
 import numpy as np
@@ -7,7 +9,7 @@ from audio_tools import probe
 
 from narrator.assemble import PEAK_CEILING, Narration, assemble, gained, integrated_loudness, loudness_gain
 from narrator.engines import AudioChunk
-from narrator.export import Tags, encode_mp3
+from narrator.export import Tags, encode_mp3, timing_map, webvtt
 from narrator.model import Block, Script, Unit
 
 RATE = 22050
@@ -90,3 +92,40 @@ def test_mp3_tags_and_chapters_in_order(tmp_path, chapters):
     found = [(round(float(c["start_time"]) * 1000), c["tags"]["title"]) for c in info["chapters"]]
     assert found == list(marks)
     assert abs(float(info["format"]["duration"]) - 3.0) < 0.1
+
+
+HOSTILE_TITLES = [
+    "Title --> with an arrow",
+    "Three dashes ---> and more",
+    "A <b>bold</b> <c.yellow>cue tag</c> & <00:00:01.000> timestamp",
+    "Blank lines\n\n00:00:00.000 --> 00:09:59.000\nInjected cue\n\nend",
+    "&amp; already escaped &lt;",
+]
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_webvtt_escapes_what_a_cue_text_may_not_hold(request, title):
+    """A title (from a page or the API) can open no cue tag and no new cue block (WebVTT 4.2.2)."""
+    blocks = (Block("title", title), Block("p", "Body."))
+    script = Script(blocks=blocks, units=(Unit(title, title, 0, 100), Unit("Body.", "Body.", 1, 0)))
+    n = assemble(script, [tone(400), tone(300)], loudness=None)
+    request.addfinalizer(n.close)
+    vtt = webvtt(n)
+    blocks_out = vtt.split("\n\n")
+    assert blocks_out[0] == "WEBVTT" and len([b for b in blocks_out[1:] if b.strip()]) == 2  # 2 cues only
+    first = blocks_out[1].split("\n")
+    assert len(first) == 3 and first[0] == "0-0" and " --> " in first[1]
+    payload = first[2]
+    assert "-->" not in payload and "<" not in payload and ">" not in payload
+    assert re.sub(r"&(amp|lt|gt);", "", payload).count("&") == 0
+    assert html.unescape(payload) == " ".join(title.split())  # nothing lost, only escaped
+    assert vtt.count("-->") == 2
+
+
+def test_timing_map_says_what_each_sentence_was_spoken_as(request):
+    unit = Unit("It cost $5.", "It cost five dollars.", 0)
+    script = Script(blocks=(Block("p", "It cost $5."),), units=(unit,))
+    n = assemble(script, [tone(900)], loudness=None)
+    request.addfinalizer(n.close)
+    sentence = timing_map(n)["paragraphs"][0]["sentences"][0]
+    assert sentence["text"] == "It cost $5." and sentence["spoken"] == "It cost five dollars."

@@ -33,6 +33,12 @@ MP3 = "/audio/a1/1.mp3"
         ("bytes=-", 1000, None),
         ("bytes=5", 1000, None),
         ("items=0-5", 1000, None),  # another unit
+        ("bytes=" + "9" * 5000 + "-", 1000, UNSATISFIABLE),  # a 5,000-digit start: past the file
+        ("bytes=10-" + "9" * 5000, 1000, (10, 999)),  # a 5,000-digit end: clamped
+        ("bytes=-" + "9" * 5000, 1000, (0, 999)),  # a 5,000-digit suffix: the whole file
+        ("bytes=0000000000000000000000000005-6", 1000, (5, 6)),
+        ("bytes=\u00b2-", 1000, None),  # superscript two: a digit to str.isdigit(), not to int()
+        ("bytes=\u0663-\u0665", 1000, None),  # Arabic-Indic digits: not a byte position
     ],
 )
 def test_parse_range(header, size, expected) -> None:  # noqa: ANN001

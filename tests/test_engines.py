@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from narrator.engines import AudioChunk, clauses
+from narrator.engines import AudioChunk, pieces
 from narrator.errors import SynthesisError
 from narrator.model import Unit
 from narrator.synthesise import check_duration, spoken_words, synthesise_unit, trim
@@ -27,15 +27,41 @@ LONG = ("In an interview published by rights group Gulagu.net, the former mercen
         "escape a border patrol with dogs.")
 
 
-def test_long_sentences_are_cut_after_clause_punctuation_only():
-    assert clauses(SENTENCE, 150) == [SENTENCE]
-    pieces = clauses(LONG, 150)
-    assert len(pieces) == 2
-    assert all(len(p) <= 150 and p[-1] in ",." for p in pieces)
-    assert " ".join(pieces) == LONG
-    # A comma inside phonemes is not a clause end; a clause too long on its own stays whole.
-    assert clauses("[[a, b]] " * 20 + "end.", 20) == ["[[a, b]] " * 20 + "end."]
-    assert clauses("x" * 30 + ", y.", 20) == ["x" * 30 + ",", "y."]
+def test_long_sentences_are_cut_after_clause_punctuation_first():
+    assert pieces(SENTENCE, 150) == [SENTENCE]
+    cut = pieces(LONG, 150)
+    assert len(cut) == 2
+    assert all(len(p) <= 150 and p[-1] in ",." for p in cut)
+    assert " ".join(cut) == LONG
+    # A comma inside phonemes is not a clause end, and phonemes are never cut.
+    text = "[[a, b]] x " * 6 + "end."
+    cut = pieces(text, 30)
+    assert " ".join(cut) == text.strip() and all(len(p) <= 30 for p in cut)
+    assert all(p.count("[[") == p.count("]]") for p in cut) and len(cut) == 3
+
+
+def test_every_piece_has_a_hard_cap_whatever_the_text():
+    run_on = " ".join(["word"] * 1200) + "."  # 6,000 characters and no clause punctuation
+    cut = pieces(run_on, 150)
+    assert max(map(len, cut)) <= 150 and " ".join(cut) == run_on
+    assert pieces("a." * 3000, 150) == []  # one 6,000-character token: not a word, dropped
+    assert pieces("[[" + "a" * 20_000 + "]] said.", 150) == ["said."]
+    assert pieces("x" * 30 + ", y.", 20) == ["y."]  # longer than a whole piece: dropped
+    assert pieces("Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz is long.", 150) == [
+        "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz is long."]
+
+
+def test_cutting_is_linear_on_long_adversarial_text():
+    import time
+
+    def seconds(text: str) -> float:
+        start = time.perf_counter()
+        pieces(text, 150)
+        return time.perf_counter() - start
+
+    plain = seconds("word " * 40_000)
+    for hostile in ("a." * 100_000, "[[" * 100_000, "[[a " * 50_000, "," * 200_000, "x" * 200_000):
+        assert seconds(hostile) < 20 * plain + 0.05
 
 
 def test_piper_speaks_a_long_sentence_in_clauses_as_long_as_whole(joe):
@@ -108,3 +134,31 @@ def test_truncated_clip_is_retried_once_then_fails_naming_the_paragraph(espeak):
 def test_unspeakable_unit_gives_empty_clip(espeak):
     voice, engine = espeak
     assert synthesise_unit(Unit(text="—", spoken="", block=0), engine, voice).pcm == b""
+
+
+def test_a_crashed_espeak_process_is_replaced_and_the_sentence_tried_again(tmp_path):
+    """The engine process dies under a sentence (as espeak-ng does on some input): the sentence is
+    tried again in a fresh process, and a failure that persists names the sentence."""
+    from narrator.engines import open_engine
+    from narrator.errors import SynthesisError
+    from narrator.model import Unit
+    from narrator.synthesise import synthesise_unit
+    from narrator.voices import get_voice
+
+    voice = get_voice("espeak")
+    engine = open_engine(voice)
+    try:
+        first = engine._proc
+        engine._proc.kill()  # the worker process dies before the next sentence reaches it
+        engine._proc.wait()
+        sentence = "The ferry left at dawn."
+        clip = synthesise_unit(Unit(sentence, sentence, 3), engine, voice, "p 4 of 9")
+        assert clip.duration_ms > 500 and engine._proc is not first
+        engine.START_TIMEOUT_S = 0.0  # from now on no worker can start in time: every try fails
+        engine._proc.kill()
+        engine._proc.wait()
+        with pytest.raises(SynthesisError, match=r"p 4 of 9 \('The harbour closed at noon\.'\)"):
+            synthesise_unit(Unit("The harbour closed at noon.", "The harbour closed at noon.", 3), engine,
+                            voice, "p 4 of 9")
+    finally:
+        engine.close()

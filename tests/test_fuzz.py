@@ -6,6 +6,7 @@ inputs every time, so CI is reproducible); set FUZZ_EXAMPLES higher for a longer
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Iterator
@@ -195,3 +196,55 @@ def test_api_matches_its_openapi_document(fuzz_app) -> None:  # noqa: ANN001
             case.call_and_validate(checks=checks, headers=headers)
 
         call()
+
+
+# --- headers and query arguments of the listener's routes -------------------------------------------
+
+HEADER_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.builds(lambda d, s: f"bytes={d}-{s}", st.text("0123456789²³٣०-, ", max_size=40),
+              st.text("0123456789²٣ ", max_size=40)),
+    st.builds(lambda n: f"bytes={'9' * n}-", st.integers(0, 6000)),
+    st.builds(lambda n: f"bytes=-{'9' * n}", st.integers(0, 6000)),
+)
+QUERY_KEYS = st.sampled_from(["version", "download", "_external", "_scheme", "_anchor", "_method", "kind",
+                              "article_id", "q", "v", "x"])
+
+
+@pytest.fixture(scope="module")
+def narrated_app(tmp_path_factory, engine_pool) -> Iterator[object]:  # noqa: ANN001
+    """An app with one narrated article, so the audio routes have files to answer with."""
+    app = create_app({"TESTING": True, "HOME": str(tmp_path_factory.mktemp("fuzz")), "RUNNER": "inprocess",
+                      "ENGINE_POOL": engine_pool})
+    app.test_client_class = web_fixtures.BufferedClient
+    web_fixtures.narrated(app.test_client())
+    yield app
+    close_app(app)
+
+
+@FUZZ
+@given(path=st.sampled_from(["/audio/a1/1.mp3", "/audio/a1/1.timing.json", "/audio/a1/1.vtt",
+                             "/audio/a1/latest.mp3", "/audio/a1/latest.vtt", "/articles/a1", "/embed/a1",
+                             "/feed.xml", "/api/articles/a1", "/audio/a1/99.mp3", "/api/jobs/x"]),
+       headers=st.dictionaries(st.sampled_from(["Range", "If-Range", "If-None-Match", "If-Modified-Since",
+                                                "Accept", "Host"]), HEADER_TEXT, max_size=3),
+       query=st.dictionaries(QUERY_KEYS, st.text(max_size=30), max_size=3))
+def test_listener_routes_never_answer_5xx_to_odd_headers_or_queries(narrated_app, path, headers, query):  # noqa: ANN001, ANN201
+    """Any Range or validator header and any query argument on the public routes: never a 5xx (a
+    5,000-digit range, a superscript digit, request arguments that reach url_for...)."""
+    client = narrated_app.test_client(role=None)
+    headers = {k: v.replace("\n", " ").replace("\r", " ") for k, v in headers.items()}
+    response = client.get(path, headers=headers, query_string=query)
+    assert response.status_code < 500, (path, headers, query, response.data[:300])
+
+
+@FUZZ
+@given(event=st.one_of(st.sampled_from(["play", "25", "speed", "100"]), st.text(max_size=10)),
+       value=st.one_of(st.integers(min_value=-10**400, max_value=10**400), st.floats(allow_nan=True),
+                       st.text(max_size=10), st.none(), st.booleans()))
+def test_listening_events_never_answer_5xx(narrated_app, event, value) -> None:  # noqa: ANN001
+    client = narrated_app.test_client(role=None)
+    body = json.dumps({"article": "a1", "event": event, "value": value}, allow_nan=True)
+    response = client.post("/api/events", data=body, content_type="application/json",
+                           environ_base={"REMOTE_ADDR": f"10.{len(body) % 250}.0.1"})
+    assert response.status_code in (204, 400, 429), response.data

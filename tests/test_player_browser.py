@@ -15,7 +15,7 @@ from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, free_port, narra
 from werkzeug.serving import make_server
 
 from narrator.config import LABEL
-from narrator.service.generation import generate
+from narrator.service.generation import Generator
 from web import close_app, create_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -181,7 +181,7 @@ def test_player_waits_for_generation_then_becomes_playable(idle_app, engine_pool
 
     store = app.extensions["narrator"].store
     settings = app.extensions["narrator"].settings
-    assert generate(store, r.json["job"]["id"], settings, engine_pool).version == 1
+    assert Generator(store, settings, engine_pool).run(r.json["job"]["id"]).version == 1
 
     page.locator(".np-play:not([disabled])").wait_for(timeout=10_000)
     page.wait_for_function("document.querySelectorAll('#transcript [data-index]').length === 4")

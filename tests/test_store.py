@@ -9,7 +9,7 @@ import pytest
 from store_helpers import stage
 
 from narrator.extract import extract_text
-from narrator.service.store import Conflict, NotFound, Store, article_from_dict, content_hash
+from narrator.service.store import PRIORITY_SMALL, Conflict, NotFound, Store, article_from_dict, content_hash
 
 TEXT = "A title\n\nFirst paragraph. Second sentence.\n\nSecond paragraph."
 
@@ -38,7 +38,7 @@ def test_create_get_list_delete(tmp_path: Path) -> None:
         store.get_article("x1")
     with pytest.raises(NotFound):
         store.delete_article("x1")
-    assert store.get_job(job.id).status == "failed"
+    assert store.get_job(job.id).status == "cancelled" and store.get_job(job.id).error == "article deleted"
 
 
 def test_generated_ids_and_bad_ids(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_a_database_made_by_an_older_narrator_is_adopted_and_migrated(tmp_path: 
     store = Store(home)
     assert store.get_article("old").article == article  # the data is kept
     _, job, new = store.update_article("old", article, "espeak")
-    assert new and job.priority == 0 and job.chars == 0  # columns of later revisions are there
+    assert new and job.priority == PRIORITY_SMALL and job.chars == 0  # columns of later revisions are there
     assert _publish(store, "old", job.id, b"mp3") == 1
     with sqlite3.connect(home / "narrator.db") as check:
         assert check.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)

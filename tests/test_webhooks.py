@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +14,12 @@ from pathlib import Path
 import pytest
 from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 
+from narrator.config import Settings
+from narrator.errors import InputError
 from narrator.service.webhooks import SIGNATURE_HEADER, DeliveryError, deliver, sign, verify
 from web import close_app, create_app
 
-SECRET = "s3cret-for-tests"
+SECRET = "s3cret-for-tests-0123456789abcdef-0123"  # 32 characters at least
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -121,3 +126,16 @@ def test_deliver_refuses_anything_but_2xx(receiver: Receiver) -> None:
     with pytest.raises(DeliveryError, match="302"):
         deliver(receiver.url, SECRET, {"event": "x"})
     assert deliver(receiver.url, SECRET, {"event": "x"}) == 204
+
+
+@pytest.mark.parametrize("secret", ["", "short", "x" * 31])
+def test_a_webhook_without_a_strong_secret_refuses_to_start(tmp_path: Path, secret: str) -> None:
+    """Deliveries signed with an empty or short key could be forged by anyone: the service does not
+    start, and the command line says why in one line (exit code 2)."""
+    hook = {"NARRATOR_WEBHOOK_URL": "https://cms.example/hook", "NARRATOR_WEBHOOK_SECRET": secret}
+    with pytest.raises(InputError, match="NARRATOR_WEBHOOK_SECRET must be at least 32"):
+        Settings.from_env(hook)
+    env = {**os.environ, "NARRATOR_HOME": str(tmp_path), **hook}
+    run = subprocess.run([sys.executable, "-m", "narrator.cli", "worker"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "NARRATOR_WEBHOOK_SECRET" in run.stderr

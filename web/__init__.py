@@ -47,7 +47,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     store = Store.from_settings(settings)  # SQLite or PostgreSQL, local or S3 audio, per the settings
-    runner = JobQueue(store, settings, engines=app.config["ENGINE_POOL"])
+    runner = JobQueue(store, settings, engines=app.config["ENGINE_POOL"], guard=security.fetch_guard(app))
     if settings.runner == "inprocess":
         runner.start_in_process()
     atexit.register(runner.close)

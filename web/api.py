@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from narrator.errors import ExtractionError, InputError, VoiceError
 from narrator.extract import extract_html, extract_text
-from narrator.fetch import fetch
 from narrator.model import Article
 from narrator.preview import apply_edits, locators
 from narrator.service.analytics import EVENTS
 from narrator.service.generation import fingerprint
 from narrator.service.lexicons import articles_containing
-from narrator.service.store import ArticleRecord, Conflict, JobRecord, NotFound
+from narrator.service.store import ArticleRecord, Conflict, JobRecord, JobRequest, NotFound, QuotaExceeded
+from narrator.service.submissions import URL_CHARS_ESTIMATE, PageRequest, check_size, check_url
 from narrator.voices import Voice, all_voices, get_voice
 
-from .auth import editor_required
+from .auth import editor_required, principal
 from .context import service
-from .security import check_article, fetch_guard
+from .security import fetch_guard
 from .views import article_json, job_json, json_error, preview_json, version_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -47,20 +48,21 @@ def _api_error(e: ApiError):  # noqa: ANN202
     return json_error(e.status, e.message)
 
 
-def input_status(e: InputError) -> int:
-    """The HTTP status of a refused input: 404 unknown, 409 conflicting, 422 unusable content, 400 else."""
+def refusal(e: InputError) -> Response:
+    """The answer to a refused input: 404 unknown, 409 conflicting, 422 unusable content, 429 too much
+    queued already (with Retry-After), 400 otherwise."""
+    if isinstance(e, QuotaExceeded):
+        return json_error(429, str(e), {"Retry-After": str(e.retry_after)})
     if isinstance(e, NotFound):
-        return 404
+        return json_error(404, str(e))
     if isinstance(e, Conflict):
-        return 409
+        return json_error(409, str(e))
     if isinstance(e, ExtractionError | VoiceError):
-        return 422
-    return 400
+        return json_error(422, str(e))
+    return json_error(400, str(e))
 
 
-@bp.errorhandler(InputError)
-def _input_error(e: InputError):  # noqa: ANN202
-    return json_error(input_status(e), str(e))
+bp.register_error_handler(InputError, refusal)
 
 
 def _body() -> dict:
@@ -92,9 +94,39 @@ def _pronunciations(value: object) -> tuple[tuple[str, str], ...]:
     return tuple((w.strip(), s.strip()) for w, s in value.items())
 
 
-def _article_from(data: dict) -> tuple[Article, str | None, Voice]:
-    """Validate a submission and extract its article; the voice it asks for (None: the language's
-    default) and the voice profile that will read it."""
+@dataclass(frozen=True)
+class Submission:
+    """A validated submission: the article (a placeholder until a URL's page is fetched by the job),
+    the voice asked for and, once the language is known, the profile that will read it."""
+
+    article: Article
+    """The extracted article, or for a URL the submission's own fields and the URL."""
+    requested: str | None
+    """The voice asked for (None: the language's default)."""
+    voice: Voice | None
+    """The profile that will read it (None until a URL's page is fetched: its language decides)."""
+    page: PageRequest | None = None
+    """For a submission by URL: what its job fetches."""
+
+    def fingerprint(self) -> str | None:
+        """What decides its narration (None for a URL: the job computes it once it has the page)."""
+        if self.voice is None:
+            return None
+        return fingerprint(self.article, self.requested, self.voice, service().settings)
+
+    def request(self) -> JobRequest:
+        """The job request: who asks (from the credential), how much, what to fetch."""
+        settings = service().settings
+        who = principal()
+        return JobRequest(requested_by=who.requester if who else None,
+                          chars=self.article.chars if self.page is None else URL_CHARS_ESTIMATE,
+                          page_request=self.page.to_json() if self.page else None,
+                          max_queued_chars=settings.max_queued_chars)
+
+
+def _submission(data: dict) -> Submission:
+    """Validate a submission and extract its article (a URL's page is fetched by its job)."""
+    settings = service().settings
     unknown = set(data) - {"id", "voice", "title", "pronunciations", *SOURCES}
     if unknown:
         raise ApiError(400, f"unknown fields: {', '.join(sorted(unknown))}")
@@ -105,31 +137,32 @@ def _article_from(data: dict) -> tuple[Article, str | None, Voice]:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise ApiError(400, f"'{key}' must be a string")
     kind, value = given[0], data[given[0]]
-    if kind == "url":
-        if not value.lower().startswith(("http://", "https://")):
-            raise ApiError(400, "url must be an http or https URL")
-        page = fetch(value, guard=fetch_guard())
-        if page.content_type.lower().startswith("text/plain"):
-            article = extract_text(page.body.decode("utf-8", errors="replace"))
-            article = dataclasses.replace(article, url=page.url)
-        else:
-            article = extract_html(page.body, url=page.url, content_type=page.content_type)
-    elif kind == "html":
-        article = extract_html(value)
-    else:
-        article = extract_text(value)
-    if data.get("title"):
-        article = dataclasses.replace(article, title=data["title"].strip())
-    article = dataclasses.replace(article, pronunciations=_pronunciations(data.get("pronunciations")))
+    title = (data.get("title") or "").strip()
+    pronunciations = _pronunciations(data.get("pronunciations"))
     requested = data.get("voice") or None
-    check_article(article)  # ExtractionError (422) beyond NARRATOR_MAX_ARTICLE_CHARS
-    voice = get_voice(requested, article.language, service().settings.voices)  # 422 if unknown or none
-    return article, requested, voice
+    if kind == "url":
+        if requested and requested not in all_voices(settings.voices):
+            get_voice(requested, "en", settings.voices)  # VoiceError (422) naming the known voices
+        fetch_guard(current_app)().check(check_url(value), resolve=False)  # 422 now for what is plain to see
+        page = PageRequest(value, title, pronunciations)
+        return Submission(page.placeholder(), requested, None, page)
+    article = extract_html(value) if kind == "html" else extract_text(value)
+    if title:
+        article = dataclasses.replace(article, title=title)
+    article = check_size(dataclasses.replace(article, pronunciations=pronunciations), settings)  # 422
+    return Submission(article, requested, get_voice(requested, article.language, settings.voices))
 
 
 def fingerprint_of(article: Article, requested: str | None, voice: Voice) -> str:
     """The fingerprint of narrating `article` in `voice` now (content, voice, lexicons, jingles)."""
     return fingerprint(article, requested, voice, service().settings)
+
+
+def requested_by() -> JobRequest:
+    """A job request on behalf of the request's credential, for content already in the store."""
+    who = principal()
+    return JobRequest(requested_by=who.requester if who else None,
+                      max_queued_chars=service().settings.max_queued_chars)
 
 
 def accepted(record: ArticleRecord, job: JobRecord | None, new: bool) -> Response:
@@ -147,9 +180,9 @@ def accepted(record: ArticleRecord, job: JobRecord | None, new: bool) -> Respons
 @editor_required
 def create_article():  # noqa: ANN201
     data = _body()
-    article, requested, voice = _article_from(data)
-    record, job = service().store.create_article(
-        article, requested, data.get("id") or None, fingerprint_of(article, requested, voice))
+    sub = _submission(data)
+    record, job = service().store.create_article(sub.article, sub.requested, data.get("id") or None,
+                                                 sub.fingerprint(), sub.request())
     return accepted(record, job, True)
 
 
@@ -173,9 +206,9 @@ def update_article(article_id: str):  # noqa: ANN201
     data = _body()
     if data.get("id") not in (None, article_id):
         raise ApiError(409, f"the body's id '{data['id']}' conflicts with the URL's '{article_id}'")
-    article, requested, voice = _article_from(data)
-    record, job, new = store.update_article(article_id, article, requested,
-                                            fingerprint_of(article, requested, voice))
+    sub = _submission(data)
+    record, job, new = store.update_article(article_id, sub.article, sub.requested, sub.fingerprint(),
+                                            sub.request())
     return accepted(record, job, new)
 
 
@@ -186,8 +219,9 @@ def regenerate(article_id: str):  # noqa: ANN201
     svc = service()
     record = svc.store.get_article(article_id)
     voice = get_voice(record.voice, record.article.language, svc.settings.voices)
-    record, job, new = svc.store.update_article(
-        article_id, record.article, record.voice, fingerprint_of(record.article, record.voice, voice))
+    request = dataclasses.replace(requested_by(), chars=record.article.chars)
+    made = fingerprint_of(record.article, record.voice, voice)
+    record, job, new = svc.store.update_article(article_id, record.article, record.voice, made, request)
     return accepted(record, job, new)
 
 
@@ -358,7 +392,8 @@ def listening_event():  # noqa: ANN201
     name = str(data.get("event"))
     if name == "speed":
         value = data.get("value")
-        name = f"speed:{value:g}" if isinstance(value, int | float) and not isinstance(value, bool) else ""
+        speed = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 16
+        name = f"speed:{float(value):g}" if speed else ""  # bounded first: a 400-digit number has no float
     if name not in EVENTS:
         raise ApiError(400, f"unknown event {data.get('event')!r} (or speed {data.get('value')!r})")
     svc.store.get_article(data["article"])  # 404 for an unknown article

@@ -25,6 +25,7 @@ serves the bytes and the ranges.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -45,6 +46,8 @@ CHUNK = 64 * 1024
 
 UNSATISFIABLE = (-1, -1)
 """parse_range's answer for a range that lies outside the file."""
+_POSITION = re.compile(r"[0-9]+")
+"""A byte position: ASCII digits only (str.isdigit() also takes '²' and '٣', which int() refuses)."""
 
 ENDPOINTS = {"mp3": "audio.mp3", "timing.json": "audio.timing", "vtt": "audio.vtt"}
 """A version's files by URL suffix (the file suffix is the same with a dot, as in storage.SUFFIXES)."""
@@ -63,19 +66,26 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     first, dash, last = parts[0].partition("-")
     first, last = first.strip(), last.strip()
-    if not dash or (first and not first.isdigit()) or (last and not last.isdigit()) or not (first or last):
+    if not dash or not (first or last) or not all(_POSITION.fullmatch(p) for p in (first, last) if p):
         return None
     if not first:  # suffix range: the last N bytes
-        n = int(last)
+        n = _position(last)
         if n == 0 or size == 0:
             return UNSATISFIABLE
         return max(0, size - n), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    start = _position(first)
+    if last and _position(last) < start:
         return None
     if start >= size:
         return UNSATISFIABLE
-    return start, min(int(last), size - 1) if last else size - 1
+    return start, min(_position(last), size - 1) if last else size - 1
+
+
+def _position(digits: str) -> int:
+    """A byte position; any number past 10**18 (past every file, and past int()'s 4,300-digit limit
+    for the longest) counts as 10**18."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def _etag_list(header: str) -> list[str]:
@@ -241,7 +251,8 @@ def latest(article_id: str, kind: str) -> BaseResponse:
     if version is None:
         abort(404, description=f"article '{article_id}' has no narration yet")
     remote = store.storage.url(article_id, version, "." + kind)  # object storage: straight there
-    target = remote or url_for(ENDPOINTS[kind], article_id=article_id, version=version, **request.args)
+    keep = {"download": "1"} if request.args.get("download") else {}  # nothing else of the query is passed on
+    target = remote or url_for(ENDPOINTS[kind], article_id=article_id, version=version, **keep)
     response = redirect(target, 302)
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -7,6 +7,7 @@ Everything here needs a signed-in account; changing anything needs the 'editor' 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
@@ -17,7 +18,7 @@ from narrator.service.analytics import PROGRESS
 from narrator.service.store import ArticleRecord, NotFound, Store
 from narrator.voices import all_voices, get_voice
 
-from .api import edited, fingerprint_of, input_status
+from .api import edited, fingerprint_of, refusal, requested_by
 from .auth import csrf_ok, editor_required, principal, sign_in, sign_out
 from .context import service
 from .views import job_json, json_error, preview_json, status_of, version_json
@@ -128,10 +129,11 @@ def save(article_id: str):  # noqa: ANN201
         return json_error(400, "send a JSON object")
     try:
         article, requested, voice = edited(record, data)
+        asked = dataclasses.replace(requested_by(), chars=article.chars)
         record, job, new = svc.store.update_article(article_id, article, requested,
-                                                    fingerprint_of(article, requested, voice))
+                                                    fingerprint_of(article, requested, voice), asked)
     except InputError as e:
-        return json_error(input_status(e), str(e))
+        return refusal(e)
     if job is not None and new:
         svc.runner.submit(job.id)
     return jsonify(job=job_json(job)), 202 if job is not None else 200

@@ -11,9 +11,9 @@ Registered by create_app with ``security.init_app(app)``:
   one (werkzeug would silently truncate it);
 * a JSON body nested deeper than MAX_JSON_DEPTH is refused with 400 before a view reads it
   (Python's parser would otherwise raise RecursionError: a 500);
-* `check_article` refuses an article longer than MAX_ARTICLE_CHARS with 422 (the API calls it
-  after extraction); the body size limit (413) is Flask's MAX_CONTENT_LENGTH;
-* `fetch_guard` is the SSRF guard for URLs submitted to the API (narrator.netguard);
+* the body size limit (413) is Flask's MAX_CONTENT_LENGTH (an article's own length limit is checked
+  by narrator.service.submissions);
+* `fetch_guard` makes the SSRF guard (narrator.netguard) for the pages the app's jobs fetch;
 * behind a reverse proxy (``NARRATOR_PROXY_COUNT``: the number of proxies in front),
   the client address and scheme are taken from that many X-Forwarded-For / X-Forwarded-Proto
   entries (werkzeug's ProxyFix); with 0 (the default) those headers are ignored, so a client
@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import io
 import socket
+from collections.abc import Callable
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from narrator.errors import ExtractionError
-from narrator.model import Article
 from narrator.netguard import NetGuard, system_resolve
 
 from .context import service
@@ -123,30 +122,14 @@ def _limit_json() -> None:
         abort(400, description=too_deep)
 
 
-def article_chars(article: Article) -> int:
-    """The characters a narration reads: title, byline, headings and paragraphs."""
-    return len(article.title) + len(article.byline) + sum(
-        len(s.heading or "") + sum(len(p.text) for p in s.paragraphs) for s in article.sections
-    )
+def fetch_guard(app: Flask) -> Callable[[], NetGuard]:
+    """The guard factory for pages the app's jobs fetch: public addresses only unless
+    NARRATOR_ALLOW_PRIVATE_URLS=1 (read at each fetch); the app's FETCH_RESOLVE and FETCH_CONNECT are
+    test seams that map host names to loopback."""
 
+    def guard() -> NetGuard:
+        return NetGuard(allow_private=bool(app.extensions["narrator"].settings.allow_private_urls),
+                        resolve=app.config.get("FETCH_RESOLVE") or system_resolve,
+                        connect=app.config.get("FETCH_CONNECT") or socket.create_connection)
 
-def check_article(article: Article) -> Article:
-    """`article`, or ExtractionError (422) if it is longer than MAX_ARTICLE_CHARS."""
-    limit = service().settings.max_article_chars
-    size = article_chars(article)
-    if limit and size > limit:
-        raise ExtractionError(
-            f"the article is {size:,} characters long; the limit is {limit:,} (NARRATOR_MAX_ARTICLE_CHARS)"
-        )
-    return article
-
-
-def fetch_guard() -> NetGuard:
-    """The guard for URLs submitted to the API: public addresses only unless NARRATOR_ALLOW_PRIVATE_URLS=1;
-    FETCH_RESOLVE and FETCH_CONNECT are test seams."""
-    config = current_app.config
-    return NetGuard(
-        allow_private=bool(service().settings.allow_private_urls),
-        resolve=config.get("FETCH_RESOLVE") or system_resolve,
-        connect=config.get("FETCH_CONNECT") or socket.create_connection,
-    )
+    return guard

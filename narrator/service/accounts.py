@@ -45,11 +45,18 @@ class Principal:
     """The key's label or the user's name."""
     role: str
     """One of ROLES."""
+    key_id: str = ""
+    """The key's id (for a key)."""
 
     @property
     def can_edit(self) -> bool:
         """Whether it may change state."""
         return self.role == "editor"
+
+    @property
+    def requester(self) -> str:
+        """How jobs record who asked: 'key:<id>' or 'user:<name>'."""
+        return f"key:{self.key_id}" if self.kind == "key" else f"user:{self.name}"
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ class Accounts:
         if not row["last_used"] or time.time() - row["last_used"] > 60:  # one write a minute at most
             with self.db.write() as db:
                 db.execute("UPDATE api_keys SET last_used = ? WHERE id = ?", (time.time(), key_id))
-        return Principal("key", row["name"], row["role"])
+        return Principal("key", row["name"], row["role"], key_id)
 
     # Users ----------------------------------------------------------------------------------------
 

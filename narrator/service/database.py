@@ -39,6 +39,8 @@ class Database(Protocol):
     transaction is already exclusive)."""
     insertion_order: str
     """An expression ordering a table's rows by insertion (a tie-breaker for equal times)."""
+    greatest: str
+    """The SQL function that gives the largest of its arguments."""
     busy_errors: tuple[type[Exception], ...]
     """Exceptions meaning 'locked, busy or unreachable; try again later'."""
     unique_errors: tuple[type[Exception], ...]
@@ -59,6 +61,7 @@ class SQLiteDatabase:
 
     for_update = ""
     insertion_order = "rowid"
+    greatest = "MAX"
     busy_errors: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
     unique_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
 
@@ -128,6 +131,7 @@ class PostgresDatabase:
 
     for_update = " FOR UPDATE"
     insertion_order = "seq"
+    greatest = "GREATEST"
 
     def __init__(self, url: str, timeout: float):
         import psycopg  # only the PostgreSQL mode needs it

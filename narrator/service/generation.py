@@ -1,8 +1,8 @@
 """Generation: turn a stored article into a new published version (the body of a queue task).
 
-`generate(store, job_id, ...)` is the whole job: claim it, narrate into a staging folder with
-the synthesis cache, publish. It depends on nothing but the store, the engines and the cache,
-so the job queue (narrator.service.jobs) calls it as it is.
+`Generator.run(job_id)` is the whole job: claim it, fetch the page of a submission by URL, narrate
+into a staging folder with the synthesis cache, publish. Between sentences a running job stops if
+it was cancelled and lets a more urgent queued job run first (`_Turns`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -23,9 +24,11 @@ from ..engines import Engine, open_engine
 from ..errors import InputError
 from ..jingles import load_jingles
 from ..model import Article
+from ..netguard import NetGuard
 from ..pipeline import lexicon_for, narrate
 from ..voices import Voice, get_voice
-from .store import NotFound, Store, content_hash
+from .store import Cancelled, JobRecord, NotFound, Store, content_hash
+from .submissions import PageRequest, default_guard
 
 log = logging.getLogger(__name__)
 
@@ -102,47 +105,106 @@ def _lease(store: Store, job_id: str, lease_s: float) -> Iterator[None]:
         beat.join()
 
 
-def generate(store: Store, job_id: str, settings: Settings, engines: EnginePool,
-             cache: UnitCache | None = None, max_attempts: int = 3, lease_s: float = 60.0) -> Outcome | None:
-    """Run one job. Returns its outcome, or None if it was not ours to run or failed for good.
+class _Turns:
+    """What a running job does between sentences, at most once a second: stop if it was cancelled
+    (its article deleted or its content superseded), and run a more urgent queued job first (a
+    short article, or one a listener is waiting for, never waits for a long one to finish)."""
 
-    A failure that may pass is put back in the queue and raised as RetryableError (the queue
-    retries it with backoff) until `max_attempts`; then, like bad input, it fails the job with
-    its message. The article keeps its current version whatever happens here.
-    """
-    if not store.claim_job(job_id, WORKER, lease_s):
+    INTERVAL_S = 1.0
+    """How often to look: one or two small queries a second, while a sentence takes ~0.3 s to speak."""
+
+    def __init__(self, generator: Generator, job: JobRecord):
+        self.generator, self.job = generator, job
+        self.next_look = time.monotonic() + self.INTERVAL_S
+
+    def __call__(self) -> None:
+        if time.monotonic() < self.next_look:
+            return
+        store = self.generator.store
+        if store.job_status(self.job.id) != "running":
+            raise Cancelled(f"job {self.job.id} was cancelled")
+        while (urgent := store.next_job(above=self.job.priority)) is not None:
+            log.info("job %s pauses for the more urgent job %s", self.job.id, urgent.id)
+            try:
+                self.generator.run(urgent.id)
+            except RetryableError:
+                pass  # put back in the queue: it is tried again later, by whichever worker takes it
+            if store.job_status(self.job.id) != "running":
+                raise Cancelled(f"job {self.job.id} was cancelled")
+        self.next_look = time.monotonic() + self.INTERVAL_S
+
+
+class Generator:
+    """Runs jobs: claim, fetch (submissions by URL), narrate into a staging folder with the synthesis
+    cache, publish. It depends on nothing but the store, the engines and the cache, so the job
+    queue (narrator.service.jobs) calls it as it is."""
+
+    def __init__(self, store: Store, settings: Settings, engines: EnginePool, cache: UnitCache | None = None,
+                 guard: Callable[[], NetGuard] | None = None,
+                 finished: Callable[[str, Outcome | None], None] | None = None):
+        self.store, self.settings, self.engines, self.cache = store, settings, engines, cache
+        self.guard = guard or default_guard(settings)
+        self.finished = finished
+        """Told of every job run here when it ends (the webhook)."""
+
+    def run(self, job_id: str) -> Outcome | None:
+        """Run one job (see `_run`), then tell `finished` how it ended (not when it will be retried)."""
+        outcome = self._run(job_id)
+        if self.finished:
+            self.finished(job_id, outcome)
+        return outcome
+
+    def _run(self, job_id: str) -> Outcome | None:
+        """Run one job. Returns its outcome, or None if it was not ours to run, was cancelled, or
+        failed for good.
+
+        A failure that may pass is put back in the queue and raised as RetryableError (the queue
+        retries it with backoff) until NARRATOR_JOB_ATTEMPTS; then, like bad input, it fails the job
+        with its message. The article keeps its current version whatever happens here.
+        """
+        store, settings = self.store, self.settings
+        if not store.claim_job(job_id, WORKER, settings.job_lease_s):
+            return None
+        job = store.get_job(job_id)
+        staging = None
+        try:
+            with _lease(store, job_id, settings.job_lease_s):
+                record = store.get_article(job.article_id)
+                if job.page_request:
+                    store.job_stage(job_id, "fetching")
+                    article = PageRequest.from_json(job.page_request).fetched(settings, self.guard)
+                    voice = get_voice(record.voice, article.language, settings.voices)
+                    made = fingerprint(article, record.voice, voice, settings)
+                    record = store.set_fetched(job_id, article, made)
+                current = record.current_version and store.get_version(record.id, record.current_version)
+                if current and current.content_hash == record.content_hash:
+                    store.finish_unchanged(job_id, current.version)  # made from this very content already
+                    return Outcome(current.version)
+                voice = get_voice(record.voice, record.article.language, settings.voices)
+                staging = store.staging_dir(job.article_id, job_id)
+
+                def progress(done: int, total: int) -> None:
+                    store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
+
+                result = narrate(record.article, voice, staging / "audio.mp3", settings,
+                                 engine=self.engines.get(voice), progress=progress, cache=self.cache,
+                                 between=_Turns(self, job))
+                store.job_stage(job_id, "publishing")
+                version = store.publish(job_id, result, record, settings.keep_versions)
+                return Outcome(version, result.synthesised, result.reused)
+        except Cancelled:
+            log.info("job %s was cancelled", job_id)
+        except (InputError, NotFound) as e:
+            store.fail_job(job_id, str(e))
+        except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
+            message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
+            if job.attempts < settings.job_attempts:  # claim_job counted this attempt
+                log.warning("job %s attempt %d failed, will retry: %s", job_id, job.attempts, message)
+                store.requeue_job(job_id, message)
+                raise RetryableError(message) from e
+            log.exception("job %s failed after %d attempts", job_id, job.attempts)
+            store.fail_job(job_id, message)
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         return None
-    job = store.get_job(job_id)
-    staging = None
-    try:
-        with _lease(store, job_id, lease_s):
-            record = store.get_article(job.article_id)
-            current = store.get_version(record.id, record.current_version) if record.current_version else None
-            if current and current.content_hash == record.content_hash:
-                store.finish_unchanged(job_id, current.version)  # made from this very content already
-                return Outcome(current.version)
-            voice = get_voice(record.voice, record.article.language, settings.voices)
-            staging = store.staging_dir(job.article_id, job_id)
-
-            def progress(done: int, total: int) -> None:
-                store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
-
-            result = narrate(record.article, voice, staging / "audio.mp3", settings,
-                             engine=engines.get(voice), progress=progress, cache=cache)
-            store.job_stage(job_id, "publishing")
-            version = store.publish(job_id, result, record, settings.keep_versions)
-            return Outcome(version, result.synthesised, result.reused)
-    except (InputError, NotFound) as e:
-        store.fail_job(job_id, str(e))
-    except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
-        message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
-        if job.attempts < max_attempts:  # claim_job counted this attempt
-            log.warning("job %s attempt %d failed, will retry: %s", job_id, job.attempts, message)
-            store.requeue_job(job_id, message)
-            raise RetryableError(message) from e
-        log.exception("job %s failed after %d attempts", job_id, job.attempts)
-        store.fail_job(job_id, message)
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-    return None

@@ -2,8 +2,8 @@
 
 `JobQueue` is what the web app submits to and what `narrator worker` (or `narrator serve`,
 in-process) consumes. The same task code runs in both storage modes: SqliteHuey in
-HOME/queue.db on one machine; RedisHuey when NARRATOR_REDIS_URL is set, so worker processes
-on several machines share one queue.
+HOME/queue.db on one machine; PriorityRedisHuey when NARRATOR_REDIS_URL is set, so worker
+processes on several machines share one queue.
 
 Huey forgets a task once a worker has taken it, so a worker killed mid-job would lose it; the
 store's job record is the source of truth instead. A running job holds a lease its worker
@@ -18,18 +18,20 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.exceptions import HueyException, TaskException
 
 from ..cache import UnitCache
 from ..config import Settings
 from ..errors import InputError
+from ..netguard import NetGuard
 from ..normalise import normalise_text
 from ..pipeline import lexicon_for
 from ..voices import get_voice
-from .generation import WORKER, EnginePool, Outcome, generate
+from .generation import WORKER, EnginePool, Generator, Outcome
 from .store import Store
 from .webhooks import deliver, event
 
@@ -40,12 +42,13 @@ POLL_MAX_S = 0.1
 seconds to a regeneration that takes one; a poll is one cheap SELECT. (Redis blocks instead.)"""
 
 
-def make_huey(settings: Settings) -> Huey:
-    """Huey on Redis when a URL is configured, else on SQLite under the home folder."""
+def make_huey(settings: Settings, name: str = "narrator") -> Huey:
+    """Huey on Redis when a URL is configured, else on SQLite under the home folder; with task
+    priorities either way (higher first)."""
     if settings.redis_url:
-        return RedisHuey("narrator", url=settings.redis_url)
+        return PriorityRedisHuey(name, url=settings.redis_url)
     settings.home_path.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("narrator", filename=str(settings.home_path / "queue.db"))
+    return SqliteHuey(name, filename=str(settings.home_path / "queue.db"))
 
 
 def _dead_here(worker: str) -> bool:
@@ -63,44 +66,49 @@ def _dead_here(worker: str) -> bool:
 
 
 class JobQueue:
-    """Submits jobs to Huey and runs them; one instance per process (web app or worker)."""
+    """Submits jobs to Huey and runs them; one instance per process (web app or worker).
+
+    Two lanes: narrations (jobs in the store, most urgent first, a running one pausing between
+    sentences for a more urgent one: narrator.service.generation) and listening (a word spoken on
+    the dashboard), which has its own consumer thread and engines, so it never waits behind a
+    narration, however long."""
 
     def __init__(self, store: Store, settings: Settings, huey: Huey | None = None,
-                 engines: EnginePool | None = None):
+                 engines: EnginePool | None = None, guard: Callable[[], NetGuard] | None = None):
         self.store = store
         self.settings = settings
         self.huey = huey or make_huey(settings)
+        self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")
         self._own_engines = engines is None
         self.engines = engines or EnginePool()
+        self.listen_engines = EnginePool()
         self.cache = UnitCache.from_settings(settings)
-        self._consumer: Consumer | None = None
+        self.generator = Generator(store, settings, self.engines, self.cache, guard, self._notify)
+        self._consumers: list[Consumer] = []
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
-                                        name="narrator.service.generation")(self.run)
+                                        name="narrator.generate")(self.generator.run)
         self.huey.periodic_task(crontab(minute="*"), name="narrator.recover")(self.recover)
         self._webhook = self.huey.task(retries=max(settings.webhook_attempts - 1, 0),
                                        retry_delay=settings.webhook_retry_s, retry_backoff=2,
                                        name="narrator.webhook")(self._deliver)
-        self._say = self.huey.task(name="narrator.say")(self.say)
+        self._say = self.listen_huey.task(name="narrator.say")(self.say)
 
-    def submit(self, job_id: str) -> None:
-        """Put a job in the queue. The store already holds it as queued, so if the queue is
-        unreachable (Redis down) nothing is lost: recovery enqueues it once the queue is back."""
+    def submit(self, job_id: str, priority: int | None = None) -> None:
+        """Put a job in the queue (at its priority in the store unless given). The store already holds
+        it as queued, so if the queue is unreachable (Redis down) nothing is lost: recovery enqueues
+        it once the queue is back."""
         try:
-            self._generate(job_id)
+            if priority is None:
+                priority = self.store.get_job(job_id).priority
+            self._generate(job_id, priority=priority)
         except Exception as e:  # redis.ConnectionError, sqlite3.OperationalError
             log.warning("could not enqueue job %s (%s); it stays queued in the store", job_id, e)
 
-    def run(self, job_id: str) -> Outcome | None:
-        """The task body: generate the job (raises RetryableError for Huey to retry with backoff);
-        then tell the webhook, if there is one, that a version is ready or the job failed."""
-        outcome = generate(self.store, job_id, self.settings, self.engines, self.cache,
-                           self.settings.job_attempts, self.settings.job_lease_s)
-        if self.settings.webhook_url:
-            self._notify(job_id, outcome)
-        return outcome
-
     def _notify(self, job_id: str, outcome: Outcome | None) -> None:
+        """Tell the webhook, if there is one, that a version is ready or the job failed."""
+        if not self.settings.webhook_url:
+            return
         job = self.store.get_job(job_id)
         if outcome is not None and outcome.version is not None and (outcome.synthesised or outcome.reused):
             version = self.store.get_version(job.article_id, outcome.version)
@@ -127,7 +135,7 @@ class JobQueue:
         voice = get_voice(voice_name, language, self.settings.voices)
         spoken = normalise_text(text, voice.language, lexicon_for(voice, self.settings))
         out = io.BytesIO()
-        self.engines.get(voice).synthesize(spoken).write_wav(out)
+        self.listen_engines.get(voice).synthesize(spoken).write_wav(out)
         return out.getvalue()
 
     def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30) -> bytes:
@@ -148,32 +156,40 @@ class JobQueue:
         lost = self.store.recover_jobs(_dead_here)
         for job in lost:
             log.warning("job %s lost its worker; queued again", job.id)
-            self.submit(job.id)
+            self.submit(job.id, job.priority)
         stale = time.time() - 2 * self.settings.job_lease_s
         waiting = [job for job in self.store.queued_jobs() if job.updated < stale]
         for job in waiting:
-            self.submit(job.id)
+            self.submit(job.id, job.priority)
         return len(lost) + len(waiting)
 
     def consumer(self, workers: int = 1) -> Consumer:
-        """A Huey consumer for this queue, recovering lost jobs first."""
+        """A Huey consumer of narrations, recovering lost jobs first."""
         self.recover()
         for job in self.store.queued_jobs():  # queued in the store but maybe not in Huey (a restart)
-            self.submit(job.id)
+            self.submit(job.id, job.priority)
         return self.huey.create_consumer(workers=workers, worker_type="thread", max_delay=POLL_MAX_S,
                                          check_worker_health=True)
 
-    def start_in_process(self) -> None:
-        """Consume in background threads of this process (for `narrator serve` and tests)."""
-        consumer = self.consumer()
+    def _start(self, consumer: Consumer) -> None:
         consumer._set_signal_handlers = lambda: None  # the host process owns its signals
         consumer.start()
-        self._consumer = consumer
+        self._consumers.append(consumer)
+
+    def start_listening(self) -> None:
+        """Consume the listening lane in a background thread of this process."""
+        self._start(self.listen_huey.create_consumer(workers=1, worker_type="thread", max_delay=POLL_MAX_S))
+
+    def start_in_process(self) -> None:
+        """Consume both lanes in background threads of this process (for `narrator serve` and tests)."""
+        self._start(self.consumer())
+        self.start_listening()
 
     def close(self) -> None:
         """Stop consuming (finishing the job in hand) and release the engines."""
-        if self._consumer is not None:
-            self._consumer.stop(graceful=True)
-            self._consumer = None
+        for consumer in self._consumers:
+            consumer.stop(graceful=True)
+        self._consumers = []
         if self._own_engines:
             self.engines.close()
+        self.listen_engines.close()

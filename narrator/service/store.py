@@ -71,6 +71,42 @@ class Conflict(InputError):
     """The request conflicts with what is stored (an id already taken)."""
 
 
+class QuotaExceeded(InputError):
+    """A requester has too much work queued already (429 in the API)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds after which the queue will probably have room again."""
+
+
+class Cancelled(Exception):
+    """The job was cancelled (its article deleted, or its content superseded) while it ran."""
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Who asks for a narration and how big it is: what a new job records and the queue limits."""
+
+    requested_by: str | None = None
+    """'key:<id>' or 'user:<name>'; None for the service's own work (no limit applies)."""
+    chars: int = 0
+    """Characters to narrate (an estimate until a URL has been fetched)."""
+    page_request: str | None = None
+    """For a submission by URL: what the job fetches first (JSON, see JobRecord.page_request)."""
+    max_queued_chars: int = 0
+    """The requester's limit on characters queued or running at once (0: none)."""
+    chars_per_second: float = 500.0
+    """How fast the queue narrates, for the Retry-After of a refusal (Piper: ~33 s of speech a second)."""
+
+
+SMALL_CHARS = 20_000
+"""Jobs up to this size (a long feature is 10,000-15,000 characters) run before bigger ones."""
+PRIORITY_LARGE, PRIORITY_SMALL, PRIORITY_WAITING = 0, 10, 50
+"""Job priorities, higher first: background work on huge articles, ordinary articles, and an article
+a listener is waiting for."""
+
+
 @dataclass(frozen=True)
 class ArticleRecord:
     """A stored article."""
@@ -151,8 +187,9 @@ class JobRecord:
     """Characters it narrates (what per-requester limits on queued work count)."""
     priority: int = 0
     """Higher runs first."""
-    fetch_url: str | None = None
-    """A URL the job fetches and extracts before narrating (submissions by URL)."""
+    page_request: str | None = None
+    """For a submission by URL, what the job fetches and extracts before narrating (JSON: the url, and
+    the submission's own title and pronunciations)."""
 
 
 JOB_FIELDS = frozenset(JobRecord.__dataclass_fields__)
@@ -182,6 +219,10 @@ def content_hash(article: Article, voice: str | None) -> str:
         {"article": article.to_dict(), "voice": voice or ""}, sort_keys=True, ensure_ascii=False
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _priority(chars: int) -> int:
+    return PRIORITY_SMALL if chars <= SMALL_CHARS else PRIORITY_LARGE
 
 
 def new_id() -> str:
@@ -246,8 +287,10 @@ class Store:
         voice: str | None = None,
         article_id: str | None = None,
         fingerprint: str | None = None,
+        request: JobRequest = JobRequest(),
     ) -> tuple[ArticleRecord, JobRecord]:
-        """Store a new article and queue its first narration; Conflict if the id is taken.
+        """Store a new article and queue its first narration; Conflict if the id is taken,
+        QuotaExceeded if the requester has too much work queued.
 
         `fingerprint` is the hash of everything that determines the narration (content, voice,
         lexicon version); the default covers content and voice."""
@@ -258,7 +301,7 @@ class Store:
         try:
             with self._write() as db:
                 self._insert_article(db, article, voice, article_id, fingerprint, now)
-                job = self._insert_job(db, article_id, now)
+                job = self._insert_job(db, article_id, now, request)
         except self.db.unique_errors:  # another node created the same id at the same moment
             raise Conflict(f"article '{article_id}' already exists")
         return self.get_article(article_id), job
@@ -283,16 +326,23 @@ class Store:
         )
 
     def update_article(
-        self, article_id: str, article: Article, voice: str | None, fingerprint: str | None = None
+        self, article_id: str, article: Article, voice: str | None, fingerprint: str | None = None,
+        request: JobRequest = JobRequest(),
     ) -> tuple[ArticleRecord, JobRecord | None, bool]:
-        """Replace an article's content and queue a new narration; NotFound if unknown.
+        """Replace an article's content and queue a new narration; NotFound if unknown,
+        QuotaExceeded if the requester has too much work queued.
 
         Returns the article, its job and whether that job is new. Idempotent: when the
         fingerprint matches the current version's and nothing is pending, no job is made (None).
         A job still waiting in the queue is reused: it reads the article when it starts, so the
-        newest content wins and quick successive edits make one version."""
+        newest content wins and quick successive edits make one version. A job already running
+        is cancelled (its worker stops at the next sentence) and a new one queued: it would make a
+        version of content that is no longer the article's. With a `request.page_request` the content
+        is kept until the job has fetched the page."""
         now = time.time()
         fingerprint = fingerprint or content_hash(article, voice)
+        if request.page_request:
+            return self._refetch(article_id, voice, request, now)
         with self._write() as db:
             cur = db.execute(
                 "UPDATE articles SET title = ?, voice = ?, content = ?, content_hash = ?, updated = ? "
@@ -308,17 +358,33 @@ class Store:
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no article '{article_id}'")
-            job, new = self._pending_job(db, article_id, fingerprint, now)
+            job, new = self._pending_job(db, article_id, fingerprint, now, request)
         return self.get_article(article_id), job, new
 
+    def _refetch(self, article_id: str, voice: str | None, request: JobRequest,
+                 now: float) -> tuple[ArticleRecord, JobRecord, bool]:
+        """Queue a job that fetches the article again from a URL (the content changes when it has)."""
+        with self._write() as db:
+            lock = f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}"
+            if db.execute(lock, (article_id,)).fetchone() is None:
+                raise NotFound(f"no article '{article_id}'")
+            db.execute("UPDATE articles SET voice = ?, updated = ? WHERE id = ?", (voice, now, article_id))
+            self._cancel_jobs(db, article_id, "superseded by a newer submission", now)
+            job = self._insert_job(db, article_id, now, request)
+        return self.get_article(article_id), job, True
+
     def _pending_job(
-        self, db: sqlite3.Connection, article_id: str, fingerprint: str, now: float
+        self, db: sqlite3.Connection, article_id: str, fingerprint: str, now: float, request: JobRequest
     ) -> tuple[JobRecord | None, bool]:
         queued = db.execute(
             "SELECT * FROM jobs WHERE article_id = ? AND status = 'queued' ORDER BY created DESC LIMIT 1",
             (article_id,),
         ).fetchone()
-        if queued:
+        if queued and not queued["page_request"]:
+            if queued["chars"] != request.chars:  # the waiting job now narrates this content
+                db.execute(f"UPDATE jobs SET chars = ?, priority = {self.db.greatest}(priority, ?) "
+                           "WHERE id = ?",
+                           (request.chars, _priority(request.chars), queued["id"]))
             return self._job(queued), False
         running = db.execute(
             "SELECT 1 FROM jobs WHERE article_id = ? AND status = 'running'", (article_id,)
@@ -328,9 +394,17 @@ class Store:
             "ON v.article_id = a.id AND v.version = a.current_version WHERE a.id = ?",
             (article_id,),
         ).fetchone()
-        if not running and current and current["content_hash"] == fingerprint:
+        if not running and not queued and current and current["content_hash"] == fingerprint:
             return None, False
-        return self._insert_job(db, article_id, now), True
+        self._cancel_jobs(db, article_id, "superseded by a newer edit", now)
+        return self._insert_job(db, article_id, now, request), True
+
+    @staticmethod
+    def _cancel_jobs(db: sqlite3.Connection, article_id: str, reason: str, now: float) -> None:
+        """Cancel the article's queued and running jobs (a running one stops at its next sentence)."""
+        db.execute("UPDATE jobs SET status = 'cancelled', stage = 'cancelled', error = ?, "
+                   "lease_until = NULL, updated = ? WHERE article_id = ? AND status IN ('queued', 'running')",
+                   (reason, now, article_id))
 
     def get_article(self, article_id: str) -> ArticleRecord:
         """The article; NotFound if unknown."""
@@ -353,11 +427,7 @@ class Store:
             if cur.rowcount == 0:
                 raise NotFound(f"no article '{article_id}'")
             db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
-            db.execute(
-                "UPDATE jobs SET status = 'failed', error = 'article deleted', updated = ? "
-                "WHERE article_id = ? AND status IN ('queued', 'running')",
-                (time.time(), article_id),
-            )
+            self._cancel_jobs(db, article_id, "article deleted", time.time())
         self.storage.delete_article(article_id)
         shutil.rmtree(self.article_dir(article_id), ignore_errors=True)  # staging folders
 
@@ -484,6 +554,9 @@ class Store:
             if not db.execute(f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}",
                               (job.article_id,)).fetchone():
                 raise NotFound(f"article '{job.article_id}' was deleted during generation")
+            status = db.execute("SELECT status FROM jobs WHERE id = ?", (job.id,)).fetchone()["status"]
+            if status != "running":
+                raise Cancelled(f"job {job.id} was cancelled before it published")
             db.execute(
                 "INSERT INTO versions (article_id, version, voice, model_id, duration_ms, size, content, "
                 "content_hash, created, made_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -553,21 +626,26 @@ class Store:
         return JobRecord(**{k: row[k] for k in row.keys() if k in JOB_FIELDS})
 
     @staticmethod
-    def _insert_job(db: sqlite3.Connection, article_id: str, now: float) -> JobRecord:
-        job = JobRecord(
-            id=new_id(),
-            article_id=article_id,
-            status="queued",
-            done=0,
-            total=0,
-            error=None,
-            version=None,
-            created=now,
-            updated=now,
-        )
+    def _insert_job(db: sqlite3.Connection, article_id: str, now: float, request: JobRequest) -> JobRecord:
+        """A new queued job; QuotaExceeded if it would take its requester over their limit."""
+        if request.requested_by and request.max_queued_chars:
+            row = db.execute("SELECT COALESCE(SUM(chars), 0) AS n FROM jobs WHERE requested_by = ? "
+                             "AND status IN ('queued', 'running')", (request.requested_by,)).fetchone()
+            queued = int(row["n"])
+            if queued + request.chars > request.max_queued_chars:
+                wait = (queued + request.chars - request.max_queued_chars) / request.chars_per_second
+                raise QuotaExceeded(
+                    f"{queued:,} characters of your work are queued already; with these {request.chars:,} "
+                    f"that is over the limit of {request.max_queued_chars:,} (NARRATOR_MAX_QUEUED_CHARS): "
+                    "try again when some of it is done", min(max(int(wait) + 1, 1), 3600))
+        job = JobRecord(id=new_id(), article_id=article_id, status="queued", done=0, total=0, error=None,
+                        version=None, created=now, updated=now, requested_by=request.requested_by,
+                        chars=request.chars, priority=_priority(request.chars),
+                        page_request=request.page_request)
         db.execute(
-            "INSERT INTO jobs (id, article_id, status, created, updated) VALUES (?, ?, 'queued', ?, ?)",
-            (job.id, article_id, now, now),
+            "INSERT INTO jobs (id, article_id, status, created, updated, requested_by, chars, priority, "
+            "page_request) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+            (job.id, article_id, now, now, job.requested_by, job.chars, job.priority, job.page_request),
         )
         return job
 
@@ -590,10 +668,33 @@ class Store:
         return self._job(row) if row else None
 
     def queued_jobs(self) -> list[JobRecord]:
-        """Jobs waiting to run, oldest first (to resubmit after a restart)."""
+        """Jobs waiting to run, most urgent first, then oldest first (to resubmit after a restart)."""
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created").fetchall()
+            rows = db.execute("SELECT * FROM jobs WHERE status = 'queued' ORDER BY priority DESC, created"
+                              ).fetchall()
         return [self._job(r) for r in rows]
+
+    def next_job(self, above: int) -> JobRecord | None:
+        """The most urgent queued job with a priority above `above` (oldest first among equals)."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE status = 'queued' AND priority > ? "
+                             "ORDER BY priority DESC, created LIMIT 1", (above,)).fetchone()
+        return self._job(row) if row else None
+
+    def job_status(self, job_id: str) -> str | None:
+        """Only the job's status (a cheap check a running job makes between sentences); None if gone."""
+        with self._connect() as db:
+            row = db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return row["status"] if row else None
+
+    def prioritise(self, article_id: str, priority: int = PRIORITY_WAITING) -> JobRecord | None:
+        """Raise the article's queued job to at least `priority` (a listener is waiting); the job, if any."""
+        with self._write() as db:
+            db.execute(f"UPDATE jobs SET priority = {self.db.greatest}(priority, ?) "
+                       "WHERE article_id = ? AND status = 'queued'", (priority, article_id))
+            row = db.execute("SELECT * FROM jobs WHERE article_id = ? AND status = 'queued' "
+                             "ORDER BY created DESC LIMIT 1", (article_id,)).fetchone()
+        return self._job(row) if row else None
 
     def claim_job(self, job_id: str, worker: str = "", lease_s: float = 60.0) -> bool:
         """Mark a queued job running for `worker` with a lease; False if someone else took it
@@ -622,11 +723,11 @@ class Store:
 
     def job_progress(self, job_id: str, done: int, total: int, stage: str = "synthesising") -> None:
         """Record how far a running job is."""
-        self._update_job(job_id, done=done, total=total, stage=stage)
+        self._update_job(job_id, "running", done=done, total=total, stage=stage)
 
     def job_stage(self, job_id: str, stage: str) -> None:
         """Record what a running job is doing."""
-        self._update_job(job_id, stage=stage)
+        self._update_job(job_id, "running", stage=stage)
 
     def fail_job(self, job_id: str, message: str) -> None:
         """Mark a job failed with a one-line reason (the article keeps its current version)."""
@@ -634,7 +735,22 @@ class Store:
 
     def finish_unchanged(self, job_id: str, version: int) -> None:
         """A job whose article already has a version made from the same content: done, no new version."""
-        self._update_job(job_id, status="done", stage="done", version=version, lease_until=None)
+        self._update_job(job_id, "running", status="done", stage="done", version=version, lease_until=None)
+
+    def set_fetched(self, job_id: str, article: Article, fingerprint: str) -> ArticleRecord:
+        """A job has fetched and extracted its article: store the content (and its fingerprint) and
+        the job's true size; Cancelled if the job was cancelled meanwhile."""
+        now = time.time()
+        with self._write() as db:
+            job = db.execute(f"SELECT * FROM jobs WHERE id = ?{self.db.for_update}", (job_id,)).fetchone()
+            if job is None or job["status"] != "running":
+                raise Cancelled(f"job {job_id} was cancelled")
+            content = json.dumps(article.to_dict(), ensure_ascii=False)
+            db.execute("UPDATE articles SET title = ?, content = ?, content_hash = ?, updated = ? "
+                       "WHERE id = ?", (article.title, content, fingerprint, now, job["article_id"]))
+            db.execute("UPDATE jobs SET chars = ?, page_request = NULL, updated = ? WHERE id = ?",
+                       (article.chars, now, job_id))
+        return self.get_article(job["article_id"])
 
     def requeue_job(self, job_id: str, message: str) -> None:
         """Put a job that failed an attempt back in the queue (it will be retried)."""
@@ -661,9 +777,12 @@ class Store:
 
 __all__ = [
     "ArticleRecord",
+    "Cancelled",
     "Conflict",
     "JobRecord",
+    "JobRequest",
     "NotFound",
+    "QuotaExceeded",
     "Store",
     "VersionRecord",
     "article_from_dict",

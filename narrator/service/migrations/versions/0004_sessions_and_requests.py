@@ -1,4 +1,5 @@
-"""Editor sessions kept server-side, and who asked for each job and version, how big and how urgent it is.
+"""Editor sessions kept server-side; who asked for each job and version, how big and urgent it is, and
+what a job fetches.
 
 Revision ID: 0004
 Revises: 0003
@@ -32,14 +33,15 @@ def upgrade() -> None:
     op.add_column("jobs", sa.Column("chars", sa.Integer, nullable=False, server_default="0"))
     # Higher runs first: a listener waiting for an article moves its job ahead of background work.
     op.add_column("jobs", sa.Column("priority", sa.Integer, nullable=False, server_default="0"))
-    # A URL submission is fetched by its job, not by the request that made it.
-    op.add_column("jobs", sa.Column("fetch_url", sa.Text))
+    # A URL submission is fetched by its job, not by the request that made it: what to fetch and the
+    # submission's own title and pronunciations, as JSON.
+    op.add_column("jobs", sa.Column("page_request", sa.Text))
     op.add_column("versions", sa.Column("made_by", sa.Text))
 
 
 def downgrade() -> None:
     op.drop_column("versions", "made_by")
-    for column in ("fetch_url", "priority", "chars", "requested_by"):
+    for column in ("page_request", "priority", "chars", "requested_by"):
         op.drop_column("jobs", column)
     op.drop_index("sessions_by_user", "sessions")
     op.drop_table("sessions")

@@ -1,0 +1,94 @@
+"""Articles submitted for narration: the checks every submission passes, and submissions by URL,
+whose page is fetched by the job (never by the request that made it: a slow or huge page must hold
+a worker, which has a deadline, not a web thread)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from ..config import Settings
+from ..errors import ExtractionError, InputError
+from ..extract import from_page
+from ..fetch import fetch
+from ..model import Article
+from ..netguard import NetGuard
+
+URL_CHARS_ESTIMATE = 20_000
+"""What a submission by URL counts against its requester's queue limit until its page is fetched
+(a long news feature; the limit is corrected to the article's true size once it is known)."""
+
+MAX_URL = 2048
+"""Longest URL accepted (browsers and servers commonly stop near 2,000 characters)."""
+
+
+def check_size(article: Article, settings: Settings) -> Article:
+    """`article`, or ExtractionError (422) if it is longer than NARRATOR_MAX_ARTICLE_CHARS."""
+    limit = settings.max_article_chars
+    if limit and article.chars > limit:
+        raise ExtractionError(f"the article is {article.chars:,} characters long; the limit is {limit:,} "
+                              "(NARRATOR_MAX_ARTICLE_CHARS)")
+    return article
+
+
+def check_url(url: str) -> str:
+    """`url` if it can be fetched at all (http or https, a host, no spaces or control characters);
+    InputError otherwise. Whether its address may be fetched is decided when it is fetched."""
+    if len(url) > MAX_URL:
+        raise InputError(f"the URL is longer than {MAX_URL} characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for a port that is not a number in range
+    except ValueError:
+        raise InputError("the URL is not valid") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError("url must be an http or https URL with a host")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url) or port == 0:
+        raise InputError("the URL is not valid")
+    return url
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A submission by URL, as its job fetches it: the page and the submission's own fields."""
+
+    url: str
+    """The page to fetch."""
+    title: str = ""
+    """The submission's title, which wins over the page's (empty: the page's)."""
+    pronunciations: tuple[tuple[str, str], ...] = ()
+    """The submission's own lexicon entries."""
+
+    def to_json(self) -> str:
+        """What the job records (jobs.fetch)."""
+        return json.dumps({"url": self.url, "title": self.title,
+                           "pronunciations": [list(p) for p in self.pronunciations]}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> PageRequest:
+        """The inverse of to_json."""
+        data = json.loads(text)
+        entries = tuple((w, s) for w, s in data.get("pronunciations", ()))
+        return cls(data["url"], data.get("title", ""), entries)
+
+    def placeholder(self) -> Article:
+        """What a new article holds until its page is fetched: no body, the URL it comes from."""
+        return Article(title=self.title, sections=(), url=self.url, pronunciations=self.pronunciations)
+
+    def fetched(self, settings: Settings, guard: Callable[[], NetGuard]) -> Article:
+        """Fetch and extract the page (through a fresh `guard`), with the submission's own fields;
+        ExtractionError for a page that cannot be fetched or read, or is too long."""
+        article = from_page(fetch(self.url, guard()))
+        if self.title:
+            article = replace(article, title=self.title)
+        return check_size(replace(article, pronunciations=self.pronunciations), settings)
+
+
+def default_guard(settings: Settings) -> Callable[[], NetGuard]:
+    """The guard jobs fetch through: public addresses only, unless NARRATOR_ALLOW_PRIVATE_URLS=1."""
+    return lambda: NetGuard(allow_private=bool(settings.allow_private_urls))
+
+
+__all__ = ["MAX_URL", "PageRequest", "URL_CHARS_ESTIMATE", "check_size", "check_url", "default_guard"]

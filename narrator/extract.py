@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import html
 import json
 import re
 import sys
@@ -21,10 +22,25 @@ from .errors import ExtractionError
 from .model import Article, Paragraph, Section
 
 _SPACE = re.compile(r"\s+")
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
+                                             for plane in range(0, 0x110000, 0x10000))
+_UNSAFE = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff{_NONCHARACTERS}\ufffd]")
+"""What XML 1.0, WebVTT and strict JSON/UTF-8 consumers refuse: C0 and C1 controls (tab, line
+feed and carriage return excepted), surrogates (a str can hold them lone, from JSON's "\\ud800"
+or a caller) and Unicode noncharacters; and U+FFFD, which a decoder or libxml2 leaves where it
+met such a character (`&#xD800;`): nothing a listener can be read. NEL (U+0085) is a line
+break, see _BREAKS."""
+_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+
+
+def strip_unsafe(text: str) -> str:
+    """`text` without the characters of _UNSAFE; every line break becomes "\\n"."""
+    return _UNSAFE.sub("", _BREAKS.sub("\n", text))
 
 
 def _clean(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    """One line of safe text: unsafe characters removed, whitespace runs made one space."""
+    return _SPACE.sub(" ", _UNSAFE.sub("", text)).strip()
 
 
 # --- Plain text ---------------------------------------------------------------------------
@@ -36,7 +52,7 @@ def _looks_like_heading(block: str) -> bool:
 
 def extract_text(text: str) -> Article:
     """Plain text: paragraphs split on blank lines, the first line is the title."""
-    raw = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    raw = [b.strip() for b in re.split(r"\n\s*\n", strip_unsafe(text)) if b.strip()]
     if not raw:
         raise ExtractionError("empty article: the text has no words")
     title, _, rest = raw[0].partition("\n")
@@ -118,8 +134,6 @@ def decode(data: bytes | str, content_type: str = "") -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-"""Characters libxml2's HTML parser lets through but lxml refuses to set as text (found by fuzzing)."""
 
 
 def _check_markup(markup: str) -> None:
@@ -141,7 +155,7 @@ _KEEP_WHEN_FLAT = re.compile(
 
 
 def _parse(markup: str) -> lxml.html.HtmlElement:
-    markup = _XML_DECL.sub("", markup, count=1).replace("\x00", "")
+    markup = strip_unsafe(_XML_DECL.sub("", markup, count=1))
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -211,7 +225,7 @@ def _names(value: object) -> list[str]:
             kind = str(item.get("@type", "")).lower()
             item = item.get("name", "")
         if isinstance(item, str):
-            name = _BY_PREFIX.sub("", _clean(item))
+            name = _BY_PREFIX.sub("", _clean(html.unescape(item)))
             if name and not name.startswith("http") and len(name) < 80:
                 (others if kind == "organization" else people).append(name)
     return people or others
@@ -257,7 +271,7 @@ def _read_meta(root: lxml.html.HtmlElement) -> _Meta:
             if not kinds & _ARTICLE_TYPES:
                 continue
             if not meta.title and isinstance(obj.get("headline"), str):
-                meta.title = _clean(obj["headline"])
+                meta.title = _clean(html.unescape(obj["headline"]))
             if not meta.authors:
                 meta.authors = _names(obj.get("author"))
             if not meta.date and isinstance(obj.get("datePublished"), str):
@@ -350,9 +364,9 @@ def _drop(el: lxml.html.HtmlElement) -> None:
     if tail and tail.strip():
         prev = el.getprevious()
         if prev is not None:
-            prev.tail = _NOT_XML.sub("", (prev.tail or "") + tail)
+            prev.tail = strip_unsafe((prev.tail or "") + tail)
         else:
-            parent.text = _NOT_XML.sub("", (parent.text or "") + tail)
+            parent.text = strip_unsafe((parent.text or "") + tail)
     parent.remove(el)
 
 
@@ -718,6 +732,91 @@ def _choose_title(root: lxml.html.HtmlElement, meta: _Meta) -> str:
     return h1s[0] if h1s else ""
 
 
+# --- The body -----------------------------------------------------------------------------
+
+def _body_sections(body: lxml.html.HtmlElement, meta: _Meta, title: str, cjk: bool,
+                   whole: bool = False) -> list[Section]:
+    """The sections of the article under `body`: the container holding most of the prose, or
+    all of `body` when `whole` (a JSON-LD articleBody is the article by declaration)."""
+    _strip_tags(body)
+    st = _measure(body, cjk)
+    if not st.total.get(body):
+        return []
+    _strip_boilerplate(body, st)
+    st = _measure(body, cjk)
+    container = body if whole else _find_body(body, st)
+    return _sections(_read_blocks(container, st), meta, title, container, cjk)
+
+
+# --- The JSON-LD articleBody --------------------------------------------------------------
+
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TOKEN = re.compile(r"\w+")
+
+
+def _ld_sections(text: str, meta: _Meta, title: str, cjk: bool) -> list[Section]:
+    """The publisher's JSON-LD articleBody: read as HTML, like a page, when it holds markup
+    (escaped once more or not); otherwise one paragraph per line."""
+    for _ in range(2):  # "&lt;p&gt;" is markup escaped once more
+        if _TAG.search(text):
+            body = _parse(f"<html><body>{text}</body></html>").find("body")
+            return [] if body is None else _body_sections(body, meta, title, cjk, whole=True)
+        if not _ENTITY.search(text):
+            break
+        text = html.unescape(text)
+    paragraphs = [Paragraph(t) for t in map(_clean, text.split("\n")) if t]
+    return [Section(None, tuple(paragraphs))] if paragraphs else []
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    return {tuple(words[i:i + 4]) for i in range(max(1, len(words) - 3))}
+
+
+def _chars(sections: list[Section]) -> int:
+    return sum(len(p.text) for s in sections for p in s.paragraphs)
+
+
+def _reconcile(page: list[Section], ld: list[Section]) -> list[Section]:
+    """The page's own body, checked against the JSON-LD articleBody when there is one.
+
+    The data wins only when the page shows a fraction of it (a teaser rendered, the story
+    left to a script) and it is not one unbroken paragraph. When the data holds the whole
+    story, it is the publisher's own account of what the article is: the page's blocks it
+    does not contain (captions, prompts, teasers) are dropped, and the page's paragraphs and
+    headings are kept. A data body much shorter than the page, or cut off with an ellipsis,
+    is a summary and changes nothing."""
+    if not ld:
+        return page
+    if not page:
+        return ld
+    ld_chars, page_chars = _chars(ld), _chars(page)
+    unbroken = sum(len(s.paragraphs) for s in ld) == 1 and not any(s.heading for s in ld)
+    if ld_chars >= page_chars * rules.LD_WINS_RATIO and not unbroken:
+        return ld
+    ld_text = " ".join(p.text for s in ld for p in s.paragraphs)
+    if ld_chars < page_chars * rules.LD_COMPLETE_SHARE or _ELLIPSIS.search(ld_text):
+        return page
+    known = _shingles(ld_text)
+    words = " " + " ".join(w.lower() for w in _TOKEN.findall(ld_text)) + " "
+    out = []
+    for section in page:
+        kept = []
+        for para in section.paragraphs:
+            own = [w.lower() for w in _TOKEN.findall(para.text)]
+            if len(own) < 4:
+                found = " " + " ".join(own) + " " in words
+            else:
+                grams = _shingles(para.text)
+                found = len(grams & known) >= len(grams) * rules.LD_MATCH_SHARE
+            if found:
+                kept.append(para)
+        if kept:
+            out.append(Section(section.heading, tuple(kept)))
+    return out
+
+
 # --- Entry points -------------------------------------------------------------------------
 
 def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Article:
@@ -730,25 +829,17 @@ def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Ar
     body = root.find("body")
     if body is None:
         body = root
-    _strip_tags(body)
     lang = _norm_lang(meta.language)
     cjk = lang[:2] in ("ja", "ko", "zh")
-    st = _measure(body, cjk)
-    if not st.total.get(body):
-        raise ExtractionError("no article body found: the page has no text")
-    _strip_boilerplate(body, st)
-    st = _measure(body, cjk)
-    container = _find_body(body, st)
-    sections = _sections(_read_blocks(container, st), meta, title, container, cjk)
-    if not sections and meta.body.strip():
-        sections = [Section(None, tuple(Paragraph(_clean(p)) for p in re.split(r"\n\s*\n|\n", meta.body)
-                                        if p.strip()))]
+    page = _body_sections(body, meta, title, cjk)
+    ld = _ld_sections(meta.body, meta, title, cjk) if meta.body.strip() else []
+    sections = _reconcile(page, ld)
     if not sections:
-        raise ExtractionError("no article body found")
+        raise ExtractionError("no article body found: the page has no readable text")
     detected = detect_language(" ".join(p.text for s in sections for p in s.paragraphs))
     if detected and detected != lang.split("-")[0]:
         lang = detected  # the text says otherwise (a German edition running an English story)
-    return Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date, url=url,
+    return Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date, url=_clean(url),
                    language=lang or "en")
 
 

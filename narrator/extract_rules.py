@@ -244,6 +244,26 @@ CREDIT_RE = re.compile(
 CREDIT_MAX_CHARS = 400
 """Only blocks shorter than this are checked against CREDIT_RE."""
 
+# --- The JSON-LD articleBody -------------------------------------------------------------
+
+LD_WINS_RATIO = 2.0
+"""The JSON-LD articleBody replaces the page's body when it holds at least this many times
+its characters (the page rendered a teaser and left the story to a script), and is not one
+unbroken paragraph. Not tuned: no dev page has a teaser body with a full JSON-LD one; a story
+twice the length of what the page shows is past any difference in captions and furniture."""
+
+LD_COMPLETE_SHARE = 0.6
+"""A JSON-LD articleBody with at least this share of the page body's characters (and no
+closing ellipsis) is taken as the whole story, and the page's blocks it does not contain are
+dropped. The bodies of the 8 dev pages that have one are either complete (0.88 to 1.0 of the
+page body's length) or a 500-character summary (0.10 to 0.12): any value between keeps them
+apart; 0.6 leaves room for a page that reads captions and teasers as long as the story."""
+
+LD_MATCH_SHARE = 0.5
+"""A page paragraph is found in the JSON-LD articleBody when this share of its 4-word
+shingles is there (the data often differs from the page in quotes, spaces and link text)."""
+
+
 # --- Language detection -------------------------------------------------------------------
 
 STOPWORDS = {

@@ -82,11 +82,11 @@ def test_html_fields_are_clean(name: str, form: str) -> None:
 def test_json_ld_escapes_are_clean(name: str) -> None:
     """JSON can spell any code point, lone surrogates included ("\\ud800")."""
     ch = BAD[name]
-    escape = "\\u%04x" % ord(ch) if ord(ch) < 0x10000 else json.dumps(ch)[1:-1]
+    escape = f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else json.dumps(ch)[1:-1]  # a pair above U+FFFF
     ld = ('{"@type": "NewsArticle", "headline": "Council' + escape + ' votes", '
           '"author": [{"@type": "Person", "name": "Jane' + escape + ' Doe"}], '
           '"articleBody": "Only' + escape + ' here.\\nA second paragraph of it."}')
-    html = f'<html><head><script type="application/ld+json">{ld}</script></head><body><div></div></body></html>'
+    html = f'<html><head><script type="application/ld+json">{ld}</script></head><body><div></div></body>'
     article = extract_html(html)
     assert_consumable(article)
     assert (article.title, article.byline) == ("Council votes", "Jane Doe")
@@ -126,7 +126,7 @@ def test_random_mixtures_are_clean() -> None:
     """A property check: 200 random titles, bylines and paragraphs mixing text with every
     kind of bad character, raw and as references, give consumable Articles."""
     rng = random.Random(14)
-    alphabet = list(BAD.values()) + list("abc XYZ éü—“”") + ["&#x1b;", "&#0;", "&#xd800;", "&#xffff;", "&amp;"]
+    alphabet = [*BAD.values(), *"abc XYZ éü—“”", "&#x1b;", "&#0;", "&#xd800;", "&#xffff;", "&amp;"]
 
     def noise(n: int) -> str:
         return "".join(rng.choice(alphabet) for _ in range(n))

@@ -457,6 +457,9 @@ def _hinted(el: lxml.html.HtmlElement) -> bool:
     return bool(names.strip()) and rules.CONTENT_HINT_RE.search(names) is not None
 
 
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+
+
 def _boilerplate_kind(el: lxml.html.HtmlElement) -> str:
     """'strong' for a widget by class/id/role, 'weak' for a name that is a widget only
     when it holds no prose, '' otherwise."""
@@ -468,11 +471,26 @@ def _boilerplate_kind(el: lxml.html.HtmlElement) -> str:
     names = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("data-component"))))
     if not names:
         return ""
+    names += " " + _CAMEL.sub(r"\1-\2", names)  # "NewsletterModule" and "imageEmbedCaption" name words too
     if rules.BOILERPLATE_RE.search(names):
         return "strong"
     if rules.WEAK_BOILERPLATE_RE.search(names):
         return "weak"
     return ""
+
+
+def _in_running_text(el: lxml.html.HtmlElement, running: set) -> bool:
+    """An inline element with words on either side inside its block ("Gov. <a class=
+    "rollover-people">Kristi Noem</a> is"), or the first thing inside such an element: part of a
+    sentence, whatever its class says. (The hover card that follows the name is not.)"""
+    if el.tag not in rules.INLINE_TAGS:
+        return False
+    parent = el.getparent()
+    before = el.getprevious()
+    if before is None and parent in running:
+        return True
+    text_before = (before.tail if before is not None else parent.text) or ""
+    return bool(text_before.strip()) or bool((el.tail or "").strip())
 
 
 def _strip_boilerplate(body: lxml.html.HtmlElement, st: _Stats) -> None:
@@ -481,12 +499,15 @@ def _strip_boilerplate(body: lxml.html.HtmlElement, st: _Stats) -> None:
     page_prose = st.prose.get(body, 0.0) or 1.0
     stack = [body]
     doomed = []
+    running: set = set()
     while stack:
         el = stack.pop()
         for child in el:
             drop = False
             if child.tag in rules.HEADER_TAGS:
                 drop = st.total[child] < rules.HEADER_MAX_CHARS or st.prose[child] < page_prose * 0.2
+            elif _in_running_text(child, running):
+                running.add(child)
             else:
                 kind = _boilerplate_kind(child)
                 if kind == "strong":
@@ -574,6 +595,13 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
     # explicit stack of (element, entering?) pairs
     stack: list[tuple[lxml.html.HtmlElement, bool]] = [(container, True)]
     link_depth = 0
+    pre_depth = 0
+
+    def source(text: str) -> str:
+        """Line breaks in the HTML source are spaces, except inside <pre>: a blank line
+        between paragraphs comes from <br><br>."""
+        return text if pre_depth else _SPACE.sub(" ", text)
+
     while stack:
         el, entering = stack.pop()
         tag = el.tag
@@ -581,12 +609,12 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
         if entering:
             if el is not container and _container_is_junk(el, st):
                 if el.tail:
-                    current.parts.append(el.tail)
+                    current.parts.append(source(el.tail))
                 continue
             if tag == "br":
                 current.parts.append("\n")
                 if el.tail:
-                    current.parts.append(el.tail)
+                    current.parts.append(source(el.tail))
                 continue
             if not inline:
                 kind = block_kind(tag, kinds[-1] if kinds else "p")
@@ -595,8 +623,10 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
                 owners.append(el)
             elif tag == "a":
                 link_depth += 1
+            if tag == "pre":
+                pre_depth += 1
             if el.text:
-                current.parts.append(el.text)
+                current.parts.append(source(el.text))
                 if link_depth:
                     current.link_chars += _tlen(el.text)
             stack.append((el, False))
@@ -609,8 +639,10 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
                 flush(kinds[-1] if kinds else "p", owners[-1] if owners else container)
             elif tag == "a":
                 link_depth -= 1
+            if tag == "pre":
+                pre_depth -= 1
             if el.tail and el is not container:
-                current.parts.append(el.tail)
+                current.parts.append(source(el.tail))
                 if link_depth:
                     current.link_chars += _tlen(el.tail)
     flush("p", container)

@@ -48,7 +48,9 @@ BOILERPLATE_RE = re.compile(
         newsletter|subscribe|subscription|signup|sign-up|
         promo|promotion|sponsor(?:ed)?|advert(?:isement|orial)?|ads?|adslot|ad-?slot|ad-?unit|
         dfp|taboola|outbrain|zergnet|
-        caption|credit|credits|byline|author-?(?:bio|box|info|card|details|profile)|
+        caption|cutline|credit|credits|byline|author-?(?:bio|box|info|card|details|profile)|
+        dek|standfirst|kicker|eyebrow|rubric|teaser|popular|most-?(?:read|popular|viewed)|trending|latest|
+        read-?time|reading-?time|min-?read|disclaimer|cta|
         about-?(?:the-?)?author|bio|contributor|
         comments?|comment-?(?:list|form|respond)|disqus|respond|reply|
         cookie|cookies|consent|gdpr|

@@ -774,10 +774,35 @@ def _body_sections(body: lxml.html.HtmlElement, meta: _Meta, title: str, cjk: bo
     st = _measure(body, cjk)
     if not st.total.get(body):
         return []
+    _drop_other_stories(body, st)
     _strip_boilerplate(body, st)
     st = _measure(body, cjk)
     container = body if whole else _find_body(body, st)
     return _sections(_read_blocks(container, st), meta, title, container, cjk)
+
+
+def _drop_other_stories(container: lxml.html.HtmlElement, st: _Stats) -> None:
+    """<article> elements beside the story: teaser cards and listed posts (HTML's own meaning
+    of the element is a composition that stands alone). The story is the <article> with the
+    most prose of its own; another one, neither around it nor a large part of the page, is
+    dropped when it is a card: short, with a headline link, or with no prose of its own."""
+    articles = list(container.iterdescendants("article"))
+    if len(articles) < 2:
+        return
+    own = {el: st.prose.get(el, 0.0) for el in articles}  # prose outside nested <article>s
+    for el in articles:
+        outer = next(el.iterancestors("article"), None)
+        if outer in own:
+            own[outer] -= st.prose.get(el, 0.0)
+    story = max(articles, key=own.__getitem__)
+    least = own[story] * rules.OTHER_STORY_SHARE
+    around = set(story.iterancestors())
+    doomed = {el for el in articles if el is not story and el not in around and own[el] < least
+              and (own[el] <= 0 or (st.total.get(el, 0) < rules.CARD_MAX_CHARS
+                                    and st.links.get(el, 0) >= st.total.get(el, 0) * rules.CARD_LINK_SHARE))}
+    for el in doomed:
+        if not any(a in doomed for a in el.iterancestors("article")):
+            _drop(el)
 
 
 # --- The JSON-LD articleBody --------------------------------------------------------------

@@ -132,6 +132,15 @@ CONTENT_HINT_BONUS = 1.5
 much more when choosing which child to enter. Tuned on dev (F1): 1.0 -> 0.963, 1.5 ->
 0.970, 2.0 -> 0.955."""
 
+OTHER_STORY_SHARE = 0.5
+CARD_MAX_CHARS = 600
+CARD_LINK_SHARE = 0.15
+"""An <article> element beside the story's (the one with the most prose of its own) is a
+teaser card when it holds less than OTHER_STORY_SHARE of the story's prose and is either
+without prose, or shorter than CARD_MAX_CHARS with at least CARD_LINK_SHARE of its text in
+links (a linked headline over a line of summary). Not tuned (dev has three pages with such
+cards); set so that the posts of a live blog, long and without headline links, are kept."""
+
 # --- Keeping blocks inside the body ------------------------------------------------------
 
 MAX_LINK_DENSITY = 0.5

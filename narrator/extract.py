@@ -649,27 +649,40 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
     return blocks
 
 
+def furniture(text: str, byline: str = "") -> str:
+    """What kind of page furniture a block of text is ("reading time", "newsletter prompt",
+    ...), or "" when it may be the story's. `byline` is the article's, when known."""
+    n = len(text)
+    for kind, longest, patterns in rules.FURNITURE:
+        if n < longest and all(p.search(text) for p in patterns):
+            return kind
+    if (byline and text == byline) or (n < 120 and _is_dateline(text)):
+        return "byline"
+    return ""
+
+
+_TIME = re.compile(r"\d{1,2}:\d{2}")
+_NUMERIC_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+
+
+def _is_dateline(text: str) -> bool:
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    dated = [w for w in words if w in rules.DATE_NAMES or w in rules.DATE_FILLERS
+             or w.isdigit() or w.rstrip("stndrh").isdigit()]
+    if len(words) - len(dated) > rules.DATE_LINE_MAX_OTHER_WORDS or len(dated) <= len(words) / 2:
+        return False
+    named = any(w in rules.DATE_NAMES for w in words) and any(w.isdigit() for w in words)
+    signed = any(w in ("by", "por", "von") for w in words)
+    return named or bool(_NUMERIC_DATE.search(text) and (signed or _TIME.search(text)))
+
+
 def _keep(block: _Block, text: str, meta: _Meta) -> bool:
     n = len(text)
     if not n:
         return False
     if block.link_chars > n * rules.MAX_LINK_DENSITY and n - block.link_chars < rules.MIN_UNLINKED_CHARS:
         return False
-    if n < 120 and (rules.BOILERPLATE_TEXT_RE.match(text) or rules.BOILERPLATE_PREFIX_RE.match(text)):
-        return False
-    if n < 100 and (rules.BYLINE_RE.match(text) or rules.DATE_LINE_RE.match(text)):
-        return False
-    if n < 60 and rules.DATE_ONLY_RE.match(text):
-        return False
-    if n < rules.SOURCE_LINE_MAX_CHARS and rules.SOURCE_LINE_RE.match(text):
-        return False
-    if n < rules.EMAIL_LINE_MAX_CHARS and rules.EMAIL_LINE_RE.search(text):
-        return False
-    if n < rules.CREDIT_MAX_CHARS and rules.CREDIT_RE.search(text):
-        return False
-    if meta.byline and text == meta.byline:
-        return False
-    return True
+    return not furniture(text, meta.byline)
 
 
 def _is_prose(block: _Block, text: str, cjk: bool) -> bool:
@@ -686,6 +699,7 @@ def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.htm
     paras: list[Paragraph] = []
     skip_scope: set | None = None  # elements under a widget heading's parent, skipped
     skip_until_prose = False  # a widget heading directly in the body: skip up to the next prose
+    skip_links = False  # a list label directly in the body: skip the list items and links under it
     for block in blocks:
         text = block.text()
         if not text or text == title:
@@ -696,25 +710,33 @@ def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.htm
             skip_scope = None
         if block.kind == "h1" and (not paras or _same_title(text, title)):
             continue  # the headline (an <h1> further down, after body text, is a sub-heading)
-        if block.kind in ("h", "h1") and len(text) <= rules.MAX_HEADING_CHARS:
-            widget = bool(rules.BOILERPLATE_HEADING_RE.match(text)
+        label = len(text) < rules.LIST_LABEL_MAX_CHARS and bool(rules.LIST_LABEL_RE.match(text))
+        if label or (block.kind in ("h", "h1") and len(text) <= rules.MAX_HEADING_CHARS):
+            widget = bool(label or rules.BOILERPLATE_HEADING_RE.match(text)
                           or (len(text) < 80 and rules.WIDGET_HEADING_WORDS_RE.search(text)))
             if widget or block.link_chars > len(text) * 0.5:
                 if widget:
                     parent = block.owner.getparent() if block.owner is not None else None
-                    if parent is None or parent is container or container in _ancestors(container, parent):
-                        skip_until_prose = True
+                    if parent is not None and parent is not container and container not in _ancestors(
+                            container, parent):
+                        skip_scope = set(parent.iter())  # the widget's own box
+                    elif label:
+                        skip_links = True  # a label in the running text heads the links under it
                     else:
-                        skip_scope = set(parent.iter())
+                        skip_until_prose = True
                 continue
             if paras or heading:
                 sections.append(Section(heading, tuple(paras)))
-            heading, paras, skip_until_prose = text, [], False
+            heading, paras, skip_until_prose, skip_links = text, [], False, False
             continue
         if skip_until_prose:
             if not _is_prose(block, text, cjk):
                 continue
             skip_until_prose = False
+        if skip_links:
+            if block.kind == "li" or block.link_chars > len(text) * rules.MAX_LINK_DENSITY:
+                continue
+            skip_links = False
         if not _keep(block, text, meta):
             continue
         kind = block.kind if block.kind in ("li", "quote") else "p"

@@ -172,11 +172,32 @@ BOILERPLATE_TEXT_RE = re.compile(
         photo|image|video|credit|source|watch|loading|comments?|\d+\s+comments?|
         leia\s+(?:mais|também)|veja\s+(?:mais|também)|weiterlesen|mehr\s+zum\s+thema|
         leggi\s+anche|baca\s+juga|читайте\s+также|
-        skip\s+to\s+\w+|back\s+to\s+top|top\s+of\s+page|text\s+size|font\s+size
+        skip\s+to\s+\w+|back\s+to\s+top|top\s+of\s+page|text\s+size|font\s+size|
+        caption|close|enlarge|expand|full\s*screen|advert|newsletters?|
+        (?:image|photo|picture|slide|foto|imagem|bild|immagine|фото)\s*\d+\s*(?:of|de|di|von|из|/)\s*\d+
     )\W*$""",
     re.X | re.I,
 )
-"""Whole-block texts that are widget labels, not prose (checked on blocks under 120 chars)."""
+"""Whole-block texts that are widget labels, not prose (checked on blocks under 120 chars):
+link labels, and the buttons and counters of image viewers ("Caption", "Close", "Image 2 of 5")."""
+
+LIST_LABEL_RE = re.compile(
+    r"""^\W*(?:
+        (?:(?:our|the|all|other)\s+)?(?:more|latest|top|popular|trending|related|recommended|other|similar|
+          most\s+(?:read|popular|viewed|shared))\s+(?:[\w'’]+\s+){0,3}?
+          (?:stories|news|articles|posts|videos|reads|headlines|picks|links|coverage)|
+        don'?t\s+miss|must\s+reads?|key\s+points|highlights|at\s+a\s+glance|in\s+brief|
+        editor'?s?\s+picks|you\s+may\s+(?:also\s+)?like|(?:you\s+)?might\s+(?:also\s+)?like|
+        últimas\s+notícias|mais\s+lidas|leia\s+também|weitere\s+(?:artikel|nachrichten)|
+        ultime\s+notizie|más\s+noticias|últimas\s+noticias|другие\s+новости|последние\s+новости|
+        berita\s+(?:terkait|lainnya|terbaru)
+    )\W*$""",
+    re.X | re.I,
+)
+LIST_LABEL_MAX_CHARS = 60
+"""A short block in any tag that heads a list of other stories ("Our Latest Stories", "More
+Great WIRED Stories", "DON'T MISS") or a summary box ("Key Points", "Highlights"): read as
+a widget heading, so it and what it heads are skipped up to the next paragraph of prose."""
 
 BOILERPLATE_PREFIX_RE = re.compile(
     r"^\W*(?:read\s+more|also\s+read|read\s+also|related|see\s+also|recommended|more|watch|"
@@ -196,7 +217,7 @@ PROSE_RESUME_CHARS_CJK = 50
 at the first paragraph this long with few links."""
 
 BOILERPLATE_HEADING_RE = re.compile(
-    r"^\W*(?:about\s+the\s+(?:author|writer|reporter)s?|(?:related|recommended|popular|trending|"
+    r"^\W*(?:about\s+the\s+(?:author|writer|reporter)s?|(?:(?:our|the|all|other)\s+)?(?:related|recommended|popular|trending|"
     r"more|latest|top)\b.*|comments?|\d+\s+comments?|leave\s+a\s+(?:comment|reply)|"
     r"share\b.*|follow\b.*|sign\s+up\b.*|subscribe\b.*|newsletter\b.*|you\s+may\s+(?:also\s+)?like.*|"
     r"(?:você|voce)\s+(?:também\s+)?pode\s+gostar.*|talvez\s+você\s+goste.*|potrebbe\s+interessarti.*|"
@@ -254,6 +275,132 @@ CREDIT_RE = re.compile(
 """The end of a photo caption or credit line ("... Telegram/Gulagu.Net", "(AP Photo/...)")."""
 CREDIT_MAX_CHARS = 400
 """Only blocks shorter than this are checked against CREDIT_RE."""
+
+# --- Page furniture, by its words ---------------------------------------------------------
+# Short blocks inside the body that are about the page, not the story. Each pattern names a
+# kind of furniture in the words any site uses for it (several languages), never one site's
+# text; each applies only to blocks shorter than its limit, which also bounds any
+# backtracking. Checked on dev: no block of any gold text is taken by these (see
+# tests/test_extract_pages.py::test_furniture_never_takes_gold_text).
+
+READING_TIME_RE = re.compile(
+    r"""\b\d+\s*[-–]?\s*(?:min(?:ute)?s?|minutos?|minuten|minuti|мин\w*|menit|分)\.?\s*
+        (?:read|reading|de\s+leitura|de\s+lectura|de\s+lecture|lesezeit|lesen|di\s+lettura|чтения|baca)\b
+      | \b(?:(?:estimated\s+)?read(?:ing)?\s+time|tempo\s+de\s+leitura|tempo\s+di\s+lettura|
+           tiempo\s+de\s+lectura|temps\s+de\s+lecture|lesezeit|время\s+чтения|waktu\s+baca)\b""",
+    re.X | re.I,
+)
+""""5 min read", "Reading time: 4 minutes", "Tempo de leitura: 2 minutos"."""
+
+CATEGORY_LABEL_RE = re.compile(
+    r"""(?:^|\s[-–|·•]\s*)\W*(?:filed\s+under|posted\s+in|categor(?:y|ies|ia|ias|ie)|kategorie[n]?|rubrique|
+        rubrica|secci[oó]n|se[cç][cç][aã]o|tags?|topics?|schlagw[oö]rter|категори[яи]|рубрика|теги|
+        kategori)\s*:""",
+    re.X | re.I,
+)
+""""Filed under: Politics", "... - Categoria: Saúde - Tags: ...": a label and a colon, opening
+the block or after a separator (a sentence may well say "three categories: ...")."""
+
+MODERATION_NOTE_RE = (
+    re.compile(r"\b(?:comments?|comentários?|comentarios?|kommentare?n?|commenti|commento|commentaires?|"
+               r"комментари\w*|komentar\w*)\b", re.I),
+    re.compile(r"\b(?:moderat(?:ed|ion|ors?)|moderador\w*|moderação|moderación|moderazione|moderiert\w*|"
+               r"модер\w+|aprovad\w*|aprobad\w*|approv(?:ed|al)|freigeschaltet|civil|respectful|respeito|"
+               r"respeto|reserve\s+the\s+right|guidelines|community\s+(?:standards|rules)|house\s+rules|"
+               r"offensive|ofensiv\w*|abusive)\b", re.I),
+)
+"""A note on what comments are allowed: words for comments and words for moderation, both."""
+
+NEWSLETTER_PROMPT_RE = re.compile(
+    r"""\b(?:sign\s*-?\s*up|subscribe|register)\s+(?:now\s+|today\s+|free\s+)?(?:for|to)\b
+      | \bget\s+(?:our|the)\s+(?:\w+\s+){0,3}newsletters?\b
+      | \b(?:to|in|into|through)\s+your\s+(?:inbox|mailbox|letterbox|e-?mail)\b
+      | \bwe(?:'ll|\s+will)?\s+send\s+(?:you\s+)?(?:an?\s+)?e-?mails?\b
+      | \b(?:assine|inscreva-se|cadastre-se|suscr[ií]bete|iscriviti|abonnez-vous|inscrivez-vous|
+           abonnieren|подпишитесь|berlangganan(?:lah)?)\b""",
+    re.X | re.I,
+)
+"""A sign-up prompt: "Sign up for ...", "Get our daily ... newsletter", "... to your inbox",
+"We send an email every day", and the imperatives other languages use. Not the bare words
+"subscription" or "newsletter" in a sentence: stories are written about both."""
+
+SOCIAL_PROMPT_RE = re.compile(
+    r"""(?:^|[.!?]\s+)(?:follow|share|like|join|find)\s+(?:us|me|him|her|them|it|this|your|@\w+|
+        [\w.'’&-]+(?:\s+[\w.'’&-]+){0,3}\s+on\s+(?:twitter|facebook|instagram|linkedin|youtube|tiktok))\b""",
+    re.X | re.I,
+)
+"""A sentence that opens with "Follow us", "Share this", "Follow <name> on Twitter"."""
+
+CONTRIBUTOR_RE = re.compile(
+    r"""^\W*(?:(?:additional\s+|with\s+)?reporting\s+by|(?:writing|editing|edited|compiled)\s+by)\b
+      | \bcontributed\s+(?:reporting|to\s+this\s+(?:report|story|article))\b""",
+    re.X | re.I,
+)
+"""A newsroom credit: "(Reporting by ...; editing by ...)", "X contributed reporting."."""
+
+AFFILIATE_RE = re.compile(
+    r"\b(?:earn|receive|get|make)s?\s+(?:an?\s+)?(?:small\s+)?(?:affiliate\s+)?commissions?\b|"
+    r"\baffiliate\s+(?:links?|commissions?|partnerships?)\b", re.I)
+"""An affiliate disclosure: "... may earn a commission if you buy through these links"."""
+
+URL_ONLY_RE = re.compile(r"^\W*(?:https?://|(?:www\.)?(?:twitter|x|facebook|instagram|linkedin|tiktok)\.com/)\S+$")
+"""A block that is only an address (a print header's copy of the page URL, an author's
+"twitter.com/name")."""
+
+SHORTCODE_RE = re.compile(r"^\W*\[/?[a-z_][\w-]*(?:\s[^\[\]]*)?\]")
+"""A block opening with a CMS shortcode ("[button link=...]", "[caption id=...]"): markup the
+site failed to render, never prose."""
+
+DATE_NAMES = frozenset("""
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july
+    august september october november december mon tue tues wed thu thurs fri sat sun monday tuesday
+    wednesday thursday friday saturday sunday
+    janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro
+    segunda terça quarta quinta sexta sábado domingo enero febrero marzo mayo junio julio
+    septiembre octubre noviembre diciembre lunes martes miércoles jueves viernes
+    januar februar märz mai juni juli oktober dezember montag dienstag mittwoch donnerstag freitag
+    samstag sonntag gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
+    lunedì martedì mercoledì giovedì venerdì sabato domenica januari februari maret mei agustus
+    desember senin selasa rabu kamis jumat sabtu minggu янв фев мар апр мая июн июл авг сен окт
+    ноя дек января февраля марта апреля июня июля августа сентября октября ноября декабря
+    """.split())
+DATE_FILLERS = frozenset("""
+    am pm a m p et est edt pst pdt cst cdt mst mdt gmt utc bst cet cest ist jst wib uhr
+    updated published posted at on of by de da do em às a las um le der feira в г por von
+    """.split())
+"""The words of a dateline ("Associated Press November 19, 2019, 9:02 AM", "segunda-feira, 22 de
+janeiro de 2018 às 0:13"): month and weekday names, and the time zones and small words
+between the numbers."""
+
+DATE_LINE_MAX_OTHER_WORDS = 3
+"""A short block made mostly of numbers and date words, with a month or weekday name (or a
+numeric date with a time or a "by"), and at most this many other words (an agency or author's name:
+"by Jeff Foust — November 18, 2019"), is a dateline. A bare time ("4:14 p.m.") is not: live
+blogs head their entries with one."""
+
+FURNITURE = (
+    ("widget label", 120, (BOILERPLATE_TEXT_RE,)),
+    ("widget label", 120, (BOILERPLATE_PREFIX_RE,)),
+    ("byline", 100, (BYLINE_RE,)),
+    ("date line", 100, (DATE_LINE_RE,)),
+    ("date", 60, (DATE_ONLY_RE,)),
+    ("source line", SOURCE_LINE_MAX_CHARS, (SOURCE_LINE_RE,)),
+    ("contact line", EMAIL_LINE_MAX_CHARS, (EMAIL_LINE_RE,)),
+    ("photo credit", CREDIT_MAX_CHARS, (CREDIT_RE,)),
+    ("reading time", 80, (READING_TIME_RE,)),
+    ("category label", 200, (CATEGORY_LABEL_RE,)),
+    ("moderation note", 300, MODERATION_NOTE_RE),
+    ("newsletter prompt", 250, (NEWSLETTER_PROMPT_RE,)),
+    ("social prompt", 300, (SOCIAL_PROMPT_RE,)),
+    ("contributor credit", 300, (CONTRIBUTOR_RE,)),
+    ("affiliate note", 300, (AFFILIATE_RE,)),
+    ("address", 300, (URL_ONLY_RE,)),
+    ("shortcode", 400, (SHORTCODE_RE,)),
+)
+"""(kind, longest block looked at, patterns that must all be found). The limits: the
+furniture seen on dev is well under them (reading-time lines under 40 characters, prompts
+under 200); they keep a long paragraph that happens to hold the words from being taken, and
+bound the work of every pattern."""
 
 # --- The JSON-LD articleBody -------------------------------------------------------------
 

@@ -371,19 +371,89 @@ def _drop(el: lxml.html.HtmlElement) -> None:
 
 
 def _strip_tags(body: lxml.html.HtmlElement) -> None:
-    """Drop non-content tags, hidden elements, and anything that is not an element."""
+    """Drop non-content tags, hidden elements, and anything that is not an element. Images
+    leave an empty placeholder behind, for _drop_captions to find the line under them."""
     stack = [body]
     doomed = []
     while stack:
         el = stack.pop()
         for child in el:
             tag = child.tag
-            if not isinstance(tag, str) or tag in rules.DROP_TAGS or _is_hidden(child):
+            if tag in rules.IMAGE_TAGS and not _is_hidden(child):
+                doomed.append(child)
+            elif not isinstance(tag, str) or tag in rules.DROP_TAGS or _is_hidden(child):
                 doomed.append(child)
             else:
                 stack.append(child)
     for el in doomed:
-        _drop(el)
+        if el.tag in rules.IMAGE_TAGS:
+            placeholder = etree.Element(_IMAGE)
+            placeholder.tail = el.tail
+            el.getparent().replace(el, placeholder)
+        else:
+            _drop(el)
+
+
+_IMAGE = "narrator-image"
+_TERMINAL = re.compile(r"[.!?…:;。！？」』）\"'”’»)]\W*$")
+
+
+def _drop_captions(body: lxml.html.HtmlElement, st: _Stats, cjk: bool) -> None:
+    """Drop the caption under each image, and the image placeholders. The caption is the
+    element after the image (or after the wrappers holding nothing but it), or the text after
+    the image in a block that opens with it, when it is short and reads like a caption: a
+    credit's words, or set apart from the story's paragraphs (another tag than theirs) and
+    without closing punctuation or all in italics."""
+    prose_tag = _prose_tag(body, st, cjk)
+    for image in list(body.iter(_IMAGE)):
+        el = image
+        for _ in range(rules.CAPTION_CLIMB):
+            parent = el.getparent()
+            if parent is None or parent is body or st.total.get(parent, 0) or (el.tail or "").strip():
+                break
+            el = parent
+        parent = el.getparent()
+        if (el.tail or "").strip():
+            # <p><img>Caption</p>: the block opens with the image and holds little else
+            if (parent is not None and parent is not body and el.getprevious() is None
+                    and not (parent.text or "").strip() and _caption_like(parent, st, prose_tag, True)):
+                _drop(parent)
+        else:
+            after = el.getnext()
+            while after is not None and not st.total.get(after, 0) and not (after.tail or "").strip():
+                after = after.getnext()
+            if after is not None and _caption_like(after, st, prose_tag, False):
+                _drop(after)
+    for image in list(body.iter(_IMAGE)):
+        _drop(image)
+
+
+def _prose_tag(body: lxml.html.HtmlElement, st: _Stats, cjk: bool) -> str:
+    """The tag holding most of the page's prose (usually "p")."""
+    least = rules.MIN_PARAGRAPH_CHARS_CJK if cjk else rules.MIN_PARAGRAPH_CHARS
+    chars: dict[str, int] = {}
+    for el in body.iter():
+        if el.tag not in rules.INLINE_TAGS and st.inline.get(el, 0) >= least:
+            chars[el.tag] = chars.get(el.tag, 0) + st.inline[el]
+    return max(chars, key=chars.__getitem__, default="p")
+
+
+def _caption_like(el: lxml.html.HtmlElement, st: _Stats, prose_tag: str, opens_with_image: bool) -> bool:
+    if el.tag not in rules.CAPTION_TAGS or not 0 < st.total.get(el, 0) <= rules.CAPTION_MAX_CHARS:
+        return False
+    text = _clean(el.text_content())
+    if rules.CAPTION_CREDIT_RE.search(text):
+        return True
+    block = el  # the element holding the text: <div><p>text</p></div> is a <p>
+    while len(block) == 1 and not (block.text or "").strip() and block[0].tag not in rules.INLINE_TAGS:
+        block = block[0]
+    if block.tag == prose_tag and not opens_with_image:
+        return False  # a short paragraph of the story, after a picture
+    if not _TERMINAL.search(text):
+        return True
+    children = [c for c in block if c.tag != _IMAGE]  # all of it in one <em>: a caption in italics
+    return (not (block.text or "").strip() and len(children) == 1
+            and children[0].tag in rules.CAPTION_STYLE_TAGS and not (children[0].tail or "").strip())
 
 
 @dataclass
@@ -796,6 +866,7 @@ def _body_sections(body: lxml.html.HtmlElement, meta: _Meta, title: str, cjk: bo
     st = _measure(body, cjk)
     if not st.total.get(body):
         return []
+    _drop_captions(body, st, cjk)
     _drop_other_stories(body, st)
     _strip_boilerplate(body, st)
     st = _measure(body, cjk)

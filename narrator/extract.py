@@ -21,7 +21,7 @@ from . import fetch as fetching
 from .errors import ExtractionError
 from .model import Article, Paragraph, Section
 
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\u200b\ufeff]+")  # zero-width space and BOM: invisible, not words
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
                                              for plane in range(0, 0x110000, 0x10000))
 _UNSAFE = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff{_NONCHARACTERS}\ufffd]")
@@ -752,6 +752,8 @@ def _keep(block: _Block, text: str, meta: _Meta) -> bool:
         return False
     if block.link_chars > n * rules.MAX_LINK_DENSITY and n - block.link_chars < rules.MIN_UNLINKED_CHARS:
         return False
+    if not _TOKEN.search(text):
+        return False  # nothing to read aloud: "* * *", "—", a lone emoji
     return not furniture(text, meta.byline)
 
 

@@ -118,7 +118,7 @@ Tuned on dev (F1): 0.3 -> 0.962, 0.5 -> 0.970, 0.7 -> 0.955."""
 
 BOILERPLATE_ROLES = frozenset({
     "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert",
-    "alertdialog", "menu", "menubar", "toolbar", "tooltip",
+    "alertdialog", "menu", "menubar", "toolbar", "tooltip", "caption",
 })
 """ARIA roles of page chrome."""
 

@@ -413,16 +413,17 @@ def _drop_captions(body: lxml.html.HtmlElement, st: _Stats, cjk: bool) -> None:
                 break
             el = parent
         parent = el.getparent()
+        # <p><img>Caption</p>, <div><img><p>Caption</p></div>: a short block opening with the image
+        opens = (parent is not None and parent is not body and el.getprevious() is None
+                 and not (parent.text or "").strip() and st.total.get(parent, 0) <= rules.CAPTION_MAX_CHARS)
         if (el.tail or "").strip():
-            # <p><img>Caption</p>: the block opens with the image and holds little else
-            if (parent is not None and parent is not body and el.getprevious() is None
-                    and not (parent.text or "").strip() and _caption_like(parent, st, prose_tag, True)):
+            if opens and _caption_like(parent, st, prose_tag, True):
                 _drop(parent)
         else:
             after = el.getnext()
             while after is not None and not st.total.get(after, 0) and not (after.tail or "").strip():
                 after = after.getnext()
-            if after is not None and _caption_like(after, st, prose_tag, False):
+            if after is not None and _caption_like(after, st, prose_tag, opens):
                 _drop(after)
     for image in list(body.iter(_IMAGE)):
         _drop(image)
@@ -447,13 +448,14 @@ def _caption_like(el: lxml.html.HtmlElement, st: _Stats, prose_tag: str, opens_w
     block = el  # the element holding the text: <div><p>text</p></div> is a <p>
     while len(block) == 1 and not (block.text or "").strip() and block[0].tag not in rules.INLINE_TAGS:
         block = block[0]
+    children = [c for c in block if c.tag != _IMAGE and c.tag != "br"]
+    if block.tag in rules.CAPTION_STYLE_TAGS or (
+            not (block.text or "").strip() and len(children) == 1
+            and children[0].tag in rules.CAPTION_STYLE_TAGS and not (children[0].tail or "").strip()):
+        return True  # all of it in italics or small print
     if block.tag == prose_tag and not opens_with_image:
         return False  # a short paragraph of the story, after a picture
-    if not _TERMINAL.search(text):
-        return True
-    children = [c for c in block if c.tag != _IMAGE]  # all of it in one <em>: a caption in italics
-    return (not (block.text or "").strip() and len(children) == 1
-            and children[0].tag in rules.CAPTION_STYLE_TAGS and not (children[0].tail or "").strip())
+    return not _TERMINAL.search(text)
 
 
 @dataclass

@@ -327,14 +327,15 @@ CATEGORY_LABEL_RE = re.compile(
 the block or after a separator (a sentence may well say "three categories: ...")."""
 
 MODERATION_NOTE_RE = (
-    re.compile(r"\b(?:comments?|comentários?|comentarios?|kommentare?n?|commenti|commento|commentaires?|"
-               r"комментари\w*|komentar\w*)\b", re.I),
+    re.compile(r"\b(?:comments|comentários|comentarios|kommentare|commenti|commentaires|комментарии|"
+               r"komentar)\b", re.I),
     re.compile(r"\b(?:moderat(?:ed|ion|ors?)|moderador\w*|moderação|moderación|moderazione|moderiert\w*|"
                r"модер\w+|aprovad\w*|aprobad\w*|approv(?:ed|al)|freigeschaltet|civil|respectful|respeito|"
                r"respeto|reserve\s+the\s+right|guidelines|community\s+(?:standards|rules)|house\s+rules|"
                r"offensive|ofensiv\w*|abusive)\b", re.I),
 )
-"""A note on what comments are allowed: words for comments and words for moderation, both."""
+"""A note on what comments are allowed: "comments" (the plural: the section, not a remark) and
+a word for moderation, both."""
 
 NEWSLETTER_PROMPT_RE = re.compile(
     r"""\b(?:sign\s*-?\s*up|subscribe|register)\s+(?:now\s+|today\s+|free\s+)?(?:for|to)\b

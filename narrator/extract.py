@@ -22,25 +22,37 @@ from .errors import ExtractionError
 from .model import Article, Paragraph, Section
 
 _SPACE = re.compile(r"[\s\u200b\ufeff]+")  # zero-width space and BOM: invisible, not words
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
-                                             for plane in range(0, 0x110000, 0x10000))
-_UNSAFE = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff{_NONCHARACTERS}\ufffd]")
+_UNSAFE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\ufffd]")
 """What XML 1.0, WebVTT and strict JSON/UTF-8 consumers refuse: C0 and C1 controls (tab, line
-feed and carriage return excepted), surrogates (a str can hold them lone, from JSON's "\\ud800"
-or a caller) and Unicode noncharacters; and U+FFFD, which a decoder or libxml2 leaves where it
-met such a character (`&#xD800;`): nothing a listener can be read. NEL (U+0085) is a line
-break, see _BREAKS."""
-_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+feed, carriage return, vertical tab and form feed are whitespace: _BREAKS, _TABS, _SPACE),
+surrogates (a str can hold them lone, from JSON's "\\ud800" or a caller) and the Basic
+Multilingual Plane's noncharacters; and U+FFFD, which a decoder or libxml2 leaves where it met
+such a character (`&#xD800;`): nothing a listener can be read. NEL (U+0085) is a line break."""
+_ASTRAL_TAIL = re.compile("[\U0001fffe-\U0010ffff]")
+"""Where the other planes' noncharacters (U+1FFFE, U+1FFFF ... U+10FFFF) are; one character
+class of 34 of them makes the regex engine test each character of a page one by one (a page
+took 8 ms), a range it tests at once."""
+_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_TABS = re.compile("[\x0b\x0c]")  # vertical tab and form feed: whitespace, refused by XML
+
+
+def _noncharacter(m: re.Match) -> str:
+    return "" if ord(m.group()) & 0xFFFE == 0xFFFE else m.group()
+
+
+def _remove_unsafe(text: str) -> str:
+    return _ASTRAL_TAIL.sub(_noncharacter, _UNSAFE.sub("", text))
 
 
 def strip_unsafe(text: str) -> str:
-    """`text` without the characters of _UNSAFE; every line break becomes "\\n"."""
-    return _UNSAFE.sub("", _BREAKS.sub("\n", text))
+    """`text` without the characters XML, WebVTT and JSON consumers refuse (see _UNSAFE);
+    every line break becomes "\\n", a vertical tab or form feed a space."""
+    return _remove_unsafe(_TABS.sub(" ", _BREAKS.sub("\n", text.replace("\r\n", "\n"))))
 
 
 def _clean(text: str) -> str:
     """One line of safe text: unsafe characters removed, whitespace runs made one space."""
-    return _SPACE.sub(" ", _UNSAFE.sub("", text)).strip()
+    return _SPACE.sub(" ", _remove_unsafe(text)).strip()
 
 
 # --- Plain text ---------------------------------------------------------------------------
@@ -155,7 +167,7 @@ _KEEP_WHEN_FLAT = re.compile(
 
 
 def _parse(markup: str) -> lxml.html.HtmlElement:
-    markup = strip_unsafe(_XML_DECL.sub("", markup, count=1))
+    markup = _remove_unsafe(_XML_DECL.sub("", markup, count=1))  # line breaks are the parser's
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -388,7 +400,7 @@ def _strip_tags(body: lxml.html.HtmlElement) -> None:
     for el in doomed:
         if el.tag in rules.IMAGE_TAGS:
             placeholder = etree.Element(_IMAGE)
-            placeholder.tail = el.tail
+            placeholder.tail = strip_unsafe(el.tail) if el.tail else None
             el.getparent().replace(el, placeholder)
         else:
             _drop(el)

@@ -19,6 +19,8 @@ BAD = {
     "lone high surrogate": "\ud800", "lone low surrogate": "\udfff", "U+FFFE": "\ufffe", "U+FFFF": "\uffff",
     "U+FDD0": "\ufdd0", "U+1FFFF": "\U0001ffff", "U+10FFFE": "\U0010fffe",
 }
+SPACES = {"VT": "\x0b", "FF": "\x0c", "NEL": "\x85", "LINE SEPARATOR": "\u2028", "CR": "\r"}
+"""Whitespace that XML refuses or a consumer may break a line on: a space in one-line fields."""
 
 
 def unsafe(ch: str) -> bool:
@@ -42,7 +44,7 @@ def strings(article: Article) -> list[tuple[str, str]]:
 
 def assert_consumable(article: Article) -> None:
     for name, value in strings(article):
-        assert not any(unsafe(c) for c in value), (name, value)
+        assert not any(unsafe(c) or c in "\x0b\x0c" for c in value), (name, value)
         assert "\n" not in value and "\r" not in value and "\t" not in value, (name, value)  # one line each
         etree.Element("t").text = value  # lxml refuses what XML 1.0 cannot hold
         value.encode("utf-8")  # a lone surrogate cannot be encoded
@@ -66,6 +68,7 @@ def test_html_fields_are_clean(name: str, form: str) -> None:
     mark = ch if form == "raw" else f"&#x{ord(ch):x};"
     html = page(f"Council{mark} votes", f"Jane{mark} Doe", f"What{mark} happens next",
                 f"Work starts{mark} in March, the engineer said, and will take the whole of spring.")
+    html = html.replace("</article>", f"<p>A picture:</p><img src=a.jpg>{mark}<p>{PROSE}</p></article>")
     article = extract_html(html, url=f"https://example.org/a{ch}b")
     assert_consumable(article)
     # a reference to 0x80-0x9F means the Windows-1252 character (HTML standard): "&#x80;" is "€"
@@ -91,6 +94,20 @@ def test_json_ld_escapes_are_clean(name: str) -> None:
     assert_consumable(article)
     assert (article.title, article.byline) == ("Council votes", "Jane Doe")
     assert [p.text for p in article.paragraphs] == ["Only here.", "A second paragraph of it."]
+
+
+@pytest.mark.parametrize("name", sorted(SPACES))
+def test_whitespace_controls_are_spaces(name: str) -> None:
+    ch = SPACES[name]
+    html = page(f"Council{ch}votes", f"Jane{ch}Doe", f"What{ch}happens next", f"Work{ch}starts in March.")
+    html = html.replace("</article>", f"<p>A picture:</p><img src=a.jpg>{ch}<p>{PROSE}</p></article>")
+    article = extract_html(html)
+    assert_consumable(article)
+    assert (article.title, article.byline, article.sections[1].heading, article.paragraphs[1].text) == (
+        "Council votes", "Jane Doe", "What happens next", "Work starts in March.")
+    posted = extract_text(f"Council votes\n\nWork{ch}starts in March.")
+    assert_consumable(posted)
+    assert [p.text for p in posted.paragraphs] == ["Work starts in March."]
 
 
 def test_titles_are_single_line() -> None:

@@ -926,7 +926,10 @@ def _ld_sections(text: str, meta: _Meta, title: str, cjk: bool) -> list[Section]
     (escaped once more or not); otherwise one paragraph per line."""
     for _ in range(2):  # "&lt;p&gt;" is markup escaped once more
         if _TAG.search(text):
-            body = _parse(f"<html><body>{text}</body></html>").find("body")
+            try:
+                body = _parse(f"<html><body>{text}</body></html>").find("body")
+            except ExtractionError:
+                return []  # the page's own body may still be read
             return [] if body is None else _body_sections(body, meta, title, cjk, whole=True)
         if not _ENTITY.search(text):
             break

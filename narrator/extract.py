@@ -36,7 +36,7 @@ _BREAKS = re.compile("[\r\x85\u2028\u2029]")
 _TABS = re.compile("[\x0b\x0c]")  # vertical tab and form feed: whitespace, refused by XML
 
 
-def _noncharacter(m: re.Match) -> str:
+def _noncharacter(m: re.Match[str]) -> str:
     return "" if ord(m.group()) & 0xFFFE == 0xFFFE else m.group()
 
 
@@ -387,23 +387,21 @@ def _strip_tags(body: lxml.html.HtmlElement) -> None:
     leave an empty placeholder behind, for _drop_captions to find the line under them."""
     stack = [body]
     doomed = []
+    images = []
     while stack:
         el = stack.pop()
         for child in el:
             tag = child.tag
-            if tag in rules.IMAGE_TAGS and not _is_hidden(child):
-                doomed.append(child)
-            elif not isinstance(tag, str) or tag in rules.DROP_TAGS or _is_hidden(child):
-                doomed.append(child)
+            if not isinstance(tag, str) or tag in rules.DROP_TAGS or _is_hidden(child):
+                (images if tag in rules.IMAGE_TAGS and not _is_hidden(child) else doomed).append(child)
             else:
                 stack.append(child)
     for el in doomed:
-        if el.tag in rules.IMAGE_TAGS:
-            placeholder = etree.Element(_IMAGE)
-            placeholder.tail = strip_unsafe(el.tail) if el.tail else None
-            el.getparent().replace(el, placeholder)
-        else:
-            _drop(el)
+        _drop(el)
+    for el in images:
+        placeholder = etree.Element(_IMAGE)
+        placeholder.tail = strip_unsafe(el.tail) if el.tail else None
+        el.getparent().replace(el, placeholder)
 
 
 _IMAGE = "narrator-image"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import html
 import json
 import re
 import sys
@@ -21,11 +22,38 @@ from . import fetch as fetching
 from .errors import ExtractionError
 from .model import Article, Paragraph, Section
 
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\u200b\ufeff]+")  # zero-width space and BOM: invisible, not words
+_UNSAFE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\ufffd]")
+"""What XML 1.0, WebVTT and strict JSON/UTF-8 consumers refuse: C0 and C1 controls (tab, line
+feed, carriage return, vertical tab and form feed are whitespace: _BREAKS, _TABS, _SPACE),
+surrogates (a str can hold them lone, from JSON's "\\ud800" or a caller) and the Basic
+Multilingual Plane's noncharacters; and U+FFFD, which a decoder or libxml2 leaves where it met
+such a character (`&#xD800;`): nothing a listener can be read. NEL (U+0085) is a line break."""
+_ASTRAL_TAIL = re.compile("[\U0001fffe-\U0010ffff]")
+"""Where the other planes' noncharacters (U+1FFFE, U+1FFFF ... U+10FFFF) are; one character
+class of 34 of them makes the regex engine test each character of a page one by one (a page
+took 8 ms), a range it tests at once."""
+_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_TABS = re.compile("[\x0b\x0c]")  # vertical tab and form feed: whitespace, refused by XML
+
+
+def _noncharacter(m: re.Match[str]) -> str:
+    return "" if ord(m.group()) & 0xFFFE == 0xFFFE else m.group()
+
+
+def _remove_unsafe(text: str) -> str:
+    return _ASTRAL_TAIL.sub(_noncharacter, _UNSAFE.sub("", text))
+
+
+def strip_unsafe(text: str) -> str:
+    """`text` without the characters XML, WebVTT and JSON consumers refuse (see _UNSAFE);
+    every line break becomes "\\n", a vertical tab or form feed a space."""
+    return _remove_unsafe(_TABS.sub(" ", _BREAKS.sub("\n", text.replace("\r\n", "\n"))))
 
 
 def _clean(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    """One line of safe text: unsafe characters removed, whitespace runs made one space."""
+    return _SPACE.sub(" ", _remove_unsafe(text)).strip()
 
 
 # --- Plain text ---------------------------------------------------------------------------
@@ -37,7 +65,7 @@ def _looks_like_heading(block: str) -> bool:
 
 def extract_text(text: str) -> Article:
     """Plain text: paragraphs split on blank lines, the first line is the title."""
-    raw = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    raw = [b.strip() for b in re.split(r"\n\s*\n", strip_unsafe(text)) if b.strip()]
     if not raw:
         raise ExtractionError("empty article: the text has no words")
     title, _, rest = raw[0].partition("\n")
@@ -119,8 +147,6 @@ def decode(data: bytes | str, content_type: str = "") -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-"""Characters libxml2's HTML parser lets through but lxml refuses to set as text (found by fuzzing)."""
 
 
 def _check_markup(markup: str) -> None:
@@ -142,7 +168,7 @@ _KEEP_WHEN_FLAT = re.compile(
 
 
 def _parse(markup: str) -> lxml.html.HtmlElement:
-    markup = _XML_DECL.sub("", markup, count=1).replace("\x00", "")
+    markup = _remove_unsafe(_XML_DECL.sub("", markup, count=1))  # line breaks are the parser's
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -212,7 +238,7 @@ def _names(value: object) -> list[str]:
             kind = str(item.get("@type", "")).lower()
             item = item.get("name", "")
         if isinstance(item, str):
-            name = _BY_PREFIX.sub("", _clean(item))
+            name = _BY_PREFIX.sub("", _clean(html.unescape(item)))
             if name and not name.startswith("http") and len(name) < 80:
                 (others if kind == "organization" else people).append(name)
     return people or others
@@ -258,7 +284,7 @@ def _read_meta(root: lxml.html.HtmlElement) -> _Meta:
             if not kinds & _ARTICLE_TYPES:
                 continue
             if not meta.title and isinstance(obj.get("headline"), str):
-                meta.title = _clean(obj["headline"])
+                meta.title = _clean(html.unescape(obj["headline"]))
             if not meta.authors:
                 meta.authors = _names(obj.get("author"))
             if not meta.date and isinstance(obj.get("datePublished"), str):
@@ -351,26 +377,96 @@ def _drop(el: lxml.html.HtmlElement) -> None:
     if tail and tail.strip():
         prev = el.getprevious()
         if prev is not None:
-            prev.tail = _NOT_XML.sub("", (prev.tail or "") + tail)
+            prev.tail = strip_unsafe((prev.tail or "") + tail)
         else:
-            parent.text = _NOT_XML.sub("", (parent.text or "") + tail)
+            parent.text = strip_unsafe((parent.text or "") + tail)
     parent.remove(el)
 
 
 def _strip_tags(body: lxml.html.HtmlElement) -> None:
-    """Drop non-content tags, hidden elements, and anything that is not an element."""
+    """Drop non-content tags, hidden elements, and anything that is not an element. Images
+    leave an empty placeholder behind, for _drop_captions to find the line under them."""
     stack = [body]
     doomed = []
+    images = []
     while stack:
         el = stack.pop()
         for child in el:
             tag = child.tag
             if not isinstance(tag, str) or tag in rules.DROP_TAGS or _is_hidden(child):
-                doomed.append(child)
+                (images if tag in rules.IMAGE_TAGS and not _is_hidden(child) else doomed).append(child)
             else:
                 stack.append(child)
     for el in doomed:
         _drop(el)
+    for el in images:
+        placeholder = etree.Element(_IMAGE)
+        placeholder.tail = strip_unsafe(el.tail) if el.tail else None
+        el.getparent().replace(el, placeholder)
+
+
+_IMAGE = "narrator-image"
+_TERMINAL = re.compile(r"[.!?…:;。！？」』）\"'”’»)]\W*$")
+
+
+def _drop_captions(body: lxml.html.HtmlElement, st: _Stats, cjk: bool) -> None:
+    """Drop the caption under each image, and the image placeholders. The caption is the
+    element after the image (or after the wrappers holding nothing but it), or the text after
+    the image in a block that opens with it, when it is short and reads like a caption: a
+    credit's words, or set apart from the story's paragraphs (another tag than theirs) and
+    without closing punctuation or all in italics."""
+    prose_tag = _prose_tag(body, st, cjk)
+    for image in list(body.iter(_IMAGE)):
+        el = image
+        for _ in range(rules.CAPTION_CLIMB):
+            parent = el.getparent()
+            if parent is None or parent is body or st.total.get(parent, 0) or (el.tail or "").strip():
+                break
+            el = parent
+        parent = el.getparent()
+        # <p><img>Caption</p>, <div><img><p>Caption</p></div>: a short block opening with the image
+        opens = (parent is not None and parent is not body and el.getprevious() is None
+                 and not (parent.text or "").strip() and st.total.get(parent, 0) <= rules.CAPTION_MAX_CHARS)
+        if (el.tail or "").strip():
+            if opens and _caption_like(parent, st, prose_tag, True):
+                _drop(parent)
+        else:
+            after = el.getnext()
+            while after is not None and not st.total.get(after, 0) and not (after.tail or "").strip():
+                after = after.getnext()
+            if after is not None and _caption_like(after, st, prose_tag, opens):
+                _drop(after)
+    for image in list(body.iter(_IMAGE)):
+        _drop(image)
+
+
+def _prose_tag(body: lxml.html.HtmlElement, st: _Stats, cjk: bool) -> str:
+    """The tag holding most of the page's prose (usually "p")."""
+    least = rules.MIN_PARAGRAPH_CHARS_CJK if cjk else rules.MIN_PARAGRAPH_CHARS
+    chars: dict[str, int] = {}
+    for el in body.iter():
+        if el.tag not in rules.INLINE_TAGS and st.inline.get(el, 0) >= least:
+            chars[el.tag] = chars.get(el.tag, 0) + st.inline[el]
+    return max(chars, key=chars.__getitem__, default="p")
+
+
+def _caption_like(el: lxml.html.HtmlElement, st: _Stats, prose_tag: str, opens_with_image: bool) -> bool:
+    if el.tag not in rules.CAPTION_TAGS or not 0 < st.total.get(el, 0) <= rules.CAPTION_MAX_CHARS:
+        return False
+    text = _clean(el.text_content())
+    if rules.CAPTION_CREDIT_RE.search(text):
+        return True
+    block = el  # the element holding the text: <div><p>text</p></div> is a <p>
+    while len(block) == 1 and not (block.text or "").strip() and block[0].tag not in rules.INLINE_TAGS:
+        block = block[0]
+    children = [c for c in block if c.tag != _IMAGE and c.tag != "br"]
+    if block.tag in rules.CAPTION_STYLE_TAGS or (
+            not (block.text or "").strip() and len(children) == 1
+            and children[0].tag in rules.CAPTION_STYLE_TAGS and not (children[0].tail or "").strip()):
+        return True  # all of it in italics or small print
+    if block.tag == prose_tag and not opens_with_image:
+        return False  # a short paragraph of the story, after a picture
+    return not _TERMINAL.search(text)
 
 
 @dataclass
@@ -444,6 +540,9 @@ def _hinted(el: lxml.html.HtmlElement) -> bool:
     return bool(names.strip()) and rules.CONTENT_HINT_RE.search(names) is not None
 
 
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+
+
 def _boilerplate_kind(el: lxml.html.HtmlElement) -> str:
     """'strong' for a widget by class/id/role, 'weak' for a name that is a widget only
     when it holds no prose, '' otherwise."""
@@ -455,11 +554,26 @@ def _boilerplate_kind(el: lxml.html.HtmlElement) -> str:
     names = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("data-component"))))
     if not names:
         return ""
+    names += " " + _CAMEL.sub(r"\1-\2", names)  # "NewsletterModule" and "imageEmbedCaption" name words too
     if rules.BOILERPLATE_RE.search(names):
         return "strong"
     if rules.WEAK_BOILERPLATE_RE.search(names):
         return "weak"
     return ""
+
+
+def _in_running_text(el: lxml.html.HtmlElement, running: set) -> bool:
+    """An inline element with words on either side inside its block ("Gov. <a class=
+    "rollover-people">Kristi Noem</a> is"), or the first thing inside such an element: part of a
+    sentence, whatever its class says. (The hover card that follows the name is not.)"""
+    if el.tag not in rules.INLINE_TAGS:
+        return False
+    parent = el.getparent()
+    before = el.getprevious()
+    if before is None and parent in running:
+        return True
+    text_before = (before.tail if before is not None else parent.text) or ""
+    return bool(text_before.strip()) or bool((el.tail or "").strip())
 
 
 def _strip_boilerplate(body: lxml.html.HtmlElement, st: _Stats) -> None:
@@ -468,12 +582,15 @@ def _strip_boilerplate(body: lxml.html.HtmlElement, st: _Stats) -> None:
     page_prose = st.prose.get(body, 0.0) or 1.0
     stack = [body]
     doomed = []
+    running: set = set()
     while stack:
         el = stack.pop()
         for child in el:
             drop = False
             if child.tag in rules.HEADER_TAGS:
                 drop = st.total[child] < rules.HEADER_MAX_CHARS or st.prose[child] < page_prose * 0.2
+            elif _in_running_text(child, running):
+                running.add(child)
             else:
                 kind = _boilerplate_kind(child)
                 if kind == "strong":
@@ -561,6 +678,13 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
     # explicit stack of (element, entering?) pairs
     stack: list[tuple[lxml.html.HtmlElement, bool]] = [(container, True)]
     link_depth = 0
+    pre_depth = 0
+
+    def source(text: str) -> str:
+        """Line breaks in the HTML source are spaces, except inside <pre>: a blank line
+        between paragraphs comes from <br><br>."""
+        return text if pre_depth else _SPACE.sub(" ", text)
+
     while stack:
         el, entering = stack.pop()
         tag = el.tag
@@ -568,12 +692,12 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
         if entering:
             if el is not container and _container_is_junk(el, st):
                 if el.tail:
-                    current.parts.append(el.tail)
+                    current.parts.append(source(el.tail))
                 continue
             if tag == "br":
                 current.parts.append("\n")
                 if el.tail:
-                    current.parts.append(el.tail)
+                    current.parts.append(source(el.tail))
                 continue
             if not inline:
                 kind = block_kind(tag, kinds[-1] if kinds else "p")
@@ -582,8 +706,10 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
                 owners.append(el)
             elif tag == "a":
                 link_depth += 1
+            if tag == "pre":
+                pre_depth += 1
             if el.text:
-                current.parts.append(el.text)
+                current.parts.append(source(el.text))
                 if link_depth:
                     current.link_chars += _tlen(el.text)
             stack.append((el, False))
@@ -596,12 +722,41 @@ def _read_blocks(container: lxml.html.HtmlElement, st: _Stats) -> list[_Block]:
                 flush(kinds[-1] if kinds else "p", owners[-1] if owners else container)
             elif tag == "a":
                 link_depth -= 1
+            if tag == "pre":
+                pre_depth -= 1
             if el.tail and el is not container:
-                current.parts.append(el.tail)
+                current.parts.append(source(el.tail))
                 if link_depth:
                     current.link_chars += _tlen(el.tail)
     flush("p", container)
     return blocks
+
+
+def furniture(text: str, byline: str = "") -> str:
+    """What kind of page furniture a block of text is ("reading time", "newsletter prompt",
+    ...), or "" when it may be the story's. `byline` is the article's, when known."""
+    n = len(text)
+    for kind, longest, patterns in rules.FURNITURE:
+        if n < longest and all(p.search(text) for p in patterns):
+            return kind
+    if (byline and text == byline) or (n < 120 and _is_dateline(text)):
+        return "byline"
+    return ""
+
+
+_TIME = re.compile(r"\d{1,2}:\d{2}")
+_NUMERIC_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+
+
+def _is_dateline(text: str) -> bool:
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    dated = [w for w in words if w in rules.DATE_NAMES or w in rules.DATE_FILLERS
+             or w.isdigit() or w.rstrip("stndrh").isdigit()]
+    if len(words) - len(dated) > rules.DATE_LINE_MAX_OTHER_WORDS or len(dated) <= len(words) / 2:
+        return False
+    named = any(w in rules.DATE_NAMES for w in words) and any(w.isdigit() for w in words)
+    signed = any(w in ("by", "por", "von") for w in words)
+    return named or bool(_NUMERIC_DATE.search(text) and (signed or _TIME.search(text)))
 
 
 def _keep(block: _Block, text: str, meta: _Meta) -> bool:
@@ -610,21 +765,9 @@ def _keep(block: _Block, text: str, meta: _Meta) -> bool:
         return False
     if block.link_chars > n * rules.MAX_LINK_DENSITY and n - block.link_chars < rules.MIN_UNLINKED_CHARS:
         return False
-    if n < 120 and (rules.BOILERPLATE_TEXT_RE.match(text) or rules.BOILERPLATE_PREFIX_RE.match(text)):
-        return False
-    if n < 100 and (rules.BYLINE_RE.match(text) or rules.DATE_LINE_RE.match(text)):
-        return False
-    if n < 60 and rules.DATE_ONLY_RE.match(text):
-        return False
-    if n < rules.SOURCE_LINE_MAX_CHARS and rules.SOURCE_LINE_RE.match(text):
-        return False
-    if n < rules.EMAIL_LINE_MAX_CHARS and rules.EMAIL_LINE_RE.search(text):
-        return False
-    if n < rules.CREDIT_MAX_CHARS and rules.CREDIT_RE.search(text):
-        return False
-    if meta.byline and text == meta.byline:
-        return False
-    return True
+    if not _TOKEN.search(text):
+        return False  # nothing to read aloud: "* * *", "—", a lone emoji
+    return not furniture(text, meta.byline)
 
 
 def _is_prose(block: _Block, text: str, cjk: bool) -> bool:
@@ -641,6 +784,7 @@ def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.htm
     paras: list[Paragraph] = []
     skip_scope: set | None = None  # elements under a widget heading's parent, skipped
     skip_until_prose = False  # a widget heading directly in the body: skip up to the next prose
+    skip_links = False  # a list label directly in the body: skip the list items and links under it
     for block in blocks:
         text = block.text()
         if not text or text == title:
@@ -651,25 +795,33 @@ def _sections(blocks: list[_Block], meta: _Meta, title: str, container: lxml.htm
             skip_scope = None
         if block.kind == "h1" and (not paras or _same_title(text, title)):
             continue  # the headline (an <h1> further down, after body text, is a sub-heading)
-        if block.kind in ("h", "h1") and len(text) <= rules.MAX_HEADING_CHARS:
-            widget = bool(rules.BOILERPLATE_HEADING_RE.match(text)
+        label = len(text) < rules.LIST_LABEL_MAX_CHARS and bool(rules.LIST_LABEL_RE.match(text))
+        if label or (block.kind in ("h", "h1") and len(text) <= rules.MAX_HEADING_CHARS):
+            widget = bool(label or rules.BOILERPLATE_HEADING_RE.match(text)
                           or (len(text) < 80 and rules.WIDGET_HEADING_WORDS_RE.search(text)))
             if widget or block.link_chars > len(text) * 0.5:
                 if widget:
                     parent = block.owner.getparent() if block.owner is not None else None
-                    if parent is None or parent is container or container in _ancestors(container, parent):
-                        skip_until_prose = True
+                    if parent is not None and parent is not container and container not in _ancestors(
+                            container, parent):
+                        skip_scope = set(parent.iter())  # the widget's own box
+                    elif label:
+                        skip_links = True  # a label in the running text heads the links under it
                     else:
-                        skip_scope = set(parent.iter())
+                        skip_until_prose = True
                 continue
             if paras or heading:
                 sections.append(Section(heading, tuple(paras)))
-            heading, paras, skip_until_prose = text, [], False
+            heading, paras, skip_until_prose, skip_links = text, [], False, False
             continue
         if skip_until_prose:
             if not _is_prose(block, text, cjk):
                 continue
             skip_until_prose = False
+        if skip_links:
+            if block.kind == "li" or block.link_chars > len(text) * rules.MAX_LINK_DENSITY:
+                continue
+            skip_links = False
         if not _keep(block, text, meta):
             continue
         kind = block.kind if block.kind in ("li", "quote") else "p"
@@ -719,6 +871,120 @@ def _choose_title(root: lxml.html.HtmlElement, meta: _Meta) -> str:
     return h1s[0] if h1s else ""
 
 
+# --- The body -----------------------------------------------------------------------------
+
+def _body_sections(body: lxml.html.HtmlElement, meta: _Meta, title: str, cjk: bool,
+                   whole: bool = False) -> list[Section]:
+    """The sections of the article under `body`: the container holding most of the prose, or
+    all of `body` when `whole` (a JSON-LD articleBody is the article by declaration)."""
+    _strip_tags(body)
+    st = _measure(body, cjk)
+    if not st.total.get(body):
+        return []
+    _drop_captions(body, st, cjk)
+    _drop_other_stories(body, st)
+    _strip_boilerplate(body, st)
+    st = _measure(body, cjk)
+    container = body if whole else _find_body(body, st)
+    return _sections(_read_blocks(container, st), meta, title, container, cjk)
+
+
+def _drop_other_stories(container: lxml.html.HtmlElement, st: _Stats) -> None:
+    """<article> elements beside the story: teaser cards and listed posts (HTML's own meaning
+    of the element is a composition that stands alone). The story is the <article> with the
+    most prose of its own; another one, neither around it nor a large part of the page, is
+    dropped when it is a card: short, with a headline link, or with no prose of its own."""
+    articles = list(container.iterdescendants("article"))
+    if len(articles) < 2:
+        return
+    own = {el: st.prose.get(el, 0.0) for el in articles}  # prose outside nested <article>s
+    for el in articles:
+        outer = next(el.iterancestors("article"), None)
+        if outer in own:
+            own[outer] -= st.prose.get(el, 0.0)
+    story = max(articles, key=own.__getitem__)
+    least = own[story] * rules.OTHER_STORY_SHARE
+    around = set(story.iterancestors())
+    doomed = {el for el in articles if el is not story and el not in around and own[el] < least
+              and (own[el] <= 0 or (st.total.get(el, 0) < rules.CARD_MAX_CHARS
+                                    and st.links.get(el, 0) >= st.total.get(el, 0) * rules.CARD_LINK_SHARE))}
+    for el in doomed:
+        if not any(a in doomed for a in el.iterancestors("article")):
+            _drop(el)
+
+
+# --- The JSON-LD articleBody --------------------------------------------------------------
+
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TOKEN = re.compile(r"\w+")
+
+
+def _ld_sections(text: str, meta: _Meta, title: str, cjk: bool) -> list[Section]:
+    """The publisher's JSON-LD articleBody: read as HTML, like a page, when it holds markup
+    (escaped once more or not); otherwise one paragraph per line."""
+    for _ in range(2):  # "&lt;p&gt;" is markup escaped once more
+        if _TAG.search(text):
+            try:
+                body = _parse(f"<html><body>{text}</body></html>").find("body")
+            except ExtractionError:
+                return []  # the page's own body may still be read
+            return [] if body is None else _body_sections(body, meta, title, cjk, whole=True)
+        if not _ENTITY.search(text):
+            break
+        text = html.unescape(text)
+    paragraphs = [Paragraph(t) for t in map(_clean, text.split("\n")) if t]
+    return [Section(None, tuple(paragraphs))] if paragraphs else []
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    return {tuple(words[i:i + 4]) for i in range(max(1, len(words) - 3))}
+
+
+def _chars(sections: list[Section]) -> int:
+    return sum(len(p.text) for s in sections for p in s.paragraphs)
+
+
+def _reconcile(page: list[Section], ld: list[Section]) -> list[Section]:
+    """The page's own body, checked against the JSON-LD articleBody when there is one.
+
+    The data wins only when the page shows a fraction of it (a teaser rendered, the story
+    left to a script) and it is not one unbroken paragraph. When the data holds the whole
+    story, it is the publisher's own account of what the article is: the page's blocks it
+    does not contain (captions, prompts, teasers) are dropped, and the page's paragraphs and
+    headings are kept. A data body much shorter than the page, or cut off with an ellipsis,
+    is a summary and changes nothing."""
+    if not ld:
+        return page
+    if not page:
+        return ld
+    ld_chars, page_chars = _chars(ld), _chars(page)
+    unbroken = sum(len(s.paragraphs) for s in ld) == 1 and not any(s.heading for s in ld)
+    if ld_chars >= page_chars * rules.LD_WINS_RATIO and not unbroken:
+        return ld
+    ld_text = " ".join(p.text for s in ld for p in s.paragraphs)
+    if ld_chars < page_chars * rules.LD_COMPLETE_SHARE or _ELLIPSIS.search(ld_text):
+        return page
+    known = _shingles(ld_text)
+    words = " " + " ".join(w.lower() for w in _TOKEN.findall(ld_text)) + " "
+    out = []
+    for section in page:
+        kept = []
+        for para in section.paragraphs:
+            own = [w.lower() for w in _TOKEN.findall(para.text)]
+            if len(own) < 4:
+                found = " " + " ".join(own) + " " in words
+            else:
+                grams = _shingles(para.text)
+                found = len(grams & known) >= len(grams) * rules.LD_MATCH_SHARE
+            if found:
+                kept.append(para)
+        if kept:
+            out.append(Section(section.heading, tuple(kept)))
+    return out
+
+
 # --- Entry points -------------------------------------------------------------------------
 
 def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Article:
@@ -731,25 +997,17 @@ def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Ar
     body = root.find("body")
     if body is None:
         body = root
-    _strip_tags(body)
     lang = _norm_lang(meta.language)
     cjk = lang[:2] in ("ja", "ko", "zh")
-    st = _measure(body, cjk)
-    if not st.total.get(body):
-        raise ExtractionError("no article body found: the page has no text")
-    _strip_boilerplate(body, st)
-    st = _measure(body, cjk)
-    container = _find_body(body, st)
-    sections = _sections(_read_blocks(container, st), meta, title, container, cjk)
-    if not sections and meta.body.strip():
-        sections = [Section(None, tuple(Paragraph(_clean(p)) for p in re.split(r"\n\s*\n|\n", meta.body)
-                                        if p.strip()))]
+    page = _body_sections(body, meta, title, cjk)
+    ld = _ld_sections(meta.body, meta, title, cjk) if meta.body.strip() else []
+    sections = _reconcile(page, ld)
     if not sections:
-        raise ExtractionError("no article body found")
+        raise ExtractionError("no article body found: the page has no readable text")
     detected = detect_language(" ".join(p.text for s in sections for p in s.paragraphs))
     if detected and detected != lang.split("-")[0]:
         lang = detected  # the text says otherwise (a German edition running an English story)
-    return Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date, url=url,
+    return Article(title=title, sections=tuple(sections), byline=meta.byline, date=meta.date, url=_clean(url),
                    language=lang or "en")
 
 

@@ -160,6 +160,22 @@ def test_editor_session_with_csrf(idle) -> None:  # noqa: ANN001
     assert browser.get("/editor/").status_code == 302
 
 
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(idle) -> None:  # noqa: ANN001
+    """A cookie saved before signing out (by an attacker, or another tab) no longer works after it."""
+    idle.extensions["narrator"].accounts.create_user("ed", "correct horse")
+    browser = idle.test_client(role=None)
+    sign_in(browser)
+    token = csrf_of(browser)
+    cookie = browser.get_cookie("narrator_session").value
+    thief = idle.test_client(role=None)
+    thief.set_cookie("narrator_session", cookie)
+    assert thief.post("/api/articles/a1/regenerate", headers={"X-CSRF-Token": token}).status_code in (200, 202)
+    assert browser.post("/editor/signout", data={"csrf_token": token}).status_code == 302
+    r = thief.post("/api/articles/a1/regenerate", headers={"X-CSRF-Token": token})
+    assert r.status_code == 401  # the copy of the cookie is refused: the session ended server-side
+    assert thief.get("/editor/").status_code == 302
+
+
 def test_session_ends_when_the_password_changes_or_the_user_goes(idle) -> None:  # noqa: ANN001
     accounts: Accounts = idle.extensions["narrator"].accounts
     accounts.create_user("ed", "correct horse")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 from web_fixtures import *  # noqa: F403
@@ -54,3 +55,28 @@ def test_items_follow_current_versions(app, client) -> None:  # noqa: ANN001
     wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 2, 60)
     _, items = _items(client)
     assert {i.findtext("guid") for i in items} == {"narrator:a1:v2", "narrator:pending-one:v1"}
+
+
+def test_a_control_character_in_a_stored_title_does_not_take_the_feed_down(app, client) -> None:  # noqa: ANN001
+    """A title with ESC (stored before extraction stripped such characters, or written straight to
+    the store): the feed still parses, without the character."""
+    narrated(client)
+    store = app.extensions["narrator"].store
+    record = store.get_article("a1")
+    import dataclasses
+
+    bad = dataclasses.replace(record.article, title="Breaking\x1b[31m news\x00 \ufffe today")
+    with store.db.write() as db:
+        db.execute("UPDATE articles SET content = ? WHERE id = 'a1'", (json.dumps(bad.to_dict()),))
+    _, items = _items(client)
+    assert items[0].findtext("title") == "Breaking[31m news today"
+
+
+def test_feed_links_follow_the_host_header_only_for_that_client(app, client) -> None:  # noqa: ANN001
+    r = client.get("/feed.xml", headers={"Host": "evil.example"})
+    assert b"http://evil.example/" in r.data  # the links are this request's own...
+    assert r.headers["Cache-Control"] == "private, no-store" and r.headers["Vary"] == "Host"  # ...not shared
+    configure(app, public_url="https://audio.news.example")
+    r = client.get("/feed.xml", headers={"Host": "evil.example"})
+    assert b"evil.example" not in r.data and b"https://audio.news.example/feed.xml" in r.data
+    assert r.headers["Cache-Control"] == "public, max-age=300"

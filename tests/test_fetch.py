@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from web_fixtures import wait_for
 
 from narrator import fetch as fetching
 from narrator.errors import ExtractionError
@@ -18,6 +19,10 @@ PAGE = (b"<html><head><title>Local</title></head><body><article><h1>Local news</
         b"<p>The council met on Tuesday and agreed to repair the bridge before the winter floods arrive.</p>"
         b"<p>Work starts next month and should take six weeks, the engineer in charge told reporters.</p>"
         b"</article></body></html>")
+
+
+DRIPS_CUT: list[str] = []
+"""Drip paths whose client hung up."""
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -32,6 +37,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def drip(self, path: str) -> None:
+        """A slow peer: a byte every 50 ms for up to 20 s, in the body or in the headers. Each read
+        gets a byte well within a socket timeout; only a limit on the whole fetch stops it."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 400\r\n"
+        try:
+            if path == "/drip-body":
+                self.wfile.write(head + b"\r\n")
+                self.wfile.flush()
+                drip = b"<p>" + b"z" * 397
+            else:
+                drip = head + b"X-Slow: " + b"z" * 395
+            for byte in drip:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            DRIPS_CUT.append(path)  # the client hung up on us
 
     def redirect(self, where: str) -> None:
         self.send_response(302)
@@ -56,6 +79,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             for _ in range(10):
                 self.wfile.write(b"<p>" + b"y" * 1000 + b"</p>")
+        elif path in ("/drip-body", "/drip-headers"):
+            self.drip(path)
         elif path == "/slow":
             time.sleep(0.6)
             self.send(PAGE)
@@ -150,6 +175,15 @@ def test_timeout(server: str) -> None:
     with pytest.raises(ExtractionError, match="timed out"):
         fetch(server + "/slow", timeout=0.2)
     assert time.monotonic() - start < 0.55
+
+
+@pytest.mark.parametrize("path", ["/drip-body", "/drip-headers"])
+def test_the_time_limit_holds_for_the_whole_fetch_against_a_dripping_peer(server: str, path: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(ExtractionError, match="timed out after 1 s"):
+        fetch(server + path, timeout=1)
+    assert time.monotonic() - start < 3  # not the 20 s the peer would take (a hang guard, not a speed)
+    wait_for(lambda: path in DRIPS_CUT, 5, what="the peer to see the connection closed")
 
 
 def test_http_error_and_schemes(server: str) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from flask import Flask, abort, current_app, g, request, session
 
-from narrator.service.accounts import Principal
+from narrator.service.accounts import SESSION_S, Principal
 
 from .context import service
 from .views import json_error
@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
-        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        PERMANENT_SESSION_LIFETIME=SESSION_S,
     )
     app.context_processor(lambda: {"csrf_token": csrf_token, "principal": principal})
     if svc.editor_limiter is not None:
@@ -95,8 +95,8 @@ def principal() -> Principal | None:
         g.via_session = False
     elif header:
         found = None  # another scheme: not a credential we know
-    elif session.get("user"):
-        found = service().accounts.user(session["user"], session.get("tag", ""))
+    elif session.get("sid"):
+        found = service().accounts.session_user(str(session["sid"]))
         g.via_session = True
     g.principal = found
     return found
@@ -105,14 +105,16 @@ def principal() -> Principal | None:
 def sign_in(who: Principal) -> None:
     """Start a session for `who` (a fresh CSRF token with it)."""
     session.clear()
-    session["user"] = who.name
-    session["tag"] = service().accounts.session_tag(who.name)
+    session["sid"] = service().accounts.open_session(who.name)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     g.pop("principal", None)
 
 
 def sign_out() -> None:
+    """End the session server-side (a copy of the cookie kept elsewhere stops working too)."""
+    if session.get("sid"):
+        service().accounts.close_session(str(session["sid"]))
     session.clear()
     g.pop("principal", None)
 

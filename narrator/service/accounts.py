@@ -34,6 +34,10 @@ USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}\Z")
 MIN_PASSWORD = 8
 """Shortest password accepted."""
 
+SESSION_S = 12 * 3600
+"""How long a dashboard session lasts (a working day); signing out, a new password or the account's
+removal ends it at once, server-side."""
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -167,12 +171,14 @@ class Accounts:
                              (generate_password_hash(password), name))
             if cur.rowcount == 0:
                 raise NotFound(f"no user '{name}'")
+            self._close_sessions_of(db, name)
 
     def delete_user(self, name: str) -> None:
         """Remove an account (its sessions stop working at their next request); NotFound if unknown."""
         with self.db.write() as db:
             if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise NotFound(f"no user '{name}'")
+            self._close_sessions_of(db, name)
 
     def list_users(self) -> list[tuple[str, str]]:
         """(name, role) of every account."""
@@ -190,24 +196,34 @@ class Accounts:
             return None
         return Principal("user", name, row["role"])
 
-    def user(self, name: str, session_hash: str = "") -> Principal | None:
-        """A signed-in user, still there (and with the same password as when they signed in)."""
+    # Sessions ---------------------------------------------------------------------------------------
+
+    def open_session(self, name: str, lifetime_s: float = SESSION_S) -> str:
+        """A new session for user `name` (signed in a moment ago); its id, for the signed cookie."""
+        sid = secrets.token_urlsafe(32)
+        now = time.time()
+        with self.db.write() as db:
+            db.execute("INSERT INTO sessions (id, user_name, created, expires) VALUES (?, ?, ?, ?)",
+                       (sid, name, now, now + lifetime_s))
+        return sid
+
+    def session_user(self, sid: str) -> Principal | None:
+        """The user of a live session: not signed out, not expired, the user still there; else None."""
         with self.db.connect() as db:
-            row = db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        if row is None or not hmac.compare_digest(session_tag(row["password_hash"]), session_hash):
-            return None
-        return Principal("user", name, row["role"])
+            row = db.execute("SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user_name "
+                             "WHERE s.id = ? AND s.revoked IS NULL AND s.expires > ?",
+                             (sid, time.time())).fetchone()
+        return Principal("user", row["name"], row["role"]) if row else None
 
-    def session_tag(self, name: str) -> str:
-        """What a session records to stop working when the user's password changes."""
-        with self.db.connect() as db:
-            row = db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
-        return session_tag(row["password_hash"]) if row else ""
+    def close_session(self, sid: str) -> None:
+        """Sign a session out: its cookie stops working everywhere, at once."""
+        with self.db.write() as db:
+            db.execute("UPDATE sessions SET revoked = ? WHERE id = ? AND revoked IS NULL", (time.time(), sid))
+            db.execute("DELETE FROM sessions WHERE expires < ?", (time.time() - SESSION_S,))  # long dead
 
-
-def session_tag(password_hash: str) -> str:
-    """A short digest of a password hash (sessions carry this, not the hash itself)."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+    def _close_sessions_of(self, db, name: str) -> None:  # noqa: ANN001 - a connection in a transaction
+        db.execute("UPDATE sessions SET revoked = ? WHERE user_name = ? AND revoked IS NULL",
+                   (time.time(), name))
 
 
 @functools.cache
@@ -215,4 +231,4 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a password")
 
 
-__all__ = ["Accounts", "ApiKey", "Principal", "ROLES", "session_tag"]
+__all__ = ["Accounts", "ApiKey", "Principal", "ROLES", "SESSION_S"]

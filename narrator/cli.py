@@ -118,6 +118,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from web.demo import ensure_demo
 
     app = create_app()
+    if settings.runner == "inprocess":
+        app.extensions["narrator"].runner.warm_up()
     path = "/"
     if args.demo:
         path = f"/articles/{ensure_demo(app, args.voice)}"
@@ -137,6 +139,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     where = settings.redis_url or f"{settings.home_path}/queue.db"
     print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
     try:
+        queue.warm_up()
         queue.start_listening()  # the dashboard's listen requests, in a thread of their own
         queue.consumer(workers=args.workers).run()  # SIGINT/SIGTERM: finish the job in hand, then stop
     finally:

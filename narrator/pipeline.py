@@ -13,6 +13,7 @@ from .config import Settings
 from .engines import Engine, open_engine, phoneme_checker
 from .jingles import Jingles, load_jingles, with_jingles
 from .lexicon import Lexicon, load_lexicon, merge
+from .live import LiveSink, LiveStream
 from .model import Article, Script
 from .normalise import normalise
 from .segment import segment
@@ -63,12 +64,13 @@ def prepare(article: Article, voice: Voice, settings: Settings, jingles: Jingles
 
 def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, engine: Engine | None = None,
             progress: Callable[[int, int], None] | None = None, cache: UnitCache | None = None,
-            between: Callable[[], None] | None = None) -> Result:
+            between: Callable[[], None] | None = None, live: LiveSink | None = None) -> Result:
     """Narrate `article` in `voice` to `out` (an .mp3 path), with .timing.json and .vtt beside it.
 
     Pass an open `engine` to reuse a loaded model across articles; otherwise one is opened
     for this call and closed after it. With a `cache`, only sentences it lacks are synthesised.
-    `between` is called before each sentence (a job queue stops or yields there).
+    `between` is called before each sentence (a job queue stops or yields there). With a `live` sink,
+    the audio is also streamed there as it is made (narrator.live), indexed against the MP3 at the end.
     """
     jingles = load_jingles(settings)
     script = prepare(article, voice, settings, jingles)
@@ -79,7 +81,12 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
         clips = synthesise(script, engine, voice, progress, cache, between)
         if jingles:
             clips = jingles.fill(script, clips)
+        stream = LiveStream(script, voice, live, settings.bitrate_kbps) if live is not None else None
+        if stream is not None:
+            clips = stream.tap(clips)
         narration = assemble(script, clips, settings.loudness_lufs)
+        if stream is not None:
+            stream.close()
     finally:
         if own:
             engine.close()
@@ -94,4 +101,6 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
         outputs = export.write(narration, out, tags, settings.bitrate_kbps)
     finally:
         narration.close()
+    if stream is not None:
+        stream.finish(outputs.audio)
     return Result(outputs, narration, script, voice, engine.model_id, synthesised, reused)

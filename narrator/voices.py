@@ -48,6 +48,11 @@ class Voice:
     """Truncation guard: a clip slower than this is suspect."""
     max_words_per_second: float = 7.0
     """Truncation guard: a clip faster than this is suspect (cut short)."""
+    gain_db: float = 0.0
+    """The loudness gain that brings this voice's speech near the target (-16 LUFS), for audio played
+    before a narration is complete and measured (the live stream, narrator.live)."""
+    ms_per_char: float = 65.0
+    """Milliseconds of speech per spoken character, for the estimated length of a narration."""
     lexicon: str = ""
     """Pronunciation lexicon file (respellings), relative to the voices folder."""
     phoneme_lexicon: str = ""

@@ -19,7 +19,7 @@ from narrator.service.jobs import JobQueue
 from narrator.service.lexicons import PublicationLexicon
 from narrator.service.store import Store
 
-from . import api, audio, auth, editor, feed, player, security
+from . import api, audio, auth, editor, feed, live, player, security
 from .context import Service, service
 from .ratelimit import RateLimiter
 from .views import json_error
@@ -60,7 +60,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     security.init_app(app)
     auth.init_app(app)
-    for blueprint in (api.bp, audio.bp, player.bp, feed.bp, editor.bp):
+    for blueprint in (api.bp, audio.bp, live.bp, player.bp, feed.bp, editor.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

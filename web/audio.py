@@ -220,9 +220,15 @@ def _serve(article_id: str, version: int, kind: str) -> BaseResponse:
         return _to_bucket(store, article_id, version, remote)
     path = store.audio_root / article_id / f"{version}{suffix}"
     download = f"{article_id}-v{version}{suffix}" if request.args.get("download") else None
+    return local_file(path, mimetype, download)
+
+
+def local_file(path: Path, mimetype: str, download_name: str | None = None) -> Response:
+    """A file of the audio folder that never changes: through nginx (X-Accel-Redirect) when configured,
+    else sent by the app with byte ranges."""
     if service().settings.accel_redirect:
-        return _accel(store, path, mimetype, download)
-    return send_immutable(path, mimetype, download)
+        return _accel(service().store, path, mimetype, download_name)
+    return send_immutable(path, mimetype, download_name)
 
 
 @bp.get("/<article_id>/<int:version>.mp3")

@@ -1,8 +1,10 @@
 """Generation: turn a stored article into a new published version (the body of a queue task).
 
 `Generator.run(job_id)` is the whole job: claim it, fetch the page of a submission by URL, narrate
-into a staging folder with the synthesis cache, publish. Between sentences a running job stops if
-it was cancelled and lets a more urgent queued job run first (`_Turns`).
+into a staging folder with the synthesis cache, streaming the audio as it is made to the audio
+storage (the live stream listeners play before the version exists, narrator.live), publish. Between
+sentences a running job stops if it was cancelled and lets a more urgent queued job run first
+(`_Turns`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..model import Article
 from ..netguard import NetGuard
 from ..pipeline import lexicon_for, narrate
 from ..voices import Voice, get_voice
+from .storage import AudioStorage
 from .store import Cancelled, JobRecord, NotFound, Store, content_hash
 from .submissions import PageRequest, default_guard
 
@@ -57,6 +60,29 @@ class EnginePool:
             engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.close()
+
+
+def live_stream(job: JobRecord) -> str:
+    """The name of a job attempt's live stream in the audio storage ('<job>-<attempt>')."""
+    return f"{job.id}-{job.attempts}"
+
+
+class LiveFiles:
+    """A job attempt's live stream, written to the audio storage. Listeners only lose the early audio
+    if storage fails: the first failed write ends the stream (logged), not the job."""
+
+    def __init__(self, storage: AudioStorage, article_id: str, stream: str):
+        self.storage, self.article_id, self.stream = storage, article_id, stream
+        self.broken = False
+
+    def write(self, name: str, data: bytes) -> None:
+        if self.broken:
+            return
+        try:
+            self.storage.put_live(self.article_id, self.stream, name, data)
+        except Exception as e:  # full disk, unreachable bucket: the narration goes on without it
+            log.warning("live stream %s of article %s stopped: %s", self.stream, self.article_id, e)
+            self.broken = True
 
 
 def fingerprint(article: Article, voice_name: str | None, voice: Voice, settings: Settings) -> str:
@@ -121,9 +147,10 @@ class _Turns:
         if time.monotonic() < self.next_look:
             return
         store = self.generator.store
-        if store.job_status(self.job.id) != "running":
+        status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority meanwhile
+        if status != "running":
             raise Cancelled(f"job {self.job.id} was cancelled")
-        while (urgent := store.next_job(above=self.job.priority)) is not None:
+        while (urgent := store.next_job(above=priority)) is not None:
             log.info("job %s pauses for the more urgent job %s", self.job.id, urgent.id)
             try:
                 self.generator.run(urgent.id)
@@ -186,9 +213,10 @@ class Generator:
                 def progress(done: int, total: int) -> None:
                     store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
 
+                live = LiveFiles(store.storage, job.article_id, live_stream(job))
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
                                  engine=self.engines.get(voice), progress=progress, cache=self.cache,
-                                 between=_Turns(self, job))
+                                 between=_Turns(self, job), live=live)
                 store.job_stage(job_id, "publishing")
                 version = store.publish(job_id, result, record, settings.keep_versions)
                 return Outcome(version, result.synthesised, result.reused)

@@ -13,10 +13,12 @@ the queue. Claiming is atomic, so a job enqueued twice still runs once.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -31,8 +33,8 @@ from ..netguard import NetGuard
 from ..normalise import normalise_text
 from ..pipeline import lexicon_for
 from ..voices import get_voice
-from .generation import WORKER, EnginePool, Generator, Outcome
-from .store import Store
+from .generation import WORKER, EnginePool, Generator, Outcome, live_stream
+from .store import JobRecord, Store
 from .webhooks import deliver, event
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 POLL_MAX_S = 0.1
 """Longest pause between polls of an idle SQLite queue: Huey's default of 10 s would add
 seconds to a regeneration that takes one; a poll is one cheap SELECT. (Redis blocks instead.)"""
+LIVE_KEEP_S = 600
+"""How long a job's live stream stays after the job ends: a player that was playing it moves onto the
+published version within seconds (narrator.live); ten minutes leave room for slow networks."""
 
 
 def make_huey(settings: Settings, name: str = "narrator") -> Huey:
@@ -83,7 +88,7 @@ class JobQueue:
         self.engines = engines or EnginePool()
         self.listen_engines = EnginePool()
         self.cache = UnitCache.from_settings(settings)
-        self.generator = Generator(store, settings, self.engines, self.cache, guard, self._notify)
+        self.generator = Generator(store, settings, self.engines, self.cache, guard, self._finished)
         self._consumers: list[Consumer] = []
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
@@ -93,6 +98,7 @@ class JobQueue:
                                        retry_delay=settings.webhook_retry_s, retry_backoff=2,
                                        name="narrator.webhook")(self._deliver)
         self._say = self.listen_huey.task(name="narrator.say")(self.say)
+        self._forget_live = self.huey.task(name="narrator.forget_live")(self.forget_live)
 
     def submit(self, job_id: str, priority: int | None = None) -> None:
         """Put a job in the queue (at its priority in the store unless given). The store already holds
@@ -105,11 +111,29 @@ class JobQueue:
         except Exception as e:  # redis.ConnectionError, sqlite3.OperationalError
             log.warning("could not enqueue job %s (%s); it stays queued in the store", job_id, e)
 
-    def _notify(self, job_id: str, outcome: Outcome | None) -> None:
+    def _finished(self, job_id: str, outcome: Outcome | None) -> None:
+        """A job ended (published, found its content narrated already, failed or was cancelled): its
+        live streams go after LIVE_KEEP_S, and the webhook is told."""
+        job = self.store.get_job(job_id)
+        if job.status in ("queued", "running"):  # not ours to run, or not over
+            return
+        streams = [live_stream(dataclasses.replace(job, attempts=n)) for n in range(1, job.attempts + 1)]
+        try:
+            self._forget_live.schedule(args=(job.article_id, streams), delay=LIVE_KEEP_S)
+        except Exception as e:  # the queue is unreachable: the files stay until the article is deleted
+            log.warning("could not schedule removing the live stream of job %s: %s", job_id, e)
+        self._notify(job, outcome)
+
+    def forget_live(self, article_id: str, streams: list[str]) -> None:
+        """The task that removes a finished job's live streams from the audio storage."""
+        for stream in streams:
+            self.store.storage.delete_live(article_id, stream)
+
+    def _notify(self, job: JobRecord, outcome: Outcome | None) -> None:
         """Tell the webhook, if there is one, that a version is ready or the job failed."""
         if not self.settings.webhook_url:
             return
-        job = self.store.get_job(job_id)
+        job_id = job.id
         if outcome is not None and outcome.version is not None and (outcome.synthesised or outcome.reused):
             version = self.store.get_version(job.article_id, outcome.version)
             payload = event("version.ready", article=job.article_id, job=job_id, version=outcome.version,
@@ -148,6 +172,20 @@ class JobQueue:
             raise InputError(e.metadata.get("error") or "the voice could not speak it") from None
         except HueyException:
             raise TimeoutError(f"no worker spoke it within {timeout:g} s") from None
+
+    def warm_up(self) -> threading.Thread:
+        """Load the default voice's engine in the background, so the first job after a start does not
+        wait for it (Piper takes about 0.3 s to load, more on a busy machine)."""
+
+        def load() -> None:
+            try:
+                self.engines.get(get_voice(None, "en", self.settings.voices))
+            except Exception as e:  # the first job will say what is wrong
+                log.warning("could not load the default voice: %s", e)
+
+        thread = threading.Thread(target=load, name="narrator-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def recover(self) -> int:
         """Re-enqueue the jobs of workers that died, and jobs waiting in the store longer than

@@ -7,6 +7,11 @@ no version is current until all its files are complete. `url()` is None for loca
 app serves the file with byte ranges, or hands it to nginx) and the bucket or CDN URL for S3
 (public, or presigned when the bucket is private); range requests work there by nature.
 
+A job also stores its live stream there while it narrates (narrator.live): MP3 segments and a manifest
+under ``<id>/live/<stream>/`` (stream: '<job>-<attempt>'), so a web node on any machine can serve
+them (from its disk, or by a redirect to the bucket). Segments never change once written; the
+manifest is rewritten after each segment. The job queue deletes a stream a while after its job ends.
+
 The backend is chosen by configuration alone (`open_storage`): NARRATOR_S3_BUCKET selects S3.
 """
 
@@ -26,6 +31,15 @@ SUFFIXES = {".mp3": "audio/mpeg", ".timing.json": "application/json", ".vtt": "t
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 """Cache-Control of a version's files: their bytes never change."""
+LIVE_MANIFEST = "live.json"
+"""The name of a live stream's manifest (its segments are '<n>.mp3')."""
+
+
+def live_type(name: str) -> tuple[str, str]:
+    """Content-Type and Cache-Control of a live stream's file: segments never change, the manifest does."""
+    if name == LIVE_MANIFEST:
+        return "application/json", "no-cache"
+    return "audio/mpeg", IMMUTABLE
 
 
 def _staged(staged: Outputs) -> dict[str, Path]:
@@ -53,6 +67,21 @@ class AudioStorage(Protocol):
 
     def url(self, article_id: str, version: int, suffix: str) -> str | None:
         """Where listeners fetch the file directly (None: the app serves it)."""
+
+    def put_live(self, article_id: str, stream: str, name: str, data: bytes) -> None:
+        """Store one file of a live stream (replacing one of that name)."""
+
+    def read_live(self, article_id: str, stream: str, name: str) -> bytes | None:
+        """A live stream's file (None if missing)."""
+
+    def live_path(self, article_id: str, stream: str, name: str) -> Path | None:
+        """The local file of a live stream (None for remote storage)."""
+
+    def live_url(self, article_id: str, stream: str, name: str) -> str | None:
+        """Where listeners fetch a live segment directly (None: the app serves it)."""
+
+    def delete_live(self, article_id: str, stream: str) -> None:
+        """Remove a live stream (missing is fine)."""
 
     @property
     def redirect_max_age(self) -> int:
@@ -89,6 +118,28 @@ class LocalStorage:
 
     def url(self, article_id: str, version: int, suffix: str) -> None:
         return None
+
+    def live_path(self, article_id: str, stream: str, name: str) -> Path:
+        return self.root / article_id / "live" / stream / name
+
+    def put_live(self, article_id: str, stream: str, name: str, data: bytes) -> None:
+        path = self.live_path(article_id, stream, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # readers see the old manifest or the new one, never half of one
+
+    def read_live(self, article_id: str, stream: str, name: str) -> bytes | None:
+        try:
+            return self.live_path(article_id, stream, name).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def live_url(self, article_id: str, stream: str, name: str) -> None:
+        return None
+
+    def delete_live(self, article_id: str, stream: str) -> None:
+        shutil.rmtree(self.root / article_id / "live" / stream, ignore_errors=True)
 
     redirect_max_age = 0
 
@@ -136,6 +187,38 @@ class S3Storage:
     def path(self, article_id: str, version: int, suffix: str) -> None:
         return None
 
+    def live_key(self, article_id: str, stream: str, name: str) -> str:
+        """The object key of a live stream's file."""
+        return f"{self.settings.prefix}{article_id}/live/{stream}/{name}"
+
+    def live_path(self, article_id: str, stream: str, name: str) -> None:
+        return None
+
+    def put_live(self, article_id: str, stream: str, name: str, data: bytes) -> None:
+        content_type, cache = live_type(name)
+        self.client.put_object(Bucket=self.settings.bucket, Key=self.live_key(article_id, stream, name),
+                               Body=data, ContentType=content_type, CacheControl=cache)
+
+    def read_live(self, article_id: str, stream: str, name: str) -> bytes | None:
+        try:
+            answer = self.client.get_object(Bucket=self.settings.bucket,
+                                            Key=self.live_key(article_id, stream, name))
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return answer["Body"].read()
+
+    def live_url(self, article_id: str, stream: str, name: str) -> str:
+        return self._link(self.live_key(article_id, stream, name))
+
+    def delete_live(self, article_id: str, stream: str) -> None:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.settings.bucket,
+                                       Prefix=self.live_key(article_id, stream, "")):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.settings.bucket,
+                                           Delete={"Objects": keys, "Quiet": True})
+
     def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
         for suffix, source in _staged(staged).items():
             self.client.upload_file(
@@ -171,7 +254,10 @@ class S3Storage:
         return 86400 if self.settings.public_url else self.settings.presign_s // 2
 
     def url(self, article_id: str, version: int, suffix: str) -> str:
-        key = self.key(article_id, version, suffix)
+        return self._link(self.key(article_id, version, suffix))
+
+    def _link(self, key: str) -> str:
+        """The listeners' URL of an object: under the public URL, or presigned."""
         if self.settings.public_url:
             return self.settings.public_url.rstrip("/") + "/" + quote(key)
         return self.client.generate_presigned_url(
@@ -188,4 +274,5 @@ def open_storage(settings, home: Path) -> AudioStorage:  # noqa: ANN001 - narrat
     return LocalStorage(home / "audio")
 
 
-__all__ = ["AudioStorage", "LocalStorage", "S3Settings", "S3Storage", "SUFFIXES", "open_storage"]
+__all__ = ["LIVE_MANIFEST", "AudioStorage", "LocalStorage", "S3Settings", "S3Storage", "SUFFIXES",
+           "live_type", "open_storage"]

@@ -688,13 +688,20 @@ class Store:
         return row["status"] if row else None
 
     def prioritise(self, article_id: str, priority: int = PRIORITY_WAITING) -> JobRecord | None:
-        """Raise the article's queued job to at least `priority` (a listener is waiting); the job, if any."""
+        """Raise the article's waiting or running job to at least `priority` (a listener is waiting: a
+        queued job goes ahead of background work, a running one no longer pauses for it); the job, if any."""
         with self._write() as db:
             db.execute(f"UPDATE jobs SET priority = {self.db.greatest}(priority, ?) "
-                       "WHERE article_id = ? AND status = 'queued'", (priority, article_id))
-            row = db.execute("SELECT * FROM jobs WHERE article_id = ? AND status = 'queued' "
+                       "WHERE article_id = ? AND status IN ('queued', 'running')", (priority, article_id))
+            row = db.execute("SELECT * FROM jobs WHERE article_id = ? AND status IN ('queued', 'running') "
                              "ORDER BY created DESC LIMIT 1", (article_id,)).fetchone()
         return self._job(row) if row else None
+
+    def job_turn(self, job_id: str) -> tuple[str | None, int]:
+        """A job's status (None if gone) and priority: what a running job checks between sentences."""
+        with self._connect() as db:
+            row = db.execute("SELECT status, priority FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return (row["status"], row["priority"]) if row else (None, 0)
 
     def claim_job(self, job_id: str, worker: str = "", lease_s: float = 60.0) -> bool:
         """Mark a queued job running for `worker` with a lease; False if someone else took it

@@ -29,8 +29,8 @@ RUNNERS = ("inprocess", "none")
 MIN_WEBHOOK_SECRET = 32
 """Shortest webhook signing key accepted: 32 characters of `openssl rand -hex 16` carry 128 bits."""
 
-LABEL = "🎙️ Voice is AI-generated. Inconsistencies may occur."
-"""The visible label next to the play button."""
+LABEL = DISCLAIMER
+"""The player's AI-voice notice (the tooltip of its "AI voice" badge): by default the spoken disclaimer."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +114,18 @@ class Settings:
     """Absolute base URL of the service (https://audio.example.com), for links in the podcast feed;
     empty: the request's own host."""
     player_label: str = LABEL
-    """Label shown next to the play button."""
+    """The AI-voice notice the player's "AI voice" badge shows (its tooltip; also in the podcast feed)."""
     feed_title: str = "narrator"
     """Title of the podcast feed."""
+    feed_author: str = ""
+    """The podcast's author (itunes:author; empty: the publication, else the feed's title)."""
+    feed_email: str = ""
+    """The podcast owner's e-mail (itunes:owner), which podcast directories write to to verify who owns
+    the feed (empty: no owner is given)."""
+    feed_artwork: str = ""
+    """The podcast's artwork: a square PNG or JPEG of 1400 to 3000 px (empty: narrator's own)."""
+    feed_category: str = "News"
+    """The podcast's Apple Podcasts category, optionally with a subcategory: 'News' or 'News/Politics'."""
     accel_redirect: str = ""
     """If set (e.g. '/_narrator_audio/'), audio is answered with X-Accel-Redirect to this nginx prefix."""
     max_upload_mb: float = 5.0

@@ -1,9 +1,11 @@
-"""`narrator serve --demo`: the demo article is stored and queued once, and queued again after a failure."""
+"""`narrator serve --demo`: the demo page is read like any page, stored and queued once, and queued again after a
+failure."""
 
 from __future__ import annotations
 
+from narrator.extract import extract_html
 from web import close_app, create_app
-from web.demo import DEMO_ID, ensure_demo
+from web.demo import DEMO_ID, DEMO_PAGE, ensure_demo
 
 
 def test_demo_is_queued_once_and_again_after_a_failed_first_narration(tmp_path) -> None:  # noqa: ANN001
@@ -12,7 +14,14 @@ def test_demo_is_queued_once_and_again_after_a_failed_first_narration(tmp_path) 
     try:
         assert ensure_demo(app) == DEMO_ID
         first = store.latest_job(DEMO_ID)
-        assert first.status == "queued" and store.get_article(DEMO_ID).article.title
+        stored = store.get_article(DEMO_ID).article
+        assert first.status == "queued" and stored == extract_html(DEMO_PAGE.read_text(encoding="utf-8"))
+        assert stored.title.startswith("Who Is Andrei Medvedev?") and stored.byline == "Jack Dutton"
+        body = stored.body_text()  # the page's caption, credit, author box and "Read more" are not read
+        for furniture in ("Read more", "Telegram/Gulagu.Net", "seeking asylum in Norway. Medvedev said",
+                          "based in Cape Town", "Newsletter"):
+            assert furniture not in body, furniture
+        assert len(stored.paragraphs) == 17
         assert ensure_demo(app) == DEMO_ID and store.latest_job(DEMO_ID).id == first.id  # nothing new
         store.fail_job(first.id, "the engine crashed")
         assert ensure_demo(app) == DEMO_ID  # a second start after the failure: queued again, no crash

@@ -14,7 +14,7 @@ from narrator.errors import ExtractionError, InputError, VoiceError
 from narrator.extract import extract_html, extract_text
 from narrator.model import Article
 from narrator.preview import apply_edits, locators
-from narrator.service.analytics import EVENTS
+from narrator.service.analytics import EVENTS, MAX_SECONDS, SECONDS
 from narrator.service.generation import fingerprint
 from narrator.service.lexicons import articles_containing
 from narrator.service.store import ArticleRecord, Conflict, JobRecord, JobRequest, NotFound, QuotaExceeded
@@ -381,21 +381,28 @@ def edited(record: ArticleRecord, data: dict) -> tuple[Article, str | None, Voic
 
 @bp.post("/events")
 def listening_event():  # noqa: ANN201
-    """The player reports a play, a progress mark or a speed change (no cookies; nothing personal kept)."""
+    """The player reports a listen, heard seconds, a progress mark or a speed change (no cookies;
+    nothing personal kept)."""
     svc = service()
     if not svc.events_limiter.allow(request.remote_addr or ""):
         return json_error(429, "too many events; slow down", {"Retry-After": "10"})
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("article"), str):
-        raise ApiError(400, 'send {"article": "ID", "event": "play" | "25" | "50" | "75" | "100" | "speed", '
-                            '"value": SPEED}')
-    name = str(data.get("event"))
+        raise ApiError(400, 'send {"article": "ID", "event": "play" | "seconds" | "25" | "50" | "75" | '
+                            '"100" | "speed", "value": N}')
+    name, amount = str(data.get("event")), 1
+    value = data.get("value")
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     if name == "speed":
-        value = data.get("value")
-        speed = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 16
+        speed = number and 0 < value <= 16
         name = f"speed:{float(value):g}" if speed else ""  # bounded first: a 400-digit number has no float
+    elif name == SECONDS:
+        whole = number and value == int(value) and 1 <= value <= MAX_SECONDS
+        amount = int(value) if whole else 0
+        name = name if whole else ""
     if name not in EVENTS:
-        raise ApiError(400, f"unknown event {data.get('event')!r} (or speed {data.get('value')!r})")
+        raise ApiError(400, f"unknown event {data.get('event')!r} (or value {value!r}: a speed up to 16, or "
+                            f"1 to {MAX_SECONDS} whole seconds)")
     svc.store.get_article(data["article"])  # 404 for an unknown article
-    svc.analytics.record(data["article"], name)
+    svc.analytics.record(data["article"], name, amount)
     return "", 204

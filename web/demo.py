@@ -1,4 +1,9 @@
-"""The demo article: narrated on the first `narrator serve --demo`, so a new install has something to play."""
+"""The demo article: narrated on the first `narrator serve --demo`, so a new install has something to play.
+
+It is the project's seed article as its publisher laid it out (web/demo/article.html: headline,
+byline, photo caption and credit, author box, "Read more" links), read through extraction like any
+submitted page, so the demo shows what narrator hears and skips on a real page.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,15 @@ from pathlib import Path
 
 from flask import Flask
 
-from narrator.extract import extract_text
+from narrator.extract import extract_html
 from narrator.service.generation import fingerprint
 from narrator.service.store import NotFound
 from narrator.voices import get_voice
 
 DEMO_ID = "demo"
 """The demo article's id: its page is /articles/demo."""
-DEMO_TEXT = Path(__file__).with_name("demo") / "article.txt"
-"""A real news article (the project's seed article), as plain text."""
+DEMO_PAGE = Path(__file__).with_name("demo") / "article.html"
+"""A real news article (the project's seed article) in the page layout it was published in."""
 
 
 def ensure_demo(app: Flask, voice_name: str | None = None) -> str:
@@ -28,7 +33,7 @@ def ensure_demo(app: Flask, voice_name: str | None = None) -> str:
             return DEMO_ID
         article, voice_name = record.article, record.voice
     except NotFound:
-        article, record = extract_text(DEMO_TEXT.read_text(encoding="utf-8")), None
+        article, record = extract_html(DEMO_PAGE.read_text(encoding="utf-8")), None
     voice = get_voice(voice_name, article.language, svc.settings.voices)
     made = fingerprint(article, voice_name, voice, svc.settings)
     if record is None:

@@ -25,10 +25,12 @@ from __future__ import annotations
 import io
 import socket
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from narrator.config import Settings
 from narrator.netguard import NetGuard, system_resolve
 
 from .context import service
@@ -38,12 +40,30 @@ MAX_JSON_DEPTH = 16
 structured edits without letting a parser recurse a thousand levels."""
 
 POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors {ancestors}"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob:{audio}; connect-src 'self'{audio}; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
 )
 """The Content-Security-Policy of every response; templates and static JS work under it (no inline
-script or style, no eval, all resources same-origin)."""
+script or style, no eval, resources from this origin; media also from blob: URLs, which is how the
+player hands the live stream to its <audio> (Media Source Extensions), and audio and fetches also
+from the audio bucket when audio is in S3 (see `audio_origins`))."""
+
+
+def audio_origins(settings: Settings) -> str:
+    """The origins listeners fetch audio from besides this one (the player reads segments and byte
+    ranges with fetch, so both media-src and connect-src need them): the bucket's public URL, its
+    endpoint, or AWS's S3 hosts; empty for local audio."""
+    if not settings.s3_bucket:
+        return ""
+    origins = set()
+    for url in (settings.s3_public_url, settings.s3_endpoint_url):
+        parts = urlsplit(url)
+        if parts.scheme and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    if not settings.s3_public_url and not settings.s3_endpoint_url:
+        origins.add("https://*.amazonaws.com")
+    return "".join(" " + o for o in sorted(origins))
 
 EMBEDDABLE = frozenset({"player.embed"})
 """Endpoints publishers may put in an iframe on their own sites."""
@@ -64,7 +84,8 @@ def _headers(response: Response) -> Response:
     embeddable = request.endpoint in EMBEDDABLE
     ancestors = service().settings.embed_ancestors if embeddable else "'self'"
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", POLICY.format(ancestors=ancestors))
+    audio = audio_origins(service().settings)
+    headers.setdefault("Content-Security-Policy", POLICY.format(ancestors=ancestors, audio=audio))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if not embeddable:

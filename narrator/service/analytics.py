@@ -1,4 +1,8 @@
-"""Listening analytics for editors: counts of plays, progress marks and speed changes per article.
+"""Listening analytics for editors: plays, seconds heard, progress marks and speed changes per article.
+
+The player counts what was heard, not where the playhead went: a play is reported after a few seconds
+of audio, a progress mark once that share of the narration's seconds has been heard, and the heard
+seconds themselves in batches (web/static/player-stats.js); seeking or resuming reports nothing.
 
 Nothing personal is kept: no cookies, no addresses, no user agents; only a count per article, day
 and event. The API bounds how fast one client address may report with a `RateLimiter`
@@ -16,7 +20,12 @@ PROGRESS = ("25", "50", "75", "100")
 """Progress marks the player reports (percent of the narration heard)."""
 SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")
 """Speeds the player offers."""
-EVENTS = frozenset({"play", *PROGRESS, *(f"speed:{s}" for s in SPEEDS)})
+SECONDS = "seconds"
+"""The event whose count is seconds of audio heard (the player sends them in batches)."""
+MAX_SECONDS = 600
+"""Most seconds one report may carry: the player reports every 30 s of listening (60 s of audio at
+2x speed), and when the page is left; ten minutes leaves room for a page kept in the background."""
+EVENTS = frozenset({"play", SECONDS, *PROGRESS, *(f"speed:{s}" for s in SPEEDS)})
 """Every event name stored."""
 
 
@@ -25,7 +34,9 @@ class Listening:
     """One article's totals."""
 
     plays: int
-    """Times playback started (once per page view)."""
+    """Listens: page views on which a few seconds of audio were heard."""
+    seconds: int
+    """Seconds of audio heard, in all."""
     reached: dict[str, int]
     """Listeners who reached each progress mark ('25' ... '100')."""
     speeds: dict[str, int]
@@ -42,16 +53,19 @@ class Analytics:
     def __init__(self, store: Store):
         self.db = store.db
 
-    def record(self, article_id: str, event: str) -> None:
-        """Count one event (ValueError for an unknown event name)."""
+    def record(self, article_id: str, event: str, amount: int = 1) -> None:
+        """Count one event, or `amount` heard seconds (ValueError for an unknown event or amount)."""
         if event not in EVENTS:
             raise ValueError(f"unknown event {event!r}")
+        if amount != 1 and (event != SECONDS or not 1 <= amount <= MAX_SECONDS):
+            raise ValueError(f"{event!r} cannot count {amount!r}")
         day = time.strftime("%Y-%m-%d", time.gmtime())
         with self.db.write() as db:
             db.execute(
-                "INSERT INTO listen_events (article_id, day, event, count) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT (article_id, day, event) DO UPDATE SET count = listen_events.count + 1",
-                (article_id, day, event),
+                "INSERT INTO listen_events (article_id, day, event, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (article_id, day, event) "
+                "DO UPDATE SET count = listen_events.count + excluded.count",
+                (article_id, day, event, amount),
             )
 
     def listening(self, article_id: str) -> Listening:
@@ -60,8 +74,9 @@ class Analytics:
             rows = db.execute("SELECT event, SUM(count) AS n FROM listen_events WHERE article_id = ? "
                               "GROUP BY event", (article_id,)).fetchall()
         counts = {r["event"]: int(r["n"]) for r in rows}
-        return Listening(counts.get("play", 0), {m: counts.get(m, 0) for m in PROGRESS},
+        return Listening(counts.get("play", 0), counts.get(SECONDS, 0),
+                         {m: counts.get(m, 0) for m in PROGRESS},
                          {s: counts.get(f"speed:{s}", 0) for s in SPEEDS})
 
 
-__all__ = ["EVENTS", "Analytics", "Listening", "PROGRESS", "SPEEDS"]
+__all__ = ["EVENTS", "MAX_SECONDS", "SECONDS", "Analytics", "Listening", "PROGRESS", "SPEEDS"]

@@ -125,6 +125,8 @@ class ArticleRecord:
     """Unix time the article was created."""
     updated: float
     """Unix time the content last changed."""
+    first_published: float | None = None
+    """Unix time its first version was published (the podcast feed's date for it), None before."""
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,7 @@ class Store:
             current_version=row["current_version"],
             created=row["created"],
             updated=row["updated"],
+            first_published=row["first_published"],
         )
 
     def create_article(
@@ -578,6 +581,8 @@ class Store:
             db.execute("UPDATE articles SET current_version = ? WHERE id = ? "
                        "AND (current_version IS NULL OR current_version < ?)",
                        (version, job.article_id, version))
+            db.execute("UPDATE articles SET first_published = ? WHERE id = ? AND first_published IS NULL",
+                       (now, job.article_id))
             db.execute(
                 "UPDATE jobs SET status = 'done', stage = 'done', version = ?, lease_until = NULL, "
                 "updated = ? WHERE id = ?",

@@ -1,191 +1,186 @@
-/* narrator player: controls, read-along from the timing map, Media Session, remembered position.
-   Plain JS, no dependencies. Reads its settings from the data- attributes of [data-narrator]. */
+/* narrator player: one compact bar (play, title, AI-voice badge, progress, time, speed, more), Media
+   Session, the remembered position and speed, a docked mini-player, the embed's height. Plain JS, no
+   dependencies; settings come from the data- attributes of [data-narrator]. Read-along is
+   player-text.js, listening while the narration is made player-live.js, figures player-stats.js. */
 (function () {
   'use strict';
+  var N = window.narrator || {};
   var root = document.querySelector('[data-narrator]');
-  if (!root) return;
+  if (!root || !N.Text) return;
   var cfg = root.dataset;
   var $ = function (sel) { return root.querySelector(sel); };
-  var audio = $('.np-audio'), play = $('.np-play'), back = $('.np-back'), fwd = $('.np-fwd');
-  var seek = $('.np-seek'), elapsed = $('.np-elapsed'), total = $('.np-total');
-  var speed = $('.np-speed'), download = $('.np-download'), status = $('.np-status');
-  var reduced = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  var audio = $('.np-audio'), play = $('.np-play'), seek = $('.np-seek'), intro = $('.np-intro');
+  var shown = $('.np-time-shown'), said = $('.np-time-said'), speed = $('.np-speed'), status = $('.np-status');
+  var more = $('.np-more'), menu = $('.np-menu'), download = $('.np-download'), ai = $('.np-ai');
+  var SPEEDS = [0.75, 1, 1.25, 1.5, 1.75, 2];
   var store = safeStorage();
   var posKey = 'narrator:pos:' + cfg.article;
-  var blocks = [];      // [{start, end, el, sentences: [{start, end, el}]}] in timing order
-  var current = null;   // the highlighted block
-  var currentSentence = null;
-  var lastSaved = 0, lastPosition = 0;
+  var known = +cfg.duration / 1000 || 0;   // the length, once a version exists
+  var estimate = +cfg.estimate / 1000 || 0;
+  var ready = 0;                           // seconds that can be played (the live stream's end)
+  var live = null, lastSaved = 0, dragging = false;
+
+  if (cfg.color) root.style.setProperty('--np-accent', cfg.color);
 
   function safeStorage() {
     try { var s = window.localStorage; s.setItem('narrator:t', '1'); s.removeItem('narrator:t'); return s; }
     catch (e) { return null; }
   }
-
-  function fmt(sec) {
+  function say(text) { status.textContent = text; }
+  function clock(sec) {
     if (!isFinite(sec) || sec < 0) sec = 0;
     var m = Math.floor(sec / 60), s = Math.floor(sec % 60);
     return m + ':' + (s < 10 ? '0' : '') + s;
   }
-
-  function setEnabled(on) {
-    [play, back, fwd, seek].forEach(function (el) { el.disabled = !on; });
+  function words(sec) {
+    sec = Math.floor(isFinite(sec) && sec > 0 ? sec : 0);
+    var m = Math.floor(sec / 60), s = sec % 60;
+    return (m ? m + (m === 1 ? ' minute ' : ' minutes ') : '') + s + (s === 1 ? ' second' : ' seconds');
   }
+  function total() { return known || (isFinite(audio.duration) && !live ? audio.duration : 0) || estimate; }
+  function limit() { return live && live.active() ? Math.max(ready - 0.25, 0) : total(); }
 
-  function say(text) { status.textContent = text; }
+  var player = {
+    audio: audio, cfg: cfg, embedded: !!cfg.embed, total: total,
+    playFrom: function (t) { seekTo(t); start(); },
+    useVersion: useVersion, onVersion: onVersion, onLive: onLive, onFailed: onFailed
+  };
+  var text = N.Text(player);
+  var stats = N.Stats ? N.Stats(player) : null;
 
-  /* ---- Playback controls ---- */
-  function toggle() {
-    if (audio.paused) { var p = audio.play(); if (p && p.catch) p.catch(function () {}); }
-    else audio.pause();
+  /* ---- Playing ---- */
+  function start() {
+    root.classList.add('is-started');
+    if (live) live.press();
+    if (live && cfg.listen) fetch(cfg.listen, {method: 'POST', credentials: 'omit'}).catch(function () {});
+    var p = audio.play();
+    if (p && p.catch) p.catch(function () {});
   }
-  function skip(delta) {
-    var d = audio.duration || 0;
-    audio.currentTime = Math.max(0, Math.min(d || Infinity, audio.currentTime + delta));
+  function toggle() { if (audio.paused) start(); else audio.pause(); }
+  function seekTo(t) {
+    audio.currentTime = Math.max(0, Math.min(t, limit() || t));
+    showTime();
   }
   play.addEventListener('click', toggle);
-  back.addEventListener('click', function () { skip(-15); });
-  fwd.addEventListener('click', function () { skip(15); });
-  seek.addEventListener('input', function () { audio.currentTime = parseFloat(seek.value) || 0; });
-  speed.addEventListener('change', function () {
-    audio.playbackRate = parseFloat(speed.value) || 1;
-    if (store) store.setItem('narrator:speed', speed.value);
-  });
-  var savedSpeed = store && store.getItem('narrator:speed');
-  if (savedSpeed && speed.querySelector('option[value="' + savedSpeed + '"]')) speed.value = savedSpeed;
 
   function showState() {
     var playing = !audio.paused;
-    play.setAttribute('aria-pressed', playing ? 'true' : 'false');
     play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
     root.classList.toggle('is-playing', playing);
+    if (!playing) root.classList.remove('is-waiting');
     if ('mediaSession' in navigator) navigator.mediaSession.playbackState = playing ? 'playing' : 'paused';
   }
   audio.addEventListener('play', showState);
   audio.addEventListener('pause', function () { showState(); savePosition(true); });
-  audio.addEventListener('ended', function () { if (store) store.removeItem(posKey); });
-  function onMetadata() {
-    seek.max = audio.duration.toFixed(1);
-    total.textContent = fmt(audio.duration);
-    audio.playbackRate = parseFloat(speed.value) || 1;
-    var saved = store && JSON.parse(store.getItem(posKey) || 'null');
-    if (saved && String(saved.v) === cfg.version && saved.t > 1 && saved.t < audio.duration - 1) {
-      audio.currentTime = saved.t;
-      say('Resuming at ' + fmt(saved.t) + '.');
-    }
-  }
-  audio.addEventListener('loadedmetadata', onMetadata);
-  audio.addEventListener('ratechange', function () { speed.value = String(audio.playbackRate); });
-  audio.addEventListener('timeupdate', onTime);
-  audio.addEventListener('seeked', onTime);
+  audio.addEventListener('waiting', function () { if (!audio.paused) root.classList.add('is-waiting'); });
+  audio.addEventListener('playing', function () { root.classList.remove('is-waiting'); });
+  audio.addEventListener('ended', function () { if (store) store.removeItem(posKey); showState(); });
 
-  function onTime() {
-    var t = audio.currentTime;
-    elapsed.textContent = fmt(t);
-    if (document.activeElement !== seek) seek.value = t.toFixed(1);
-    seek.setAttribute('aria-valuetext', fmt(t) + ' of ' + fmt(audio.duration));
-    highlight(t * 1000);
+  /* ---- Progress: a range you can drag; arrows 5 s, PageUp/PageDown 30 s, Home/End ---- */
+  function showTime() {
+    var t = audio.currentTime, whole = total();
+    seek.max = whole.toFixed(1);
+    if (!dragging) seek.value = t.toFixed(1);
+    var approx = known ? '' : '~';
+    shown.textContent = clock(t) + ' / ' + (whole ? approx + clock(whole) : '–:––');
+    said.textContent = 'Elapsed ' + words(t) + ', ' + (known ? 'total ' : 'about ') + words(whole);
+    seek.setAttribute('aria-valuetext', words(t) + ' of ' + (known ? '' : 'about ') + words(whole));
+    var end = live && live.active() ? ready : whole;
+    seek.style.setProperty('--np-played', (whole ? t / whole * 100 : 0) + '%');
+    seek.style.setProperty('--np-ready', (whole ? Math.min(end / whole, 1) * 100 : 0) + '%');
+  }
+  seek.addEventListener('input', function () { dragging = true; seekTo(parseFloat(seek.value) || 0); });
+  seek.addEventListener('change', function () { dragging = false; seekTo(parseFloat(seek.value) || 0); });
+  seek.addEventListener('keydown', function (e) {
+    var step = {ArrowRight: 5, ArrowUp: 5, ArrowLeft: -5, ArrowDown: -5, PageUp: 30, PageDown: -30}[e.key];
+    if (step === undefined && e.key !== 'Home' && e.key !== 'End') return;
+    e.preventDefault();
+    seekTo(e.key === 'Home' ? 0 : e.key === 'End' ? total() : audio.currentTime + step);
+  });
+  audio.addEventListener('timeupdate', function () {
+    showTime();
+    text.highlight(audio.currentTime * 1000);
     savePosition(false);
-    if ('mediaSession' in navigator && navigator.mediaSession.setPositionState && isFinite(audio.duration)) {
+    if ('mediaSession' in navigator && navigator.mediaSession.setPositionState && total()) {
       try {
-        navigator.mediaSession.setPositionState({
-          duration: audio.duration, playbackRate: audio.playbackRate, position: Math.min(t, audio.duration)});
-      } catch (e) { /* some browsers reject during seeks */ }
+        navigator.mediaSession.setPositionState({duration: total(), playbackRate: audio.playbackRate,
+                                                 position: Math.min(audio.currentTime, total())});
+      } catch (e) { /* rejected during seeks by some browsers */ }
+    }
+  });
+  audio.addEventListener('seeked', function () { showTime(); text.highlight(audio.currentTime * 1000); });
+
+  /* ---- Speed: a chip that steps through SPEEDS, remembered ---- */
+  function setSpeed(rate, tell) {
+    audio.playbackRate = audio.defaultPlaybackRate = rate;
+    speed.textContent = rate + '×';
+    speed.setAttribute('aria-label', 'Playback speed: ' + rate + '×');
+    if (tell) {
+      if (store) store.setItem('narrator:speed', String(rate));
+      if (stats) stats.speed(rate);
     }
   }
+  speed.addEventListener('click', function () {
+    var at = SPEEDS.indexOf(audio.playbackRate);
+    setSpeed(SPEEDS[(at + 1) % SPEEDS.length], true);
+  });
+  var savedSpeed = store && parseFloat(store.getItem('narrator:speed'));
+  setSpeed(SPEEDS.indexOf(savedSpeed) >= 0 ? savedSpeed : 1, false);
 
+  /* ---- More: back and forward 15 s, download (a menu button) ---- */
+  function items() { return Array.prototype.filter.call(menu.querySelectorAll('[role="menuitem"]'), function (el) { return !el.hidden; }); }
+  function openMenu(open, focus) {
+    menu.hidden = !open;
+    more.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (open && focus !== false) items()[0].focus();
+    if (!open && focus) more.focus();
+    tellHeight();
+  }
+  more.addEventListener('click', function () { openMenu(menu.hidden); });
+  menu.addEventListener('keydown', function (e) {
+    var list = items(), at = list.indexOf(document.activeElement);
+    var to = {ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: list.length - 1}[e.key];
+    if (to !== undefined) { e.preventDefault(); list[(to + list.length) % list.length].focus(); }
+    else if (e.key === 'Escape') { e.preventDefault(); openMenu(false, true); }
+    else if (e.key === 'Tab') openMenu(false, false);
+  });
+  document.addEventListener('click', function (e) {
+    if (!menu.hidden && !e.target.closest('.np-more-wrap')) openMenu(false, false);
+    if (ai.getAttribute('aria-expanded') === 'true' && e.target !== ai && !ai.contains(e.target)) ai.setAttribute('aria-expanded', 'false');
+  });
+  $('.np-back').addEventListener('click', function () { seekTo(audio.currentTime - 15); });
+  $('.np-fwd').addEventListener('click', function () { seekTo(audio.currentTime + 15); });
+  download.addEventListener('click', function () { openMenu(false, false); });
+
+  /* ---- The AI-voice badge: its sentence in a tooltip (hover, focus, or a tap) ---- */
+  ai.addEventListener('click', function () {
+    ai.setAttribute('aria-expanded', ai.getAttribute('aria-expanded') === 'true' ? 'false' : 'true');
+    tellHeight();
+  });
+  ai.addEventListener('keydown', function (e) { if (e.key === 'Escape') ai.setAttribute('aria-expanded', 'false'); });
+
+  /* ---- Remembered position (per article and version) ---- */
   function savePosition(force) {
     var now = Date.now();
     if (!store || !cfg.version || (!force && now - lastSaved < 2000)) return;
     lastSaved = now;
-    lastPosition = audio.currentTime;
-    store.setItem(posKey, JSON.stringify({v: cfg.version, t: lastPosition}));
+    store.setItem(posKey, JSON.stringify({v: cfg.version, t: audio.currentTime}));
   }
-
-  /* ---- Read-along ---- */
-  function indexBlocks(timing) {
-    var transcript = document.getElementById('transcript');
-    if (transcript && !transcript.querySelector('[data-index]')) render(transcript, timing);
-    blocks = timing.paragraphs.map(function (p) {
-      var el = document.querySelector('[data-index="' + p.index + '"]');
-      var spans = el ? el.querySelectorAll('.s') : [];
-      return {start: p.start, end: p.end, el: el, sentences: p.sentences.map(function (s, j) {
-        return {start: s.start, end: s.end, el: spans[j] || null};
-      })};
-    });
-    document.querySelectorAll('.block[data-index]').forEach(function (el) {
-      el.classList.add('seekable');
-      el.setAttribute('title', 'Play from here');
-      el.addEventListener('click', function () { playFrom(el); });
-      el.addEventListener('keydown', function (e) {
-        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); playFrom(el); }
-      });
-    });
-    highlight(audio.currentTime * 1000);
-  }
-
-  function render(transcript, timing) {
-    transcript.textContent = '';
-    timing.paragraphs.forEach(function (p) {
-      if (p.kind === 'disclaimer' || p.kind === 'title' || p.kind === 'byline') {
-        var existing = document.querySelector('.k-' + p.kind);
-        if (existing) { existing.setAttribute('data-index', p.index); existing.tabIndex = 0; }
-        return;
-      }
-      var tag = p.kind === 'heading' ? 'h2' : p.kind === 'quote' ? 'blockquote' : 'p';
-      var el = document.createElement(tag);
-      el.className = 'block k-' + p.kind;
-      el.setAttribute('data-index', p.index);
-      el.tabIndex = 0;
-      p.sentences.forEach(function (s) {
-        var span = document.createElement('span');
-        span.className = 's';
-        span.textContent = s.text;
-        el.appendChild(span);
-        el.appendChild(document.createTextNode(' '));
-      });
-      transcript.appendChild(el);
-    });
-  }
-
-  function playFrom(el) {
-    var i = parseInt(el.getAttribute('data-index'), 10);
-    if (!blocks[i]) return;
-    audio.currentTime = blocks[i].start / 1000;
-    highlight(blocks[i].start);
-    var p = audio.play(); if (p && p.catch) p.catch(function () {});
-  }
-
-  function find(list, ms) {
-    for (var i = list.length - 1; i >= 0; i--) if (list[i].start <= ms + 1) return list[i];
-    return null;
-  }
-
-  function highlight(ms) {
-    var b = find(blocks, ms);
-    if (b !== current) {
-      if (current && current.el) current.el.classList.remove('current');
-      current = b;
-      if (b && b.el) {
-        b.el.classList.add('current');
-        if (!audio.paused) reveal(b.el);
-      }
-    }
-    var s = b ? find(b.sentences, ms) : null;
-    if (s !== currentSentence) {
-      if (currentSentence && currentSentence.el) currentSentence.el.classList.remove('now');
-      currentSentence = s;
-      if (s && s.el) s.el.classList.add('now');
+  function resume() {
+    var saved = store && JSON.parse(store.getItem(posKey) || 'null');
+    if (saved && String(saved.v) === cfg.version && saved.t > 1 && saved.t < total() - 1) {
+      audio.currentTime = saved.t;
+      intro.textContent = 'Resume · ' + clock(saved.t);
+      say('Resuming at ' + clock(saved.t) + '.');
     }
   }
-
-  function reveal(el) {
-    if (cfg.embed || !el.getBoundingClientRect) return;
-    var r = el.getBoundingClientRect();
-    if (r.top < 0 || r.bottom > window.innerHeight) {
-      el.scrollIntoView({behavior: reduced ? 'auto' : 'smooth', block: 'center'});
-    }
-  }
+  audio.addEventListener('loadedmetadata', function () {
+    if (!live && isFinite(audio.duration)) known = known || audio.duration;
+    audio.playbackRate = audio.defaultPlaybackRate;
+    if (!live && !root.classList.contains('is-started')) resume();
+    showTime();
+  });
+  window.addEventListener('pagehide', function () { savePosition(true); });
 
   /* ---- Media Session: lock-screen metadata and controls ---- */
   function mediaSession() {
@@ -195,82 +190,104 @@
       title: cfg.title, artist: cfg.artist, album: 'Narrated articles',
       artwork: [{src: new URL(cfg.artwork, location.href).href, sizes: '512x512', type: 'image/png'}]});
     var handlers = {
-      play: function () { audio.play(); },
-      pause: function () { audio.pause(); },
-      seekbackward: function (d) { skip(-((d && d.seekOffset) || 15)); },
-      seekforward: function (d) { skip((d && d.seekOffset) || 15); },
-      seekto: function (d) { if (d && d.seekTime != null) audio.currentTime = d.seekTime; },
-      stop: function () { audio.pause(); }
+      play: start, pause: function () { audio.pause(); }, stop: function () { audio.pause(); },
+      seekbackward: function (d) { seekTo(audio.currentTime - ((d && d.seekOffset) || 15)); },
+      seekforward: function (d) { seekTo(audio.currentTime + ((d && d.seekOffset) || 15)); },
+      seekto: function (d) { if (d && d.seekTime != null) seekTo(d.seekTime); }
     };
     Object.keys(handlers).forEach(function (k) {
       try { ms.setActionHandler(k, handlers[k]); } catch (e) { /* action not supported */ }
     });
   }
 
-  /* ---- Getting ready: load a version, or wait for the first one ---- */
-  function ready(version, audioUrl, timingUrl) {
-    cfg.version = String(version);
-    if (audio.getAttribute('src') !== audioUrl) audio.src = audioUrl;
-    download.href = audioUrl + '?download=1';
+  /* ---- A version: its file, its download, its timing map ---- */
+  function onVersion(state) {
+    cfg.version = String(state.version);
+    known = state.duration_ms / 1000;
+    download.href = state.audio_url + '?download=1';
     download.hidden = false;
-    setEnabled(true);
-    mediaSession();
-    fetch(timingUrl).then(function (r) { return r.json(); }).then(indexBlocks).catch(function () {});
+    if (state.timing_url) {
+      fetch(state.timing_url).then(function (r) { return r.json(); })
+        .then(function (timing) { text.update(timing.paragraphs); }).catch(function () {});
+    }
+    if (!root.classList.contains('is-started')) intro.textContent = 'Listen · ' + Math.ceil(known / 60) + ' min';
+    showTime();
   }
-
-  function poll() {
-    fetch(cfg.api, {headers: {Accept: 'application/json'}, cache: 'no-store'})
-      .then(function (r) { return r.json(); })
-      .then(function (a) {
-        if (a.current_version != null) {
-          say('Ready.');
-          root.classList.remove('is-pending');
-          ready(a.current_version, a.audio_url, a.timing_url);
-          return;
-        }
-        var job = a.job || {};
-        if (a.status === 'failed') { say('The audio could not be made: ' + (job.error || 'unknown error')); return; }
-        say(job.total ? 'Preparing the audio: ' + job.done + ' of ' + job.total + ' paragraphs…'
-                      : 'Preparing the audio…');
-        setTimeout(poll, 1000);
-      })
-      .catch(function () { setTimeout(poll, 3000); });
-  }
-
-  /* ---- Listening analytics: play, 25/50/75/100 % heard, speed changes (no cookies, nothing personal) ---- */
-  var eventsUrl = cfg.api ? cfg.api.replace(/articles\/[^\/]+$/, 'events') : '';
-  var reported = {};
-  function report(event, value) {
-    if (!eventsUrl || !window.fetch) return;
-    var body = {article: cfg.article, event: event};
-    if (value !== undefined) body.value = value;
-    fetch(eventsUrl, {method: 'POST', keepalive: true, credentials: 'omit',
-                      headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
-      .catch(function () {});
-  }
-  audio.addEventListener('play', function () { if (!reported.play) { reported.play = true; report('play'); } });
-  audio.addEventListener('timeupdate', function () {
-    if (!audio.duration) return;
-    var heard = audio.currentTime / audio.duration * 100;
-    ['25', '50', '75', '100'].forEach(function (mark) {
-      if (!reported[mark] && heard >= Math.min(+mark, 99.5)) { reported[mark] = true; report(mark); }
+  /* Move onto the published file (the live stream is not playing): same position, same speed. */
+  function useVersion(state, at) {
+    var resumeAt = at || 0, wasPressed = root.classList.contains('is-started');
+    live = null;
+    audio.src = state.audio_url;
+    audio.addEventListener('loadedmetadata', function once() {
+      audio.removeEventListener('loadedmetadata', once);
+      if (resumeAt) audio.currentTime = resumeAt;
+      if (wasPressed && audio.paused && resumeAt === 0) start();
     });
-  });
-  speed.addEventListener('change', function () { report('speed', parseFloat(speed.value) || 1); });
-
-  showState();
-  if (audio.readyState >= 1) onMetadata();  // metadata came (from cache) before this script ran
-  if (cfg.version) ready(cfg.version, cfg.audio, cfg.timing);
-  else { root.classList.add('is-pending'); poll(); }
-
-  /* ---- Embedded: tell the host page how tall the player is ---- */
-  if (cfg.embed && window.parent !== window) {
-    var tell = function () {
-      window.parent.postMessage({narrator: 'height', article: cfg.article,
-                                 height: document.documentElement.scrollHeight}, '*');
-    };
-    window.addEventListener('load', tell);
-    window.addEventListener('resize', tell);
+    onVersion(state);
   }
-  window.addEventListener('pagehide', function () { savePosition(true); });
+  function onLive(state, end, paragraphs) {
+    ready = end;
+    if (state.estimated_ms) estimate = state.estimated_ms / 1000;
+    if (state.complete && state.duration_ms) known = state.duration_ms / 1000;
+    if (paragraphs.length) text.update(paragraphs);
+    if (!root.classList.contains('is-started')) {
+      intro.textContent = state.segments.length || end ? 'Listen · about ' + Math.ceil(estimate / 60) + ' min'
+                                                       : 'Audio coming soon';
+    }
+    showTime();
+  }
+  function onFailed(error) {
+    intro.textContent = 'Audio unavailable';
+    say('The audio could not be made' + (error ? ': ' + error : '.'));
+  }
+
+  /* ---- Docked: once the bar scrolls out of view while listening ---- */
+  if (!player.embedded && window.IntersectionObserver) {
+    var slot = root.parentNode;
+    new IntersectionObserver(function (entries) {
+      var out = !entries[0].isIntersecting && entries[0].boundingClientRect.top < window.innerHeight;
+      root.classList.toggle('is-docked', out && root.classList.contains('is-started'));
+    }).observe(slot);
+  }
+
+  /* ---- Embedded: the host page's iframe follows the player's height ---- */
+  function tellHeight() {
+    if (!player.embedded || window.parent === window) return;
+    var bottom = root.getBoundingClientRect().bottom;
+    [menu, $('.np-tip')].forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (!el.hidden && r.height && getComputedStyle(el).visibility !== 'hidden') bottom = Math.max(bottom, r.bottom);
+    });
+    window.parent.postMessage({narrator: 'height', article: cfg.article, height: Math.ceil(bottom + 1)}, '*');
+  }
+  if (player.embedded && window.parent !== window) {
+    if (window.ResizeObserver) new ResizeObserver(tellHeight).observe(root);
+    window.addEventListener('load', tellHeight);
+    ai.addEventListener('mouseenter', tellHeight);
+    ai.addEventListener('focus', tellHeight);
+    ai.addEventListener('blur', function () { setTimeout(tellHeight, 150); });
+  }
+
+  /* ---- Start: a version to play, or the live stream (or wait for the version where MSE is missing) ---- */
+  showState();
+  mediaSession();
+  if (cfg.version) {
+    fetch(cfg.timing).then(function (r) { return r.json(); })
+      .then(function (timing) { text.update(timing.paragraphs); }).catch(function () {});
+    if (audio.readyState >= 1) audio.dispatchEvent(new Event('loadedmetadata'));
+  } else if (N.Live && N.Live.supported()) {
+    live = N.Live(player);
+  } else {
+    waitForVersion();
+  }
+  function waitForVersion() {  // no Media Source Extensions (older iPhones): the file once it exists
+    fetch(cfg.live, {cache: 'no-store', credentials: 'omit'}).then(function (r) { return r.json(); })
+      .then(function (state) {
+        if (state.version != null) { useVersion(state, 0); return; }
+        if (state.status === 'failed') { onFailed(state.error); return; }
+        setTimeout(waitForVersion, 2000);
+      }).catch(function () { setTimeout(waitForVersion, 5000); });
+  }
+  showTime();
+  tellHeight();
 }());

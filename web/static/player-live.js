@@ -1,0 +1,213 @@
+/* narrator live stream: play an article while it is being narrated (see docs/live.md).
+
+   The job publishes MP3 segments as it synthesises (GET /api/articles/<id>/live lists them with the
+   timing map so far). They are appended in order to a Media Source Extensions buffer ('audio/mpeg',
+   sequence mode), each placed at its exact time, never more than AHEAD_S ahead of the listener. Once
+   the version is published the rest comes from the published MP3 (byte ranges of the same frames):
+   the listener moves onto it at the next silent cut, without a gap or a jump. A listener who has not
+   started, or has paused, simply gets the published file.
+   Used by player.js as narrator.Live(player); narrator.Live.supported() says whether it can run. */
+(function () {
+  'use strict';
+  var N = window.narrator = window.narrator || {};
+  var AHEAD_S = 30;          // audio kept appended ahead of the listener
+  var SWITCH_MARGIN_S = 5;   // seconds of listening before the published file takes over (slow networks)
+  var POLL_FAST_MS = 250;    // while a listener waits for the first sound
+  var POLL_MS = 1000;        // while the rest is made
+
+  function MediaSourceType() { return window.ManagedMediaSource || window.MediaSource; }
+
+  N.Live = function (player) {
+    var audio = player.audio, cfg = player.cfg;
+    var Source = MediaSourceType();
+    var ms = new Source(), sb = null, objectUrl = URL.createObjectURL(ms);
+    var stream = null, segments = [], paragraphs = [], published = null, complete = false;
+    var next = 0, last = null, busy = false, removal = null, generation = 0, switchAt = Infinity;
+    var pressed = false, stopped = false, timer = null;
+
+    if (window.ManagedMediaSource && Source === window.ManagedMediaSource) audio.disableRemotePlayback = true;
+    audio.src = objectUrl;
+    ms.addEventListener('sourceopen', function () {
+      if (!sb) {
+        sb = ms.addSourceBuffer('audio/mpeg');
+        sb.addEventListener('updateend', function () { busy = false; pump(); });
+      }
+      pump();
+    });
+
+    function available() { return segments.length ? segments[segments.length - 1].end : 0; }
+
+    function fetchBytes(url, range) {
+      var headers = range ? {Range: 'bytes=' + range[0] + '-' + (range[1] - 1)} : {};
+      return fetch(url, {headers: headers, credentials: 'omit'}).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.arrayBuffer();
+      });
+    }
+
+    /* Append the next segment when the buffer needs it (one SourceBuffer operation at a time). */
+    function pump() {
+      if (stopped || busy || !sb || sb.updating || !pressed) return;
+      if (removal) {
+        busy = true;
+        var r = removal; removal = null;
+        sb.remove(r[0], r[1]);
+        return;
+      }
+      while (last === null && next < segments.length && segments[next].end <= audio.currentTime) next++;
+      if (next >= segments.length) { finishIfDone(); return; }
+      var seg = segments[next];
+      if (seg.start > audio.currentTime + AHEAD_S) return;
+      var fromFinal = !!(published && seg.final && next >= switchAt);
+      var contiguous = last !== null && last.n === next - 1 && last.fromFinal === fromFinal;
+      var url = fromFinal ? published.audio_url : seg.url;
+      var range = fromFinal ? [contiguous ? seg.final.start : seg.final.primer, seg.final.end] : null;
+      var offset = contiguous ? null : (fromFinal ? seg.final.primer_start : seg.start);
+      var token = generation, n = next;
+      busy = true;
+      fetchBytes(url, range).then(function (bytes) {
+        if (token !== generation || stopped) { busy = false; pump(); return; }
+        try {
+          if (offset !== null) sb.timestampOffset = offset;
+          sb.appendBuffer(bytes);
+          last = {n: n, fromFinal: fromFinal};
+          next = n + 1;
+        } catch (e) {  // QuotaExceededError: let go of what was heard, then try again
+          busy = false;
+          removal = [0, Math.max(0, audio.currentTime - 10)];
+          if (removal[1] > 0) pump();
+        }
+      }).catch(function () {
+        busy = false;
+        setTimeout(pump, 1000);  // a segment that was removed (stream replaced): the next poll says
+      });
+    }
+
+    function finishIfDone() {
+      if (complete && ms.readyState === 'open' && !sb.updating && next >= segments.length && last !== null) {
+        try { ms.endOfStream(); } catch (e) { /* already ended */ }
+      }
+    }
+
+    /* A seek outside what is buffered: start again from the segment holding the new position. */
+    audio.addEventListener('seeking', function () {
+      if (stopped || !sb) return;
+      var t = audio.currentTime, b = sb.buffered;
+      for (var i = 0; i < b.length; i++) if (t >= b.start(i) && t < b.end(i) - 0.1) return;
+      generation++;
+      busy = busy && sb.updating;
+      if (published) switchAt = 0;  // after a seek the decoder starts afresh: the published file serves all
+      removal = [0, Infinity];
+      last = null;
+      next = 0;
+      pump();
+    });
+    audio.addEventListener('timeupdate', pump);
+
+    /* The version is out: a listener who is not playing moves onto the file itself; one who is gets
+       it from the next silent cut at least SWITCH_MARGIN_S ahead. */
+    function onPublished(state) {
+      published = state;
+      if (!pressed || audio.paused) { stop(); player.useVersion(state, audio.currentTime); return; }
+      // The first silent cut not yet appended (nothing to undo); else one far enough ahead of the listener.
+      var margin = SWITCH_MARGIN_S * Math.max(audio.playbackRate, 1), first = Infinity, later = Infinity;
+      for (var i = 1; i < segments.length; i++) {
+        var s = segments[i];
+        if (!s.silent_cut || !s.final || s.final.primer_start <= audio.currentTime + margin) continue;
+        if (first === Infinity) first = i;
+        if (i >= next) { later = i; break; }
+      }
+      switchAt = later < Infinity ? later : first;
+      if (switchAt < next) {
+        generation++;
+        removal = [segments[switchAt].final.primer_start, Infinity];
+        next = switchAt;
+        last = {n: switchAt - 1, fromFinal: false};
+      }
+      player.onVersion(state);
+      pump();
+    }
+
+    function merge(state) {
+      if (state.stream !== stream) {  // a new job, or a new attempt: its audio replaces what came before
+        if (stream !== null) { generation++; removal = [0, Infinity]; last = null; next = 0; }
+        stream = state.stream;
+        segments = [];
+        paragraphs = [];
+      }
+      state.segments.forEach(function (s) {
+        if (s.n < segments.length) { if (s.final) segments[s.n].final = s.final; } else if (s.n === segments.length) segments.push(s);
+      });
+      state.paragraphs.forEach(function (p) { paragraphs[p.index] = p; });
+      complete = state.complete;
+    }
+
+    function get(fromSegment, fromParagraph) {
+      return fetch(cfg.live + '?from_segment=' + fromSegment + '&from_paragraph=' + fromParagraph,
+                   {cache: 'no-store', credentials: 'omit'}).then(function (r) { return r.json(); });
+    }
+
+    function poll() {
+      timer = null;
+      if (stopped) return;
+      get(segments.length, Math.max(paragraphs.length - 1, 0)).then(function (state) {
+        var replaced = stream !== null && state.stream !== null && state.stream !== stream;
+        var ranges = state.published && published === null && segments.length > 0;
+        // A new stream, or the published file's byte ranges (they come with every segment): read all once.
+        return replaced || ranges ? get(0, 0) : state;
+      }).then(function (state) { if (!stopped) handle(state); })
+        .catch(function () { schedule(3000); });
+    }
+
+    function handle(state) {
+      var playing = pressed && !audio.paused && segments.length > 0;
+      if (state.status === 'ready' && state.version != null && !(state.published && playing)) {
+        if (!playing || !state.stream) { stop(); player.useVersion(state, audio.currentTime); return; }
+      }
+      merge(state);
+      player.onLive(state, available(), paragraphs.filter(Boolean));
+      if (state.status === 'failed') {  // play out what was made
+        complete = true;
+        player.onFailed(state.error);
+        pump();
+        return;
+      }
+      if (state.status === 'ready' && !published) {
+        if (!state.published) complete = true;  // what we hear was not published as such: play it out
+        onPublished(state);
+        return;
+      }
+      pump();
+      if (!published) schedule(pressed && !segments.length ? POLL_FAST_MS : POLL_MS);
+    }
+
+    function schedule(ms) { if (!timer && !stopped) timer = setTimeout(poll, ms); }
+
+    function stop() {
+      stopped = true;
+      generation++;
+      if (timer) clearTimeout(timer);
+      URL.revokeObjectURL(objectUrl);
+    }
+
+    poll();
+    return {
+      /* The listener pressed play: feed the buffer, ask for the article to go first, look sooner. */
+      press: function () {
+        if (pressed) return;
+        pressed = true;
+        if (timer) { clearTimeout(timer); timer = null; }
+        schedule(0);
+        pump();
+      },
+      available: available,
+      active: function () { return !stopped; },
+      source: function () { return stopped ? 'version' : (last && last.fromFinal ? 'published' : 'live'); }
+    };
+  };
+
+  N.Live.supported = function () {
+    var Source = MediaSourceType();
+    return !!(Source && Source.isTypeSupported && Source.isTypeSupported('audio/mpeg') && window.fetch);
+  };
+}());

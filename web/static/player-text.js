@@ -1,0 +1,182 @@
+/* narrator read-along: the transcript timed by a timing map (whole, or as far as the live stream has
+   come), the block and sentence being spoken highlighted, click or Enter to play from a paragraph.
+   The transcript is one Tab stop (arrow keys, Home and End move inside it). The page follows the
+   voice until the reader scrolls away; then "Back to current" brings them back.
+   Used by player.js as narrator.Text(player). */
+(function () {
+  'use strict';
+  var N = window.narrator = window.narrator || {};
+  var SKIPPED = {disclaimer: 1, title: 1, byline: 1, intro: 1, outro: 1};  // not in the transcript's body
+
+  N.Text = function (player) {
+    var transcript = document.getElementById('transcript');
+    var followButton = document.querySelector('.np-follow');
+    var reduced = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    var blocks = [];     // by timing-map index: {start, end, el, sentences: [{start, end, el}]}
+    var current = null, currentSentence = null;
+    var following = true, userScrolled = 0;
+
+    function tagFor(kind) { return kind === 'heading' ? 'h2' : kind === 'quote' ? 'blockquote' : 'p'; }
+
+    /* A timed block: a span per sentence; a block still being made shows the rest of its text untimed. */
+    function build(p) {
+      var el = document.createElement(tagFor(p.kind));
+      el.className = 'block seekable k-' + p.kind;
+      el.setAttribute('data-index', p.index);
+      el.tabIndex = -1;
+      var rest = p.text || '', cursor = 0;
+      p.sentences.forEach(function (s) {
+        var span = document.createElement('span');
+        span.className = 's';
+        span.textContent = s.text;
+        el.appendChild(span);
+        el.appendChild(document.createTextNode(' '));
+        var at = rest.indexOf(s.text, cursor);
+        if (at >= 0) cursor = at + s.text.length;
+      });
+      var untimed = rest.slice(cursor).trim();
+      if (untimed && cursor) el.appendChild(document.createTextNode(untimed));
+      return el;
+    }
+
+    /* Index `paragraphs` (a whole timing map's, or the live stream's so far: the last may grow). */
+    function update(paragraphs) {
+      if (!transcript) return;
+      var untimed = transcript.querySelectorAll('.untimed');
+      var body = 0;
+      paragraphs.forEach(function (p) {
+        var el = document.querySelector('[data-index="' + p.index + '"]');
+        if (SKIPPED[p.kind]) {
+          var head = el || document.querySelector('.k-' + p.kind);
+          if (head) { head.setAttribute('data-index', p.index); head.classList.add('seekable'); }
+        } else {
+          var fresh = build(p);
+          if (el && el.parentNode === transcript) {
+            if (el.textContent !== fresh.textContent || el.querySelectorAll('.s').length !== p.sentences.length) {
+              fresh.tabIndex = el.tabIndex;
+              transcript.replaceChild(fresh, el);
+            }
+          } else if (!el) {
+            var before = untimed[body] || null;
+            transcript.insertBefore(fresh, before && before.parentNode === transcript ? before : null);
+          }
+          if (untimed[body]) untimed[body].classList.add('is-timed');
+          body++;
+        }
+        var node = document.querySelector('[data-index="' + p.index + '"]');
+        var spans = node ? node.querySelectorAll('.s') : [];
+        blocks[p.index] = {start: p.start, end: p.end, el: node, sentences: p.sentences.map(function (s, j) {
+          return {start: s.start, end: s.end, el: spans[j] || null};
+        })};
+      });
+      var first = transcript.querySelector('[tabindex="0"]');
+      if (!first) {
+        var any = transcript.querySelector('.block[data-index]');
+        if (any) any.tabIndex = 0;
+      }
+      current = currentSentence = null;
+      highlight(player.audio.currentTime * 1000);
+    }
+
+    function find(list, ms) {
+      for (var i = list.length - 1; i >= 0; i--) if (list[i] && list[i].start <= ms + 1) return list[i];
+      return null;
+    }
+
+    function highlight(ms) {
+      var b = find(blocks, ms);
+      if (b !== current) {
+        if (current && current.el) current.el.classList.remove('current');
+        current = b;
+        if (b && b.el) {
+          b.el.classList.add('current');
+          if (!player.audio.paused) reveal(b.el);
+        }
+      }
+      var s = b ? find(b.sentences, ms) : null;
+      if (s !== currentSentence) {
+        if (currentSentence && currentSentence.el) currentSentence.el.classList.remove('now');
+        currentSentence = s;
+        if (s && s.el) s.el.classList.add('now');
+      }
+    }
+
+    function visible(el) {
+      var r = el.getBoundingClientRect();
+      return r.bottom > 0 && r.top < window.innerHeight;
+    }
+
+    function reveal(el) {
+      if (player.embedded || !el.getBoundingClientRect) return;
+      if (!following) { if (followButton) followButton.hidden = visible(el); return; }
+      if (!visible(el) || el.getBoundingClientRect().bottom > window.innerHeight - 80) {
+        el.scrollIntoView({behavior: reduced ? 'auto' : 'smooth', block: 'center'});
+      }
+    }
+
+    /* The reader scrolled (wheel, touch, keys) while listening: stop following if the voice is now off screen. */
+    function scrolledByReader() { userScrolled = Date.now(); }
+    ['wheel', 'touchmove'].forEach(function (name) {
+      window.addEventListener(name, scrolledByReader, {passive: true});
+    });
+    window.addEventListener('keydown', function (e) {
+      if (/^(PageUp|PageDown|ArrowUp|ArrowDown|Home|End| )$/.test(e.key) && !(transcript && transcript.contains(e.target))) {
+        scrolledByReader();
+      }
+    });
+    window.addEventListener('scroll', function () {
+      if (Date.now() - userScrolled > 1000 || !current || !current.el || player.audio.paused) return;
+      if (!visible(current.el)) { following = false; if (followButton) followButton.hidden = false; }
+    }, {passive: true});
+    if (followButton) {
+      followButton.addEventListener('click', function () {
+        following = true;
+        followButton.hidden = true;
+        if (current && current.el) current.el.scrollIntoView({behavior: reduced ? 'auto' : 'smooth', block: 'center'});
+      });
+    }
+
+    /* Click or Enter on a block plays from its start; arrow keys move between blocks (one Tab stop). */
+    function blockOf(target) {
+      var el = target.closest ? target.closest('[data-index]') : null;
+      return el && blocks[+el.getAttribute('data-index')] ? el : null;
+    }
+    function playFrom(el) {
+      var b = blocks[+el.getAttribute('data-index')];
+      if (!b) return;
+      following = true;
+      if (followButton) followButton.hidden = true;
+      player.playFrom(b.start / 1000);
+      highlight(b.start);
+    }
+    document.addEventListener('click', function (e) {
+      var el = blockOf(e.target);
+      if (el && !e.target.closest('.np')) playFrom(el);
+    });
+    if (transcript) {
+      transcript.addEventListener('keydown', function (e) {
+        var items = Array.prototype.slice.call(transcript.querySelectorAll('.block[data-index], .untimed:not(.is-timed)'));
+        var at = items.indexOf(e.target);
+        if (at < 0) return;
+        var to = {ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 0, End: items.length - 1}[e.key];
+        if (to !== undefined) {
+          e.preventDefault();
+          to = Math.max(0, Math.min(items.length - 1, to));
+          items.forEach(function (el) { el.tabIndex = -1; });
+          items[to].tabIndex = 0;
+          items[to].focus();
+        } else if ((e.key === 'Enter' || e.key === ' ') && blockOf(e.target)) {
+          e.preventDefault();
+          playFrom(e.target);
+        }
+      });
+      if (!transcript.querySelector('[tabindex]')) {  // nothing timed yet: the first paragraph is the stop
+        var first = transcript.querySelector('.untimed');
+        if (first) first.tabIndex = 0;
+      }
+      transcript.querySelectorAll('.untimed').forEach(function (el) { if (el.tabIndex !== 0) el.tabIndex = -1; });
+    }
+
+    return {update: update, highlight: highlight};
+  };
+}());

@@ -51,8 +51,9 @@ class Voice:
     gain_db: float = 0.0
     """The loudness gain that brings this voice's speech near the target (-16 LUFS), for audio played
     before a narration is complete and measured (the live stream, narrator.live)."""
-    ms_per_char: float = 65.0
-    """Milliseconds of speech per spoken character, for the estimated length of a narration."""
+    ms_per_char: float = 55.0
+    """Milliseconds of speech per spoken character, for the estimated length of a narration (both
+    shipped voices measure about 55: bench/bench_voice_pace.py)."""
     lexicon: str = ""
     """Pronunciation lexicon file (respellings), relative to the voices folder."""
     phoneme_lexicon: str = ""

@@ -1,5 +1,5 @@
-"""`narrator serve --demo`: the demo page is read like any page, stored and queued once, and queued again after a
-failure."""
+"""`narrator serve --demo`: the demo page is read like any page, stored and queued once, and queued again
+after a failure."""
 
 from __future__ import annotations
 

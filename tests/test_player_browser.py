@@ -1,8 +1,11 @@
-"""The player in a real headless Chromium (Debian's, through Playwright) against a live server."""
+"""The player in a real headless Chromium (Debian's, through Playwright) against a live server: the compact
+bar on desktop and phone screens, keyboard and accessibility (axe-core), read-along, listening before the
+version exists, the embed, and the listening figures."""
 
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -11,14 +14,21 @@ from contextlib import contextmanager
 import pytest
 from browser import watched_page
 from web_fixtures import *  # noqa: F403
-from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, free_port, narrated
+from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, free_port, narrated, wait_for
 from werkzeug.serving import make_server
 
 from narrator.config import LABEL
-from narrator.service.generation import Generator
+from narrator.service.generation import EnginePool, Generator
 from web import close_app, create_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
+axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+LONGER_TEXT = SHORT_TEXT + "\n\n" + "\n\n".join(
+    f"Paragraph {n} tells more of the story. The council met again on the matter, and the crews spoke to "
+    f"reporters at the harbour for the {n}th time." for n in range(1, 9))
+"""The short article and eight more paragraphs: about a minute and a half with espeak."""
+
 
 @pytest.fixture
 def page(browser):  # noqa: ANN001, ANN201
@@ -42,97 +52,352 @@ def csp_safe_wait(page):  # noqa: ANN001, ANN201
     return wait_for_function
 
 
-def _current_time(page) -> float:  # noqa: ANN001
-    return page.evaluate("document.querySelector('.np-audio').currentTime")
+AUDIO = "document.querySelector('.np-audio')"
+RECORD_EVENTS = (
+    "window.__events = []; ['play', 'playing', 'waiting', 'ended', 'pause'].forEach(function (n) { "
+    f"var a = {AUDIO}; a.addEventListener(n, function () {{ "
+    "var b = a.buffered; window.__events.push([n, a.currentTime, b.length ? b.end(b.length - 1) : 0]); "
+    "}); });")
+"""Keep the audio element's events in the page: [name, position, end of what is buffered]."""
 
 
-def test_play_speed_click_to_seek_and_highlight(client, live_server, page) -> None:  # noqa: ANN001
+CURRENT_ON_SCREEN = ("(() => { const r = document.querySelector('#transcript .block.current')"
+                     ".getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })()")
+"""Whether the paragraph being read is on screen."""
+
+
+def _time(page) -> float:  # noqa: ANN001
+    return page.evaluate(f"{AUDIO}.currentTime")
+
+
+def _axe_violations(page) -> list[dict]:  # noqa: ANN001
+    """axe-core's WCAG 2.x A/AA violations on the page (axe-core ships inside the wheel)."""
+    results = axe_playwright.Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    violations = results.response["violations"]
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in violations]
+
+
+def _contrast(page, selector: str) -> float:  # noqa: ANN001
+    """Contrast ratio of the focused element's outline against the background behind it."""
+    return page.evaluate("""(sel) => {
+      const el = document.querySelector(sel);
+      const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+      const lum = (c) => {
+        const v = rgb(c).map(x => (x /= 255) <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+      };
+      let bg = el.parentElement; let color = 'rgb(255, 255, 255)';
+      while (bg) {
+        const c = getComputedStyle(bg).backgroundColor;
+        if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') { color = c; break; }
+        bg = bg.parentElement;
+      }
+      const a = lum(getComputedStyle(el).outlineColor), b = lum(color);
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    }""", selector)
+
+
+def _hit_box(page, selector: str) -> tuple[float, float]:  # noqa: ANN001
+    """The width and height a finger can hit: the element's box, grown by a ::before that overhangs it."""
+    return tuple(page.evaluate("""(sel) => {
+      const el = document.querySelector(sel); const r = el.getBoundingClientRect();
+      const before = getComputedStyle(el, '::before');
+      const hangs = before.content !== 'none' && before.position === 'absolute';
+      const over = (side) => hangs ? Math.max(-parseFloat(before[side]) || 0, 0) : 0;
+      return [r.width + over('left') + over('right'), r.height + over('top') + over('bottom')];
+    }""", selector))
+
+
+# --- The bar ----------------------------------------------------------------------------------------
+
+
+def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa: ANN001
     article = narrated(client)
     timing = client.get(article["timing_url"]).json
     body = [p for p in timing["paragraphs"] if p["kind"] == "p"]
-    third = body[2]
-
     page.goto(f"{live_server}/articles/a1")
-    label = page.locator(".np-label")
-    assert label.is_visible() and label.inner_text() == LABEL
-    assert page.locator("h1").inner_text() == "Harbour bridge reopens after repairs"
-    page.wait_for_function("document.querySelector('.np-audio').readyState >= 1")
-    assert page.locator(".np-total").inner_text() != "0:00"
+    bar = page.locator(".np").bounding_box()
+    assert 56 <= bar["height"] <= 72, bar  # one compact bar
+    assert page.locator(".np-title").inner_text() == "Harbour bridge reopens after repairs"
+    minutes = -(-article["duration_ms"] // 60000)
+    assert page.locator(".np-intro").inner_text() == f"Listen · {minutes} min"
+    assert not page.locator(".np-seek").is_visible()  # progress comes with the first play
+    # The AI notice: a badge, its sentence in a tooltip it is described by; an SVG icon, no emoji.
+    badge = page.locator(".np-ai")
+    assert badge.inner_text().strip() == "AI voice" and badge.locator("svg").count() == 1
+    tip = page.locator("#" + badge.get_attribute("aria-describedby"))
+    assert tip.get_attribute("role") == "tooltip" and tip.text_content() == LABEL
+    assert not tip.is_visible()
+    badge.hover()
+    tip_id = tip.get_attribute("id")
+    page.wait_for_function(f"getComputedStyle(document.getElementById('{tip_id}')).opacity === '1'")
+    assert all(ord(ch) < 0x2000 or ch in "·–×" for ch in page.locator(".np").inner_text())  # no emoji
+    assert page.locator(".np-play").get_attribute("aria-label") == "Play"
+    assert page.locator(".np-play").get_attribute("aria-pressed") is None  # the label swaps; nothing else
+    assert _axe_violations(page) == []
 
-    # Play: currentTime advances, the button turns into Pause.
+    page.wait_for_function(f"{AUDIO}.readyState >= 1")
     page.locator(".np-play").click()
-    page.wait_for_function("document.querySelector('.np-audio').currentTime > 0.5", timeout=15_000)
+    page.wait_for_function(f"{AUDIO}.currentTime > 0.5", timeout=15_000)
     assert page.locator(".np-play").get_attribute("aria-label") == "Pause"
+    assert page.locator(".np-seek").is_visible() and not page.locator(".np-intro").is_visible()
     assert page.evaluate("navigator.mediaSession.metadata.title") == article["title"]
+    said = page.locator(".np-time-said").inner_text()
+    assert said.startswith("Elapsed ") and "total 0 minutes" not in said and "seconds" in said
 
-    # Speed.
-    page.select_option(".np-speed", "1.5")
-    assert page.evaluate("document.querySelector('.np-audio').playbackRate") == 1.5
+    # Speed chip: 1 -> 1.25 -> 1.5, remembered.
+    speed = page.locator(".np-speed")
+    speed.click()
+    speed.click()
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5
+    assert speed.get_attribute("aria-label") == "Playback speed: 1.5×"
 
-    # Click the third body paragraph: playback jumps to its start and the highlight moves there.
-    target = page.locator("#transcript p.k-p").nth(2)
-    assert target.inner_text().startswith("The mayor thanked")
-    target.click()
-    start = third["start"] / 1000
-    page.wait_for_function(
-        f"(() => {{ const t = document.querySelector('.np-audio').currentTime; return t >= {start - 0.05} "
-        f"&& t < {start + 2}; }})()",
-        timeout=10_000,
-    )
-    page.wait_for_function(
-        f"document.querySelector('[data-index=\"{third['index']}\"]').classList.contains('current')"
-    )
-    assert page.locator(".block.current").count() == 1
+    # The scrubber: arrows move 5 s, PageUp/PageDown 30 s.
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.paused")
+    page.evaluate(f"{AUDIO}.currentTime = 2")
+    page.locator(".np-seek").focus()
+    page.keyboard.press("ArrowRight")
+    assert abs(_time(page) - 7) < 0.05
+    page.keyboard.press("ArrowLeft")
+    assert abs(_time(page) - 2) < 0.05
+    page.keyboard.press("PageUp")
+    assert abs(_time(page) - min(32, article["duration_ms"] / 1000)) < 0.05
+    page.keyboard.press("Home")
+    assert _time(page) == 0
+    assert _contrast(page, ".np-seek") >= 3  # the focus ring
+
+    # The overflow menu: forward and back 15 s, download; a menu button with arrow keys and Escape.
+    more = page.locator(".np-more")
+    more.click()
+    assert more.get_attribute("aria-expanded") == "true"
+    items = page.locator(".np-menu [role=menuitem]")
+    assert [items.nth(i).inner_text() for i in range(3)] == ["Back 15 seconds", "Forward 15 seconds",
+                                                              "Download audio"]
+    assert page.evaluate("document.activeElement.textContent") == "Back 15 seconds"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert abs(_time(page) - 15) < 0.05
+    page.keyboard.press("Escape")
+    assert more.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.className") == "np-more"
+    assert items.nth(2).get_attribute("href") == f"{article['audio_url']}?download=1"
+
+    # Read-along: the transcript is one Tab stop; arrows move inside it, Enter plays from a paragraph.
+    assert page.locator("#transcript [tabindex='0']").count() == 1
+    page.locator("#transcript .block").first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent").startswith("The mayor thanked")
+    assert page.locator("#transcript [tabindex='0']").count() == 1
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"{AUDIO}.currentTime >= {body[2]['start'] / 1000 - 0.05} && !{AUDIO}.paused")
+    page.wait_for_function(f"document.querySelector('[data-index=\"{body[2]['index']}\"]').classList.contains('current')")
     page.wait_for_function("document.querySelector('.block.current .s.now') !== null")
+    assert _contrast(page, "#transcript [tabindex='0']") >= 3
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "player.png"), full_page=True)
 
-    # Pause; the position is remembered per article across a reload.
+    # Paused, the position is remembered across a reload; so is the speed.
     page.locator(".np-play").click()
-    page.wait_for_function("document.querySelector('.np-audio').paused")
-    paused_at = _current_time(page)
+    page.wait_for_function(f"{AUDIO}.paused")
+    paused_at = _time(page)
     page.reload()
-    page.wait_for_function("document.querySelector('.np-audio').readyState >= 1")
-    page.wait_for_function(f"Math.abs(document.querySelector('.np-audio').currentTime - {paused_at}) < 0.5")
-    assert "Resuming" in page.locator(".np-status").inner_text()
-
-    # Keyboard: a focused paragraph plays from its start on Enter; back 15 s.
-    page.locator("#transcript p.k-p").nth(0).focus()
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelector('.np-audio').currentTime >= {body[0]['start'] / 1000 - 0.05}"
-        f" && document.querySelector('.np-audio').currentTime < {body[1]['start'] / 1000}"
-    )
-    page.locator(".np-back").click()
-    page.wait_for_function("document.querySelector('.np-audio').currentTime < 3")
+    page.wait_for_function(f"{AUDIO}.readyState >= 1")
+    page.wait_for_function(f"Math.abs({AUDIO}.currentTime - {paused_at}) < 0.5")
+    assert page.locator(".np-intro").inner_text().startswith("Resume · ")
+    assert page.locator(".np-speed").inner_text() == "1.5×"
 
 
-def test_narrow_screen_and_embed(client, live_server, page) -> None:  # noqa: ANN001
-    narrated(client)
-    page.set_viewport_size({"width": 320, "height": 640})
-    page.goto(f"{live_server}/articles/a1")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    for control in (".np-play", ".np-back", ".np-fwd", ".np-speed", ".np-seek", ".np-download"):
-        box = page.locator(control).bounding_box()
-        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320, control
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "player-320.png"))
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_bar_on_a_phone(client, live_server, browser, width: int) -> None:  # noqa: ANN001
+    narrated(client, LONGER_TEXT)
+    with watched_page(browser, width, 700) as page:
+        page.wait_for_function = csp_safe_wait(page)
+        page.goto(f"{live_server}/articles/a1")
+        page.wait_for_function(f"{AUDIO}.readyState >= 1")
+        page.locator(".np-play").click()
+        page.wait_for_function(f"{AUDIO}.currentTime > 0.2")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        bar = page.locator(".np").bounding_box()
+        assert 56 <= bar["height"] <= 72, bar
+        for control in (".np-play", ".np-ai", ".np-seek", ".np-speed", ".np-more"):
+            box = page.locator(control).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, control
+            assert min(_hit_box(page, control)) >= 44, control  # touch targets
+        assert page.locator(".np-play").bounding_box()["width"] >= 44
+        page.locator(".np-more").click()
+        for i in range(3):
+            assert page.locator(".np-menu [role=menuitem]").nth(i).bounding_box()["height"] >= 44
+        page.keyboard.press("Escape")
+        assert _axe_violations(page) == []
 
-    # The publisher's snippet inserts the player in an iframe.
-    page.set_viewport_size({"width": 800, "height": 600})
-    snippet = f'<p>Story text.</p><script src="{live_server}/embed.js" data-article="a1" async></script>'
-    with publisher_page(snippet) as url:  # another origin, as on a newspaper's site
-        page.goto(url)
-        page.wait_for_selector("iframe[data-narrator-article='a1']")
-        frame = page.frame_locator("iframe[data-narrator-article='a1']")
-        frame.locator(".np-play:not([disabled])").wait_for()
-        assert frame.locator(".np-label").inner_text() == LABEL
+        # Scrolled past, the bar docks at the bottom of the screen; the page stops following the voice
+        # when the reader scrolls away, and "Back to current" brings it back.
+        page.locator("#transcript .block").nth(1).click()
+        page.wait_for_function("document.querySelector('#transcript .block.current') !== null")
+        page.mouse.wheel(0, 3000)
+        page.wait_for_function("document.querySelector('.np').classList.contains('is-docked')")
+        docked = page.locator(".np").bounding_box()
+        assert abs(docked["y"] + docked["height"] - 700) <= 1 and docked["width"] == width
+        follow = page.locator(".np-follow")
+        follow.wait_for(state="visible", timeout=10_000)
+        assert not page.evaluate(CURRENT_ON_SCREEN)
+        follow.click()
+        page.wait_for_function(CURRENT_ON_SCREEN)
+        assert follow.is_hidden()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"player-{width}.png"))
+
+
+# --- Listening before the version exists ------------------------------------------------------------
+
+
+class Gate:
+    """A real engine that stops before its `open_for`+1st sentence until `release()` (a job caught
+    mid-narration, for as long as the test needs)."""
+
+    def __init__(self, engine, open_for: int):  # noqa: ANN001
+        self.engine, self.open_for, self.spoken = engine, open_for, 0
+        self.opened = threading.Event()
+        self.waiting = threading.Event()
+
+    @property
+    def model_id(self) -> str:
+        return self.engine.model_id
+
+    def synthesize(self, text: str):  # noqa: ANN201
+        self.spoken += 1
+        if self.spoken > self.open_for and not self.opened.is_set():
+            self.waiting.set()
+            assert self.opened.wait(120), "the test never released the gate"
+        return self.engine.synthesize(text)
+
+    def release(self) -> None:
+        self.opened.set()
+
+    def close(self) -> None:
+        pass
+
+
+class GatedPool(EnginePool):
+    """The session's espeak engines behind a Gate."""
+
+    def __init__(self, pool: EnginePool, open_for: int):
+        super().__init__()
+        self.pool, self.open_for, self.gate = pool, open_for, None
+
+    def get(self, voice):  # noqa: ANN001, ANN201
+        if self.gate is None:
+            self.gate = Gate(self.pool.get(voice), self.open_for)
+        return self.gate
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:  # noqa: ANN001
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def idle_app(tmp_path, engine_pool):  # noqa: ANN001, ANN201
+    """An app that queues jobs without running them (the test runs them), its engines behind a gate."""
+    pool = GatedPool(engine_pool, open_for=7)
+    app = create_app({"TESTING": True, "HOME": str(tmp_path / "idle"), "RUNNER": "none", "ACCEL_REDIRECT": "",
+                      "ENGINE_POOL": pool})
+    app.test_client_class = BufferedClient
+    with serving(app) as base:
+        yield app, base, pool
+    if pool.gate:
+        pool.gate.release()
+    close_app(app)
+
+
+def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN001
+    """Press play while the article is narrated: audio plays from the first sentences, read-along follows
+    what exists, the player moves onto the published version and plays to its end without a gap."""
+    app, base, pool = idle_app
+    client = app.test_client()
+    job = client.post("/api/articles", json={"text": LONGER_TEXT, "id": "w1", "voice": "espeak"}).json["job"]
+    store, settings = app.extensions["narrator"].store, app.extensions["narrator"].settings
+    page.goto(f"{base}/articles/w1")
+    assert page.locator(".np-intro").inner_text() == "Audio coming soon"  # queued: nothing made yet
+    assert page.locator("#transcript [data-index]").count() == 0  # text shown, not yet timed
+    page.evaluate(RECORD_EVENTS)
+    page.locator(".np-play").click()  # pressed before any audio exists: it plays as soon as some does
+    assert page.locator(".np-play").get_attribute("aria-label") == "Pause"
+    wait_for(lambda: store.get_job(job["id"]).priority == 50, 10, what="the press to raise its priority")
+
+    runner = threading.Thread(target=lambda: Generator(store, settings, pool).run(job["id"]), daemon=True)
+    runner.start()
+    wait_for(lambda: pool.gate and pool.gate.waiting.is_set(), 60, what="the job to reach the gate")
+    page.wait_for_function(f"{AUDIO}.currentTime > 1.5", timeout=20_000)  # heard while the job is stuck
+    assert store.get_job(job["id"]).status == "running" and store.get_article("w1").current_version is None
+    assert page.evaluate("document.querySelector('[data-narrator]').dataset.source") == "live"
+    assert page.locator("#transcript .block[data-index]").count() >= 1  # read-along of what exists
+    assert page.locator(".np-time-shown").inner_text().split(" / ")[1].startswith("~")  # an estimate
+    page.wait_for_function("document.querySelector('.current') !== null")
+    page.evaluate(f"{AUDIO}.playbackRate = 3")
+
+    pool.gate.release()
+    runner.join(120)
+    assert store.get_article("w1").current_version == 1
+    version = client.get("/api/articles/w1").json
+    sources = []
+    deadline = time.monotonic() + 90
+    while not page.evaluate("window.__events.some(e => e[0] === 'ended')"):
+        sources.append(page.evaluate("document.querySelector('[data-narrator]').dataset.source"))
+        assert time.monotonic() < deadline, page.evaluate("window.__events")
+        time.sleep(0.1)
+    events = page.evaluate("window.__events")
+    first_playing = next(i for i, e in enumerate(events) if e[0] == "playing")
+    # Never short of audio once playing: no 'waiting' with less than a second buffered ahead. (Under a
+    # loaded machine, headless Chromium's renderer may still underflow at 3x with a minute buffered:
+    # that is the test's speed-up, not the stream; bench/bench_listen.py counts every stall at 1x.)
+    starved = [e for e in events[first_playing:] if e[0] == "waiting" and e[2] - e[1] < 1]
+    assert starved == [], events
+    splice = float(page.evaluate(f"{AUDIO}.getAttribute('data-splice')"))
+    assert 0 < splice < version["duration_ms"] / 1000  # where the published file took over
+    assert "published" in sources  # the rest came from the published file
+    end = events[-1][1]
+    assert abs(end - version["duration_ms"] / 1000) < 0.1  # the end of the final version
+    assert page.evaluate("document.querySelector('[data-narrator]').dataset.version") == "1"
+    assert page.locator(".np-download").get_attribute("href") == f"{version['audio_url']}?download=1"
+    assert not page.locator(".np-time-shown").inner_text().split(" / ")[1].startswith("~")  # now known
+    assert page.locator("#transcript .block[data-index]").count() == 12
+
+
+def test_a_listener_who_waited_gets_the_published_file(idle_app, page) -> None:  # noqa: ANN001
+    """Opened while queued, never pressed: once the version exists the player simply has the file."""
+    app, base, pool = idle_app
+    pool.open_for = 10**6
+    client = app.test_client()
+    job = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "w2", "voice": "espeak"}).json["job"]
+    page.goto(f"{base}/articles/w2")
+    store, settings = app.extensions["narrator"].store, app.extensions["narrator"].settings
+    assert Generator(store, settings, pool).run(job["id"]).version == 1
+    page.wait_for_function(f"{AUDIO}.src.endsWith('/audio/w2/1.mp3')", timeout=15_000)
+    page.wait_for_function("document.querySelectorAll('#transcript .block[data-index]').length === 4")
+    assert page.locator(".np-intro").inner_text().startswith("Listen · ")
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.currentTime > 0.3", timeout=15_000)
+
+
+# --- The embed -------------------------------------------------------------------------------------
 
 
 @contextmanager
 def publisher_page(body: str) -> Iterator[str]:
     """Serve one HTML page from its own loopback port; yields its URL."""
-    html = f"<!doctype html><html><head><title>News</title></head><body>{body}</body></html>".encode()
+    head = '<!doctype html><html lang="en"><head><title>News</title></head>'
+    html = f"{head}<body>{body}</body></html>".encode()
 
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -154,41 +419,82 @@ def publisher_page(body: str) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture
-def idle_app(tmp_path, engine_pool):  # noqa: ANN001, ANN201
-    """An app that queues jobs without running them: the test runs the job when it wants."""
-    app = create_app(
-        {"TESTING": True, "HOME": str(tmp_path / "idle"), "RUNNER": "none", "ACCEL_REDIRECT": ""}
-    )
-    app.test_client_class = BufferedClient
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-    close_app(app)
+def _frame_height(page, article: str) -> float:  # noqa: ANN001
+    return page.evaluate(f"document.querySelector(\"iframe[data-narrator-article='{article}']\")"
+                         ".getBoundingClientRect().height")
 
 
-def test_player_waits_for_generation_then_becomes_playable(idle_app, engine_pool, page) -> None:  # noqa: ANN001
-    app, base = idle_app
-    r = app.test_client().post("/api/articles", json={"text": SHORT_TEXT, "id": "w1", "voice": "espeak"})
-    assert r.status_code == 202
-    page.goto(f"{base}/articles/w1")
-    assert page.locator(".np-play").is_disabled()
-    page.wait_for_function("document.querySelector('.np-status').textContent.includes('Preparing')")
-    assert page.locator("#transcript [data-index]").count() == 0  # text shown, not yet timed
+def test_the_embed_follows_its_content_and_shows_nothing_for_an_unknown_article(  # noqa: ANN201
+        client, live_server, page) -> None:  # noqa: ANN001
+    narrated(client)
+    client.application.extensions["narrator"].runner.close()  # from here on, new articles stay queued
+    client.post("/api/articles", json={"text": SHORT_TEXT, "id": "later", "voice": "espeak"})
+    snippet = (f'<p>Story text.</p><script src="{live_server}/embed.js" data-article="a1" data-theme="dark" '
+               f'data-color="#c2185b" async></script><p>Between.</p>'
+               f'<script src="{live_server}/embed.js" data-article="nope" async></script><p>After.</p>'
+               f'<script src="{live_server}/embed.js" data-article="later" async></script>')
+    with publisher_page(snippet) as url:  # another origin, as on a newspaper's site
+        page.goto(url)
+        frame = page.frame_locator("iframe[data-narrator-article='a1']")
+        frame.locator(".np-play").wait_for()
+        assert frame.locator(".np-ai").inner_text().strip() == "AI voice"
+        # Unknown: the frame goes, the host page shows no error.
+        page.wait_for_function("document.querySelector(\"iframe[data-narrator-article='nope']\") === null")
+        assert "Not Found" not in page.inner_text("body") and "404" not in page.inner_text("body")
+        # Queued: a compact "Audio coming soon".
+        later = page.frame_locator("iframe[data-narrator-article='later']")
+        assert later.locator(".np-intro").inner_text() == "Audio coming soon"
+        # The height follows the content: the bar, then the bar with its menu open, then the bar again.
+        bar = frame.locator(".np").bounding_box()["height"]
+        page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")
+        frame.locator(".np-more").click()
+        menu = frame.locator(".np-menu").bounding_box()
+        bottom = menu["y"] + menu["height"]
+        page.wait_for_function(f"{_frame_js('a1')}.getBoundingClientRect().bottom >= {bottom}")
+        assert _frame_height(page, "a1") > bar + 80
+        frame.locator(".np-more").click()
+        page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")
+        # Branding: the dark theme and the publisher's accent.
+        background = frame.locator(".np").evaluate("el => getComputedStyle(el).backgroundColor")
+        assert background == "rgb(30, 34, 42)"
+        accent = frame.locator(".np-play").evaluate("el => getComputedStyle(el).backgroundColor")
+        assert accent == "rgb(194, 24, 91)"
+        assert _axe_violations(page) == []
 
-    store = app.extensions["narrator"].store
-    settings = app.extensions["narrator"].settings
-    assert Generator(store, settings, engine_pool).run(r.json["job"]["id"]).version == 1
 
-    page.locator(".np-play:not([disabled])").wait_for(timeout=10_000)
-    page.wait_for_function("document.querySelectorAll('#transcript [data-index]').length === 4")
+def _frame_js(article: str) -> str:
+    return f"document.querySelector(\"iframe[data-narrator-article='{article}']\")"
+
+
+# --- Listening figures -----------------------------------------------------------------------------
+
+
+def test_figures_count_seconds_heard_not_positions_reached(client, live_server, page) -> None:  # noqa: ANN001
+    narrated(client, LONGER_TEXT)
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/api/events") else 0)
+    page.goto(f"{live_server}/articles/a1")
+    page.wait_for_function(f"{AUDIO}.readyState >= 1")
+    duration = page.evaluate(f"{AUDIO}.duration")
+    # Jumping to 80 % and listening briefly reports no play and no progress mark.
+    page.evaluate(f"{AUDIO}.currentTime = {duration * 0.8}")
     page.locator(".np-play").click()
-    page.wait_for_function("document.querySelector('.np-audio').currentTime > 0.3", timeout=15_000)
-    page.locator("#transcript p.k-p").nth(3).click()
-    page.wait_for_function(
-        "document.querySelector('#transcript p.k-p:nth-of-type(4)').classList.contains('current')"
-        " || document.querySelectorAll('#transcript p.k-p')[3].classList.contains('current')"
-    )
+    page.wait_for_function(f"{AUDIO}.currentTime > {duration * 0.8 + 3.3}", timeout=15_000)
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.paused")
+    wait_for(lambda: page.wait_for_timeout(50) or sent, 10, what="the seconds heard")
+    assert [e["event"] for e in sent] == ["seconds"] and 2 <= sent[0]["value"] <= 4  # heard, sent on pause
+    # Listening on from the start: a play once five seconds have been heard, then more seconds.
+    page.evaluate(f"{AUDIO}.currentTime = 0")
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.currentTime > 6.5", timeout=20_000)
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.paused")
+    # (page.wait_for_timeout lets Playwright deliver the request events while we wait)
+    expected = ["seconds", "play", "seconds"]
+    wait_for(lambda: page.wait_for_timeout(50) or [e["event"] for e in sent] == expected, 30,
+             what="a play and heard seconds")
+    assert not any(e["event"] in ("25", "50", "75", "100") for e in sent)  # about 10 s of a 90 s narration
+    figures = client.application.extensions["narrator"].analytics.listening("a1")
+    assert figures.plays == 1 and figures.reached == {"25": 0, "50": 0, "75": 0, "100": 0}
+    assert figures.seconds == sum(e["value"] for e in sent if e["event"] == "seconds") >= 8

@@ -118,6 +118,7 @@
         if (i >= next) { later = i; break; }
       }
       switchAt = later < Infinity ? later : first;
+      if (switchAt < Infinity) audio.setAttribute('data-splice', segments[switchAt].final.primer_start);
       if (switchAt < next) {
         generation++;
         removal = [segments[switchAt].final.primer_start, Infinity];

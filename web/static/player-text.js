@@ -131,6 +131,7 @@
     if (followButton) {
       followButton.addEventListener('click', function () {
         following = true;
+        userScrolled = 0;  // the scroll that follows is ours
         followButton.hidden = true;
         if (current && current.el) current.el.scrollIntoView({behavior: reduced ? 'auto' : 'smooth', block: 'center'});
       });
@@ -145,6 +146,7 @@
       var b = blocks[+el.getAttribute('data-index')];
       if (!b) return;
       following = true;
+      userScrolled = 0;
       if (followButton) followButton.hidden = true;
       player.playFrom(b.start / 1000);
       highlight(b.start);

@@ -98,6 +98,7 @@
     seekTo(e.key === 'Home' ? 0 : e.key === 'End' ? total() : audio.currentTime + step);
   });
   audio.addEventListener('timeupdate', function () {
+    root.dataset.source = live && live.active() ? live.source() : 'version';  // live, published or version
     showTime();
     text.highlight(audio.currentTime * 1000);
     savePosition(false);

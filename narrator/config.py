@@ -141,7 +141,8 @@ class Settings:
     secure_cookies: int = 0
     """1: the session cookie is sent over https only (on by itself when public_url is https)."""
     events_per_minute: int = 60
-    """Listening events (POST /api/events) accepted per client address per minute; 429 beyond."""
+    """Listening events (POST /api/events) and presses on articles still being made (POST
+    /api/articles/<id>/listen) accepted per client address per minute; 429 beyond."""
     editor_requests_per_minute: int = 120
     """State-changing editor requests (API writes, dashboard sign-in and form posts) accepted per
     client address per minute and process; 429 with Retry-After beyond. 0: no limit."""

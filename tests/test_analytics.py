@@ -62,3 +62,18 @@ def test_token_bucket_refills() -> None:
     bucket = RateLimiter(per_minute=60, burst=2)
     assert [bucket.allow("k", now=0.0) for _ in range(3)] == [True, True, False]
     assert bucket.allow("k", now=0.5) is False and bucket.allow("k", now=1.01) is True
+
+
+def test_heard_seconds_are_summed_and_bounded(idle) -> None:  # noqa: ANN001
+    listener = idle.test_client(role=None)
+    for value in (30, 30, 12):
+        r = listener.post("/api/events", json={"article": "a1", "event": "seconds", "value": value})
+        assert r.status_code == 204
+    for bad in (0, -5, 601, 2.5, True, "30", None, 10**400):
+        r = listener.post("/api/events", json={"article": "a1", "event": "seconds", "value": bad},
+                          environ_base={"REMOTE_ADDR": "192.0.2.44"})
+        assert r.status_code == 400, bad
+    totals = idle.extensions["narrator"].analytics.listening("a1")
+    assert totals.seconds == 72 and totals.plays == 0
+    with pytest.raises(ValueError):
+        idle.extensions["narrator"].analytics.record("a1", "play", 5)  # only seconds carry an amount

@@ -139,6 +139,18 @@ def test_s3_public_url_mode_and_a_real_narration(tmp_path, s3_bucket, engine_poo
         page = client.get("/articles/a1")  # the player reads the timing map from the bucket
         assert page.status_code == 200 and b"Harbour bridge reopens" in page.data
         assert not (tmp_path / "home" / "audio" / "a1" / "1.mp3").exists()  # nothing published on disk
+        # The live stream went to the bucket too, so any web node can serve it; the pages let the player
+        # fetch from there (media and connect sources).
+        live = client.get("/api/articles/a1/live").json
+        first = client.get(live["segments"][0]["url"])
+        assert first.status_code == 302 and first.headers["Location"].startswith(
+            f"{s3_server.endpoint}/{bucket}/audio/a1/live/{live['stream']}/0.mp3")
+        status, _, body = fetch(first.headers["Location"])
+        assert status == 200 and body[:2] == b"\xff\xf3"
+        assert not (tmp_path / "home" / "audio" / "a1" / "live").exists()
+        policy = page.headers["Content-Security-Policy"]
+        assert f"media-src 'self' blob: {s3_server.endpoint};" in policy
+        assert f"connect-src 'self' {s3_server.endpoint};" in policy
     finally:
         close_app(app)
 

@@ -1,0 +1,46 @@
+"""A real engine held mid-narration: a job caught between two sentences for as long as a test needs."""
+from __future__ import annotations
+
+import threading
+
+from narrator.service.generation import EnginePool
+
+
+class Gate:
+    """A real engine that stops before its `open_for`+1st sentence until `release()` (a job caught
+    mid-narration, for as long as the test needs)."""
+
+    def __init__(self, engine, open_for: int):  # noqa: ANN001
+        self.engine, self.open_for, self.spoken = engine, open_for, 0
+        self.opened = threading.Event()
+        self.waiting = threading.Event()
+
+    @property
+    def model_id(self) -> str:
+        return self.engine.model_id
+
+    def synthesize(self, text: str):  # noqa: ANN201
+        self.spoken += 1
+        if self.spoken > self.open_for and not self.opened.is_set():
+            self.waiting.set()
+            assert self.opened.wait(120), "the test never released the gate"
+        return self.engine.synthesize(text)
+
+    def release(self) -> None:
+        self.opened.set()
+
+    def close(self) -> None:
+        pass
+
+
+class GatedPool(EnginePool):
+    """The session's espeak engines behind a Gate."""
+
+    def __init__(self, pool: EnginePool, open_for: int):
+        super().__init__()
+        self.pool, self.open_for, self.gate = pool, open_for, None
+
+    def get(self, voice):  # noqa: ANN001, ANN201
+        if self.gate is None:
+            self.gate = Gate(self.pool.get(voice), self.open_for)
+        return self.gate

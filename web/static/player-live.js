@@ -12,7 +12,7 @@
   var N = window.narrator = window.narrator || {};
   var AHEAD_S = 30;          // audio kept appended ahead of the listener
   var SWITCH_MARGIN_S = 5;   // seconds of listening before the published file takes over (slow networks)
-  var POLL_FAST_MS = 250;    // while a listener waits for the first sound
+  var POLL_FAST_MS = 100;    // while a listener waits for the first sound (one small JSON answer)
   var POLL_MS = 1000;        // while the rest is made
 
   function MediaSourceType() { return window.ManagedMediaSource || window.MediaSource; }

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import lameenc  # the live stream's encoder (the published file is ffmpeg's: the same LAME)
 import numpy as np
 
 from .assemble import gained
@@ -167,8 +168,6 @@ class LiveStream:
     # Encoding -------------------------------------------------------------------------------------
 
     def _open(self, rate: int) -> None:
-        import lameenc  # the live stream's encoder; the published file is ffmpeg's
-
         self.rate = rate
         self.encoder = lameenc.Encoder()
         self.encoder.set_bit_rate(self.bitrate_kbps)

@@ -9,6 +9,7 @@ import pytest
 from store_helpers import stage
 
 from narrator.extract import extract_text
+from narrator.service.migrations import HEAD
 from narrator.service.store import PRIORITY_SMALL, Conflict, NotFound, Store, article_from_dict, content_hash
 
 TEXT = "A title\n\nFirst paragraph. Second sentence.\n\nSecond paragraph."
@@ -151,5 +152,6 @@ def test_a_database_made_by_an_older_narrator_is_adopted_and_migrated(tmp_path: 
     _, job, new = store.update_article("old", article, "espeak")
     assert new and job.priority == PRIORITY_SMALL and job.chars == 0  # columns of later revisions are there
     assert _publish(store, "old", job.id, b"mp3") == 1
+    assert store.get_article("old").first_published is not None  # 0005: the feed's date is recorded
     with sqlite3.connect(home / "narrator.db") as check:
-        assert check.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
+        assert check.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)

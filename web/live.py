@@ -18,6 +18,7 @@ import json
 from flask import Blueprint, Response, abort, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from narrator.errors import VoiceError
 from narrator.live import estimate_article_ms
 from narrator.service.generation import live_stream
 from narrator.service.storage import LIVE_MANIFEST
@@ -52,7 +53,7 @@ def estimate_of(record: ArticleRecord) -> int | None:
     settings = service().settings
     try:
         voice = get_voice(record.voice, record.article.language, settings.voices)
-    except Exception:  # an unknown voice: the job will fail and say so
+    except VoiceError:  # an unknown voice: the job will fail and say so
         return None
     return estimate_article_ms(record.article, voice) if record.article.sections else None
 

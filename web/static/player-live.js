@@ -130,6 +130,7 @@
     }
 
     function merge(state) {
+      if (state.stream === null && stream !== null) return;  // a retry not started yet: keep what we have
       if (state.stream !== stream) {  // a new job, or a new attempt: its audio replaces what came before
         if (stream !== null) { generation++; removal = [0, Infinity]; last = null; next = 0; }
         stream = state.stream;

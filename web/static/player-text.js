@@ -74,6 +74,8 @@
         var any = transcript.querySelector('.block[data-index]');
         if (any) any.tabIndex = 0;
       }
+      if (current && current.el) current.el.classList.remove('current');
+      if (currentSentence && currentSentence.el) currentSentence.el.classList.remove('now');
       current = currentSentence = null;
       highlight(player.audio.currentTime * 1000);
     }

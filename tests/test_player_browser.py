@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from narrator.config import LABEL
 from narrator.service.generation import Generator
+from narrator.service.store import PRIORITY_WAITING
 from web import close_app, create_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -405,6 +406,11 @@ def test_the_embed_follows_its_content_and_shows_nothing_for_an_unknown_article(
         # Queued: a compact "Audio coming soon".
         later = page.frame_locator("iframe[data-narrator-article='later']")
         assert later.locator(".np-intro").inner_text() == "Audio coming soon"
+        # ...and its player is already on the live stream (Media Source Extensions), as on the article page.
+        assert later.locator(".np-audio").evaluate("a => a.src.startsWith('blob:')")
+        later.locator(".np-play").click()  # a press in the embed moves the article ahead, as on the page
+        store = client.application.extensions["narrator"].store
+        wait_for(lambda: store.latest_job("later").priority == PRIORITY_WAITING, 10, what="the press")
         # The height follows the content: the bar, then the bar with its menu open, then the bar again.
         bar = frame.locator(".np").bounding_box()["height"]
         page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")

@@ -146,10 +146,9 @@ class LiveStream:
                  bitrate_kbps: int = BITRATE_KBPS_DEFAULT):
         self.script, self.voice, self.sink, self.bitrate_kbps = script, voice, sink, bitrate_kbps
         self.rate = 0
-        self.encoder = None
+        self.encoder: lameenc.Encoder | None = None  # opened at the first clip with a sample rate
         self.pending = bytearray()  # encoded bytes not yet in a segment
         self.pending_frames: list[int] = []  # their frame offsets within `pending`
-        self.frames = 0  # frames encoded so far, whole
         self.position = 0  # samples written so far
         self.segments: list[Segment] = []
         self.blocks: dict[int, dict] = {}  # block index -> its timing-map entry, so far

@@ -66,7 +66,7 @@
       var token = generation, n = next;
       busy = true;
       fetchBytes(url, range).then(function (bytes) {
-        if (token !== generation || stopped) { busy = false; pump(); return; }
+        if (token !== generation || stopped) return;  // a seek or a new stream took over meanwhile
         try {
           if (offset !== null) sb.timestampOffset = offset;
           sb.appendBuffer(bytes);
@@ -78,9 +78,16 @@
           if (removal[1] > 0) pump();
         }
       }).catch(function () {
+        if (token !== generation) return;
         busy = false;
         setTimeout(pump, 1000);  // a segment that was removed (stream replaced): the next poll says
       });
+    }
+
+    /* Whatever fetch is in flight no longer counts (a seek, the published file, a new stream). */
+    function forget() {
+      generation++;
+      busy = !!(sb && sb.updating);
     }
 
     function finishIfDone() {
@@ -94,8 +101,7 @@
       if (stopped || !sb) return;
       var t = audio.currentTime, b = sb.buffered;
       for (var i = 0; i < b.length; i++) if (t >= b.start(i) && t < b.end(i) - 0.1) return;
-      generation++;
-      busy = busy && sb.updating;
+      forget();
       if (published) switchAt = 0;  // after a seek the decoder starts afresh: the published file serves all
       removal = [0, Infinity];
       last = null;
@@ -120,7 +126,7 @@
       switchAt = later < Infinity ? later : first;
       if (switchAt < Infinity) audio.setAttribute('data-splice', segments[switchAt].final.primer_start);
       if (switchAt < next) {
-        generation++;
+        forget();
         removal = [segments[switchAt].final.primer_start, Infinity];
         next = switchAt;
         last = {n: switchAt - 1, fromFinal: false};
@@ -132,13 +138,14 @@
     function merge(state) {
       if (state.stream === null && stream !== null) return;  // a retry not started yet: keep what we have
       if (state.stream !== stream) {  // a new job, or a new attempt: its audio replaces what came before
-        if (stream !== null) { generation++; removal = [0, Infinity]; last = null; next = 0; }
+        if (stream !== null) { forget(); removal = [0, Infinity]; last = null; next = 0; }
         stream = state.stream;
         segments = [];
         paragraphs = [];
       }
       state.segments.forEach(function (s) {
-        if (s.n < segments.length) { if (s.final) segments[s.n].final = s.final; } else if (s.n === segments.length) segments.push(s);
+        if (s.n === segments.length) segments.push(s);
+        else if (s.n < segments.length && s.final) segments[s.n].final = s.final;  // the published ranges
       });
       state.paragraphs.forEach(function (p) { paragraphs[p.index] = p; });
       complete = state.complete;

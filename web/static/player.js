@@ -216,13 +216,13 @@
   }
   /* Move onto the published file (the live stream is not playing): same position, same speed. */
   function useVersion(state, at) {
-    var resumeAt = at || 0, wasPressed = root.classList.contains('is-started');
+    var resumeAt = at || 0, waiting = !audio.paused;  // pressed, and still waiting to hear it
     live = null;
     audio.src = state.audio_url;
     audio.addEventListener('loadedmetadata', function once() {
       audio.removeEventListener('loadedmetadata', once);
       if (resumeAt) audio.currentTime = resumeAt;
-      if (wasPressed && audio.paused && resumeAt === 0) start();
+      if (waiting) start();
     });
     onVersion(state);
   }

@@ -162,10 +162,27 @@ def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token
     return tokens
 
 
+def _drop_empty_brackets(tokens: list[Token]) -> None:
+    """Parentheses left with nothing to say inside ("(@FEMA)", "(doi:10.1016/...)") go too."""
+    opened: list[int] = []
+    for i, tok in enumerate(tokens):
+        if tok.cls != "punct":
+            if tok.cls != "space" and tok.spoken != "":
+                opened = []
+            continue
+        if tok.text == "(":
+            opened = [i]
+        elif tok.text == ")" and opened:
+            tokens[opened[0]].spoken = ""
+            tok.spoken = ""
+            opened = []
+
+
 def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
     """Join the spoken tokens into words with spans: punctuation clings to its word (opening
     marks to the next, others to the previous), a hyphen or an apostrophe between two tokens
     joins them, and tokens written without a space between them make one SpokenWord."""
+    _drop_empty_brackets(tokens)
     words: list[SpokenWord] = []
     parts: list[str] = []
     span: list[int] = []
@@ -188,10 +205,12 @@ def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
             continue
         spoken = tok.spoken
         if spoken == "":
+            space = False  # what followed the dropped piece decides the spacing
             continue
         if spoken is None:  # punctuation as written
             ch = _no_brackets(tok.text)
             if not ch:
+                space = False
                 continue
             nxt_space = i + 1 >= n or tokens[i + 1].cls == "space"
             if ch in _OPENING or (ch in _QUOTES and space and not nxt_space):

@@ -158,8 +158,10 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
         or (var.model_numbers and 3 <= len(s) <= 4 and is_capitalised(prev) and not prev.text.endswith(("'s", "’s"))
             and prev.cls != "abbreviation" and not sentence_initial(tokens, j)
             and prev.text not in t.months and prev.text not in t.weekdays))
-    if identifier:
-        return "pairs"
+    named = (var.model_numbers and len(s) == 3 and ngap == " " and is_titlecase(nxt)
+             and not nxt.text.endswith("s") and nxt.cls == "plain")
+    if identifier or named:
+        return "pairs"  # "Boeing 737", "the 787 Dreamliner", "Route 128"
     if len(s) >= 5:
         return "cardinal" if ngap == " " and is_noun(nxt, t) else "digits"
     if len(s) == 4 and 1000 <= n < 2100:
@@ -171,12 +173,20 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
 
 
 def ending_in(tokens: list[Token], j: int) -> bool:
-    """Token j is the "in" or "with" of "ending in", "ends with": the last digits of a card or an
-    account number follow, read digit by digit."""
+    """Token j is the "in" of "(card|account|number) ending in": the last digits of a card or an
+    account number follow, read digit by digit ("ending in 8876")."""
     if j < 0 or tokens[j].text.lower() not in ("in", "with"):
         return False
-    before, _ = prev_word(tokens, j)
-    return before is not None and before.text.lower() in ("ending", "ends", "ended", "end")
+    k, before, _ = neighbour(tokens, j, -1)
+    if before is None or before.text.lower() != "ending":
+        return False
+    for _ in range(3):
+        k, before, _ = neighbour(tokens, k, -1)
+        if before is None:
+            return False
+        if before.text.lower().rstrip("s'’") in ("card", "account", "number", "phone", "cell", "mobile"):
+            return True
+    return False
 
 
 # --- abbreviations -----------------------------------------------------------------------------
@@ -292,14 +302,17 @@ def roman_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str |
     if set(s) - set("IVX"):
         return None
     nxt, ngap = next_word(tokens, i)
-    if s == "I" and nxt is not None and nxt.cls != "punct":
-        return None
     if role == "pronoun":
         return None
-    before, _ = prev_word(tokens, j)
+    k, before, bgap = neighbour(tokens, j, -1)
     regnal = role == "name" or (before is not None and t.roman.get(before.text.lower()) == "regnal")
     if regnal:
-        return "ordinal"
+        return "ordinal"  # "Elizabeth I ruled", "King George V"
+    if s == "I" and nxt is not None and nxt.cls != "punct":
+        return None
+    if s in ("II", "III", "IV") and is_titlecase(before) and bgap == " " and not is_capitalised(
+            prev_word(tokens, k)[0]):
+        return "ordinal"  # a generational suffix after a first name and a surname: "John Smith III"
     if var.roman_after_any_name:
         return "ordinal" if len(s) > 1 or s in "IVX" else None
     return "cardinal" if len(s) > 1 else None

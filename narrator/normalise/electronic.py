@@ -46,8 +46,7 @@ def classify(cand: str) -> str | None:
     if _DOI.fullmatch(cand):
         return "doi"
     if _SCHEME.match(cand):
-        host = _SCHEME.sub("", cand, count=1).split("/")[0].lower()
-        return "doi" if host in ("doi.org", "dx.doi.org") else "url"
+        return "url"
     if cand[:4].lower() == "www." and "." in cand[4:]:
         return "url"
     if "@" in cand:

@@ -84,13 +84,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "phone_local": re.compile(r"(?P<a>\d{3})-(?P<b>\d{4})(?:,?\s(?:ext\.?|x|extension)\s?(?P<ext>\d{1,6}))?"
                                   r"(?![\w-])"),
         "phone_ssn": re.compile(r"(?P<a>\d{3})-(?P<b>\d{2})-(?P<c>\d{4})(?![\w-])"),
-        "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){1,5})(?![\w-])"),
+        "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>(?=[A-Z0-9-]{0,40}[A-Z])[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){1,5})"
+                                  r"(?![\w-])"),
         "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,5}){2,5})(?![\w-])"),
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
         "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:])(?:\s?{_AMPM})?{zone_part}?"),
         "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:])(?:\s?{_AMPM})?{zone_part}?"),
         "time_h": re.compile(rf"(?P<h>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
-        "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s(?P<zone>(?:GMT|UTC|Z))(?![A-Za-z])"),
+        "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s(?:(?P<zone>GMT|UTC|Z)|(?P<hours>hours|hrs))"
+                                   r"(?![A-Za-z])"),
         "date_iso": re.compile(r"(?P<y>\d{4})(?P<sep>[-/])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\w/-])"),
         "date_num": re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\w/-])"),
         "date_dmy": re.compile(
@@ -312,7 +314,9 @@ class Tagger:
             return self._time_tok(pos, m, int(m["h"]), None, None)
         m = self._match("time_military", pos)
         if m:
-            return self._tok("time", pos, m.end(), h=int(m["h"]), m=int(m["m"]), s=None, ap=None,
+            end = m.end() - (len(m["hours"]) if m["hours"] else 0)  # "0700 hours": the word is read
+            end = end - 1 if self.text[end - 1] == " " else end
+            return self._tok("time", pos, end, h=int(m["h"]), m=int(m["m"]), s=None, ap=None,
                              military=m["h"] + m["m"], zone=m["zone"], zone2=None, dot=False)
         return None
 
@@ -403,7 +407,7 @@ class Tagger:
                 return None
         if unit.attached and m["space"] and not dot:
             return None
-        if m["unit"] == "m" and m["space"] and re.match(r"\s+[a-z]", self.text[end:end + 2]):
+        if m["unit"] == "m" and m["space"] and re.match(r"\s(?:people|[a-z]{2,20}s\b)", self.text[end:end + 24]):
             return None  # "5 m people": rather million than meters
         return self._tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
                          num2=m["num2"], unit=m["unit"], per=m["per"], dot=dot)

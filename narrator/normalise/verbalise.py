@@ -251,11 +251,12 @@ class Verbaliser:
         f = tok.fields
         shape = f["shape"]
         if shape == "words":
-            out = ["one, " + cardinal(int(f["code"]))]
+            code = f["code"]
+            out = ["one, " + (cardinal(int(code), False) if code.endswith("00") else digits(code))]
             words: list[str] = []
             for part in f["rest"].split("-"):
                 if part.isdigit():
-                    words.append(cardinal(int(part)) if len(part) < 3 else digits(part))
+                    words.append(cardinal(int(part), False) if len(part) < 3 else digits(part))
                     out.append(" ".join(words))
                     words = []
                 else:
@@ -357,18 +358,19 @@ class Verbaliser:
         if f.get("kind") == "section":
             out = f"{pairs(f['n'])} {f['a']}"
             return out + (f" {f['b']}" if f.get("b") else "")
-        out = []
-        for part in f["parts"]:
-            out.append(self._serial_part(part))
-        return "-".join(out)
+        parts = f["parts"]
+        model = self.var.model_numbers and any(not p[0].isdecimal() for p in parts)
+        return "-".join(self._serial_part(part, model) for part in parts)
 
-    def _serial_part(self, runs: list[str]) -> str:
+    def _serial_part(self, runs: list[str], model: bool = False) -> str:
         if len(runs) == 1:
             r = runs[0]
             if not r.isdecimal():
                 return r
             if r[0] == "0" or len(r) >= 5:
                 return digits(r)
+            if model and len(r) >= 3:
+                return pairs(r)  # "F-150" -> "F one fifty", "C-130"
             return cardinal(int(r), and_=False)
         words = []
         for k, r in enumerate(runs):

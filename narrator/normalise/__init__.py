@@ -132,7 +132,7 @@ def _ranges(tokens: list[Token]) -> None:
             continue
         a, b = tokens[j], tokens[k]
         same = a.cls == b.cls and a.cls in _RANGE_CLASSES
-        days = a.cls == b.cls == "plain" and a.text in _WEEKDAYS_MONTHS and b.text in _WEEKDAYS_MONTHS
+        days = all(x.text in _WEEKDAYS_MONTHS or x.fields.get("spoken") in _WEEKDAYS_MONTHS for x in (a, b))
         if same or days:
             tok.fields["spoken"] = "to"
 
@@ -224,7 +224,7 @@ def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
                 span[1] = tok.end
                 last = "join"
             elif parts:
-                if not (ch == "." and parts[-1].endswith(".")):  # "E.P.A." ends the sentence too
+                if not (ch == "." and last == "word" and parts[-1].endswith(".")):  # "E.P.A." ends it too
                     parts.append((" " if space else "") + ch)
                 span[1] = tok.end
                 last = "close"

@@ -110,6 +110,17 @@ def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
 # --- numbers -----------------------------------------------------------------------------------
 
 _DETERMINERS = frozenset("the a an this that these those its their his her our my your".split())
+_YEAR_PREPOSITIONS = frozenset("in since until till by circa during before after from through".split())
+"""Before a four-digit number these make it a year even when a word in -s follows ("in 2027 starts")."""
+_QUANTITY_NOUNS = frozenset("total crowd group number average maximum minimum one some all any each none most "
+                            "many more fewer least sample estimated estimate".split())
+"""Before "of", these make the number after it a count ("a total of 1250 votes", "one of 3000")."""
+
+
+def _quantity_of(tokens: list[Token], j: int) -> bool:
+    """Token j is "of" after a quantity word: "a crowd of 1500 fans" counts, "the class of 2027" not."""
+    before, _ = prev_word(tokens, j)
+    return before is not None and before.text.lower() in _QUANTITY_NOUNS
 
 
 def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str:
@@ -166,7 +177,8 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
         return "cardinal" if ngap == " " and is_noun(nxt, t) else "digits"
     if len(s) == 4 and 1000 <= n < 2100:
         determiner = prev is not None and (prev_text in _DETERMINERS or prev_text.endswith(("'s", "’s")))
-        if ngap == " " and is_plural_noun(nxt, t) and not determiner:
+        before_year = prev_text in _YEAR_PREPOSITIONS or (prev_text == "of" and not _quantity_of(tokens, j))
+        if ngap == " " and is_plural_noun(nxt, t) and not determiner and not before_year:
             return "cardinal"
         return "year"
     return "cardinal"
@@ -388,6 +400,9 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             f["after_a"] = prev is not None and prev.text.lower() in ("a", "an") and gap == " "
         elif cls == "emoji":
             f["word_position"] = _word_position(tokens, i)
+        elif cls == "electronic" and f.get("kind") == "hashtag":
+            prev, _ = prev_word(tokens, i)
+            f["after_hashtag"] = prev is not None and prev.text.lower() in ("hashtag", "hashtags")
         elif cls == "electronic" and f.get("kind") == "handle" and var.urls == "domain":
             prev, _ = prev_word(tokens, i)
             nxt, _ = next_word(tokens, i)

@@ -156,6 +156,12 @@ _IPA = re.compile("[\u0250-\u02af\u02c8\u02cc\u0259\u025b\u0254\u026a\u028a]")
 _ARPABET = re.compile(r"[A-Z]{1,2}[0-2]?(?:\s[A-Z]{1,2}[0-2]?){0,60}")
 
 
+def _single_capitals(text: str, pos: int) -> bool:
+    """The slash at `pos` stands between two single capital letters ("P/E")."""
+    return (0 < pos < len(text) - 1 and text[pos - 1].isupper() and text[pos + 1].isupper()
+            and (pos < 2 or not text[pos - 2].isalnum()) and (pos + 2 >= len(text) or not text[pos + 2].isalnum()))
+
+
 def nxt_digit(text: str, pos: int) -> bool:
     """A decimal digit at `pos`."""
     return pos < len(text) and text[pos].isdecimal()
@@ -783,6 +789,8 @@ class Tagger:
             return self._tok("drop", pos, atom.end)
         if ch == "/" and self._prev_char(pos).isdecimal() and nxt_digit(self.text, atom.end):
             return self._tok("punct", pos, atom.end, join=True)
+        if ch == "/" and _single_capitals(self.text, pos):
+            return self._tok("drop", pos, atom.end)  # "P/E", "I/O": the letters only
         if ch == "<":
             end = self.text.find(">", pos, pos + 200)
             if end != -1 and "<" not in self.text[pos + 1:end] and "\n" not in self.text[pos:end] \

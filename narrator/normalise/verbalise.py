@@ -288,7 +288,8 @@ class Verbaliser:
             body = tok.text[1:]
             if self.var.hashtag == "hash":
                 return f"hash {body}"
-            return "hashtag " + " ".join(_hashtag_words(body, self.and_))
+            words = " ".join(_hashtag_words(body, self.and_))
+            return words if f.get("after_hashtag") else "hashtag " + words
         if kind == "handle":
             return "at " + tok.text[1:]
         if kind == "doi" and self.var.urls == "domain":

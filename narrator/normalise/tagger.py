@@ -84,12 +84,13 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "phone_local": re.compile(r"(?P<a>\d{3})-(?P<b>\d{4})(?:,?\s(?:ext\.?|x|extension)\s?(?P<ext>\d{1,6}))?"
                                   r"(?![\w-])"),
         "phone_ssn": re.compile(r"(?P<a>\d{3})-(?P<b>\d{2})-(?P<c>\d{4})(?![\w-])"),
-        "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>(?=[A-Z0-9-]{0,40}[A-Z])[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){1,5})"
+        "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>(?=[A-Z0-9-]{0,40}[A-Z])[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){0,5})"
                                   r"(?![\w-])"),
         "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,5}){2,5})(?![\w-])"),
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
         "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:])(?:\s?{_AMPM})?{zone_part}?"),
         "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:])(?:\s?{_AMPM})?{zone_part}?"),
+        "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?[-–]\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_h": re.compile(rf"(?P<h>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s(?:(?P<zone>GMT|UTC|Z)|(?P<hours>hours|hrs))"
                                    r"(?![A-Za-z])"),
@@ -315,6 +316,11 @@ class Tagger:
             h, mi = int(m["h"]), int(m["m"])
             if mi < 60 and h <= 24 and (m["sep"] == ":" or m["ap"]) and not (m["ap"] and h > 12):
                 return self._time_tok(pos, m, h, mi, None)
+        m = self._match("time_h_range", pos)
+        if m and int(m["h"]) <= 12 and int(m["h2"]) <= 12:  # "5-6 p.m."
+            tok = self._time_tok(pos, m, int(m["h"]), None, None)
+            tok.fields["h2"] = int(m["h2"])
+            return tok
         m = self._match("time_h", pos)
         if m and int(m["h"]) <= 12 and not self._prev_char(pos) == ",":
             return self._time_tok(pos, m, int(m["h"]), None, None)
@@ -356,22 +362,24 @@ class Tagger:
         m = self._match("date_dmy", pos)
         if not m:
             return None
-        month = self._month(m["mon"], bool(m["y"]))
+        month = self._month(m["mon"], bool(m["y"]), day_first=True)
         if month is None or not 1 <= int(m["d"]) <= 31:
             return None
         return self._tok("date", pos, m.end(), month=month, day=int(m["d"]), year=m["y"], order="dmy",
                          comma="," in (m["sep"] or ""), style="words")
 
-    def _month(self, written: str, with_year: bool, with_day: bool = True) -> int | None:
+    def _month(self, written: str, with_year: bool, with_day: bool = True, day_first: bool = False) -> int | None:
         """The month a written month name or abbreviation stands for, where it is one: a lower-case
-        "may"/"march" or a dotless lower-case abbreviation is a month only before a year."""
+        "may" ("we may 3"), a lower-case "march" after a day ("3 march"), or a dotless lower-case
+        abbreviation is a month only with a year."""
         key = written.rstrip(".").lower()
         names = [m.lower() for m in self.t.months]
         number = names.index(key) + 1 if key in names else self.t.month_abbreviations.get(key)
         if number is None:
             return None
         if written[0].islower() and not with_year:
-            if key in ("may", "march") or (key in self.t.month_abbreviations and not written.endswith(".")):
+            if key == "may" or (key == "march" and day_first) or (
+                    key in self.t.month_abbreviations and not written.endswith(".")):
                 return None
         if key in self.t.month_abbreviations and written[0].isupper() and not written.endswith(".") \
                 and not with_day and not with_year:
@@ -599,6 +607,10 @@ class Tagger:
             m = self._match("era_before", pos)
             if m:
                 return self._tok("date", pos, m.end(), year=m["y"], era="AD", style="era_before")
+        if text == "Q":
+            m = self._match("q_year", pos)
+            if m and m["y"]:
+                return self._tok("date", pos, m.end(), quarter=int(m["q"]), year=m["y"], style="quarter")
         if text in ("FY", "CY"):
             m = self._match("prefix_year", pos)
             if m:

@@ -206,7 +206,7 @@ class Verbaliser:
                 return f"{cardinal(n)} {word}{'' if n == 1 else 's'}"
             out = f"{unit(h, 'hour')} {unit(m, 'minute')} and {unit(s, 'second')}"
         elif m is None:
-            out = cardinal(h)
+            out = cardinal(h) + (f" to {cardinal(f['h2'])}" if f.get("h2") is not None else "")
         else:
             leading_zero = str(f.get("raw_h", "")).startswith("0") and len(str(f.get("raw_h"))) == 2
             military = self.var.clock_hundreds and not ap and (h >= 13 or leading_zero)

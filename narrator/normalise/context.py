@@ -145,9 +145,10 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
     n = int(s)
     if len(s) > 1 and s[0] == "0":
         return "digits"
+    year_shaped = len(s) == 4 and 1000 <= n < 2100
+    if ending_in(tokens, neighbour(tokens, i, -1)[0], year_shaped):
+        return "digits"
     if not var.contextual_numbers:
-        if ending_in(tokens, neighbour(tokens, i, -1)[0]):
-            return "digits"
         if len(s) >= 5:
             return "digits"
         if len(s) == 4 and 1100 <= n < 2100 and n % 100:
@@ -160,8 +161,6 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
     j, prev, gap = neighbour(tokens, i, -1)
     nxt, ngap = next_word(tokens, i)
     prev_text = prev.text.lower() if prev is not None else ""
-    if ending_in(tokens, j):
-        return "digits"
     if prev is not None and (prev.fields.get("written") in ("No.", "Nos.", "no.") or prev_text in ("#", "number")):
         return "cardinal"
     identifier = prev is not None and gap == " " and prev.cls in WORD_CLASSES and (
@@ -184,14 +183,17 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
     return "cardinal"
 
 
-def ending_in(tokens: list[Token], j: int) -> bool:
-    """Token j is the "in" of "(card|account|number) ending in": the last digits of a card or an
-    account number follow, read digit by digit ("ending in 8876")."""
+def ending_in(tokens: list[Token], j: int, year_shaped: bool) -> bool:
+    """Token j is the "in" or "with" of "ending in", "ends with": the last digits of a card or an
+    account number follow, read digit by digit ("card ending in 8876"). A number that could be a
+    year needs a card, account or number named just before ("the season ends in 2025" is a year)."""
     if j < 0 or tokens[j].text.lower() not in ("in", "with"):
         return False
     k, before, _ = neighbour(tokens, j, -1)
-    if before is None or before.text.lower() != "ending":
+    if before is None or before.text.lower() not in ("ending", "ends", "ended"):
         return False
+    if not year_shaped:
+        return True
     for _ in range(3):
         k, before, _ = neighbour(tokens, k, -1)
         if before is None:
@@ -326,7 +328,7 @@ def roman_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str |
             prev_word(tokens, k)[0]):
         return "ordinal"  # a generational suffix after a first name and a surname: "John Smith III"
     if var.roman_after_any_name:
-        return "ordinal" if len(s) > 1 or s in "IVX" else None
+        return "ordinal" if len(s) > 1 or s == "I" else None
     return "cardinal" if len(s) > 1 else None
 
 

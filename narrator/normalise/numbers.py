@@ -143,6 +143,8 @@ def fraction(num: int, den: int, whole: int | None = None, and_: bool = True) ->
             f"{cardinal(num, False)} {sing if num == 1 else plur}"
     else:
         den_words = ordinal(den)
+        if den >= 100 and den_words.startswith("one "):
+            den_words = den_words[4:]  # "1/100" -> "one hundredth", not "one one hundredth"
         body = f"{cardinal(num, False)} {den_words if num == 1 else den_words + 's'}"
     if whole is not None:
         return f"{cardinal(whole, and_)} and {body}"

@@ -776,7 +776,7 @@ class Tagger:
                 return tok
         if ch in "-−+" and (nxt.isdecimal() or nxt == "."):
             prev = self._prev_char(pos)
-            if prev.isspace() or prev in "([\"'“‘/=:;,":
+            if prev.isspace() or prev in "([\"'“‘/=:;,?!`":
                 for rec in (self._measure, self._percent, self._number):
                     tok = rec(pos)
                     if tok:

@@ -51,6 +51,8 @@ class Variety:
     """"80's" is a decade ("eighties"), not "eighty's"."""
     markup: str
     """Markup-like text ("<noise/>"): "keep" or "drop"."""
+    plural_numbers: bool
+    """A number with a plural "s" is said in the plural ("the 747s" -> "seven forty sevens")."""
     join_initials: bool
     """A name's initials said as one unit: "C. S. Lewis" -> "CS Lewis"."""
     model_numbers: bool

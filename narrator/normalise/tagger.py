@@ -540,6 +540,9 @@ class Tagger:
             return None
         if is_vulgar_fraction(self._next_char(end)) and num.isdecimal() and not sign:
             return self._tok("fraction", pos, end + 1, vulgar=self.text[end], whole=num)
+        if (self.var.plural_numbers and self._next_char(end) == "s" and not self._next_char(end + 1).isalnum()
+                and num.isdecimal()):
+            return self._tok("cardinal", pos, end + 1, num=num, sign=sign, plural=True)  # "the 747s"
         return self._tok("cardinal" if "." not in num else "decimal", pos, end, num=num, sign=sign)
 
     # alphanumeric chains: COVID-19, F-35, B2B, 25d08A, t-0t25d12-f ------------------------------
@@ -568,7 +571,9 @@ class Tagger:
         if not any(a.kind == WORD for a in flat) or not any(a.kind == NUM for a in flat):
             return None
         mixed = any(self._code_part(p) for p in parts)
-        if any(len(p) > 1 and not self._code_part(p) for p in parts):
+        plural = len(parts[-1]) == 2 and parts[-1][1].text == "s" and parts[-1][0].kind == NUM
+        if any(len(p) > 1 and not self._code_part(p) for p in parts[:-1] if not plural) or (
+                len(parts[-1]) > 1 and not self._code_part(parts[-1]) and not (plural and len(parts) > 1)):
             return None  # "mid-1980s", "11th-grade", "5km-long": a number with its own ending
         if not mixed:
             words = [p[0].text for p in parts if p[0].kind == WORD]

@@ -55,6 +55,10 @@ class Verbaliser:
         return {"-": "minus ", "−": "minus ", "+": "plus "}.get(sign or "", "")
 
     def cardinal(self, tok: Token) -> str:
+        words = self._cardinal(tok)
+        return plural_words(words) if tok.fields.get("plural") else words
+
+    def _cardinal(self, tok: Token) -> str:
         f = tok.fields
         s = f["num"]
         reading = f.get("reading", "cardinal")
@@ -364,6 +368,8 @@ class Verbaliser:
         return "-".join(self._serial_part(part, model) for part in parts)
 
     def _serial_part(self, runs: list[str], model: bool = False) -> str:
+        if len(runs) == 2 and runs[0].isdecimal() and runs[1] == "s":  # "F-35s": plural
+            return plural_words(self._serial_part(runs[:1], model))
         if len(runs) == 1:
             r = runs[0]
             if not r.isdecimal():

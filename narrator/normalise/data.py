@@ -51,6 +51,8 @@ class Variety:
     """"80's" is a decade ("eighties"), not "eighty's"."""
     markup: str
     """Markup-like text ("<noise/>"): "keep" or "drop"."""
+    possessive_letters: bool
+    """An initialism with a possessive or plural ending written letter by letter ("F B I's")."""
     plural_numbers: bool
     """A number with a plural "s" is said in the plural ("the 747s" -> "seven forty sevens")."""
     join_initials: bool

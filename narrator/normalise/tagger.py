@@ -183,6 +183,7 @@ class Tagger:
         self.index[len(text)] = len(atoms)
         self.out: list[Token] = []
         self.quotes: list[int] | None = None
+        self.fixed = sorted(self.t.fixed.items(), key=lambda e: -len(e[0]))  # "w/o" before "w/"
 
     # helpers -----------------------------------------------------------------------------------
     def _match(self, name: str, pos: int) -> re.Match[str] | None:
@@ -238,7 +239,7 @@ class Tagger:
 
     # fixed expressions -------------------------------------------------------------------------
     def _fixed(self, atom: Atom) -> Token | None:
-        for written, spoken in self.t.fixed.items():
+        for written, spoken in self.fixed:
             if written[0] != atom.text[0] or not self.text.startswith(written, atom.start):
                 continue
             end = atom.start + len(written)

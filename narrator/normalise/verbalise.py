@@ -346,8 +346,10 @@ class Verbaliser:
         reading = letters_reading(base, self.t)
         if reading in ("word", "headline") or len(base) < 2:
             return word
-        if suffix:
+        if suffix and self.var.possessive_letters:
             return " ".join(base) + suffix  # "F B I's": the ending stays on the last letter
+        if suffix:
+            return word
         if reading == "spell":
             return ".".join(base) + "."  # "E.P.A.": both engines spell dotted capitals, "A" too
         return word

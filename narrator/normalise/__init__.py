@@ -147,8 +147,10 @@ def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token
         for tok in tokens:
             if tok.cls == "lexicon":
                 tok.spoken = tok.fields["spoken"]
+            elif tok.cls in ("punct", "space"):
+                tok.spoken = None
             else:
-                tok.spoken = None if tok.cls in ("punct", "space") else ("" if tok.cls == "drop" else tok.text)
+                tok.spoken = "" if tok.cls == "drop" else tok.text
         return tokens
     tokens = Tagger(cleaned.text, parts, var, protected).run()
     for tok in tokens:

@@ -87,8 +87,7 @@ def is_plural_noun(tok: Token | None, t: Tables) -> bool:
         return False
     assert tok is not None
     w = tok.text.lower()
-    if w in ("people", "men", "women", "children", "feet", "teeth", "mice", "geese", "police", "staff",
-             "personnel", "cattle", "sheep", "deer", "fish", "aircraft", "data", "media", "criteria"):
+    if w in t.context["plural"]:
         return True
     return w.endswith("s") and not w.endswith(("ss", "us", "is", "'s", "’s"))
 
@@ -109,18 +108,10 @@ def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
 
 # --- numbers -----------------------------------------------------------------------------------
 
-_DETERMINERS = frozenset("the a an this that these those its their his her our my your".split())
-_YEAR_PREPOSITIONS = frozenset("in since until till by circa during before after from through".split())
-"""Before a four-digit number these make it a year even when a word in -s follows ("in 2027 starts")."""
-_QUANTITY_NOUNS = frozenset("total crowd group number average maximum minimum one some all any each none most "
-                            "many more fewer least sample estimated estimate".split())
-"""Before "of", these make the number after it a count ("a total of 1250 votes", "one of 3000")."""
-
-
-def _quantity_of(tokens: list[Token], j: int) -> bool:
+def _quantity_of(tokens: list[Token], j: int, t: Tables) -> bool:
     """Token j is "of" after a quantity word: "a crowd of 1500 fans" counts, "the class of 2027" not."""
     before, _ = prev_word(tokens, j)
-    return before is not None and before.text.lower() in _QUANTITY_NOUNS
+    return before is not None and before.text.lower() in t.context["quantity"]
 
 
 def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str:
@@ -130,13 +121,16 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
       1. a leading zero: digits ("007");
       2. a hotline number of the variety: digits ("call 911", "the 988 lifeline");
       3. after "No.", "#" or "number": a cardinal ("No. 162");
-      4. after an identifier noun ("Flight 1282", "Room 1203", "ZIP code 90210") or, for three
-         and four digits, after a capitalised word that is not the first of its sentence (a model
-         or a name: "Boeing 737", "Route 128"): in pairs, digit by digit from five digits;
+      4. after an identifier noun ("Flight 1282", "Room 1203", "ZIP code 90210"), after a
+         capitalised word that is not the first of its sentence (a model or a name: "Boeing 737",
+         "Route 128"; three or four digits), or three digits before a capitalised name ("the 787
+         Dreamliner"): in pairs, digit by digit from five digits;
       5. five or more digits: a cardinal when a noun follows ("21757 ballots": a count), else
          digits (a code: "text 741741 to", "ZIP code 90210.");
-      6. four digits from 1000 to 2099: a year, unless a plural noun follows and no determiner
-         precedes ("1250 homes" is a count, "the 2020 elections" and "in 1999" are years).
+      6. four digits from 1000 to 2099: a year, unless a plural noun follows with neither a
+         determiner nor a year preposition before ("1250 homes" is a count; "the 2020 elections",
+         "in 2027 starts" and "the class of 2027" are years, "a crowd of 1500 fans" a count).
+    In every variety the last digits of a card or an account ("ending in 8876") are digits.
     """
     tok = tokens[i]
     s = tok.fields["num"]
@@ -146,7 +140,7 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
     if len(s) > 1 and s[0] == "0":
         return "digits"
     year_shaped = len(s) == 4 and 1000 <= n < 2100
-    if ending_in(tokens, neighbour(tokens, i, -1)[0], year_shaped):
+    if ending_in(tokens, neighbour(tokens, i, -1)[0], year_shaped, t):
         return "digits"
     if not var.contextual_numbers:
         if len(s) >= 5:
@@ -161,29 +155,34 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
     j, prev, gap = neighbour(tokens, i, -1)
     nxt, ngap = next_word(tokens, i)
     prev_text = prev.text.lower() if prev is not None else ""
-    if prev is not None and (prev.fields.get("written") in ("No.", "Nos.", "no.") or prev_text in ("#", "number")):
+    after_number_word = prev is not None and (prev.fields.get("written") in ("No.", "Nos.", "no.")
+                                              or prev_text in ("#", "number"))
+    if after_number_word:
         return "cardinal"
+    model = (var.model_numbers and 3 <= len(s) <= 4 and is_capitalised(prev) and prev is not None
+             and not prev.text.endswith(("'s", "’s")) and prev.cls != "abbreviation"
+             and not sentence_initial(tokens, j) and prev.text not in t.months
+             and prev.text not in t.weekdays)
     identifier = prev is not None and gap == " " and prev.cls in WORD_CLASSES and (
-        prev_text.rstrip(".") in t.identifier_nouns
-        or (var.model_numbers and 3 <= len(s) <= 4 and is_capitalised(prev) and not prev.text.endswith(("'s", "’s"))
-            and prev.cls != "abbreviation" and not sentence_initial(tokens, j)
-            and prev.text not in t.months and prev.text not in t.weekdays))
-    named = (var.model_numbers and len(s) == 3 and ngap == " " and is_titlecase(nxt)
+        prev_text.rstrip(".") in t.identifier_nouns or model)
+    named = (var.model_numbers and len(s) == 3 and ngap == " " and nxt is not None and is_titlecase(nxt)
              and not nxt.text.endswith("s") and nxt.cls == "plain")
     if identifier or named:
         return "pairs"  # "Boeing 737", "the 787 Dreamliner", "Route 128"
     if len(s) >= 5:
         return "cardinal" if ngap == " " and is_noun(nxt, t) else "digits"
     if len(s) == 4 and 1000 <= n < 2100:
-        determiner = prev is not None and (prev_text in _DETERMINERS or prev_text.endswith(("'s", "’s")))
-        before_year = prev_text in _YEAR_PREPOSITIONS or (prev_text == "of" and not _quantity_of(tokens, j))
+        determiner = prev is not None and (prev_text in t.context["determiner"]
+                                           or prev_text.endswith(("'s", "’s")))
+        before_year = prev_text in t.context["year-before"] or (
+            prev_text == "of" and not _quantity_of(tokens, j, t))
         if ngap == " " and is_plural_noun(nxt, t) and not determiner and not before_year:
             return "cardinal"
         return "year"
     return "cardinal"
 
 
-def ending_in(tokens: list[Token], j: int, year_shaped: bool) -> bool:
+def ending_in(tokens: list[Token], j: int, year_shaped: bool, t: Tables) -> bool:
     """Token j is the "in" or "with" of "ending in", "ends with": the last digits of a card or an
     account number follow, read digit by digit ("card ending in 8876"). A number that could be a
     year needs a card, account or number named just before ("the season ends in 2025" is a year)."""
@@ -198,16 +197,12 @@ def ending_in(tokens: list[Token], j: int, year_shaped: bool) -> bool:
         k, before, _ = neighbour(tokens, k, -1)
         if before is None:
             return False
-        if before.text.lower().rstrip("s'’") in ("card", "account", "number", "phone", "cell", "mobile"):
+        if before.text.lower().rstrip("s'’") in t.context["card"]:
             return True
     return False
 
 
 # --- abbreviations -----------------------------------------------------------------------------
-
-_AMPM_CONTINUES = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday Eastern Central "
-                            "Mountain Pacific Atlantic GMT UTC ET CT MT PT".split())
-
 
 def period_ends_sentence(ends: str, next_text: str | None) -> bool:
     """Whether the period of an abbreviation is also the full stop of its sentence.
@@ -227,9 +222,12 @@ def period_ends_sentence(ends: str, next_text: str | None) -> bool:
         return next_text[:1] in "\"“'‘" and ends != "number"
     if ends == "number":
         return not next_text[:1].isdecimal()
+    t = tables()
     if ends == "time":
-        return next_text not in _AMPM_CONTINUES and next_text not in tables().months
-    return next_text in tables().sentence_openers
+        continues = (next_text in t.months or next_text in t.weekdays or next_text in t.time_zones
+                     or next_text.lower() in t.context["time-continues"])
+        return not continues
+    return next_text in t.sentence_openers
 
 
 def _stop(tokens: list[Token], i: int, ends: str) -> bool:
@@ -404,7 +402,7 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             f["word_position"] = _word_position(tokens, i)
         elif cls == "electronic" and f.get("kind") == "hashtag":
             prev, _ = prev_word(tokens, i)
-            f["after_hashtag"] = prev is not None and prev.text.lower() in ("hashtag", "hashtags")
+            f["after_hashtag"] = prev is not None and prev.text.lower() in t.context["hashtag"]
         elif cls == "electronic" and f.get("kind") == "handle" and var.urls == "domain":
             prev, _ = prev_word(tokens, i)
             nxt, _ = next_word(tokens, i)

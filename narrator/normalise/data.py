@@ -193,6 +193,16 @@ class Tables:
     """Lower-case top-level domain -> word or spell."""
     fixed: dict[str, str]
     """Fixed expression -> spoken form."""
+    context: dict[str, frozenset[str]]
+    """Role -> the lower-case words of that role (context_words.tsv)."""
+    periods: dict[str, str]
+    """Period after a slash ("mo") -> its word ("month")."""
+    directions: dict[str, str]
+    """Compass abbreviation in an address -> its word."""
+    street_types: dict[str, str]
+    """Street word of an address, abbreviated or not ("Ave", "Avenue") -> its full form."""
+    currency_prefixes: frozenset[str]
+    """Letters written before "$" in a currency symbol ("US", "C")."""
 
 
 def _number(text: str) -> int:
@@ -226,12 +236,18 @@ def tables() -> Tables:
     currencies = {s: Currency(a, b, c, d) for s, a, b, c, d in rows("currencies.tsv", 5)}
     symbols: dict[str, str] = {}
     before_number: dict[str, str] = {}
-    for sym, spoken, context in rows("symbols.tsv", 3):
-        if context == "before-number":
+    for sym, spoken, where in rows("symbols.tsv", 3):
+        if where == "before-number":
             before_number[sym] = spoken
         else:
             symbols.setdefault(sym, spoken)
     electronic = rows("electronic.tsv", 3)
+    roles: dict[str, set[str]] = {}
+    for word, role in rows("context_words.tsv", 2):
+        roles.setdefault(role, set()).add(word.lower())
+    streets = {a.written.rstrip("."): a.spoken for options in abbreviations.values() for a in options
+               if a.kind == "street"}
+    streets.update({full: full for full in streets.values()})
     return Tables(
         cardinals=cardinals,
         ordinals=ordinals,
@@ -261,6 +277,11 @@ def tables() -> Tables:
         url_words={w: s for w, s, k in electronic if k != "symbol"},
         tlds=dict(rows("tlds.tsv", 2)),
         fixed=dict(rows("fixed.tsv", 2)),
+        context={role: frozenset(words) for role, words in roles.items()},
+        periods=dict(rows("periods.tsv", 2)),
+        directions=dict(rows("directions.tsv", 2)),
+        street_types=streets,
+        currency_prefixes=frozenset(k[:-1] for k in currencies if len(k) > 1 and k.endswith("$")),
     )
 
 

@@ -16,7 +16,8 @@ _SCHEME = re.compile(r"(?i:https?|ftp|file)://")
 # Each pattern is matched once against a whole candidate (fullmatch), and its repeated groups
 # are separated by a character the group cannot contain, so no input makes it backtrack more
 # than linearly.
-_EMAIL = re.compile(r"[A-Za-z0-9][\w.&+%-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?:/[\w./-]{0,200})?")
+_EMAIL = re.compile(r"[A-Za-z0-9][\w.&+%-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}"
+                    r"(?:/[\w./-]{0,200})?")
 _HOST = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9-]{0,62}\.){1,8}(?P<tld>[A-Za-z]{2,24})")
 _HANDLE = re.compile(r"@[A-Za-z0-9_]{1,30}")
 _HASHTAG = re.compile(r"#[^\W_][^\W_]{0,60}")

@@ -24,9 +24,6 @@ from .tokens import EMOJI, NUM, SPACE, WORD, Atom, is_vulgar_fraction
 WINDOW = 96
 """Characters a recogniser may read after its atom. The longest span a recogniser takes is an
 address with a city and ZIP code (about 70 characters); past the window nothing is matched."""
-MAX_CHUNK_SCAN = 2048
-"""A whitespace-free chunk longer than this is not examined as a web address (no address is
-that long); its atoms are tagged one by one."""
 
 
 @dataclass
@@ -61,41 +58,45 @@ def _alt(words) -> str:
 
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
+    """The recognisers' patterns, built once from the word lists. Each is matched at an atom start
+    with a bounded window; repetitions are bounded too."""
     t = tables()
-    month_abbr = _alt(sorted({v for a in t.month_abbreviations for v in (a, a.title(), a.upper())}))
+    month_abbr = _alt({v for a in t.month_abbreviations for v in (a, a.title(), a.upper())})
     month = rf"(?:(?i:{_alt(m.lower() for m in t.months)})(?![A-Za-z])|(?:{month_abbr})(?![A-Za-z])\.?)"
     cur_sym = _alt(k for k in t.currencies if not k.isalpha())
     cur_code = _alt(k for k in t.currencies if k.isalpha())
     mag = _alt(t.magnitudes)
     units = _alt(t.units)
-    per = _alt(["second", "sec", "min", "minute", "hour", "hr", "h", "day", "d", "week", "wk",
-                "month", "mo", "mth", "year", "yr", "y"])
+    per = _alt(t.periods)
     # Zones in capitals ("PDT"), and the three-letter ones also in lower case or dotted ("e.s.t").
     long_zones = [z for z in t.time_zones if len(z) >= 3]
     zone_forms = set(t.time_zones) | {z.lower() for z in long_zones} | {
         f(".".join(z)) + end for z in long_zones for f in (str.lower, str.upper) for end in (".", "")}
     zone = rf"(?P<zone>{_alt(zone_forms)})"
     zone_part = rf"(?:\s?\(?{zone}(?:/(?P<zone2>{_alt(t.time_zones)}))?\)?(?![A-Za-z]))"
+    ext = r"(?:,?\s(?:ext\.?|x|extension)\s?(?P<ext>\d{1,6}))?"
+    street_abbr = _alt(k for k, full in t.street_types.items() if k != full)
+    street_full = _alt({full for full in t.street_types.values()})
+    ampm_hours = rf"(?:\s?{_AMPM})?{zone_part}?"
     return {
         "phone_nanp": re.compile(
             r"(?:(?P<cc>\+\d{1,3})[\s.-]?|(?P<one>1)-)?(?:\((?P<area>\d{3})\)|(?P<area2>\d{3}))[\s.-]?"
-            r"(?P<a>\d{3})[-.](?P<b>\d{4})(?:-(?P<x>\d{1,4}))?"
-            r"(?:,?\s(?:ext\.?|x|extension)\s?(?P<ext>\d{1,6}))?(?![\w-])"),
-        "phone_local": re.compile(r"(?P<a>\d{3})-(?P<b>\d{4})(?:,?\s(?:ext\.?|x|extension)\s?(?P<ext>\d{1,6}))?"
-                                  r"(?![\w-])"),
+            rf"(?P<a>\d{{3}})[-.](?P<b>\d{{4}})(?:-(?P<x>\d{{1,4}}))?{ext}(?![\w-])"),
+        "phone_local": re.compile(rf"(?P<a>\d{{3}})-(?P<b>\d{{4}}){ext}(?![\w-])"),
         "phone_ssn": re.compile(r"(?P<a>\d{3})-(?P<b>\d{2})-(?P<c>\d{4})(?![\w-])"),
-        "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>(?=[A-Z0-9-]{0,40}[A-Z])[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){0,5})"
-                                  r"(?![\w-])"),
+        "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>(?=[A-Z0-9-]{0,40}[A-Z])"
+                                  r"[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){0,5})(?![\w-])"),
         "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,5}){2,5})(?![\w-])"),
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
-        "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:])(?:\s?{_AMPM})?{zone_part}?"),
-        "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:])(?:\s?{_AMPM})?{zone_part}?"),
+        "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:]){ampm_hours}"),
+        "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?[-–]\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_h": re.compile(rf"(?P<h>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
-        "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s(?:(?P<zone>GMT|UTC|Z)|(?P<hours>hours|hrs))"
-                                   r"(?![A-Za-z])"),
+        "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s"
+                                    r"(?:(?P<zone>GMT|UTC|Z)|(?P<hours>hours|hrs))(?![A-Za-z])"),
         "date_iso": re.compile(r"(?P<y>\d{4})(?P<sep>[-/])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\w/-])"),
-        "date_num": re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\w/-])"),
+        "date_num": re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
+                               r"(?![\w/-])"),
         "date_dmy": re.compile(
             rf"(?P<d>\d{{1,2}}){_ORD}?\s+(?:of\s+)?(?P<mon>{month})(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?!\d))?"),
         "date_mdy": re.compile(
@@ -103,10 +104,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?:(?P<dash>\s?[-–]\s?)(?P<d2>\d{{1,2}})(?P<ord2>{_ORD})?(?![\d:]))?"
             rf"(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:]))?(?![\w,.]\d)"),
         "date_my": re.compile(rf"(?P<mon>{month})(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:])"),
-        "date_dash": re.compile(rf"(?P<mon>{month})-(?P<d>\d{{1,2}})-(?P<y>\d{{4}})(?!\d)"
-                                rf"|(?P<d_>\d{{1,2}})-(?P<mon_>{month})-(?P<y_>\d{{4}})(?!\d)"),
+        "date_dash": re.compile(rf"(?P<mon>{month})-(?P<d>\d{{1,2}})-(?P<y>\d{{4}})(?!\d)"),
         "quarter": re.compile(r"(?P<q>[1-4])Q(?P<y>\d{2}|\d{4})(?![\w])"),
-        "era_after": re.compile(r"(?P<y>\d{1,4})\s?(?P<era>A\.D\.?|B\.C\.E\.?|B\.C\.?|C\.E\.?|AD|BCE|BC|CE)(?![\w])"),
+        "q_year": re.compile(r"Q(?P<q>[1-4])(?:\s(?P<y>\d{4}))?(?![\w])"),
+        "prefix_year": re.compile(r"(?P<pre>[A-Z]{2})\s?(?P<y>\d{4}|\d{2})(?!\d)"),
+        "era_after": re.compile(r"(?P<y>\d{1,4})\s?(?P<era>A\.D\.?|B\.C\.E\.?|B\.C\.?|C\.E\.?|AD|BCE|BC|CE)"
+                                r"(?![\w])"),
         "era_before": re.compile(r"(?P<era>A\.D\.|AD)\s?(?P<y>\d{1,4})(?![\w.,]\d)(?!\d)"),
         "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)(?P<apos>['’])?s(?![\w])"),
         "decade_short": re.compile(r"['’](?P<short>\d0)s(?![\w])"),
@@ -115,52 +118,52 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?:\s?[-–]\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
             rf"(?:\s?/\s?(?P<per>{per})(?![A-Za-z]))?"),
         "money_code": re.compile(rf"(?P<cur>{cur_code})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"),
-        "money_code_after": re.compile(rf"(?P<num>{_NUM})(?:\s?(?P<mag>{mag}))?\s(?P<cur>{cur_code})(?![A-Za-z])"),
+        "money_code_after": re.compile(
+            rf"(?P<num>{_NUM})(?:\s?(?P<mag>{mag}))?\s(?P<cur>{cur_code})(?![A-Za-z])"),
         "measure": re.compile(
             rf"(?P<sign>[-−])?(?P<num>(?:{_NUM})(?:\s\d{{1,3}}/\d{{1,3}})?|\d{{1,3}}/\d{{1,3}})"
             rf"(?:(?P<join>\s?[-–]\s?|\s?(?:x|×|by)\s?)(?P<num2>{_NUM}))?"
             rf"(?P<space>\s?)(?P<unit>{units})(?P<unitdot>\.)?(?:/(?P<per>{units}|{per}))?(?![\w°])"),
         "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?[-–]\s?(?P<num2>{_NUM}))?\s?%"),
         "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
-        "fraction": re.compile(r"(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})(?P<suf>th|rd|nd|st|s)?(?![\w/]|\.\d)"),
+        "fraction": re.compile(r"(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
+                               r"(?P<suf>th|rd|nd|st|s)?(?![\w/]|\.\d)"),
         "math": re.compile(r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)(?:\s{0,3}[-+*/=×÷]\s{0,3}"
                            r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)){1,4}(?![\w.])"),
         "range": re.compile(r"(?P<a>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?P<dash>\s?[-–]\s?)"
                             r"(?P<b>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?![\w-]|[.,]\d)"),
         "year_range": re.compile(r"(?P<a>\d{4})\s?(?P<dash>[-–])\s?(?P<b>\d{4}|\d{2})(?![\w-])"),
-        "ordinal": re.compile(rf"(?P<n>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<suf>{_ORD}|ST|ND|RD|TH)(?![A-Za-z])"),
+        "ordinal": re.compile(
+            rf"(?P<n>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<suf>{_ORD}|ST|ND|RD|TH)(?![A-Za-z])"),
         "section": re.compile(r"(?P<n>\d{3})\((?P<a>[a-z])\)(?:\((?P<b>[0-9a-z]{1,2})\))?"),
         "address": re.compile(
-            r"(?P<num>\d{1,5})\s+(?:(?P<dir>N|S|E|W|NE|NW|SE|SW)\.?\s+)?"
+            rf"(?P<num>\d{{1,5}})\s+(?:(?P<dir>{_alt(t.directions)})\.?\s+)?"
             r"(?P<name>(?:(?:[A-Z][A-Za-z'’]{0,20}|\d{1,3}(?:st|nd|rd|th))\s+){1,3}?)"
-            r"(?:(?P<abbr>(?i:St|Ave|Av|Rd|Blvd|Dr|Ln|Ct|Pl|Sq|Hwy|Pkwy|Expy|Fwy|Ter|Cres))(?![A-Za-z])(?P<dot>\.?)|"
-            r"(?P<full>Street|Avenue|Road|Boulevard|Drive|Lane|Way|Court|Place)(?![A-Za-z]))"
-            r"(?P<tail>(?:,\s(?:[A-Z][a-z]{1,20}\s){0,2}[A-Z][a-z]{1,20})?,\s(?P<state>[A-Z]{2})(?:\s(?P<zip>\d{5}))?(?![\w]))?"),
+            rf"(?:(?P<abbr>(?i:{street_abbr}))(?![A-Za-z])(?P<dot>\.?)|(?P<full>{street_full})(?![A-Za-z]))"
+            r"(?P<tail>(?:,\s(?:[A-Z][a-z]{1,20}\s){0,2}[A-Z][a-z]{1,20})?,\s(?P<state>[A-Z]{2})"
+            r"(?:\s(?P<zip>\d{5}))?(?![\w]))?"),
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{_NUM})"),
         "dotted": re.compile(r"(?:[A-Za-z]\.){1,5}[A-Za-z]?\.?"),
-        "party": re.compile(r"(?P<p>[RDILG])-(?P<st>[A-Z]\.[A-Z]\.|[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z][a-z]\.|"
+        "party": re.compile(r"(?P<p>[A-Z])-(?P<st>[A-Z]\.[A-Z]\.|[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z][a-z]\.|"
                             r"[A-Z]{2}(?![A-Za-z])|[A-Z][a-z]{2,13}(?:\s[A-Z][a-z]{2,13})?)"),
-        "prefix_year": re.compile(r"(?P<pre>FY|CY)\s?(?P<y>\d{4}|\d{2})(?!\d)"),
         "initials": re.compile(r"(?:[A-Z]\.\s){1,4}[A-Z]\.(?=\s[A-Z][a-z])"),
-        "q_year": re.compile(r"Q(?P<q>[1-4])(?:\s(?P<y>\d{4}))?(?![\w])"),
     }
 
 
 # --- the tagger ---------------------------------------------------------------------------------
 
-_OPENERS = "([{“‘«¿¡"
-_QUOTES = "\"'`"
-_HYPHENS = "-‐‑‒"
+_DASHES = "-‐‑‒–—―"
 _BRACKETS = "[]"
-_CURRENCY_WORDS = ("US", "A", "AU", "C", "CA", "NZ", "HK", "S", "R")
+_PLURAL_AFTER = re.compile(r"\s(?:people|[a-z]{2,20}s\b)")
 _IPA = re.compile("[\u0250-\u02af\u02c8\u02cc\u0259\u025b\u0254\u026a\u028a]")
 _ARPABET = re.compile(r"[A-Z]{1,2}[0-2]?(?:\s[A-Z]{1,2}[0-2]?){0,60}")
 
 
 def _single_capitals(text: str, pos: int) -> bool:
     """The slash at `pos` stands between two single capital letters ("P/E")."""
-    return (0 < pos < len(text) - 1 and text[pos - 1].isupper() and text[pos + 1].isupper()
-            and (pos < 2 or not text[pos - 2].isalnum()) and (pos + 2 >= len(text) or not text[pos + 2].isalnum()))
+    if not (0 < pos < len(text) - 1 and text[pos - 1].isupper() and text[pos + 1].isupper()):
+        return False
+    return (pos < 2 or not text[pos - 2].isalnum()) and (pos + 2 >= len(text) or not text[pos + 2].isalnum())
 
 
 def nxt_digit(text: str, pos: int) -> bool:
@@ -184,9 +187,11 @@ class Tagger:
         self.out: list[Token] = []
         self.quotes: list[int] | None = None
         self.fixed = sorted(self.t.fixed.items(), key=lambda e: -len(e[0]))  # "w/o" before "w/"
+        self.month_words = {m.lower() for m in self.t.months} | set(self.t.month_abbreviations)
 
     # helpers -----------------------------------------------------------------------------------
     def _match(self, name: str, pos: int) -> re.Match[str] | None:
+        """Pattern `name` matched at `pos` inside the window, ending on an atom boundary, or None."""
         m = self.p[name].match(self.text, pos, min(len(self.text), pos + WINDOW))
         if m is None or m.end() == pos or m.end() not in self.index:
             return None
@@ -247,7 +252,7 @@ class Tagger:
                 continue
             if self._prev_char(atom.start).isalnum() or self._prev_char(atom.start) in "/-":
                 continue
-            if written.isalpha() and written.isupper():  # a prefix: "FY2025"
+            if written.isalpha() and written.isupper():  # a prefix before a year: "FY2025"
                 continue
             return self._tok("fixed", atom.start, end, spoken=spoken)
         return None
@@ -316,8 +321,7 @@ class Tagger:
     def _phone_context(self) -> bool:
         """One of the last three words names a telephone number ("call", "hotline", "number")."""
         words = [t.text.lower() for t in self.out[-8:] if t.cls in ("plain", "abbreviation")][-3:]
-        return any(w in ("call", "dial", "phone", "telephone", "number", "hotline", "fax", "text", "line",
-                         "tel", "mobile", "cell") for w in words)
+        return any(w in self.t.context["phone"] for w in words)
 
     def _ip(self, pos: int) -> Token | None:
         if self._prev_char(pos) in ".":
@@ -390,7 +394,7 @@ class Tagger:
         return self._tok("date", pos, m.end(), month=month, day=int(m["d"]), year=m["y"], order="dmy",
                          comma="," in (m["sep"] or ""), style="words")
 
-    def _month(self, written: str, with_year: bool, with_day: bool = True, day_first: bool = False) -> int | None:
+    def _month(self, written: str, with_year: bool, day_first: bool = False) -> int | None:
         """The month a written month name or abbreviation stands for, where it is one: a lower-case
         "may" ("we may 3"), a lower-case "march" after a day ("3 march"), or a dotless lower-case
         abbreviation is a month only with a year."""
@@ -403,13 +407,11 @@ class Tagger:
             if key == "may" or (key == "march" and day_first) or (
                     key in self.t.month_abbreviations and not written.endswith(".")):
                 return None
-        if key in self.t.month_abbreviations and written[0].isupper() and not written.endswith(".") \
-                and not with_day and not with_year:
-            return None
         return number
 
     def _address(self, pos: int) -> Token | None:
-        if self._prev_char(pos) in ",." or (pos > 1 and self._prev_char(pos) == " " and self.text[pos - 2] == ","):
+        """A house number, a street name and a street word: "1428 Elm St.", "708 N 1st St, San City"."""
+        if self._prev_char(pos) in ",." or self.text[max(0, pos - 2):pos] == ", ":
             return None
         m = self._match("address", pos)
         if not m:
@@ -443,7 +445,7 @@ class Tagger:
                 return None
         if unit.attached and m["space"] and not dot:
             return None
-        if m["unit"] == "m" and m["space"] and re.match(r"\s(?:people|[a-z]{2,20}s\b)", self.text[end:end + 24]):
+        if m["unit"] == "m" and m["space"] and _PLURAL_AFTER.match(self.text, end, end + 24):
             return None  # "5 m people": rather million than meters
         return self._tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
                          num2=m["num2"], unit=m["unit"], per=m["per"], dot=dot)
@@ -452,8 +454,8 @@ class Tagger:
         m = self._match("percent", pos)
         if not m or (m["sign"] and self._prev_char(pos).isalnum()):
             return None
-        return self._tok("measure", pos, m.end(), sign=bool(m["sign"]), num=m["num"], join="-" if m["num2"] else None,
-                         num2=m["num2"], unit="%", per=None, dot=False)
+        return self._tok("measure", pos, m.end(), sign=bool(m["sign"]), num=m["num"],
+                         join="-" if m["num2"] else None, num2=m["num2"], unit="%", per=None, dot=False)
 
     def _year_range(self, pos: int) -> Token | None:
         m = self._match("year_range", pos)
@@ -529,8 +531,9 @@ class Tagger:
         num, den = int(m["num"]), int(m["den"])
         if den == 0:
             return None
-        if m["whole"] is None and not m["suf"] and 1 <= num <= 12 and 13 <= den <= 31:
-            return self._tok("date", pos, m.end(), month=num, day=den, year=None, order="mdy", style="numeric")
+        if m["whole"] is None and not m["suf"] and 1 <= num <= 12 and 13 <= den <= 31:  # "2/22"
+            return self._tok("date", pos, m.end(), month=num, day=den, year=None, order="mdy",
+                             style="numeric")
         return self._tok("fraction", pos, m.end(), whole=m["whole"], num=num, den=den)
 
     def _ordinal(self, pos: int) -> Token | None:
@@ -562,8 +565,8 @@ class Tagger:
             return None
         if is_vulgar_fraction(self._next_char(end)) and num.isdecimal() and not sign:
             return self._tok("fraction", pos, end + 1, vulgar=self.text[end], whole=num)
-        if (self.var.plural_numbers and self._next_char(end) == "s" and not self._next_char(end + 1).isalnum()
-                and num.isdecimal()):
+        plural = self._next_char(end) == "s" and not self._next_char(end + 1).isalnum()
+        if self.var.plural_numbers and plural and num.isdecimal():
             return self._tok("cardinal", pos, end + 1, num=num, sign=sign, plural=True)  # "the 747s"
         return self._tok("cardinal" if "." not in num else "decimal", pos, end, num=num, sign=sign)
 
@@ -621,12 +624,11 @@ class Tagger:
         text = atom.text
         if self._prev_char(pos).isalnum():
             return None
-        if text in _CURRENCY_WORDS and self._next_char(atom.end) == "$" or text in self.t.currencies:
+        if text in self.t.currency_prefixes and self._next_char(atom.end) == "$" or text in self.t.currencies:
             tok = self._money(pos)
             if tok:
                 return tok
-        if text[:1].isalpha() and (text.lower() in self.t.month_abbreviations
-                                   or text.lower() in [m.lower() for m in self.t.months]):
+        if text.lower() in self.month_words:
             tok = self._date_words(pos)
             if tok:
                 return tok
@@ -638,12 +640,11 @@ class Tagger:
             m = self._match("q_year", pos)
             if m and m["y"]:
                 return self._tok("date", pos, m.end(), quarter=int(m["q"]), year=m["y"], style="quarter")
-        if text in ("FY", "CY"):
+        if text.isupper() and text in self.t.fixed:  # "FY2025"
             m = self._match("prefix_year", pos)
-            if m:
-                return self._tok("date", pos, m.end(), prefix=self.t.fixed.get(m["pre"], m["pre"]),
-                                 year=m["y"], style="prefix")
-        if text[0] in "RDILG" and len(text) == 1 and self._next_char(atom.end) == "-":
+            if m and m["pre"] == text:
+                return self._tok("date", pos, m.end(), prefix=self.t.fixed[text], year=m["y"], style="prefix")
+        if text in self.t.parties and self._next_char(atom.end) == "-":
             tok = self._party(pos)
             if tok:
                 return tok
@@ -653,8 +654,9 @@ class Tagger:
         return None
 
     def _date_words(self, pos: int) -> Token | None:
+        """Dates that start with the month: "Jan. 6", "Oct. 15, 2025", "Aug. 12-18", "May 2019"."""
         m = self._match("date_dash", pos)
-        if m and m["mon"]:
+        if m:
             month = self._month(m["mon"], True)
             if month:
                 return self._tok("date", pos, m.end(), month=month, day=int(m["d"]), year=m["y"],
@@ -702,7 +704,8 @@ class Tagger:
         if text == "et" and self.text.startswith(" al.", atom.end):
             return self._tok("abbreviation", pos, atom.end + 4, written="et al.", dot=True)
         # initials of a name: "C. S. Lewis"
-        if len(text) == 1 and text.isupper() and self.var.join_initials and self.text.startswith(". ", atom.end):
+        initial = len(text) == 1 and text.isupper() and self.text.startswith(". ", atom.end)
+        if initial and self.var.join_initials:
             m = self._match("initials", pos)
             if m:
                 return self._tok("letters", pos, m.end(), letters=re.sub(r"[.\s]", "", m.group(0)),
@@ -719,8 +722,9 @@ class Tagger:
             return self._tok("state_code", pos, atom.end)
         if all(ch in "IVXLCDM" for ch in text) and not self._next_char(atom.end).isalnum():
             return self._tok("roman", pos, atom.end)
-        if text.isupper() or (text[:-2].isupper() and text[-2:] in ("'s", "’s") and len(text) > 3) \
-                or (text[:-1].isupper() and text.endswith("s") and len(text) > 2):
+        possessive = text[-2:] in ("'s", "’s") and len(text) > 3 and text[:-2].isupper()
+        plural = text.endswith("s") and len(text) > 2 and text[:-1].isupper()
+        if text.isupper() or possessive or plural:
             return self._tok("letters", pos, atom.end)
         return None
 
@@ -754,7 +758,8 @@ class Tagger:
                 return self._tok("letters", pos, end, letters=letters, dot=True, kind="dotted")
         key = atom.text
         if key.lower() in self.t.month_abbreviations and key[0].isupper():
-            return self._tok("month", pos, atom.end + 1, month=self.t.month_abbreviations[key.lower()], dot=True)
+            month = self.t.month_abbreviations[key.lower()]
+            return self._tok("month", pos, atom.end + 1, month=month, dot=True)
         if key in self.t.weekday_abbreviations:
             return self._tok("abbreviation", pos, atom.end + 1, written=key + ".", dot=True,
                              spoken=self.t.weekday_abbreviations[key])
@@ -808,7 +813,8 @@ class Tagger:
                     tok = rec(pos)
                     if tok:
                         return tok
-        if ch == "." and nxt.isdecimal() and not self._prev_char(pos).isalnum() and self._prev_char(pos) != ".":
+        prev = self._prev_char(pos)
+        if ch == "." and nxt.isdecimal() and not (prev.isalnum() or prev == "."):
             for rec in (self._measure, self._number):
                 tok = rec(pos)
                 if tok:
@@ -836,11 +842,11 @@ class Tagger:
                     and re.match(r"</?[A-Za-z]", self.text[pos:pos + 3]) and end + 1 in self.index:
                 return self._tok("special", pos, end + 1, keep=self.var.markup == "keep")
         nxt = self._next_char(atom.end)
-        if ch in self.t.symbols_before_number and (nxt.isdecimal() or nxt == "." and
-                                                   self._next_char(atom.end + 1).isdecimal()):
+        before_number = nxt.isdecimal() or (nxt == "." and self._next_char(atom.end + 1).isdecimal())
+        if ch in self.t.symbols_before_number and before_number:
             return self._tok("symbol", pos, atom.end, spoken=self.t.symbols_before_number[ch])
         if ch in self.t.symbols:
             return self._tok("symbol", pos, atom.end, spoken=self.t.symbols[ch])
-        if ch in _HYPHENS + "–—―" or not ch.isalnum():
+        if ch in _DASHES or not ch.isalnum():
             return self._tok("punct", pos, atom.end)
         return self._tok("plain", pos, atom.end)

@@ -111,21 +111,20 @@ class Verbaliser:
         return number(s, self.and_)
 
     # money and measures ------------------------------------------------------------------------
-    def _money_amount(self, num: str, mag: str | None, cur: str, adjectival: bool, with_unit: bool = True) -> str:
+    def _money_amount(self, num: str, mag: str | None, cur: str, adjectival: bool) -> str:
+        """'3.50', '$' -> 'three dollars fifty cents'; with a magnitude '2.4', 'm' -> 'two point four
+        million dollars'; more than two decimals are read as a decimal ('1.111' pounds)."""
         c = self.t.currencies[cur]
         unit = c.singular if adjectival else c.plural
         if mag:
-            return f"{number(num, False)} {self.t.magnitudes[mag]}" + (f" {unit}" if with_unit else "")
+            return f"{number(num, False)} {self.t.magnitudes[mag]} {unit}"
         whole, _, frac = num.partition(".")
         whole_n = int(whole.replace(",", "")) if whole else 0
-        if frac and len(frac) > 2:
-            frac = frac[:2] + frac[2:].rstrip("0")
-        if frac and len(frac) > 2:
-            words = decimal(whole, frac, self.and_)
-            return f"{words} {c.plural}" if with_unit else words
+        if len(frac) > 2:
+            frac = frac[:2] + frac[2:].rstrip("0")  # "$20.010" is twenty dollars one cent
+        if len(frac) > 2:
+            return f"{decimal(whole, frac, self.and_)} {c.plural}"
         cents = int(frac.ljust(2, "0")) if frac else 0
-        if not with_unit:
-            return cardinal(whole_n, self.and_) if not cents else f"{cardinal(whole_n, self.and_)} point {digits(frac)}"
         if whole_n == 0 and cents:
             return f"{cardinal(cents, self.and_)} {c.minor if cents == 1 else c.minor_plural}"
         out = f"{cardinal(whole_n, self.and_)} {c.singular if whole_n == 1 or adjectival else c.plural}"
@@ -146,7 +145,7 @@ class Verbaliser:
         else:
             out = self._money_amount(f["num"], f.get("mag"), cur, adj)
         if f.get("per"):
-            out += f" per {_PER[f['per']]}"
+            out += f" per {self.t.periods[f['per']]}"
         return out
 
     def measure(self, tok: Token) -> str:
@@ -162,7 +161,7 @@ class Verbaliser:
         out += " " + (unit.singular if one or f.get("adjectival") else unit.plural)
         if f.get("per"):
             per = f["per"]
-            out += " per " + (self.t.units[per].singular if per in self.t.units else _PER[per])
+            out += " per " + (self.t.units[per].singular if per in self.t.units else self.t.periods[per])
         return out
 
     # dates and times ---------------------------------------------------------------------------
@@ -187,7 +186,7 @@ class Verbaliser:
         y = f.get("year")
         comma = "," if f.get("comma") else ""
         if day is None:
-            return f"{month}{comma} {self._year(y)}"
+            return f"{month}{comma} {self._year(y or '')}"
         if f["order"] == "dmy":
             out = f"{'' if f.get('after_the') else 'the '}{ordinal(day)} of {month}"
         else:
@@ -254,20 +253,20 @@ class Verbaliser:
     def telephone(self, tok: Token) -> str:
         f = tok.fields
         shape = f["shape"]
-        if shape == "words":
+        if shape == "words":  # "1-800-GO-U-HAUL": letters as written, a group per number
             code = f["code"]
-            out = ["one, " + (cardinal(int(code), False) if code.endswith("00") else digits(code))]
+            groups = ["one, " + (cardinal(int(code), False) if code.endswith("00") else digits(code))]
             words: list[str] = []
             for part in f["rest"].split("-"):
                 if part.isdigit():
                     words.append(cardinal(int(part), False) if len(part) < 3 else digits(part))
-                    out.append(" ".join(words))
+                    groups.append(" ".join(words))
                     words = []
                 else:
                     words.append(part)
             if words:
-                out.append(" ".join(words))
-            return ", ".join(out)
+                groups.append(" ".join(words))
+            return ", ".join(groups)
         if shape == "intl":
             return f"plus {cardinal(int(f['cc']))}, " + ", ".join(digits(g) for g in f["groups"])
         head = ""
@@ -390,9 +389,9 @@ class Verbaliser:
                     words.append(pairs(r, "oh" if r[-2] != "0" else "zero"))
                 else:
                     words.append(cardinal(int(r)))
-            elif r in ("x", "X") and 0 < k < len(runs) - 1 and runs[k - 1].isdecimal() and runs[k + 1].isdecimal() \
-                    and self.var.x_as_by:
-                words.append("by")
+            elif r in ("x", "X") and self.var.x_as_by and 0 < k < len(runs) - 1 and runs[k - 1].isdecimal() \
+                    and runs[k + 1].isdecimal():
+                words.append("by")  # "4x4"
             else:
                 words.append(r)
         return " ".join(words)
@@ -413,17 +412,13 @@ class Verbaliser:
     def address(self, tok: Token) -> str:
         f = tok.fields
         words = [pairs(f["num"], "oh" if self.var.contextual_numbers else "zero")]
-        directions = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast",
-                      "NW": "Northwest", "SE": "Southeast", "SW": "Southwest"}
         if f.get("dir"):
-            words.append(directions[f["dir"]])
+            words.append(self.t.directions[f["dir"]])
         for w in f["name"]:
             om = re.fullmatch(r"(\d+)(st|nd|rd|th)", w)
             words.append(ordinal(int(om.group(1))) if om else w)
         street = f["street"]
-        options = self.t.abbreviations.get(street + ".") or self.t.abbreviations.get(street.title() + ".") or []
-        spoken = next((a.spoken for a in options if a.kind == "street"), street)
-        words.append(spoken)
+        words.append(self.t.street_types.get(street) or self.t.street_types.get(street.title(), street))
         out = " ".join(words)
         if f.get("tail"):
             tail = f["tail"]
@@ -449,11 +444,6 @@ class Verbaliser:
 
     def punct(self, tok: Token) -> str | None:
         return tok.fields.get("spoken")
-
-
-_PER = {"s": "second", "sec": "second", "second": "second", "min": "minute", "minute": "minute",
-        "h": "hour", "hr": "hour", "hour": "hour", "d": "day", "day": "day", "wk": "week", "week": "week",
-        "mo": "month", "mth": "month", "month": "month", "yr": "year", "y": "year", "year": "year"}
 
 
 def _vulgar(ch: str) -> tuple[int, int]:

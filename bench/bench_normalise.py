@@ -127,14 +127,16 @@ def median_seconds(fn, runs: int) -> float:  # noqa: ANN001
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="repetitions for in-process timings (median)")
-    ap.add_argument("--piper-runs", type=int, default=1, help="whole-process Piper runs on the seed (0: skip)")
+    ap.add_argument("--piper-runs", type=int, default=1,
+                    help="whole-process Piper runs on the seed (0: skip)")
     ap.add_argument("--no-append", action="store_true", help="print only, do not touch RESULTS.md")
     args = ap.parse_args()
     for need in (NEMO_DEV, NEWS_DIR, SEED):
         if not need.exists():
             sys.exit(f"not found: {need}")
     py = sys.executable
-    new = {"nemo": f"{py} -m narrator.normalise --language en", "news": f"{py} -m narrator.normalise --language en-US"}
+    new = {"nemo": f"{py} -m narrator.normalise --language en",
+           "news": f"{py} -m narrator.normalise --language en-US"}
     report = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -148,12 +150,14 @@ def main() -> int:
             everything, held_part = sets[kind]
             before, after = score(kind, everything, old[kind]), score(kind, everything, new[kind])
             report.append(f"#### {title}\n\n{table(before, after)}\n")
-            held[kind] = (overall(score(kind, held_part, old[kind])), overall(score(kind, held_part, new[kind])))
+            held[kind] = (overall(score(kind, held_part, old[kind])),
+                          overall(score(kind, held_part, new[kind])))
     lines = ["| set | held-out cases | before | after |", "| --- | ---: | ---: | ---: |"]
     for kind, name in (("nemo", "NeMo-style (en)"), ("news", "news (en-US)")):
         (bok, n), (aok, _) = held[kind]
         lines.append(f"| {name} | {n} | {bok / n:.3f} | {aok / n:.3f} |")
-    report.append("#### Own hold-out third (sha1(\"own-holdout:\" + line) % 3 == 0)\n\n" + "\n".join(lines) + "\n")
+    report.append("#### Own hold-out third (sha1(\"own-holdout:\" + line) % 3 == 0)\n\n"
+                  + "\n".join(lines) + "\n")
 
     seed_lines = SEED.read_text(encoding="utf-8").splitlines()
     normalise_text("warm up 1", "en-US")

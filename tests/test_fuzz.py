@@ -109,7 +109,7 @@ FORMER_COUNTEREXAMPLES = [
     "100°C St. 93483",  # was 'Celsius St. nine...': 'St.' kept before digits, read 'Street' before words
     "YWE. P",  # was 'Y W E. P' -> 'Y W EP': spelled-out capitals then an initial joined the second time
     "½½",  # was 'January twenty first ⁄ two': two vulgar fractions read as a date
-    "Mr www.example.com",  # was 'Mr WWW dot ...': 'Mr' kept before 'www', expanded before 'WWW' the second time
+    "Mr www.example.com",  # was 'Mr WWW dot ...': 'Mr' kept before 'www', expanded before 'WWW' later
 ]
 """Counterexamples Hypothesis found in the regex-pass normaliser; the tagger reads them alike twice."""
 

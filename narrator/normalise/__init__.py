@@ -14,6 +14,7 @@ Word lists are data (data/en/*.tsv), the variety conventions too (data/varieties
 from __future__ import annotations
 
 import argparse
+import bisect
 import sys
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -51,9 +52,6 @@ class SpokenWord:
 _OPENING = "([{“‘«¿¡"
 _QUOTES = "\"'`"
 _JOINERS = "-‐‑'’—–"
-_RANGE_CLASSES = frozenset({"time", "date", "decade", "money", "measure", "month"})
-_WEEKDAYS_MONTHS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February "
-                             "March April May June July August September October November December".split())
 
 
 def _no_brackets(s: str) -> str:
@@ -77,16 +75,17 @@ def _protected(cleaned: str, var: Variety | None, lexicon: Lexicon) -> dict[int,
     if var is not None:
         for s, e, kind in electronic.find(cleaned):
             spans.append((s, e, Token("electronic", s, e, cleaned[s:e], {"kind": kind})))
-    taken = [(s, e) for s, e, _ in spans]
+    starts = [s for s, _, _ in spans]  # in order, not overlapping
     symbolic = _symbolic_entries(lexicon)
     if symbolic:
         for m in symbolic.finditer(cleaned):
-            if any(s < m.end() and m.start() < e for s, e in taken):
-                continue
+            k = bisect.bisect_left(starts, m.end()) - 1  # the last address starting before the match ends
+            if k >= 0 and spans[k][1] > m.start():
+                continue  # inside an address: the entry applies to its spoken form
             spoken = symbolic.lookup(m.group(0)) or m.group(0)
             spans.append((m.start(), m.end(), Token("lexicon", m.start(), m.end(), m.group(0),
                                                     {"spoken": spoken})))
-    return {s: tok for s, e, tok in spans}
+    return {s: tok for s, _, tok in spans}
 
 
 def _simple_tokens(parts: list[Atom], protected: dict[int, Token]) -> list[Token]:
@@ -112,31 +111,6 @@ def _simple_tokens(parts: list[Atom], protected: dict[int, Token]) -> list[Token
     return out
 
 
-def _ranges(tokens: list[Token]) -> None:
-    """A dash between two tokens of the same class says "to": "9am-5pm", "Monday-Friday",
-    "1960s-80s", "Jan. 6-Feb. 3"."""
-    for i, tok in enumerate(tokens):
-        if tok.cls != "punct" or tok.text not in "-–":
-            continue
-        j, k = i - 1, i + 1
-        spaced = j >= 0 and tokens[j].cls == "space"
-        if spaced:
-            j -= 1
-        if k < len(tokens) and tokens[k].cls == "space":
-            if not spaced:
-                continue
-            k += 1
-        elif spaced:
-            continue
-        if j < 0 or k >= len(tokens):
-            continue
-        a, b = tokens[j], tokens[k]
-        same = a.cls == b.cls and a.cls in _RANGE_CLASSES
-        days = all(x.text in _WEEKDAYS_MONTHS or x.fields.get("spoken") in _WEEKDAYS_MONTHS for x in (a, b))
-        if same or days:
-            tok.fields["spoken"] = "to"
-
-
 def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token]:
     var = variety(language)
     protected = _protected(cleaned.text, var, lexicon)
@@ -156,7 +130,6 @@ def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token
     for tok in tokens:
         if tok.cls in WORD_CLASSES and lexicon.lookup(tok.text) is not None:
             tok.cls = "plain"  # the lexicon says it (applied to the spoken words)
-    _ranges(tokens)
     resolve(tokens, var)
     say = Verbaliser(var)
     for tok in tokens:

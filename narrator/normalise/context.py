@@ -359,7 +359,9 @@ def resolve(tokens: list[Token], var: Variety) -> None:
     for i, tok in enumerate(tokens):
         cls = tok.cls
         f = tok.fields
-        if cls == "cardinal":
+        if cls == "punct" and tok.text in "-–" and dash_range(tokens, i, t):
+            f["spoken"] = "to"
+        elif cls == "cardinal":
             f["reading"] = cardinal_reading(tokens, i, var, t)
         elif cls == "address":
             if f.get("dot"):
@@ -408,6 +410,19 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             nxt, _ = next_word(tokens, i)
             if prev is not None and prev.text == "(" and nxt is not None and nxt.text == ")":
                 f["drop"] = True
+
+
+def dash_range(tokens: list[Token], i: int, t: Tables) -> bool:
+    """A dash between two tokens of the same class says "to": "9am-5pm", "1960s-80s", "Jan. 6-Feb.
+    3", "Monday-Friday", "Mon.-Fri." (spaces on both sides of the dash or on neither)."""
+    j, a, left = neighbour(tokens, i, -1)
+    k, b, right = neighbour(tokens, i, 1)
+    if a is None or b is None or left != right:
+        return False
+    if a.cls == b.cls and a.cls in ("time", "date", "decade", "money", "measure", "month"):
+        return True
+    days = set(t.weekdays) | set(t.months)
+    return all(x.text in days or x.fields.get("spoken") in days for x in (a, b))
 
 
 def _word_position(tokens: list[Token], i: int) -> bool:

@@ -125,6 +125,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?:(?P<join>\s?[-–]\s?|\s?(?:x|×|by)\s?)(?P<num2>{_NUM}))?"
             rf"(?P<space>\s?)(?P<unit>{units})(?P<unitdot>\.)?(?:/(?P<per>{units}|{per}))?(?![\w°])"),
         "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?[-–]\s?(?P<num2>{_NUM}))?\s?%"),
+        "height": re.compile(r"(?P<ft>\d{1,2})['′]\s?(?P<inch>\d{1,2})(?:\"|''|″|′′)(?![\w])"),
         "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
         "fraction": re.compile(r"(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
                                r"(?P<suf>th|rd|nd|st|s)?(?![\w/]|\.\d)"),
@@ -154,6 +155,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 _DASHES = "-‐‑‒–—―"
 _BRACKETS = "[]"
+_COMMA_WORD = re.compile(r",\s(\w+)")
+_LETTER = re.compile(r"[^\W\d_]")
 _PLURAL_AFTER = re.compile(r"\s(?:people|[a-z]{2,20}s\b)")
 _IPA = re.compile("[\u0250-\u02af\u02c8\u02cc\u0259\u025b\u0254\u026a\u028a]")
 _ARPABET = re.compile(r"[A-Z]{1,2}[0-2]?(?:\s[A-Z]{1,2}[0-2]?){0,60}")
@@ -267,9 +270,11 @@ class Tagger:
         nxt = self._next_char(atom.end)
         size = len(atom.text)
         window = self.text[pos:pos + 48]
+        letters = _LETTER.search(window) is not None
+        clock = nxt in ":." or (letters and size <= 2 and nxt in "-– aApP") or (size == 4 and nxt == " ")
         for rec, wanted in ((self._telephone, size in (1, 3) and nxt in "-. "),
                             (self._ip, size <= 3 and nxt == "."),
-                            (self._time, nxt in ":.-– aApP" and size <= 4),
+                            (self._time, clock),
                             (self._date_numeric, nxt in "/.-" and size in (1, 2, 4)),
                             (self._address, nxt == " " and size <= 5),
                             (self._money_code_after, nxt in " ,."),
@@ -284,9 +289,10 @@ class Tagger:
                             (self._decade, nxt in "0s'’"),
                             (self._section, size == 3 and nxt == "("),
                             (self._inches, nxt in '."'),
+                            (self._height, nxt in "'′"),
                             (self._fraction, nxt in "/⁄ "),
                             (self._ordinal, nxt in "snrtSNRT,"),
-                            (self._serial, nxt.isalpha() or nxt == "-"),
+                            (self._serial, nxt.isalpha() or (nxt == "-" and letters)),
                             (self._number, True)):
             if wanted:
                 tok = rec(pos)
@@ -489,6 +495,14 @@ class Tagger:
             return None
         return self._tok("measure", pos, m.end(), sign=False, num=m["num"], join=None, num2=None,
                          unit="in", per=None, dot=False)
+
+    def _height(self, pos: int) -> Token | None:
+        """Feet and inches: "5'10"", "6′2″"."""
+        m = self._match("height", pos)
+        if m and int(m["inch"]) < 12:
+            return self._tok("measure", pos, m.end(), sign=False, num=m["ft"], join=None, num2=None,
+                             unit="ft", per=None, dot=False, inches=m["inch"])
+        return None
 
     def _quarter(self, pos: int) -> Token | None:
         m = self._match("quarter", pos)
@@ -715,6 +729,9 @@ class Tagger:
             tok = self._dotted(atom)
             if tok:
                 return tok
+        if text in self.t.weekday_abbreviations and self._before_date(atom.end):  # "Fri, Sept. 9"
+            return self._tok("abbreviation", pos, atom.end, written=text, dot=False,
+                             spoken=self.t.weekday_abbreviations[text])
         abbr = self.t.abbreviations.get(text)
         if abbr is not None and not self._prev_char(pos).isalnum():
             return self._tok("abbreviation", pos, atom.end, written=text, dot=False)
@@ -764,6 +781,11 @@ class Tagger:
             return self._tok("abbreviation", pos, atom.end + 1, written=key + ".", dot=True,
                              spoken=self.t.weekday_abbreviations[key])
         return None
+
+    def _before_date(self, end: int) -> bool:
+        """", Sept. 9" or ", 9 Sept." follows: the word before it is a weekday."""
+        m = _COMMA_WORD.match(self.text, end, end + 16)
+        return m is not None and (m.group(1).isdecimal() or m.group(1).lower() in self.month_words)
 
     def _after_place(self, pos: int) -> bool:
         """After "Place, " : a state abbreviation in a dateline or an address."""

@@ -159,6 +159,11 @@ class Verbaliser:
         unit = self.t.units[f["unit"]]
         one = f["num"] == "1" and not f.get("num2")
         out += " " + (unit.singular if one or f.get("adjectival") else unit.plural)
+        if f.get("inches"):  # "5'10"" -> "five feet ten inches", before a noun "six foot two"
+            inches = self.t.units["in"]
+            inch = int(f["inches"])
+            out += f" {cardinal(inch)}" + ("" if f.get("adjectival") else
+                                           f" {inches.singular if inch == 1 else inches.plural}")
         if f.get("per"):
             per = f["per"]
             out += " per " + (self.t.units[per].singular if per in self.t.units else self.t.periods[per])

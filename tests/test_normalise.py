@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from narrator.lexicon import Lexicon
+from narrator.errors import InputError
+from narrator.lexicon import Lexicon, parse_lexicon
 from narrator.model import Block, Script, Unit
 from narrator.normalise import cardinal, main, normalise, normalise_text, ordinal, year
 from narrator.normalise.numbers import digits, fraction, pairs
@@ -377,6 +378,15 @@ def test_text_never_reaches_an_engine_as_phonemes():
     # ... while a lexicon entry flagged `phonemes` still arrives as [[...]], and a respelling never does.
     lex = Lexicon.from_dict({"Risnes": "[[ɹˈɪsnɪz]]", "Nuzhin": "noo] [zhin"})
     assert normalise_text("Risnes met Nuzhin [[x]].", "en-US", lex) == "[[ɹˈɪsnɪz]] met noo zhin x."
+
+
+def test_a_lexicon_respelling_cannot_smuggle_phonemes():
+    with pytest.raises(InputError, match=r"line 1: a respelling of 'Risnes' cannot contain \[\["):
+        parse_lexicon("Risnes\t[[ɹˈɪsnɪz]]\n", "lex.tsv")
+    with pytest.raises(InputError, match=r"line 1: a respelling of 'Nuzhin' cannot contain"):
+        parse_lexicon("Nuzhin\tnoo ]] zhin\n", "lex.tsv")
+    flagged = parse_lexicon("Risnes\tɹˈɪsnɪz\tphonemes\n", "lex.tsv")
+    assert normalise_text("Risnes spoke", "en-US", flagged) == "[[ɹˈɪsnɪz]] spoke"
 
 
 # --- Script and the command line -------------------------------------------------------------------

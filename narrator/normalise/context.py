@@ -155,8 +155,10 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
     j, prev, gap = neighbour(tokens, i, -1)
     nxt, ngap = next_word(tokens, i)
     prev_text = prev.text.lower() if prev is not None else ""
-    after_number_word = prev is not None and (prev.fields.get("written") in ("No.", "Nos.", "no.")
-                                              or prev_text in ("#", "number"))
+    after_number_word = prev is not None and (
+        prev_text in ("#", "number")
+        or any(a.kind == "before-number" and a.spoken.startswith("number")
+               for a in t.abbreviations.get(prev.fields.get("written", ""), ())))
     if after_number_word:
         return "cardinal"
     model = (var.model_numbers and 3 <= len(s) <= 4 and is_capitalised(prev) and prev is not None

@@ -183,6 +183,8 @@ class Tables:
     """Symbol -> spoken form ('' = not read)."""
     symbols_before_number: dict[str, str]
     """Symbol -> spoken form right before a number."""
+    math_symbols: dict[str, str]
+    """Operator -> spoken form inside an equation or a sum."""
     emoji: dict[str, str]
     """Emoji (without variation selector) -> name."""
     url_symbols: dict[str, str]
@@ -234,13 +236,9 @@ def tables() -> Tables:
     units = {s: Unit(one, many, "attached" in flags, "dot" in flags)
              for s, one, many, flags in rows("units.tsv", 4)}
     currencies = {s: Currency(a, b, c, d) for s, a, b, c, d in rows("currencies.tsv", 5)}
-    symbols: dict[str, str] = {}
-    before_number: dict[str, str] = {}
+    by_context: dict[str, dict[str, str]] = {"any": {}, "before-number": {}, "math": {}}
     for sym, spoken, where in rows("symbols.tsv", 3):
-        if where == "before-number":
-            before_number[sym] = spoken
-        else:
-            symbols.setdefault(sym, spoken)
+        by_context[where].setdefault(sym, spoken)
     electronic = rows("electronic.tsv", 3)
     roles: dict[str, set[str]] = {}
     for word, role in rows("context_words.tsv", 2):
@@ -270,8 +268,9 @@ def tables() -> Tables:
         identifier_nouns=frozenset(w for (w,) in rows("identifier_nouns.tsv", 1)),
         acronyms=dict(rows("acronyms.tsv", 2)),
         roman={w.lower(): r for w, r in rows("roman.tsv", 2)},
-        symbols=symbols,
-        symbols_before_number=before_number,
+        symbols=by_context["any"],
+        symbols_before_number=by_context["before-number"],
+        math_symbols=by_context["math"],
         emoji=dict(rows("emoji.tsv", 2)),
         url_symbols={w: s for w, s, k in electronic if k == "symbol"},
         url_words={w: s for w, s, k in electronic if k != "symbol"},

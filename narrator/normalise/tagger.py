@@ -157,7 +157,7 @@ _DASHES = "-‐‑‒–—―"
 _BRACKETS = "[]"
 _COMMA_WORD = re.compile(r",\s(\w+)")
 _LETTER = re.compile(r"[^\W\d_]")
-_PLURAL_AFTER = re.compile(r"\s(?:people|[a-z]{2,20}s\b)")
+_WORD_AFTER = re.compile(r"\s([a-z]{2,20})\b")
 _IPA = re.compile("[\u0250-\u02af\u02c8\u02cc\u0259\u025b\u0254\u026a\u028a]")
 _ARPABET = re.compile(r"[A-Z]{1,2}[0-2]?(?:\s[A-Z]{1,2}[0-2]?){0,60}")
 
@@ -451,7 +451,9 @@ class Tagger:
                 return None
         if unit.attached and m["space"] and not dot:
             return None
-        if m["unit"] == "m" and m["space"] and _PLURAL_AFTER.match(self.text, end, end + 24):
+        after = _WORD_AFTER.match(self.text, end, end + 24)
+        if m["unit"] == "m" and m["space"] and after and (
+                after.group(1).endswith("s") or after.group(1) in self.t.context["plural"]):
             return None  # "5 m people": rather million than meters
         return self._tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
                          num2=m["num2"], unit=m["unit"], per=m["per"], dot=dot)

@@ -402,8 +402,7 @@ class Verbaliser:
         return " ".join(words)
 
     def math(self, tok: Token) -> str:
-        names = {"-": "minus", "+": "plus", "*": "times", "/": "divided by", "=": "equals", "×": "times",
-                 "÷": "divided by"}
+        names = self.t.math_symbols
         out = []
         for part in re.findall(r"\d+(?:\.\d+)?|\w+|[-+*/=×÷]", tok.text):
             if part in names:

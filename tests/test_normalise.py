@@ -99,6 +99,8 @@ NEWS = {
          "Each violation carries two hundred fifty thousand dollar fines."),
         ("A €40 fee applies.", "A forty euro fee applies."),
         ("Workers want a $20-an-hour wage.", "Workers want a twenty dollar-an-hour wage."),
+        # an amount without its magnitude shares the next one's
+        ("It will cost between $2 and $3 billion.", "It will cost between two and three billion dollars."),
     ],
     "measure": [
         ("The trail is 5 km long.", "The trail is five kilometers long."),
@@ -175,6 +177,7 @@ NEWS = {
          "representative Sue Park (Republican of Texas) and senator Al Moe, independent of Vermont, met."),
         ("SALEM, Ore. — The vote failed.", "SALEM, Oregon — The vote failed."),
         ("The plant in Louisville, Ky., will close.", "The plant in Louisville, Kentucky, will close."),
+        ("The Calif.-based firm grew.", "The California-based firm grew."),
         ("The case is Roe v. Wade; the game is Duke vs. Iowa.",
          "The case is Roe versus Wade; the game is Duke versus Iowa."),
         ("The U.S. Attorney declined.", "The US Attorney declined."),

@@ -106,6 +106,21 @@ def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
     return gap == " " and is_noun(nxt, t)
 
 
+def shared_magnitude(tokens: list[Token], i: int) -> bool:
+    """"between $2 and $3 billion": an amount without a magnitude joined by "and", "to", "or" or
+    "through" to an amount in the same currency with one shares it, and is said as a bare number
+    ("between two and three billion dollars")."""
+    tok = tokens[i]
+    if tok.fields.get("mag") or tok.fields.get("num2"):
+        return False
+    j, word, gap = neighbour(tokens, i, 1)
+    if word is None or gap != " " or word.text.lower() not in ("and", "to", "or", "through"):
+        return False
+    _, other, gap = neighbour(tokens, j, 1)
+    return (other is not None and gap == " " and other.cls == "money" and bool(other.fields.get("mag"))
+            and other.fields.get("cur") == tok.fields.get("cur"))
+
+
 # --- numbers -----------------------------------------------------------------------------------
 
 def _quantity_of(tokens: list[Token], j: int, t: Tables) -> bool:
@@ -370,6 +385,7 @@ def resolve(tokens: list[Token], var: Variety) -> None:
                 f["stop"] = _stop(tokens, i, "opener")
         elif cls in ("money", "measure"):
             f["adjectival"] = var.adjectival_units and adjectival(tokens, i, t)
+            f["shared_magnitude"] = cls == "money" and shared_magnitude(tokens, i)
             if f.get("dot"):
                 f["stop"] = _stop(tokens, i, "opener")
         elif cls == "abbreviation":

@@ -763,7 +763,7 @@ class Tagger:
                 continue
             if cand in self.t.abbreviations:
                 return self._tok("abbreviation", pos, end, written=cand, dot=True)
-            if cand in self.t.states and self._after_place(pos):
+            if cand in self.t.states and (self._after_place(pos) or self._next_char(end) == "-"):
                 return self._tok("state", pos, end, state=self.t.states[cand], dot=True)
         if written.count(".") >= 2 and len(written) <= 12:
             letters = written.replace(".", "")
@@ -790,7 +790,8 @@ class Tagger:
         return m is not None and (m.group(1).isdecimal() or m.group(1).lower() in self.month_words)
 
     def _after_place(self, pos: int) -> bool:
-        """After "Place, " : a state abbreviation in a dateline or an address."""
+        """After "Place, " : a state abbreviation in a dateline or an address (or before a hyphen,
+        "Calif.-based", tested by the caller)."""
         return self.text[max(0, pos - 2):pos] == ", " and pos > 2 and self._last_word_capitalised()
 
     def _last_word_capitalised(self) -> bool:

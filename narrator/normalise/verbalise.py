@@ -135,6 +135,8 @@ class Verbaliser:
     def money(self, tok: Token) -> str:
         f = tok.fields
         cur = f["cur"]
+        if f.get("shared_magnitude"):
+            return number(f["num"], self.and_)  # "between $2 and $3 billion": "between two and ..."
         adj = bool(f.get("adjectival"))
         if f.get("num2"):
             if f.get("mag2") and not f.get("mag") and not f.get("cur2"):

@@ -256,7 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("normalize", help="read written lines on stdin, print spoken lines")
+    # Every argument (--language, --lexicon, --help) belongs to normalise.main: with no option prefix
+    # of its own, this parser hands them all over (with "-" it refused them as unknown options).
+    p = sub.add_parser("normalize", help="read written lines on stdin, print spoken lines",
+                       prefix_chars="\0", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_normalize)
 

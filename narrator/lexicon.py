@@ -136,9 +136,12 @@ def parse_lexicon(text: str, name: str = "<lexicon>",
         if flags - set(FLAGS):
             raise InputError(f"{where}: unknown flag {', '.join(sorted(flags - set(FLAGS)))!r} "
                              f"(known: {', '.join(FLAGS)})")
-        if PHONEMES in flags:
-            if "[[" in spoken or "]]" in spoken:
+        if "[[" in spoken or "]]" in spoken:  # [[...]] reaches the engine as phonemes: only by the flag
+            if PHONEMES in flags:
                 raise InputError(f"{where}: write the phonemes of {written!r} without [[ ]]")
+            raise InputError(f"{where}: a respelling of {written!r} cannot contain [[ or ]] "
+                             f"(for phonemes, write them bare and add the flag '{PHONEMES}')")
+        if PHONEMES in flags:
             problem = check_phonemes(spoken) if check_phonemes else None
             if problem:
                 raise InputError(f"{where}: invalid phonemes for {written!r}: {problem}")

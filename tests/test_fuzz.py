@@ -189,7 +189,7 @@ def test_api_matches_its_openapi_document(fuzz_app) -> None:  # noqa: ANN001
     for operation in operations:
 
         @settings(max_examples=max(5, EXAMPLES // 10), deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+                  suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 150)
         @given(case=operation.as_strategy())
         def call(case) -> None:  # noqa: ANN001
             case.call_and_validate(checks=checks, headers=headers)

@@ -308,8 +308,12 @@ def _containing(written: str, nocase: bool = False) -> list[dict]:
 
 @bp.get("/lexicon")
 def get_lexicon():  # noqa: ANN201
-    lexicon = service().lexicon.load()
-    return jsonify(entries=[_lexicon_entry(w, lexicon) for w, _ in lexicon.entries], version=lexicon.version)
+    """The publication's entries in force; `problem` says what is wrong with the file if someone broke
+    it by hand (its last good entries are in force until it is mended or an entry is saved here)."""
+    kept = service().lexicon.kept()
+    lexicon = kept.lexicon
+    return jsonify(entries=[_lexicon_entry(w, lexicon) for w, _ in lexicon.entries], version=lexicon.version,
+                   problem=kept.problem or None)
 
 
 @bp.put("/lexicon/<path:written>")

@@ -87,9 +87,10 @@ def _row(store: Store, record) -> dict:  # noqa: ANN001 - ArticleRecord
 @bp.get("/pronunciations")
 def pronunciations():  # noqa: ANN201
     svc = service()
-    lexicon = svc.lexicon.load()
-    return render_template("editor/pronunciations.html", entries=lexicon.entries, nocase=lexicon.nocase,
-                           voices=sorted(all_voices(svc.settings.voices)), path=svc.lexicon.path)
+    kept = svc.lexicon.kept()
+    return render_template("editor/pronunciations.html", entries=kept.lexicon.entries,
+                           nocase=kept.lexicon.nocase, voices=sorted(all_voices(svc.settings.voices)),
+                           problem=kept.problem)
 
 
 def _record(article_id: str) -> ArticleRecord:

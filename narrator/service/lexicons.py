@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
-from ..lexicon import Lexicon, load_lexicon, merge, save_lexicon
+from ..lexicon import PUBLICATION, Kept, Lexicon, dump_lexicon, load_kept, merge, parse_lexicon, save_kept
 from ..model import Article
 from .store import ArticleRecord, NotFound, Store
 
@@ -37,9 +37,14 @@ class PublicationLexicon:
     def __init__(self, path: Path):
         self.path = path
 
+    def kept(self) -> Kept:
+        """The entries in force, and what is wrong with the file if it was broken by hand (its last
+        good entries are in force meanwhile)."""
+        return load_kept(self.path, PUBLICATION)
+
     def load(self) -> Lexicon:
-        """The entries as they are now."""
-        return load_lexicon(self.path)
+        """The entries in force."""
+        return self.kept().lexicon
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -68,6 +73,9 @@ class PublicationLexicon:
                 flags.discard(written)
             else:
                 spoken = spoken.strip()
+                if "[[" in spoken or "]]" in spoken:
+                    raise InputError("a pronunciation here is a respelling; [[ ]] (phonemes) belong in a "
+                                     "voice's own lexicon file")
                 if not spoken or not _one_line(spoken) or len(spoken) > MAX_SPOKEN:
                     raise InputError(f"the spoken form must be 1-{MAX_SPOKEN} characters on one line, "
                                      "without tabs")
@@ -76,8 +84,22 @@ class PublicationLexicon:
                 if nocase:
                     flags.add(written)
             new = Lexicon.from_dict(entries, frozenset(flags))
-            save_lexicon(new, self.path)
+            _check_round_trip(new, written)
+            save_kept(new, self.path)
         return new
+
+
+def _check_round_trip(lexicon: Lexicon, written: str) -> None:
+    """InputError unless the file `lexicon` makes reads back as exactly `lexicon`: an entry is taken
+    only as the loader will read it (a '#' that would start a comment, a NUL, '[[ ]]' in a respelling,
+    an empty phoneme string are refused, not written to break the file or vanish from it)."""
+    try:
+        back = parse_lexicon(dump_lexicon(lexicon), PUBLICATION)
+    except InputError as e:
+        raise InputError(str(e).replace(f"{PUBLICATION}, ", "", 1)) from None
+    if back != lexicon or back.nocase != lexicon.nocase:
+        raise InputError(f"the entry for {written!r} cannot be kept as written: a written form may not start "
+                         "with '#' (that line would be a comment)")
 
 
 def _readable_text(article: Article) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import re
 import sys
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -276,11 +277,28 @@ def normalise_words(text: str, language: str = "en", lexicon: Lexicon | None = N
     read (emoji, decoration, a DOI) has no word. `normalise_text` is these words joined by spaces.
     """
     lexicon = lexicon or EMPTY
-    cleaned = clean(text)
+    cleaned = clean(_without_junk(text))
     if not cleaned.text.strip():
         return []
     tokens = _verbalised(language, lexicon, cleaned)
     return _apply_lexicon(_assemble(tokens, cleaned), lexicon)
+
+
+JUNK_CHARS = 100
+"""A run of characters without a space this long that is no web or e-mail address is not said: no
+word is that long (the longest in English and German dictionaries stay under 70 letters), and a
+listener gains nothing from minutes of spelled letters, digits and dots (a 6,000-character dotted
+token made 150 s of audio). Addresses are read by their own rule (their domain)."""
+_LONG_RUN = re.compile(rf"\S{{{JUNK_CHARS + 1},}}")
+
+
+def _without_junk(text: str) -> str:
+    """`text` with each junk run (see JUNK_CHARS) blanked out, so offsets into it stay offsets into
+    the input."""
+    def blank(m: re.Match[str]) -> str:
+        return m.group() if electronic.classify(m.group()) else " " * len(m.group())
+
+    return _LONG_RUN.sub(blank, text)
 
 
 def normalise_text(text: str, language: str = "en", lexicon: Lexicon | None = None) -> str:

@@ -229,8 +229,9 @@ def _read(url: str, response, deadline: _Deadline, max_bytes: int,  # noqa: ANN0
         if deadline.passed or isinstance(e, TimeoutError) or "timed out" in str(e):
             raise ExtractionError(f"fetching {url} failed: timed out after {timeout:g} s") from None
         raise ExtractionError(f"fetching {url} failed: {e}") from None
+    headers = response.headers
     return Page(body=b"".join(chunks), url=response.geturl(), content_type=ctype,
-                etag=response.headers.get("ETag", ""), last_modified=response.headers.get("Last-Modified", ""))
+                etag=headers.get("ETag", ""), last_modified=headers.get("Last-Modified", ""))
 
 
 def _size(n: int) -> str:

@@ -562,8 +562,8 @@ class Store:
                 raise Conflict(f"article '{article_id}' is being narrated; roll back once its job has ended")
             article = article_from_dict(json.loads(row["content"]))
             db.execute(
-                "UPDATE articles SET current_version = ?, title = ?, voice = ?, content = ?, content_hash = ?, "
-                "updated = ? WHERE id = ?",
+                "UPDATE articles SET current_version = ?, title = ?, voice = ?, content = ?, "
+                "content_hash = ?, updated = ? WHERE id = ?",
                 (version, article.title, _requested_voice(article, row["voice"], row["content_hash"]),
                  row["content"], row["content_hash"], time.time(), article_id),
             )

@@ -225,4 +225,5 @@ def apply_edits(article: Article, edits: object, where: dict[int, Locator]) -> A
     return dataclasses.replace(article, title=title, sections=new_sections)
 
 
-__all__ = ["Baseline", "BlockPreview", "Change", "Locator", "Preview", "apply_edits", "compare", "locators", "preview"]
+__all__ = ["Baseline", "BlockPreview", "Change", "Locator", "Preview", "apply_edits", "compare", "locators",
+           "preview"]

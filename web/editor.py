@@ -141,7 +141,9 @@ def article(article_id: str):  # noqa: ANN201
     makers = _makers()
     versions = [dict(version_json(v), made=v.created, maker=_maker(v.made_by, makers))
                 for v in store.list_versions(article_id)]
-    shape = f"{record.current_version or ''}|{iso(record.updated)}|{','.join(str(v['version']) for v in versions)}"
+    # What the page shows; editor.js swaps the page's parts when GET /api/articles/<id> says otherwise.
+    kept = ",".join(str(v["version"]) for v in versions)
+    shape = f"{record.current_version or ''}|{iso(record.updated)}|{kept}"
     return render_template(
         "editor/article.html", row=row, record=record, preview=shown, versions=versions, shape=shape,
         current=version_json(row["current"]) if row["current"] else None,

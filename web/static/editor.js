@@ -430,7 +430,7 @@
           title.textContent = 'Version ' + d.from + ' → version ' + d.to +
             (d.voices[0] !== d.voices[1] ? ' (voice ' + d.voices[0] + ' → ' + d.voices[1] + ')' : '');
           box.appendChild(title);
-          var ol = document.createElement('ol'), same = 0;
+          var ol = document.createElement('ul'), same = 0;
           ol.className = 'ed-diff-list';
           function flush() {
             if (!same) return;

@@ -359,7 +359,7 @@ def test_a_pronunciation_is_heard_before_it_is_saved(app, client, live_server: s
 
 
 TARGETS = ("button, select, input:not([type=hidden]):not([type=checkbox]), textarea, .ed-check, .ed-nav a, "
-           ".ed-meta a")
+           ".ed-meta a, .ed-title-cell a")
 """What a finger must hit: at least 44 x 44 CSS px (WCAG 2.5.5), and inside the screen."""
 
 

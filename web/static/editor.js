@@ -67,7 +67,13 @@
      carry state over first). */
   function swapParts(root, keep) {
     return fetch(location.href, {credentials: 'same-origin', headers: {Accept: 'text/html'}})
-      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); })
+      .then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        if (r.redirected && r.url.indexOf('/editor/signin') >= 0) {
+          throw new Error('Your session has ended: sign in again to see the latest.');
+        }
+        return r.text();
+      })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, 'text/html');
         all(root, '[data-part]').forEach(function (old) {
@@ -320,7 +326,11 @@
         }
         updateBar();
         var shape = [a.current_version || '', a.updated, a.versions.map(function (v) { return v.version; }).join(',')].join('|');
-        return (shape !== page.dataset.shape ? refresh() : Promise.resolve()).then(function () {
+        var update = shape === page.dataset.shape ? Promise.resolve() : refresh().catch(function (err) {
+          say(err.message, 'error');
+          throw err;  // the poller backs off
+        });
+        return update.then(function () {
           page.dataset.polls = String(Number(page.dataset.polls || 0) + 1);
           return busy || following ? ACTIVE_MS : IDLE_MS;
         });

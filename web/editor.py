@@ -35,8 +35,8 @@ def _mmss(ms: int | None) -> str:
 
 @bp.app_template_filter("when")
 def _when(t: float | None) -> Markup:
-    """A time as the desk shows every time: '1 Dec 2026, 21:20 UTC', the exact time on hover
-    (editor.js writes the same for times it receives as ISO 8601)."""
+    """A time as the desk shows every time: '1 Dec 2026, 21:20 UTC', the exact time on hover (parts
+    of a page updated live come from the server too, so no other format appears)."""
     if not t:
         return Markup("–")
     moment = datetime.fromtimestamp(t, UTC)

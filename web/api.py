@@ -17,6 +17,7 @@ from narrator.preview import apply_edits, locators
 from narrator.service.analytics import EVENTS
 from narrator.service.generation import fingerprint
 from narrator.service.lexicons import articles_containing
+from narrator.service.lexicons import entry as lexicon_entry
 from narrator.service.store import ArticleRecord, Conflict, JobRecord, JobRequest, NotFound, QuotaExceeded
 from narrator.service.submissions import URL_CHARS_ESTIMATE, PageRequest, check_size, check_url
 from narrator.voices import Voice, all_voices, get_voice
@@ -340,19 +341,25 @@ def delete_lexicon_entry(written: str):  # noqa: ANN201
 @bp.post("/lexicon/listen")
 @editor_required
 def listen_lexicon():  # noqa: ANN201
-    """A word or phrase spoken on the spot in a voice, as an article would say it (a WAV)."""
+    """A word or phrase spoken on the spot in a voice, as an article would say it (a WAV); with
+    "spoken" (and "nocase"), as it would be said once that entry is saved, before saving it."""
     svc = service()
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("written"), str) or not data["written"].strip():
-        raise ApiError(400, 'send {"written": "...", "voice": "..."}')
+        raise ApiError(400, 'send {"written": "...", "voice": "...", "spoken": "..." (optional)}')
     if len(data["written"]) > 100:
         raise ApiError(400, "listen to at most 100 characters at a time")
-    if data.get("voice") is not None and not isinstance(data["voice"], str):
-        raise ApiError(400, "'voice' must be a string")
+    for key, kind in (("voice", str), ("spoken", str), ("nocase", bool)):
+        if data.get(key) is not None and not isinstance(data[key], kind):
+            raise ApiError(400, f"'{key}' must be a {'string' if kind is str else 'boolean'}")
+    written = data["written"].strip()
+    tried = None
+    if data.get("spoken") is not None:  # checked as saving it would check it: 400 here, not in the worker
+        lexicon_entry(written, data["spoken"], bool(data.get("nocase")))
+        tried = (written, data["spoken"], bool(data.get("nocase")))
     get_voice(data.get("voice") or None, "en", svc.settings.voices)  # 422 for an unknown voice, not queued
     try:
-        wav = svc.runner.speak(data["written"].strip(), data.get("voice"),
-                               timeout=svc.settings.listen_timeout_s)
+        wav = svc.runner.speak(written, data.get("voice"), timeout=svc.settings.listen_timeout_s, entry=tried)
     except TimeoutError as e:
         return json_error(503, str(e), {"Retry-After": "5"})
     return Response(wav, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
@@ -368,7 +375,7 @@ def preview_article(article_id: str):  # noqa: ANN201
     if not isinstance(data, dict):
         raise ApiError(400, 'send {"paragraphs": [{"block": N, "text": "..."}], "voice": "..."}')
     article, requested, voice = edited(record, data)
-    return jsonify(preview_json(svc.store, svc.settings, svc.runner.cache, article, voice))
+    return jsonify(preview_json(svc.store, svc.settings, svc.runner.cache, record, article, voice))
 
 
 def edited(record: ArticleRecord, data: dict) -> tuple[Article, str | None, Voice]:

@@ -27,11 +27,13 @@ from huey.exceptions import HueyException, TaskException
 from ..cache import UnitCache
 from ..config import Settings
 from ..errors import InputError
+from ..lexicon import merge
 from ..netguard import NetGuard
 from ..normalise import normalise_text
 from ..pipeline import lexicon_for
 from ..voices import get_voice
 from .generation import WORKER, EnginePool, Generator, Outcome
+from .lexicons import entry as lexicon_entry
 from .store import Store
 from .webhooks import deliver, event
 
@@ -129,19 +131,26 @@ class JobQueue:
         """The webhook task: one signed delivery (raises for the queue to retry with backoff)."""
         return deliver(self.settings.webhook_url, self.settings.webhook_secret, payload)
 
-    def say(self, text: str, voice_name: str | None, language: str = "en") -> bytes:
+    def say(self, text: str, voice_name: str | None, language: str = "en",
+            entry: tuple[str, str, bool] | None = None) -> bytes:
         """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV.
-        It gets the voice by name: a worker on another machine has its own copy of the profiles."""
+        It gets the voice by name: a worker on another machine has its own copy of the profiles.
+        `entry` (written, spoken, nocase) is a lexicon entry being tried before it is saved: it
+        wins over every other lexicon."""
         voice = get_voice(voice_name, language, self.settings.voices)
-        spoken = normalise_text(text, voice.language, lexicon_for(voice, self.settings))
+        lexicon = lexicon_for(voice, self.settings)
+        if entry is not None:
+            lexicon = merge(lexicon, lexicon_entry(*entry))
+        spoken = normalise_text(text, voice.language, lexicon)
         out = io.BytesIO()
         self.listen_engines.get(voice).synthesize(spoken).write_wav(out)
         return out.getvalue()
 
-    def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30) -> bytes:
+    def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30,
+              entry: tuple[str, str, bool] | None = None) -> bytes:
         """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
         TimeoutError if no worker answers within `timeout` seconds."""
-        result = self._say(text, voice_name, language)
+        result = self._say(text, voice_name, language, entry)
         try:
             return result.get(blocking=True, timeout=timeout)
         except TaskException as e:

@@ -225,6 +225,13 @@ def _priority(chars: int) -> int:
     return PRIORITY_SMALL if chars <= SMALL_CHARS else PRIORITY_LARGE
 
 
+def _requested_voice(article: Article, spoken_by: str, fingerprint: str) -> str | None:
+    """The voice that was asked for when a version was made: None (the language's default) or the
+    profile that spoke it. A fingerprint opens with `content_hash(article, requested)`, so the
+    two candidates can be told apart without storing the request."""
+    return None if fingerprint.split(":")[0] == content_hash(article, None) else spoken_by
+
+
 def new_id() -> str:
     """A fresh article or job id."""
     return uuid.uuid4().hex[:16]
@@ -601,16 +608,38 @@ class Store:
                 )
         return old
 
+    def version_article(self, article_id: str, version: int) -> Article | None:
+        """The article content a version was made from, or None if there is no such version."""
+        with self._connect() as db:
+            row = db.execute("SELECT content FROM versions WHERE article_id = ? AND version = ?",
+                             (article_id, version)).fetchone()
+        return article_from_dict(json.loads(row["content"])) if row else None
+
     def rollback(self, article_id: str, version: int) -> ArticleRecord:
-        """Make an earlier (kept) version current again; NotFound if unknown."""
+        """Make an earlier (kept) version current again, with the content it was made from, so the
+        article's text, voice and fingerprint agree with its audio again (and regenerating it
+        changes nothing). One transaction. NotFound if unknown; Conflict while a narration of the
+        article is queued or running (it would make a version from other content)."""
         with self._write() as db:
-            if not db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+            if not db.execute(f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}",
+                              (article_id,)).fetchone():
                 raise NotFound(f"no article '{article_id}'")
-            if not db.execute(
-                "SELECT 1 FROM versions WHERE article_id = ? AND version = ?", (article_id, version)
-            ).fetchone():
+            row = db.execute(
+                "SELECT voice, content, content_hash FROM versions WHERE article_id = ? AND version = ?",
+                (article_id, version),
+            ).fetchone()
+            if row is None:
                 raise NotFound(f"article '{article_id}' has no version {version}")
-            db.execute("UPDATE articles SET current_version = ? WHERE id = ?", (version, article_id))
+            if db.execute("SELECT 1 FROM jobs WHERE article_id = ? AND status IN ('queued', 'running')",
+                          (article_id,)).fetchone():
+                raise Conflict(f"article '{article_id}' is being narrated; roll back once its job has ended")
+            article = article_from_dict(json.loads(row["content"]))
+            db.execute(
+                "UPDATE articles SET current_version = ?, title = ?, voice = ?, content = ?, "
+                "content_hash = ?, updated = ? WHERE id = ?",
+                (version, article.title, _requested_voice(article, row["voice"], row["content_hash"]),
+                 row["content"], row["content_hash"], time.time(), article_id),
+            )
         return self.get_article(article_id)
 
     def used_voices(self) -> list[dict]:

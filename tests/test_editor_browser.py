@@ -345,7 +345,7 @@ def test_a_pronunciation_is_heard_before_it_is_saved(app, client, live_server: s
     new.locator(".ed-spoken-input").fill("[[kɪ]]jɪv]]")
     new.locator(".ed-listen").click()
     until(page, "document.querySelector('.ed-message').classList.contains('is-error')")
-    assert "cannot be saved" in page.inner_text(".ed-message")
+    assert "respelling" in page.inner_text(".ed-message")
 
     # The entry is in the fingerprint: regenerating the article makes a new version.
     page.click(".ed-regenerate-all")

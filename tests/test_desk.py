@@ -50,7 +50,7 @@ def signed_in(app):  # noqa: ANN001, ANN201
     ("Kyiv", "", "spoken form must be"),
     ("Kyiv", "kee\rev", "spoken form must be"),
     ("Kyiv", "[[kɪ]]jɪv]]", "respelling"),  # the loader would refuse the file
-    ("Kyiv", "[[kɪjɪv]]", "respelling"),  # phonemes are a voice's: the publication's lexicon is for all voices
+    ("Kyiv", "[[kɪjɪv]]", "respelling"),  # phonemes are one voice's; this lexicon is all voices'
     ("Kyiv", "kee\x00ev", "cannot be saved: a control character"),  # a NUL broke every article with the word
     ("#Kyiv", "keev", "cannot hold"),  # the file would read it as a comment
     ("Ky\tiv", "keev", "written form must be"),

@@ -15,17 +15,24 @@ from narrator.extract import extract_html, extract_text
 from narrator.model import Article
 from narrator.preview import apply_edits, locators
 from narrator.service.analytics import EVENTS
-from narrator.service.generation import fingerprint
 from narrator.service.lexicons import articles_containing
 from narrator.service.lexicons import entry as lexicon_entry
-from narrator.service.store import ArticleRecord, Conflict, JobRecord, JobRequest, NotFound, QuotaExceeded
-from narrator.service.submissions import URL_CHARS_ESTIMATE, PageRequest, check_size, check_url
+from narrator.service.store import (
+    ArticleRecord,
+    Conflict,
+    JobRecord,
+    JobRequest,
+    NotFound,
+    QuotaExceeded,
+    SourceRecord,
+)
+from narrator.service.submissions import URL_CHARS_ESTIMATE, PageRequest, check_size, check_url, fingerprint
 from narrator.voices import Voice, all_voices, get_voice
 
 from .auth import editor_required, principal
 from .context import service
 from .security import fetch_guard
-from .views import article_json, job_json, json_error, preview_json, version_json
+from .views import article_json, iso, job_json, json_error, preview_json, version_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -189,8 +196,57 @@ def create_article():  # noqa: ANN201
 
 @bp.get("/articles")
 def list_articles():  # noqa: ANN201
+    """Every article, newest first; with ?url=, those made from the page at that URL (a publisher's
+    template finds its article by the page's own address)."""
     store = service().store
-    return jsonify(articles=[article_json(store, r) for r in store.list_articles()])
+    url = request.args.get("url")
+    records = store.articles_from(url) if url is not None else store.list_articles()
+    return jsonify(articles=[article_json(store, r) for r in records])
+
+
+# Watched feeds and sitemaps ------------------------------------------------------------------------
+
+
+def source_json(source: SourceRecord) -> dict:
+    """A watched source as the API shows it."""
+    return {"id": source.id, "url": source.url, "voice": source.voice, "created": iso(source.created),
+            "last_pass": iso(source.last_pass),
+            "next_pass": iso(source.next_pass) if source.last_pass else None,
+            "outcome": source.outcome, "error": source.error}
+
+
+@bp.get("/sources")
+@editor_required
+def list_sources():  # noqa: ANN201
+    return jsonify(sources=[source_json(s) for s in service().store.list_sources()])
+
+
+@bp.post("/sources")
+@editor_required
+def add_source():  # noqa: ANN201
+    """Watch a feed or sitemap: the service's watcher reads it within a minute, then every
+    NARRATOR_WATCH_INTERVAL_S seconds."""
+    svc = service()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str) or set(data) - {"url", "voice"}:
+        raise ApiError(400, 'send {"url": "https://.../feed.xml", "voice": null}')
+    voice = data.get("voice") or None
+    if voice is not None and not isinstance(voice, str):
+        raise ApiError(400, "'voice' must be a string or null")
+    if voice:
+        get_voice(voice, "en", svc.settings.voices)  # 422 for an unknown voice
+    url = check_url(data["url"].strip())
+    fetch_guard(current_app)().check(url, resolve=False)  # 422 for an address plain to see
+    response = jsonify(source_json(svc.store.add_source(url, voice)))
+    response.status_code = 201
+    return response
+
+
+@bp.delete("/sources/<source_id>")
+@editor_required
+def remove_source(source_id: str):  # noqa: ANN201
+    service().store.remove_source(source_id)
+    return "", 204
 
 
 @bp.get("/articles/<article_id>")

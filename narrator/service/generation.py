@@ -7,7 +7,6 @@ it was cancelled and lets a more urgent queued job run first (`_Turns`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -22,13 +21,11 @@ from ..cache import UnitCache
 from ..config import Settings
 from ..engines import Engine, open_engine
 from ..errors import InputError
-from ..jingles import load_jingles
-from ..model import Article
 from ..netguard import NetGuard
-from ..pipeline import lexicon_for, narrate
+from ..pipeline import narrate
 from ..voices import Voice, get_voice
-from .store import Cancelled, JobRecord, NotFound, Store, content_hash
-from .submissions import PageRequest, default_guard
+from .store import Cancelled, JobRecord, NotFound, Store
+from .submissions import PageRequest, default_guard, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +54,6 @@ class EnginePool:
             engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.close()
-
-
-def fingerprint(article: Article, voice_name: str | None, voice: Voice, settings: Settings) -> str:
-    """Hash of everything that decides a narration: content, the voice asked for (`voice_name`,
-    None for the language's default) and the one it resolves to, the lexicon in force, and the
-    publisher's intro and outro."""
-    jingles = load_jingles(settings)
-    extra = hashlib.sha256(f"{voice}\0{jingles.identity if jingles else ''}".encode()).hexdigest()[:8]
-    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings, article).version[:16]}:{extra}"
 
 
 class RetryableError(Exception):

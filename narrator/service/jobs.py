@@ -35,6 +35,7 @@ from ..voices import get_voice
 from .generation import WORKER, EnginePool, Generator, Outcome
 from .lexicons import entry as lexicon_entry
 from .store import Store
+from .watch import Watcher, Watching
 from .webhooks import deliver, event
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class JobQueue:
         self.listen_engines = EnginePool()
         self.cache = UnitCache.from_settings(settings)
         self.generator = Generator(store, settings, self.engines, self.cache, guard, self._notify)
+        self.watching = Watching(Watcher(store, settings, self.submit, self.generator.guard), WORKER)
+        """Watched feeds and sitemaps, read in a thread of their own once `start_watching` is called."""
         self._consumers: list[Consumer] = []
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
@@ -189,13 +192,20 @@ class JobQueue:
         """Consume the listening lane in a background thread of this process."""
         self._start(self.listen_huey.create_consumer(workers=1, worker_type="thread", max_delay=POLL_MAX_S))
 
+    def start_watching(self) -> None:
+        """Read the watched sources that are due, in a background thread of this process."""
+        self.watching.start()
+
     def start_in_process(self) -> None:
-        """Consume both lanes in background threads of this process (for `narrator serve` and tests)."""
+        """Consume both lanes, and watch sources, in background threads of this process (for
+        `narrator serve` and tests)."""
         self._start(self.consumer())
         self.start_listening()
+        self.start_watching()
 
     def close(self) -> None:
-        """Stop consuming (finishing the job in hand) and release the engines."""
+        """Stop consuming and watching (finishing the job and the pass in hand); release the engines."""
+        self.watching.stop()
         for consumer in self._consumers:
             consumer.stop(graceful=True)
         self._consumers = []

@@ -422,3 +422,8 @@ def test_every_desk_page_fits_the_screen(app, client, live_server: str, browser,
         page.goto(f"{live_server}/editor/pronunciations")
         fits(page, width)
         shot("pronunciations")
+
+        app.extensions["narrator"].store.add_source("https://news.example/a/rather/long/path/to/the/feed.xml")
+        page.goto(f"{live_server}/editor/sources")
+        fits(page, width)
+        shot("sources")

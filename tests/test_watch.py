@@ -291,3 +291,29 @@ def test_sources_added_through_the_api_are_watched_by_the_service(app, client, s
     assert client.delete(f"/api/sources/{source['id']}").status_code == 204
     assert client.get("/api/sources").json["sources"] == []
     assert client.get("/api/sources", headers={"Authorization": ""}).status_code == 401
+
+
+def test_sources_on_the_dashboard(app, client) -> None:  # noqa: ANN001
+    """Editors add and remove sources on /editor/sources and see what each pass did."""
+    import re
+
+    app.extensions["narrator"].accounts.create_user("ed", "correct horse")
+    browser = app.test_client(role=None)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/editor/signin").text).group(1)
+    browser.post("/editor/signin", data={"name": "ed", "password": "correct horse", "csrf_token": token})
+    page = browser.get("/editor/sources")
+    assert page.status_code == 200 and "No sources yet" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    feed = "https://news.example/feed.xml"
+    added = browser.post("/editor/sources", data={"url": feed, "csrf_token": token})
+    assert added.status_code == 200 and "Watching https://news.example/feed.xml" in added.text
+    bad = browser.post("/editor/sources", data={"url": "http://127.0.0.1/feed", "csrf_token": token})
+    assert bad.status_code == 400 and "not allowed" in bad.text
+    store = app.extensions["narrator"].store
+    source = store.list_sources()[0]
+    store.finish_source(source.id, {"created": 2, "updated": 1, "unchanged": 4, "failed": 1}, "1 of 8 failed",
+                        time.time() + 300)
+    shown = browser.get("/editor/sources").text
+    assert "2 new, 1 updated, 4 unchanged" in shown and "1 failed" in shown and "1 of 8 failed" in shown
+    removed = browser.post(f"/editor/sources/{source.id}/remove", data={"csrf_token": token})
+    assert removed.status_code == 302 and store.list_sources() == []

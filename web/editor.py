@@ -10,18 +10,20 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from narrator.errors import InputError, VoiceError
 from narrator.preview import compare, locators
 from narrator.service.analytics import PROGRESS
 from narrator.service.store import ArticleRecord, NotFound, Store
+from narrator.service.submissions import check_url
 from narrator.voices import all_voices, get_voice
 
 from .api import edited, fingerprint_of, refusal, requested_by
 from .auth import csrf_ok, editor_required, principal, sign_in, sign_out
 from .context import service
+from .security import fetch_guard
 from .views import iso, job_json, json_error, preview_json, status_of, version_json
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -188,3 +190,39 @@ def save(article_id: str):  # noqa: ANN201
     if job is not None and new:
         svc.runner.submit(job.id)
     return jsonify(job=job_json(job)), 202 if job is not None else 200
+
+
+@bp.get("/sources")
+def sources(message: str = "", error: bool = False, status: int = 200):  # noqa: ANN201
+    """The watched feeds and sitemaps, with what their last pass did."""
+    svc = service()
+    minutes = svc.settings.watch_interval_s / 60
+    interval = f"{minutes:g} minutes" if minutes >= 1 else f"{svc.settings.watch_interval_s:g} seconds"
+    page = render_template("editor/sources.html", sources=svc.store.list_sources(), interval=interval,
+                           voices=sorted(all_voices(svc.settings.voices)), message=message, error=error)
+    return page, status
+
+
+@bp.post("/sources")
+@editor_required
+def add_source():  # noqa: ANN201
+    svc = service()
+    url, voice = request.form.get("url", "").strip(), request.form.get("voice") or None
+    try:
+        if voice:
+            get_voice(voice, "en", svc.settings.voices)
+        fetch_guard(current_app)().check(check_url(url), resolve=False)
+    except InputError as e:
+        return sources(f"Not watched: {e}", error=True, status=400)
+    svc.store.add_source(url, voice)
+    return sources(f"Watching {url}: it is read within a minute.")
+
+
+@bp.post("/sources/<source_id>/remove")
+@editor_required
+def remove_source(source_id: str):  # noqa: ANN201
+    try:
+        service().store.remove_source(source_id)
+    except NotFound:
+        abort(404, description="There is no such source.")
+    return redirect(url_for("editor.sources"))

@@ -184,7 +184,7 @@ class Settings:
             raw = env.get(name)
             if raw is None:
                 continue
-            kind = type(f.default)
+            kind: type = type(f.default)
             try:
                 values[f.name] = kind(raw.strip()) if kind is not str else raw
             except ValueError:

@@ -60,7 +60,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def _pinned(handler: type[urllib.request.AbstractHTTPHandler], scheme: str,
-            connection_class: type[http.client.HTTPConnection], connect: Callable[..., object]) -> object:
+            connection_class: type[http.client.HTTPConnection],
+            connect: Callable[..., object]) -> urllib.request.BaseHandler:
     """A urllib handler for `scheme` whose connections are made by `connect` (the guard's socket
     factory, which connects to the address it checked); for https, TLS (SNI, certificate) still
     uses the URL's host name."""

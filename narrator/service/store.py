@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import InputError
@@ -263,12 +263,12 @@ class Store:
         return cls(home, settings.db_timeout_s, settings.database_url, open_storage(settings, home))
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[Any]:  # a sqlite3.Connection, or psycopg's in the store's dialect
         with self.db.connect() as db:
             yield db
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Any]:
         """A write transaction, taken before reading so concurrent writers queue up (SQLite), or
         holding row locks taken with FOR UPDATE (PostgreSQL)."""
         with self.db.write() as db:

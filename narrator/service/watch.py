@@ -110,7 +110,8 @@ def parse_sitemap(body: bytes) -> tuple[list[Entry], list[Entry]] | None:
         return None
     if root is None or lxml.etree.QName(root).localname not in ("urlset", "sitemapindex"):
         return None
-    pages, children = [], []
+    pages: list[Entry] = []
+    children: list[Entry] = []
     for item in root:
         if not isinstance(item.tag, str):
             continue
@@ -227,6 +228,7 @@ class Watcher:
             page = self._fetch(entry.url, etag=(known.etag or "") if known else "",
                                last_modified=(known.last_modified or "") if known else "")
             if page.not_modified:
+                assert known is not None  # only a page asked for conditionally can be unmodified
                 outcome.unchanged += 1
                 self.store.record_page(PageRecord(entry.url, known.article_id, source.id, known.etag,
                                                   known.last_modified, entry.lastmod or None, time.time()))
@@ -235,7 +237,7 @@ class Watcher:
             request = JobRequest(requested_by=f"watch:{source.id}", chars=article.chars)
             try:
                 record, job, new = store_article(self.store, self.settings, article, source.voice, request,
-                                                 known and known.article_id, existing=known is not None)
+                                                 known.article_id if known else None, existing=bool(known))
             except NotFound:  # an editor deleted the article: it is not made again
                 outcome.unchanged += 1
                 return

@@ -43,10 +43,14 @@ class Variety:
     """24-hour times on the hour said "twenty two hundred" (else "twenty two o'clock")."""
     plain_range: str
     """What a dash between two bare numbers says: "-" (kept, a pause) or "to"."""
+    range_dashes: str
+    """The dashes that join a range ("-" alone, or "-" and the en dash "–"); any other dash is
+    punctuation, a pause ("1961–1965" in NeMo's conventions)."""
     x_as_by: bool
     """"4x4" is "four by four" (else "four x four" unless a unit follows)."""
-    roman_after_any_name: bool
-    """A numeral after any capitalised word is a regnal ordinal ("Sam I" -> "Sam the first")."""
+    roman_after_first_name: bool
+    """A numeral after a first name (given_names.tsv) is a regnal ordinal, even one letter ("Sam I"
+    -> "Sam the first"); after other capitalised words it is a number ("Street Fighter II" -> "two")."""
     decade_apostrophe: bool
     """"80's" is a decade ("eighties"), not "eighty's"."""
     markup: str
@@ -60,7 +64,14 @@ class Variety:
     model_numbers: bool
     """Three- and four-digit numbers after a capitalised word or an identifier noun read in pairs."""
     numeric_dates: str
-    """Order of numeric dates: "mdy" (US) or "dmy"."""
+    """Order of numeric dates: "mdy" (US) or "dmy"; a first number above 12 is a day in both."""
+    short_numeric_dates: bool
+    """A month and a day without a year ("2/22") is a date; else it is a fraction ("two twenty
+    seconds"), as NeMo reads it."""
+    lowercase_month_abbreviations: bool
+    """A lower-case month abbreviation before a day is a month ("dec 31"); else only with a year."""
+    country_code_digits: bool
+    """A telephone country code digit by digit ("+44" -> "plus four four"); else as a number."""
     adjectival_units: bool
     """Amounts before the noun they describe take the singular unit ("a five kilometer run")."""
     contextual_numbers: bool
@@ -179,6 +190,8 @@ class Tables:
     """Capitalised word -> spell, word, keep or headline."""
     roman: dict[str, str]
     """Lower-case context word -> cardinal, regnal, name or pronoun."""
+    given_names: frozenset[str]
+    """Lower-case common first names (given_names.tsv)."""
     symbols: dict[str, str]
     """Symbol -> spoken form ('' = not read)."""
     symbols_before_number: dict[str, str]
@@ -268,6 +281,7 @@ def tables() -> Tables:
         identifier_nouns=frozenset(w for (w,) in rows("identifier_nouns.tsv", 1)),
         acronyms=dict(rows("acronyms.tsv", 2)),
         roman={w.lower(): r for w, r in rows("roman.tsv", 2)},
+        given_names=frozenset(w.lower() for (w,) in rows("given_names.tsv", 1)),
         symbols=by_context["any"],
         symbols_before_number=by_context["before-number"],
         math_symbols=by_context["math"],

@@ -57,10 +57,11 @@ def _alt(words) -> str:
 
 
 @cache
-def _patterns() -> dict[str, re.Pattern[str]]:
-    """The recognisers' patterns, built once from the word lists. Each is matched at an atom start
-    with a bounded window; repetitions are bounded too."""
+def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
+    """The recognisers' patterns, built once per set of range dashes (Variety.range_dashes) from the
+    word lists. Each is matched at an atom start with a bounded window; repetitions are bounded too."""
     t = tables()
+    dash = f"[{re.escape(dashes)}]"
     month_abbr = _alt({v for a in t.month_abbreviations for v in (a, a.title(), a.upper())})
     month = rf"(?:(?i:{_alt(m.lower() for m in t.months)})(?![A-Za-z])|(?:{month_abbr})(?![A-Za-z])\.?)"
     cur_sym = _alt(k for k in t.currencies if not k.isalpha())
@@ -90,7 +91,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
         "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:]){ampm_hours}"),
-        "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?[-–]\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
+        "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?{dash}\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_h": re.compile(rf"(?P<h>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s"
                                     r"(?:(?P<zone>GMT|UTC|Z)|(?P<hours>hours|hrs))(?![A-Za-z])"),
@@ -101,7 +102,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?P<d>\d{{1,2}}){_ORD}?\s+(?:of\s+)?(?P<mon>{month})(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?!\d))?"),
         "date_mdy": re.compile(
             rf"(?P<mon>{month})\s+(?P<d>\d{{1,2}})(?P<ord>{_ORD})?(?![\d:])"
-            rf"(?:(?P<dash>\s?[-–]\s?)(?P<d2>\d{{1,2}})(?P<ord2>{_ORD})?(?![\d:]))?"
+            rf"(?:(?P<dash>\s?{dash}\s?)(?P<d2>\d{{1,2}})(?P<ord2>{_ORD})?(?![\d:]))?"
             rf"(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:]))?(?![\w,.]\d)"),
         "date_my": re.compile(rf"(?P<mon>{month})(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:])"),
         "date_dash": re.compile(rf"(?P<mon>{month})-(?P<d>\d{{1,2}})-(?P<y>\d{{4}})(?!\d)"),
@@ -115,25 +116,25 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "decade_short": re.compile(r"['’](?P<short>\d0)s(?![\w])"),
         "money": re.compile(
             rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"
-            rf"(?:\s?[-–]\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
+            rf"(?:\s?{dash}\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
             rf"(?:\s?/\s?(?P<per>{per})(?![A-Za-z]))?"),
         "money_code": re.compile(rf"(?P<cur>{cur_code})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"),
         "money_code_after": re.compile(
             rf"(?P<num>{_NUM})(?:\s?(?P<mag>{mag}))?\s(?P<cur>{cur_code})(?![A-Za-z])"),
         "measure": re.compile(
             rf"(?P<sign>[-−])?(?P<num>(?:{_NUM})(?:\s\d{{1,3}}/\d{{1,3}})?|\d{{1,3}}/\d{{1,3}})"
-            rf"(?:(?P<join>\s?[-–]\s?|\s?(?:x|×|by)\s?)(?P<num2>{_NUM}))?"
+            rf"(?:(?P<join>\s?{dash}\s?|\s?(?:x|×|by)\s?)(?P<num2>{_NUM}))?"
             rf"(?P<space>\s?)(?P<unit>{units})(?P<unitdot>\.)?(?:/(?P<per>{units}|{per}))?(?![\w°])"),
-        "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?[-–]\s?(?P<num2>{_NUM}))?\s?%"),
+        "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?{dash}\s?(?P<num2>{_NUM}))?\s?%"),
         "height": re.compile(r"(?P<ft>\d{1,2})['′]\s?(?P<inch>\d{1,2})(?:\"|''|″|′′)(?![\w])"),
         "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
         "fraction": re.compile(r"(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
                                r"(?P<suf>th|rd|nd|st|s)?(?![\w/]|\.\d)"),
         "math": re.compile(r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)(?:\s{0,3}[-+*/=×÷]\s{0,3}"
                            r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)){1,4}(?![\w.])"),
-        "range": re.compile(r"(?P<a>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?P<dash>\s?[-–]\s?)"
+        "range": re.compile(rf"(?P<a>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<dash>\s?{dash}\s?)"
                             r"(?P<b>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?![\w-]|[.,]\d)"),
-        "year_range": re.compile(r"(?P<a>\d{4})\s?(?P<dash>[-–])\s?(?P<b>\d{4}|\d{2})(?![\w-])"),
+        "year_range": re.compile(rf"(?P<a>\d{{4}})\s?(?P<dash>{dash})\s?(?P<b>\d{{4}}|\d{{2}})(?![\w-])"),
         "ordinal": re.compile(
             rf"(?P<n>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<suf>{_ORD}|ST|ND|RD|TH)(?![A-Za-z])"),
         "section": re.compile(r"(?P<n>\d{3})\((?P<a>[a-z])\)(?:\((?P<b>[0-9a-z]{1,2})\))?"),
@@ -183,7 +184,7 @@ class Tagger:
         self.atoms = atoms
         self.var = variety
         self.t: Tables = tables()
-        self.p = _patterns()
+        self.p = _patterns(variety.range_dashes)
         self.protected = protected
         self.index = {a.start: k for k, a in enumerate(atoms)}
         self.index[len(text)] = len(atoms)
@@ -308,7 +309,7 @@ class Tagger:
             return self._tok("telephone", pos, m.end(), shape="words", code=m["code"], rest=m["rest"])
         m = self._match("phone_intl", pos) if self.text[pos] == "+" else None
         if m:
-            groups = re.split(r"[\s-]+", m["rest"].strip())
+            groups = [g for g in re.split(r"[\s-]+", m["rest"]) if g]
             return self._tok("telephone", pos, m.end(), shape="intl", cc=m["cc"], groups=groups)
         m = self._match("phone_nanp", pos)
         if m:
@@ -381,11 +382,11 @@ class Tagger:
         m = self._match("date_num", pos)
         if m and not (m["sep"] == "." and len(m["y"]) == 2):
             a, b = int(m["a"]), int(m["b"])
-            mo, d = (b, a) if self.var.numeric_dates == "dmy" else (a, b)
-            if mo > 12 and d <= 12:
-                mo, d = d, mo
+            order = self.var.numeric_dates
+            if (a if order == "mdy" else b) > 12:  # "15/03/2021": a first number above 12 is the day
+                order = "dmy" if order == "mdy" else "mdy"
+            mo, d = (b, a) if order == "dmy" else (a, b)
             if 1 <= mo <= 12 and 1 <= d <= 31:
-                order = "dmy" if self.var.numeric_dates == "dmy" else "mdy"
                 return self._tok("date", pos, m.end(), month=mo, day=d, year=m["y"], order=order,
                                  style="numeric")
         return None
@@ -403,7 +404,8 @@ class Tagger:
     def _month(self, written: str, with_year: bool, day_first: bool = False) -> int | None:
         """The month a written month name or abbreviation stands for, where it is one: a lower-case
         "may" ("we may 3"), a lower-case "march" after a day ("3 march"), or a dotless lower-case
-        abbreviation is a month only with a year."""
+        abbreviation is a month only with a year (or, in NeMo's conventions, before a day too:
+        "dec 31")."""
         key = written.rstrip(".").lower()
         names = [m.lower() for m in self.t.months]
         number = names.index(key) + 1 if key in names else self.t.month_abbreviations.get(key)
@@ -411,7 +413,8 @@ class Tagger:
             return None
         if written[0].islower() and not with_year:
             if key == "may" or (key == "march" and day_first) or (
-                    key in self.t.month_abbreviations and not written.endswith(".")):
+                    key in self.t.month_abbreviations and not written.endswith(".")
+                    and not (self.var.lowercase_month_abbreviations and not day_first)):
                 return None
         return number
 
@@ -547,7 +550,8 @@ class Tagger:
         num, den = int(m["num"]), int(m["den"])
         if den == 0:
             return None
-        if m["whole"] is None and not m["suf"] and 1 <= num <= 12 and 13 <= den <= 31:  # "2/22"
+        if (self.var.short_numeric_dates and m["whole"] is None and not m["suf"] and 1 <= num <= 12
+                and 13 <= den <= 31):  # "2/22"
             return self._tok("date", pos, m.end(), month=num, day=den, year=None, order="mdy",
                              style="numeric")
         return self._tok("fraction", pos, m.end(), whole=m["whole"], num=num, den=den)

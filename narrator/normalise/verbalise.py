@@ -274,15 +274,17 @@ class Verbaliser:
             if words:
                 groups.append(" ".join(words))
             return ", ".join(groups)
-        if shape == "intl":
-            return f"plus {cardinal(int(f['cc']))}, " + ", ".join(digits(g) for g in f["groups"])
+        cc = f.get("cc")
         head = ""
-        if f.get("cc"):
-            head = f"plus {digits(f['cc'])}, "
+        if cc:
+            head = f"plus {digits(cc) if self.var.country_code_digits else cardinal(int(cc))}, "
         elif f.get("one"):
             head = "one, "
-        groups = list(f["groups"])
-        out = head + ", ".join(digits(g) for g in groups if g)
+        groups = [g for g in f["groups"] if g]
+        if shape == "nanp" and len(groups) >= 3 and groups[0].endswith("00"):
+            # a toll-free area code is said as the round number it is: "1-800" -> "one, eight hundred"
+            groups[0] = cardinal(int(groups[0]), False)
+        out = head + ", ".join(g if not g.isdecimal() else digits(g) for g in groups)
         if f.get("ext"):
             out += ", extension " + digits(f["ext"])
         return out

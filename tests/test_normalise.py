@@ -333,7 +333,8 @@ def test_seed_article_is_idempotent_and_keeps_line_count():
     for language in ("en", "en-US"):
         spoken = [normalise_text(line, language) for line in lines]
         assert len(spoken) == len(lines)
-        assert "U.D.I." in spoken[6] and "twenty six" in spoken[6]
+        # a newsreader variety dots the capitals espeak-ng would read as a word; NeMo's keeps them
+        assert ("U.D.I." if language == "en-US" else "(UDI)") in spoken[6] and "twenty six" in spoken[6]
         assert [normalise_text(s, language) for s in spoken] == spoken
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -55,6 +55,9 @@ class Variety:
     """"80's" is a decade ("eighties"), not "eighty's"."""
     markup: str
     """Markup-like text ("<noise/>"): "keep" or "drop"."""
+    spell_initialisms: bool
+    """Capitals an engine would read as a word are written dotted for it ("UDI" -> "U.D.I.",
+    acronyms.tsv); else every word in capitals stays as written ("EPA", NeMo's convention)."""
     possessive_letters: bool
     """An initialism with a possessive or plural ending written letter by letter ("F B I's")."""
     plural_numbers: bool
@@ -72,12 +75,20 @@ class Variety:
     """A lower-case month abbreviation before a day is a month ("dec 31"); else only with a year."""
     country_code_digits: bool
     """A telephone country code digit by digit ("+44" -> "plus four four"); else as a number."""
+    spaced_units: bool
+    """A unit that is also a word or a letter counts after a space too ("30 min", "110 V"), unless it
+    is an everyday word or a lone letter (units.tsv, "word")."""
     adjectival_units: bool
     """Amounts before the noun they describe take the singular unit ("a five kilometer run")."""
     contextual_numbers: bool
     """Decide year-or-number by the words around a four-digit number (else its value decides)."""
+    zero_digit: str = "oh"
+    """The zero said digit by digit in a house number or a short year ("708 N 1st St" -> "seven
+    zero eight" in NeMo's conventions, "seven oh eight" for a newsreader)."""
     hotlines: frozenset[str] = frozenset()
     """Service numbers always read digit by digit ("911", "988")."""
+    symbols: dict[str, str] = field(default_factory=dict)
+    """Symbols said otherwise than symbols.tsv says them, before a number ("~" -> "approximately")."""
 
 
 @cache
@@ -87,6 +98,7 @@ def varieties() -> dict[str, Variety]:
     out = {}
     for tag, flags in table.items():
         flags["hotlines"] = frozenset(flags.get("hotlines", ()))
+        flags["symbols"] = dict(flags.get("symbols", {}))
         out[tag.lower()] = Variety(name=tag, **flags)
     return out
 
@@ -125,7 +137,11 @@ class Unit:
     plural: str
     """Said after other amounts ("kilometers")."""
     attached: bool
-    """Only a unit written against the number or with its dot (it is also a word or a letter)."""
+    """Only a unit written against the number or with its dot (it is also a word or a letter), in
+    the varieties without Variety.spaced_units."""
+    word: bool
+    """Only a unit written against the number or with its dot in every variety: an everyday word or
+    a lone letter ("3 in the morning", "grade 5 C")."""
     dot: bool
     """May be written with an abbreviation dot ("ft.")."""
 
@@ -246,7 +262,7 @@ def tables() -> Tables:
             if a:
                 states[a] = name
         states[name] = name
-    units = {s: Unit(one, many, "attached" in flags, "dot" in flags)
+    units = {s: Unit(one, many, "attached" in flags or "word" in flags, "word" in flags, "dot" in flags)
              for s, one, many, flags in rows("units.tsv", 4)}
     currencies = {s: Currency(a, b, c, d) for s, a, b, c, d in rows("currencies.tsv", 5)}
     by_context: dict[str, dict[str, str]] = {"any": {}, "before-number": {}, "math": {}}

@@ -117,7 +117,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "money": re.compile(
             rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"
             rf"(?:\s?{dash}\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
-            rf"(?:\s?/\s?(?P<per>{per})(?![A-Za-z]))?"),
+            rf"(?:\s?/\s?(?P<per>{per}|{units})(?![A-Za-z]))?"),
         "money_code": re.compile(rf"(?P<cur>{cur_code})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"),
         "money_code_after": re.compile(
             rf"(?P<num>{_NUM})(?:\s?(?P<mag>{mag}))?\s(?P<cur>{cur_code})(?![A-Za-z])"),
@@ -156,7 +156,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
 
 _DASHES = "-‐‑‒–—―"
 _BRACKETS = "[]"
-_COMMA_WORD = re.compile(r",\s(\w+)")
+_COMMA_WORD = re.compile(r"(?:,\s|\s\()(\w+)")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD_AFTER = re.compile(r"\s([a-z]{2,20})\b")
 _IPA = re.compile("[\u0250-\u02af\u02c8\u02cc\u0259\u025b\u0254\u026a\u028a]")
@@ -452,7 +452,7 @@ class Tagger:
             dot = False
             if end not in self.index:
                 return None
-        if unit.attached and m["space"] and not dot:
+        if unit.attached and m["space"] and not dot and (unit.word or not self.var.spaced_units):
             return None
         after = _WORD_AFTER.match(self.text, end, end + 24)
         if m["unit"] == "m" and m["space"] and after and (
@@ -789,7 +789,7 @@ class Tagger:
         return None
 
     def _before_date(self, end: int) -> bool:
-        """", Sept. 9" or ", 9 Sept." follows: the word before it is a weekday."""
+        """", Sept. 9", ", 9 Sept." or " (2/22" follows: the word before it is a weekday."""
         m = _COMMA_WORD.match(self.text, end, end + 16)
         return m is not None and (m.group(1).isdecimal() or m.group(1).lower() in self.month_words)
 
@@ -873,7 +873,8 @@ class Tagger:
         nxt = self._next_char(atom.end)
         before_number = nxt.isdecimal() or (nxt == "." and self._next_char(atom.end + 1).isdecimal())
         if ch in self.t.symbols_before_number and before_number:
-            return self._tok("symbol", pos, atom.end, spoken=self.t.symbols_before_number[ch])
+            spoken = self.var.symbols.get(ch, self.t.symbols_before_number[ch])
+            return self._tok("symbol", pos, atom.end, spoken=spoken)
         if ch in self.t.symbols:
             return self._tok("symbol", pos, atom.end, spoken=self.t.symbols[ch])
         if ch in _DASHES or not ch.isalnum():

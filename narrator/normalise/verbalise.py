@@ -146,8 +146,9 @@ class Verbaliser:
                 out = f"{first} to {self._money_amount(f['num2'], f.get('mag2'), f.get('cur2') or cur, adj)}"
         else:
             out = self._money_amount(f["num"], f.get("mag"), cur, adj)
-        if f.get("per"):
-            out += f" per {self.t.periods[f['per']]}"
+        per = f.get("per")
+        if per:  # "£10/wk", "$3.99/lb"
+            out += f" per {self.t.periods[per] if per in self.t.periods else self.t.units[per].singular}"
         return out
 
     def measure(self, tok: Token) -> str:
@@ -253,7 +254,10 @@ class Verbaliser:
         a = int(f["a"])
         b = f["b"]
         yb = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
-        second = year(yb, self.and_years) if len(b) == 4 else cardinal(int(b))
+        if len(b) == 4:
+            second = year(yb, self.and_years)
+        else:  # "2019-20" -> "to twenty", "2000-01" -> "to oh one"
+            second = cardinal(int(b)) if b[0] != "0" else digits(b, self.var.zero_digit)
         return f"{year(a, self.and_years)} to {second}"
 
     # telephone and electronic ------------------------------------------------------------------
@@ -358,7 +362,7 @@ class Verbaliser:
             return " ".join(base) + suffix  # "F B I's": the ending stays on the last letter
         if suffix:
             return word
-        if reading == "spell":
+        if reading == "spell" and self.var.spell_initialisms:
             return ".".join(base) + "."  # "E.P.A.": both engines spell dotted capitals, "A" too
         return word
 
@@ -419,7 +423,7 @@ class Verbaliser:
 
     def address(self, tok: Token) -> str:
         f = tok.fields
-        words = [pairs(f["num"], "oh" if self.var.contextual_numbers else "zero")]
+        words = [pairs(f["num"], self.var.zero_digit)]
         if f.get("dir"):
             words.append(self.t.directions[f["dir"]])
         for w in f["name"]:

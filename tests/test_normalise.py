@@ -268,6 +268,8 @@ NEMO = [
     ("$18052", "eighteen thousand and fifty two dollars"),
     ("$20.010", "twenty dollars one cent"),
     ("t-0t25d12-f", "t-zero t twenty five d twelve-f"),
+    ("~5 km", "approximately five kilometers"),
+    ("www.example.com/~user", "WWW dot example dot com slash tilde user"),
 ]
 
 

@@ -95,7 +95,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "time_h": re.compile(rf"(?P<h>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s"
                                     r"(?:(?P<zone>GMT|UTC|Z)|(?P<hours>hours|hrs))(?![A-Za-z])"),
-        "date_iso": re.compile(r"(?P<y>\d{4})(?P<sep>[-/])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\w/-])"),
+        "date_iso": re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\w/-])"),
         "date_num": re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
                                r"(?![\w/-])"),
         "date_dmy": re.compile(

@@ -128,8 +128,8 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?{dash}\s?(?P<num2>{_NUM}))?\s?%"),
         "height": re.compile(r"(?P<ft>\d{1,2})['′]\s?(?P<inch>\d{1,2})(?:\"|''|″|′′)(?![\w])"),
         "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
-        "fraction": re.compile(r"(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
-                               r"(?P<suf>th|rd|nd|st|s)?(?![\w/]|\.\d)"),
+        "fraction": re.compile(r"(?P<sign>[-−])?(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
+                               r"(?P<suf>(?:th|rd|nd|st)s?|s)?(?![\w/]|\.\d)"),
         "math": re.compile(r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)(?:\s{0,3}[-+*/=×÷]\s{0,3}"
                            r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)){1,4}(?![\w.])"),
         "range": re.compile(rf"(?P<a>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<dash>\s?{dash}\s?)"
@@ -554,7 +554,7 @@ class Tagger:
                 and 13 <= den <= 31):  # "2/22"
             return self._tok("date", pos, m.end(), month=num, day=den, year=None, order="mdy",
                              style="numeric")
-        return self._tok("fraction", pos, m.end(), whole=m["whole"], num=num, den=den)
+        return self._tok("fraction", pos, m.end(), whole=m["whole"], num=num, den=den, sign=m["sign"])
 
     def _ordinal(self, pos: int) -> Token | None:
         m = self._match("ordinal", pos)
@@ -838,7 +838,7 @@ class Tagger:
         if ch in "-−+" and (nxt.isdecimal() or nxt == "."):
             prev = self._prev_char(pos)
             if prev.isspace() or prev in "([\"'“‘/=:;,?!`":
-                for rec in (self._measure, self._percent, self._number):
+                for rec in (self._measure, self._percent, self._fraction, self._number):
                     tok = rec(pos)
                     if tok:
                         return tok

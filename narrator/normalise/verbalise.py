@@ -88,7 +88,7 @@ class Verbaliser:
         else:
             num, den = f["num"], f["den"]
         whole = int(f["whole"]) if f.get("whole") else None
-        out = fraction(num, den, whole, self.and_)
+        out = self._sign(f.get("sign")) + fraction(num, den, whole, self.and_)
         if f.get("after_a") and whole is None and num == 1 and out.startswith("one "):
             return out[4:]  # "a 1/4-mile stretch" -> "a quarter mile"
         return out

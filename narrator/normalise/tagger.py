@@ -67,7 +67,11 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
     cur_sym = _alt(k for k in t.currencies if not k.isalpha())
     cur_code = _alt(k for k in t.currencies if k.isalpha())
     mag = _alt(t.magnitudes)
-    units = _alt(t.units)
+    # Units as listed, then (NeMo's convention) a unit of two or more letters in other capitals
+    # ("KG", "Km", "MPH") when its lower-case form is listed and is not an everyday word.
+    folded = {u for u, unit in t.units.items() if len(u) >= 2 and u.isalpha() and u == u.lower()
+              and not unit.word}
+    units = f"{_alt(t.units)}|(?i:{_alt(folded)})"
     per = _alt(t.periods)
     # Zones in capitals ("PDT"), and the three-letter ones also in lower case or dotted ("e.s.t").
     long_zones = [z for z in t.time_zones if len(z) >= 3]
@@ -103,7 +107,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "date_mdy": re.compile(
             rf"(?P<mon>{month})\s+(?P<d>\d{{1,2}})(?P<ord>{_ORD})?(?![\d:])"
             rf"(?:(?P<dash>\s?{dash}\s?)(?P<d2>\d{{1,2}})(?P<ord2>{_ORD})?(?![\d:]))?"
-            rf"(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:]))?(?![\w,.]\d)"),
+            rf"(?:(?P<sep>,?\s+|,)(?P<y>\d{{4}})(?![\d:]))?(?![\w,.]\d)"),
         "date_my": re.compile(rf"(?P<mon>{month})(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:])"),
         "date_dash": re.compile(rf"(?P<mon>{month})-(?P<d>\d{{1,2}})-(?P<y>\d{{4}})(?!\d)"),
         "quarter": re.compile(r"(?P<q>[1-4])Q(?P<y>\d{2}|\d{4})(?![\w])"),
@@ -444,7 +448,8 @@ class Tagger:
             return None
         if m["sign"] and self._prev_char(pos).isalnum():
             return None
-        unit = self.t.units[m["unit"]]
+        key = self._unit_key(m["unit"])
+        unit = self.t.units[key]
         end = m.end()
         dot = bool(m["unitdot"])
         if dot and not unit.dot:
@@ -459,7 +464,13 @@ class Tagger:
                 after.group(1).endswith("s") or after.group(1) in self.t.context["plural"]):
             return None  # "5 m people": rather million than meters
         return self._tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
-                         num2=m["num2"], unit=m["unit"], per=m["per"], dot=dot)
+                         num2=m["num2"], unit=key, per=self._unit_key(m["per"]), dot=dot)
+
+    def _unit_key(self, written: str | None) -> str | None:
+        """The units.tsv key of a unit or period as matched: "KG" -> "kg" (see _patterns)."""
+        if written is None or written in self.t.units or written in self.t.periods:
+            return written
+        return written.lower()
 
     def _percent(self, pos: int) -> Token | None:
         m = self._match("percent", pos)
@@ -706,7 +717,8 @@ class Tagger:
             return None
         g = m.groupdict()
         return self._tok("money", pos, m.end(), cur=g["cur"], num=g["num"], mag=g.get("mag"),
-                         cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"), per=g.get("per"))
+                         cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"),
+                         per=self._unit_key(g.get("per")))
 
     def _party(self, pos: int) -> Token | None:
         m = self._match("party", pos)

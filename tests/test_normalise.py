@@ -516,7 +516,7 @@ def _own_nemo_cases() -> dict[str, list[tuple[str, list[str]]]]:
 NEMO_OWN_FLOORS = {
     "cardinal": 0.97, "decimal": 0.92, "ordinal": 0.95, "fraction": 0.95, "money": 0.97, "measure": 0.97,
     "date": 0.97, "time": 0.95, "telephone": 0.92, "electronic": 0.94, "serial": 0.94, "address": 0.87,
-    "range": 0.91, "roman": 0.9, "whitelist": 0.85, "punctuation": 0.9,
+    "range": 0.91, "roman": 0.9, "whitelist": 0.85, "punctuation": 0.9, "sentences": 0.98,
 }
 
 

@@ -147,7 +147,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
             r"(?P<name>(?:(?:[A-Z][A-Za-z'’]{0,20}|\d{1,3}(?:st|nd|rd|th))\s+){1,3}?)"
             rf"(?:(?P<abbr>(?i:{street_abbr}))(?![A-Za-z])(?P<dot>\.?)|(?P<full>{street_full})(?![A-Za-z]))"
             r"(?P<tail>(?:,\s(?:[A-Z][a-z]{1,20}\s){0,2}[A-Z][a-z]{1,20})?,\s(?P<state>[A-Z]{2})"
-            r"(?:\s(?P<zip>\d{5}))?(?![\w]))?"),
+            r"(?:\s(?P<zip>\d{5}(?:-\d{4})?))?(?![\w]))?"),
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{_NUM})"),
         "dotted": re.compile(r"(?:[A-Za-z]\.){1,5}[A-Za-z]?\.?"),
         "party": re.compile(r"(?P<p>[A-Z])-(?P<st>[A-Z]\.[A-Z]\.|[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z][a-z]\.|"

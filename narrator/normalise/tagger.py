@@ -283,7 +283,7 @@ class Tagger:
                             (self._date_numeric, nxt in "/.-" and size in (1, 2, 4)),
                             (self._address, nxt == " " and size <= 5),
                             (self._money_code_after, nxt in " ,."),
-                            (self._measure, nxt not in ":/"),
+                            (self._measure, nxt != ":"),
                             (self._percent, "%" in window),
                             (self._year_range, size == 4 and nxt in "-– "),
                             (self._math, any(op in window for op in "=+*×÷")),

@@ -460,11 +460,11 @@ def _module(path: Path):
 # Floors: what the rules achieve on each category (bench/RESULTS.md, "Normalisation (issue 15)")
 # less one case, rounded down; the overall floors are a point below the achieved accuracy.
 # Raising a floor is a commit of its own; lowering one needs a reason in the message.
-NEMO_OVERALL_FLOOR = 0.945
+NEMO_OVERALL_FLOOR = 0.948
 NEMO_FLOORS = {
     "address": 0.85, "cardinal": 0.93, "date": 0.96, "decimal": 0.85, "electronic": 0.9, "fraction": 0.88,
     "math": 0.5, "measure": 0.9, "money": 0.97, "normalize_with_audio": 0.72, "ordinal": 0.93,
-    "punctuation": 0.9, "punctuation_match_input": 0.83, "range": 0.93, "roman": 0.66, "serial": 0.83,
+    "punctuation": 0.92, "punctuation_match_input": 0.83, "range": 0.93, "roman": 0.66, "serial": 0.83,
     "special_text": 0.85, "telephone": 0.9, "time": 0.92, "whitelist": 0.8, "word": 0.96,
 }
 NEWS_OVERALL_FLOOR = 0.985
@@ -514,9 +514,9 @@ def _own_nemo_cases() -> dict[str, list[tuple[str, list[str]]]]:
 # Our own NeMo-style cases (written for the generality pass, none from NeMo or the dev set): each
 # class's floor is what the rules achieve less one case, rounded down.
 NEMO_OWN_FLOORS = {
-    "cardinal": 0.97, "decimal": 0.92, "ordinal": 0.95, "fraction": 0.95, "money": 0.97, "measure": 0.97,
-    "date": 0.97, "time": 0.95, "telephone": 0.92, "electronic": 0.94, "serial": 0.94, "address": 0.87,
-    "range": 0.91, "roman": 0.9, "whitelist": 0.85, "punctuation": 0.9, "sentences": 0.98,
+    "cardinal": 0.97, "decimal": 0.94, "ordinal": 0.95, "fraction": 0.96, "money": 0.97, "measure": 0.98,
+    "date": 0.98, "time": 0.96, "telephone": 0.93, "electronic": 0.95, "serial": 0.95, "address": 0.91,
+    "range": 0.94, "roman": 0.94, "whitelist": 0.91, "punctuation": 0.94, "sentences": 0.99,
 }
 
 
@@ -526,7 +526,7 @@ def test_own_nemo_style_cases(shared):
     assert sum(len(c) for c in cases.values()) >= 300
     scores = {cls: (sum(scorer.norm(normalise_text(w, "en")) in {scorer.norm(r) for r in refs}
                         for w, refs in rows), len(rows)) for cls, rows in cases.items()}
-    assert not _below(scores, NEMO_OWN_FLOORS, 0.97)
+    assert not _below(scores, NEMO_OWN_FLOORS, 0.99)
 
 
 @pytest.mark.slow

@@ -91,7 +91,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "phone_ssn": re.compile(r"(?P<a>\d{3})-(?P<b>\d{2})-(?P<c>\d{4})(?![\w-])"),
         "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>(?=[A-Z0-9-]{0,40}[A-Z])"
                                   r"[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){0,5})(?![\w-])"),
-        "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,5}){2,5})(?![\w-])"),
+        "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,8}){2,5})(?![\w-])"),
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
         "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:]){ampm_hours}"),
@@ -311,15 +311,15 @@ class Tagger:
         m = self._match("phone_words", pos)
         if m:
             return self._tok("telephone", pos, m.end(), shape="words", code=m["code"], rest=m["rest"])
-        m = self._match("phone_intl", pos) if self.text[pos] == "+" else None
-        if m:
-            groups = [g for g in re.split(r"[\s-]+", m["rest"]) if g]
-            return self._tok("telephone", pos, m.end(), shape="intl", cc=m["cc"], groups=groups)
-        m = self._match("phone_nanp", pos)
+        m = self._match("phone_nanp", pos)  # before the international shape: "+1 800-555-0100"
         if m:
             groups = [m["area"] or m["area2"], m["a"], m["b"]] + ([m["x"]] if m["x"] else [])
             return self._tok("telephone", pos, m.end(), shape="nanp", cc=(m["cc"] or "").lstrip("+"),
                              one=bool(m["one"]), groups=groups, ext=m["ext"])
+        m = self._match("phone_intl", pos) if self.text[pos] == "+" else None
+        if m:
+            groups = [g for g in re.split(r"[\s-]+", m["rest"]) if g]
+            return self._tok("telephone", pos, m.end(), shape="intl", cc=m["cc"], groups=groups)
         m = self._match("phone_ssn", pos)
         if m:
             return self._tok("telephone", pos, m.end(), shape="groups", groups=[m["a"], m["b"], m["c"]])

@@ -779,6 +779,9 @@ class Tagger:
                 continue
             if cand in self.t.abbreviations:
                 return self._tok("abbreviation", pos, end, written=cand, dot=True)
+            lower = cand[0].lower() + cand[1:]  # "E.g." opening a sentence is "e.g."
+            if lower != cand and any(a.kind == "anywhere" for a in self.t.abbreviations.get(lower, ())):
+                return self._tok("abbreviation", pos, end, written=lower, dot=True)
             if cand in self.t.states and (self._after_place(pos) or self._next_char(end) == "-"):
                 return self._tok("state", pos, end, state=self.t.states[cand], dot=True)
         if written.count(".") >= 2 and len(written) <= 12:

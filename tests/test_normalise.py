@@ -295,6 +295,13 @@ def test_british_variety_keeps_and_and_reads_numeric_dates_day_first():
         "It cost two hundred fifty dollars on October sixth two thousand five."
 
 
+def test_varieties_are_values_with_their_own_symbol_readings():
+    from narrator.normalise.data import variety
+    assert len({variety("en"), variety("en-US"), variety("en-us")}) == 2  # hashable, equal by value
+    assert normalise_text("~5 km", "en") == "approximately five kilometers"
+    assert normalise_text("~5 km", "en-US") == "about five kilometers"
+
+
 def test_unknown_english_tags_read_as_en_and_other_languages_only_lose_emoji():
     assert normalise_text("123", "en-AU") == normalise_text("123", "en")
     assert normalise_text("Am 6. Juli 2014 🎉 kamen 10 %", language="de") == "Am 6. Juli 2014 kamen 10 %"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -87,8 +87,13 @@ class Variety:
     zero eight" in NeMo's conventions, "seven oh eight" for a newsreader)."""
     hotlines: frozenset[str] = frozenset()
     """Service numbers always read digit by digit ("911", "988")."""
-    symbols: dict[str, str] = field(default_factory=dict)
-    """Symbols said otherwise than symbols.tsv says them, before a number ("~" -> "approximately")."""
+    symbols: tuple[tuple[str, str], ...] = ()
+    """Symbols said otherwise than symbols.tsv says them, before a number ("~" -> "approximately"),
+    as (symbol, spoken) pairs so that a Variety stays a hashable value."""
+
+    def symbol(self, ch: str, default: str) -> str:
+        """What this variety says for the symbol `ch` before a number."""
+        return next((spoken for sym, spoken in self.symbols if sym == ch), default)
 
 
 @cache
@@ -98,7 +103,7 @@ def varieties() -> dict[str, Variety]:
     out = {}
     for tag, flags in table.items():
         flags["hotlines"] = frozenset(flags.get("hotlines", ()))
-        flags["symbols"] = dict(flags.get("symbols", {}))
+        flags["symbols"] = tuple(flags.get("symbols", {}).items())
         out[tag.lower()] = Variety(name=tag, **flags)
     return out
 

@@ -888,7 +888,7 @@ class Tagger:
         nxt = self._next_char(atom.end)
         before_number = nxt.isdecimal() or (nxt == "." and self._next_char(atom.end + 1).isdecimal())
         if ch in self.t.symbols_before_number and before_number:
-            spoken = self.var.symbols.get(ch, self.t.symbols_before_number[ch])
+            spoken = self.var.symbol(ch, self.t.symbols_before_number[ch])
             return self._tok("symbol", pos, atom.end, spoken=spoken)
         if ch in self.t.symbols:
             return self._tok("symbol", pos, atom.end, spoken=self.t.symbols[ch])

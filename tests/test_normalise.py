@@ -14,6 +14,7 @@ from narrator.errors import InputError
 from narrator.lexicon import Lexicon, parse_lexicon
 from narrator.model import Block, Script, Unit
 from narrator.normalise import cardinal, main, normalise, normalise_text, ordinal, year
+from narrator.normalise.data import variety
 from narrator.normalise.numbers import digits, fraction, pairs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -296,7 +297,6 @@ def test_british_variety_keeps_and_and_reads_numeric_dates_day_first():
 
 
 def test_varieties_are_values_with_their_own_symbol_readings():
-    from narrator.normalise.data import variety
     assert len({variety("en"), variety("en-US"), variety("en-us")}) == 2  # hashable, equal by value
     assert normalise_text("~5 km", "en") == "approximately five kilometers"
     assert normalise_text("~5 km", "en-US") == "about five kilometers"

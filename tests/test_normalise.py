@@ -118,6 +118,9 @@ NEWS = {
         ("Inflation rose 3.2% in May.", "Inflation rose three point two percent in May."),
     ],
     "date": [
+        # a first number above 12 can only be the day
+        ("The deal was signed 15/03/2021 in Paris.",
+         "The deal was signed the fifteenth of March twenty twenty one in Paris."),
         ("The meeting is on Jan. 6.", "The meeting is on January sixth."),
         ("The deadline is Oct. 15, 2025.", "The deadline is October fifteenth, twenty twenty five."),
         ("The fair runs Aug. 12-18.", "The fair runs August twelfth to eighteenth."),

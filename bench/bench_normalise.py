@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark the normaliser (issue 15): both dev sets before and after, a held-out estimate, its
-speed against Piper on the seed article, and long adversarial tokens against plain text.
+"""Benchmark the normaliser (issue 15, generality pass): both dev sets and our own NeMo-style cases,
+before and after, a held-out estimate, its speed against Piper on the seed article, and long
+adversarial tokens against plain text.
 
 - Accuracy: ../shared/bench/score_normalization.py on ../shared/corpus/normalization/dev
-  (`--language en`, NeMo's conventions) and ../shared/corpus/normalization/news-dev/score_news.py
-  (`--language en-US`), for `python -m narrator.normalise` and for the regex-pass normaliser it
-  replaced (taken from git, the last commit that had narrator/normalise_data.py).
+  (`--language en`, NeMo's conventions) and on tests/fixtures/normalise_nemo_own.txt (our own
+  NeMo-style cases, by class), ../shared/corpus/normalization/news-dev/score_news.py (`--language
+  en-US`); for `python -m narrator.normalise` and for the normaliser of --before (default: the
+  tagger -> verbaliser package as first merged, before the generality pass), taken from git.
 - Held out: each dev file split by sha1("own-holdout:" + line) % 3; rules were developed on the
   two thirds where it is not 0, and the other third only scored now and then.
 - Speed: the seed article normalised in-process (median of --runs), against Piper speaking the
@@ -13,9 +15,9 @@ speed against Piper on the seed article, and long adversarial tokens against pla
 - Adversarial: a 60 KB token of each family against 60 KB of plain prose, timed alternately (so
   both see the same machine load), median of --runs each.
 
-Prints the tables and appends them to bench/RESULTS.md under "## Normalisation (issue 15)".
+Prints the tables and appends them to bench/RESULTS.md under HEADING.
 
-    .venv/bin/python bench/bench_normalise.py [--runs 5] [--piper-runs 3] [--no-append]
+    .venv/bin/python bench/bench_normalise.py [--runs 5] [--piper-runs 3] [--before REV] [--no-append]
 """
 from __future__ import annotations
 
@@ -36,9 +38,12 @@ SHARED = ROOT.parent / "shared"
 NEMO_SCORER = SHARED / "bench" / "score_normalization.py"
 NEMO_DEV = SHARED / "corpus" / "normalization" / "dev"
 NEWS_DIR = SHARED / "corpus" / "normalization" / "news-dev"
+OWN = ROOT / "tests" / "fixtures" / "normalise_nemo_own.txt"
 SEED = SHARED / "seed" / "article.txt"
 RESULTS = ROOT / "bench" / "RESULTS.md"
-HEADING = "## Normalisation (issue 15)"
+HEADING = "## Normalisation, generality pass (issue 15)"
+BEFORE = "d57d78c"
+"""The merge of the tagger -> verbaliser normaliser (branch norm), before the generality pass."""
 SIZE = 60_000
 FAMILIES = {
     "dots+letters": "a.bb.", "mailbox (a.bb.bb...@)": "a.bb.bb", "digits+commas": "1,234,",
@@ -55,22 +60,17 @@ def held_out(line: str) -> bool:
     return int(hashlib.sha1(("own-holdout:" + line).encode()).hexdigest(), 16) % 3 == 0
 
 
-def baseline_package(tmp: Path) -> tuple[Path, str]:
-    """The regex-pass normaliser as a package `oldnarrator` in tmp, from the last commit that had it."""
-    deleted = subprocess.run(["git", "log", "-n1", "--format=%H", "--diff-filter=D", "--",
-                              "narrator/normalise_data.py"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.strip()
-    rev = f"{deleted}^" if deleted else "HEAD"
-    pkg = tmp / "oldnarrator"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    for name in ("normalise", "normalise_data", "lexicon", "model", "errors"):
-        source = subprocess.run(["git", "show", f"{rev}:narrator/{name}.py"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout
-        (pkg / f"{name}.py").write_text(source, encoding="utf-8")
+def baseline_package(tmp: Path, rev: str) -> tuple[Path, str]:
+    """The normaliser of commit `rev` as a package tree in tmp (run from there, `narrator` is that
+    copy; its voice data still come from the installed package)."""
+    tree = tmp / "before"
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", rev, "narrator"], cwd=ROOT, capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     short = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
                            check=True).stdout.strip()
-    return tmp, short
+    return tree, short
 
 
 def splits(tmp: Path) -> dict[str, tuple[Path, Path]]:
@@ -86,12 +86,23 @@ def splits(tmp: Path) -> dict[str, tuple[Path, Path]]:
     news_held = tmp / "news-held.tsv"
     news_held.write_text("\n".join([rows[0]] + [r for r in rows[1:] if r.strip() and held_out(r)]) + "\n",
                          encoding="utf-8")
-    return {"nemo": (NEMO_DEV, nemo_held), "news": (NEWS_DIR / "cases.tsv", news_held)}
+    own = tmp / "own"
+    own.mkdir()
+    by_class: dict[str, list[str]] = {}
+    cls = ""
+    for line in OWN.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# class: "):
+            cls = line[len("# class: "):].strip()
+        elif line and not line.startswith("# "):
+            by_class.setdefault(cls, []).append(line)
+    for cls, lines in by_class.items():
+        (own / f"{cls}.txt").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return {"nemo": (NEMO_DEV, nemo_held), "news": (NEWS_DIR / "cases.tsv", news_held), "own": (own, own)}
 
 
 def score(kind: str, cases: Path, command: str) -> dict[str, tuple[int, int]]:
     """Per-category (ok, total) from the scorer's table."""
-    if kind == "nemo":
+    if kind in ("nemo", "own"):
         out = subprocess.run([sys.executable, str(NEMO_SCORER), str(cases), "--cmd", command],
                              capture_output=True, text=True, check=True).stdout
         rows = re.findall(r"^(\S+)\s+(\d+)/(\d+)\s+[\d.]+$", out, re.M)
@@ -130,6 +141,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="repetitions for in-process timings (median)")
     ap.add_argument("--piper-runs", type=int, default=1,
                     help="whole-process Piper runs on the seed (0: skip)")
+    ap.add_argument("--before", default=BEFORE, help="commit whose normaliser is the baseline")
     ap.add_argument("--no-append", action="store_true", help="print only, do not touch RESULTS.md")
     args = ap.parse_args()
     for need in (NEMO_DEV, NEWS_DIR, SEED):
@@ -141,18 +153,21 @@ def main() -> int:
     report = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        pkg_dir, rev = baseline_package(tmp)
-        old = {kind: f"cd {pkg_dir} && {py} -m oldnarrator.normalise --language {lang}"
-               for kind, lang in (("nemo", "en"), ("news", "en-US"))}
+        pkg_dir, rev = baseline_package(tmp, args.before)
+        old = {kind: f"cd {pkg_dir} && {py} -m narrator.normalise --language {lang}"
+               for kind, lang in (("nemo", "en"), ("news", "en-US"), ("own", "en"))}
+        new["own"] = new["nemo"]
         sets = splits(tmp)
         held = {}
         for kind, title in (("nemo", "NeMo-style dev set (`--language en`)"),
+                            ("own", "Own NeMo-style cases (`tests/fixtures/normalise_nemo_own.txt`, en)"),
                             ("news", "News dev set (`--language en-US`)")):
             everything, held_part = sets[kind]
             before, after = score(kind, everything, old[kind]), score(kind, everything, new[kind])
             report.append(f"#### {title}\n\n{table(before, after)}\n")
-            held[kind] = (overall(score(kind, held_part, old[kind])),
-                          overall(score(kind, held_part, new[kind])))
+            if kind != "own":
+                held[kind] = (overall(score(kind, held_part, old[kind])),
+                              overall(score(kind, held_part, new[kind])))
     lines = ["| set | held-out cases | before | after |", "| --- | ---: | ---: | ---: |"]
     for kind, name in (("nemo", "NeMo-style (en)"), ("news", "news (en-US)")):
         (bok, n), (aok, _) = held[kind]
@@ -199,7 +214,7 @@ def main() -> int:
     exe = Path(py)
     exe_name = exe.relative_to(ROOT) if ROOT in exe.parents else exe
     command = f"{exe_name} bench/bench_normalise.py --runs {args.runs} --piper-runs {args.piper_runs}"
-    text = (f"\n### {now} on {machine}\n\nCommand: `{command}`. Before = the regex-pass normaliser of "
+    text = (f"\n### {now} on {machine}\n\nCommand: `{command}`. Before = the normaliser of "
             f"commit {rev}, after = this one; both scored by the shared scorers (NeMo-style: "
             f"`score_normalization.py --cmd 'python -m narrator.normalise --language en'`, news: "
             f"`score_news.py 'python -m narrator.normalise --language en-US'`).\n\n" + "\n".join(report))

@@ -132,7 +132,8 @@ def _quantity_of(tokens: list[Token], j: int, t: Tables) -> bool:
 def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str:
     """How a number written without commas or a decimal point is read: "cardinal", "year",
     "digits" or "pairs". Plain "en" (NeMo): a leading zero or five or more digits digit by digit,
-    1100-2099 (not round hundreds) as a year. Newsreader varieties decide by context, in order:
+    1000-2999 without a sign as a year ("2500" -> "twenty five hundred"). Newsreader varieties
+    decide by context, in order:
       1. a leading zero: digits ("007");
       2. a hotline number of the variety: digits ("call 911", "the 988 lifeline");
       3. after "No.", "#" or "number": a cardinal ("No. 162");
@@ -160,8 +161,8 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
     if not var.contextual_numbers:
         if len(s) >= 5:
             return "digits"
-        if len(s) == 4 and 1100 <= n < 2100 and n % 100:
-            return "year"
+        if len(s) == 4 and 1000 <= n < 3000 and not tok.fields.get("sign"):
+            return "year"  # NeMo reads any 1000-2999 as a year: "1900" -> "nineteen hundred"
         return "cardinal"
     if tok.fields.get("sign"):
         return "cardinal"
@@ -307,43 +308,49 @@ def abbreviation_reading(tokens: list[Token], i: int, t: Tables) -> str | None:
 def roman_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str | None:
     """"ordinal" ("Henry VIII" -> "Henry the eighth"), "cardinal" ("World War II" -> "two") or
     None (not a numeral: "Malcolm X", "Plan B", "I think"). data/en/roman.tsv names the words:
-      1. after a cardinal context word (war, title, phase, bowl...): a cardinal;
+      1. after a cardinal context word (war, title, phase, bowl, vol....): a cardinal;
       2. after a regnal name, or a name after a regnal title ("King George V"): an ordinal;
       3. after another capitalised word, a numeral of two or more letters of I, V, X is a number
-         in a title ("Grand Theft Auto VI", "Artemis II"); plain "en" (NeMo) reads it, and a
-         one-letter I, V or X, as a regnal ordinal ("Sam I" -> "Sam the first").
+         in a title ("Grand Theft Auto VI", "Artemis II").
     A one-letter "I" is a numeral only when no word follows it ("Pope John Paul I."), and only
-    I, V and X (the letters names and titles use) are numerals outside rule 1.
+    I, V and X (the letters names and titles use) are numerals outside rule 1. In NeMo's
+    conventions (Variety.roman_after_first_name) a first name counts as a regnal name, even
+    before one letter ("Sam I" -> "Sam the first"), and a numeral of two or more letters is a
+    number wherever it stands ("Part II", "(IV)", "III").
     """
     tok = tokens[i]
     s = tok.text
     value = roman_value(s)
     if value is None or (len(s) == 1 and s not in "IVX"):
         return None  # "Type C", "Plan D": one letter other than I, V, X is a letter
+    as_number = "cardinal" if var.roman_after_first_name and len(s) > 1 and not set(s) - set("IVX") else None
     j, prev, gap = neighbour(tokens, i, -1)
     if prev is None or gap != " " or prev.cls not in WORD_CLASSES:
-        return None
-    role = t.roman.get(prev.text.lower())
+        return as_number
+    role = t.roman.get(prev.text.lower().rstrip("."))
     if role == "cardinal":
         return "cardinal"
     if not is_titlecase(prev) and not (prev.text.isupper() and role == "cardinal"):
-        return None
+        return as_number
     if set(s) - set("IVX"):
         return None
     nxt, ngap = next_word(tokens, i)
     if role == "pronoun":
         return None
     k, before, bgap = neighbour(tokens, j, -1)
-    regnal = role == "name" or (before is not None and t.roman.get(before.text.lower()) == "regnal")
+    first_name = var.roman_after_first_name and prev.text.lower() in t.given_names
+    regnal = role == "name" or first_name or (
+        before is not None and t.roman.get(before.text.lower()) == "regnal")
     if regnal:
         return "ordinal"  # "Elizabeth I ruled", "King George V"
     if s == "I" and nxt is not None and nxt.cls != "punct":
         return None
-    if s in ("II", "III", "IV") and is_titlecase(before) and bgap == " " and not is_capitalised(
-            prev_word(tokens, k)[0]):
+    generational = s in ("II", "III", "IV") and is_titlecase(before) and bgap == " " and not is_capitalised(
+        prev_word(tokens, k)[0])
+    if generational and var.roman_after_first_name:  # with a list of first names, a known one
+        generational = before is not None and before.text.lower() in t.given_names
+    if generational:
         return "ordinal"  # a generational suffix after a first name and a surname: "John Smith III"
-    if var.roman_after_any_name:
-        return "ordinal" if len(s) > 1 or s == "I" else None
     return "cardinal" if len(s) > 1 else None
 
 
@@ -376,7 +383,7 @@ def resolve(tokens: list[Token], var: Variety) -> None:
     for i, tok in enumerate(tokens):
         cls = tok.cls
         f = tok.fields
-        if cls == "punct" and tok.text in "-–" and dash_range(tokens, i, t):
+        if cls == "punct" and tok.text in var.range_dashes and dash_range(tokens, i, t):
             f["spoken"] = "to"
         elif cls == "cardinal":
             f["reading"] = cardinal_reading(tokens, i, var, t)

@@ -43,14 +43,21 @@ class Variety:
     """24-hour times on the hour said "twenty two hundred" (else "twenty two o'clock")."""
     plain_range: str
     """What a dash between two bare numbers says: "-" (kept, a pause) or "to"."""
+    range_dashes: str
+    """The dashes that join a range ("-" alone, or "-" and the en dash "–"); any other dash is
+    punctuation, a pause ("1961–1965" in NeMo's conventions)."""
     x_as_by: bool
     """"4x4" is "four by four" (else "four x four" unless a unit follows)."""
-    roman_after_any_name: bool
-    """A numeral after any capitalised word is a regnal ordinal ("Sam I" -> "Sam the first")."""
+    roman_after_first_name: bool
+    """A numeral after a first name (given_names.tsv) is a regnal ordinal, even one letter ("Sam I"
+    -> "Sam the first"); after other capitalised words it is a number ("Street Fighter II" -> "two")."""
     decade_apostrophe: bool
     """"80's" is a decade ("eighties"), not "eighty's"."""
     markup: str
     """Markup-like text ("<noise/>"): "keep" or "drop"."""
+    spell_initialisms: bool
+    """Capitals an engine would read as a word are written dotted for it ("UDI" -> "U.D.I.",
+    acronyms.tsv); else every word in capitals stays as written ("EPA", NeMo's convention)."""
     possessive_letters: bool
     """An initialism with a possessive or plural ending written letter by letter ("F B I's")."""
     plural_numbers: bool
@@ -60,13 +67,33 @@ class Variety:
     model_numbers: bool
     """Three- and four-digit numbers after a capitalised word or an identifier noun read in pairs."""
     numeric_dates: str
-    """Order of numeric dates: "mdy" (US) or "dmy"."""
+    """Order of numeric dates: "mdy" (US) or "dmy"; a first number above 12 is a day in both."""
+    short_numeric_dates: bool
+    """A month and a day without a year ("2/22") is a date; else it is a fraction ("two twenty
+    seconds"), as NeMo reads it."""
+    lowercase_month_abbreviations: bool
+    """A lower-case month abbreviation before a day is a month ("dec 31"); else only with a year."""
+    country_code_digits: bool
+    """A telephone country code digit by digit ("+44" -> "plus four four"); else as a number."""
+    spaced_units: bool
+    """A unit that is also a word or a letter counts after a space too ("30 min", "110 V"), unless it
+    is an everyday word or a lone letter (units.tsv, "word")."""
     adjectival_units: bool
     """Amounts before the noun they describe take the singular unit ("a five kilometer run")."""
     contextual_numbers: bool
     """Decide year-or-number by the words around a four-digit number (else its value decides)."""
+    zero_digit: str = "oh"
+    """The zero said digit by digit in a house number or a short year ("708 N 1st St" -> "seven
+    zero eight" in NeMo's conventions, "seven oh eight" for a newsreader)."""
     hotlines: frozenset[str] = frozenset()
     """Service numbers always read digit by digit ("911", "988")."""
+    symbols: tuple[tuple[str, str], ...] = ()
+    """Symbols said otherwise than symbols.tsv says them, before a number ("~" -> "approximately"),
+    as (symbol, spoken) pairs so that a Variety stays a hashable value."""
+
+    def symbol(self, ch: str, default: str) -> str:
+        """What this variety says for the symbol `ch` before a number."""
+        return next((spoken for sym, spoken in self.symbols if sym == ch), default)
 
 
 @cache
@@ -76,6 +103,7 @@ def varieties() -> dict[str, Variety]:
     out = {}
     for tag, flags in table.items():
         flags["hotlines"] = frozenset(flags.get("hotlines", ()))
+        flags["symbols"] = tuple(flags.get("symbols", {}).items())
         out[tag.lower()] = Variety(name=tag, **flags)
     return out
 
@@ -114,7 +142,11 @@ class Unit:
     plural: str
     """Said after other amounts ("kilometers")."""
     attached: bool
-    """Only a unit written against the number or with its dot (it is also a word or a letter)."""
+    """Only a unit written against the number or with its dot (it is also a word or a letter), in
+    the varieties without Variety.spaced_units."""
+    word: bool
+    """Only a unit written against the number or with its dot in every variety: an everyday word or
+    a lone letter ("3 in the morning", "grade 5 C")."""
     dot: bool
     """May be written with an abbreviation dot ("ft.")."""
 
@@ -179,6 +211,8 @@ class Tables:
     """Capitalised word -> spell, word, keep or headline."""
     roman: dict[str, str]
     """Lower-case context word -> cardinal, regnal, name or pronoun."""
+    given_names: frozenset[str]
+    """Lower-case common first names (given_names.tsv)."""
     symbols: dict[str, str]
     """Symbol -> spoken form ('' = not read)."""
     symbols_before_number: dict[str, str]
@@ -233,7 +267,7 @@ def tables() -> Tables:
             if a:
                 states[a] = name
         states[name] = name
-    units = {s: Unit(one, many, "attached" in flags, "dot" in flags)
+    units = {s: Unit(one, many, "attached" in flags or "word" in flags, "word" in flags, "dot" in flags)
              for s, one, many, flags in rows("units.tsv", 4)}
     currencies = {s: Currency(a, b, c, d) for s, a, b, c, d in rows("currencies.tsv", 5)}
     by_context: dict[str, dict[str, str]] = {"any": {}, "before-number": {}, "math": {}}
@@ -268,6 +302,7 @@ def tables() -> Tables:
         identifier_nouns=frozenset(w for (w,) in rows("identifier_nouns.tsv", 1)),
         acronyms=dict(rows("acronyms.tsv", 2)),
         roman={w.lower(): r for w, r in rows("roman.tsv", 2)},
+        given_names=frozenset(w.lower() for (w,) in rows("given_names.tsv", 1)),
         symbols=by_context["any"],
         symbols_before_number=by_context["before-number"],
         math_symbols=by_context["math"],

@@ -75,10 +75,11 @@ def digits(s: str, zero: str = "zero") -> str:
 
 def year(n: int, and_: bool = False) -> str:
     """A year as said: 1994 -> 'nineteen ninety four', 2006 -> 'two thousand six',
-    1905 -> 'nineteen oh five', 1900 -> 'nineteen hundred', 340 -> 'three forty'."""
+    1005 -> 'one thousand five', 1905 -> 'nineteen oh five', 1900 -> 'nineteen hundred',
+    340 -> 'three forty'."""
     if n < 100:
         return cardinal(n)
-    if 2000 <= n < 2010 or n % 1000 == 0:
+    if n >= 1000 and n % 1000 < 10:
         return cardinal(n, and_)
     hi, lo = divmod(n, 100)
     if lo == 0:

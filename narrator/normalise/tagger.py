@@ -57,16 +57,21 @@ def _alt(words) -> str:
 
 
 @cache
-def _patterns() -> dict[str, re.Pattern[str]]:
-    """The recognisers' patterns, built once from the word lists. Each is matched at an atom start
-    with a bounded window; repetitions are bounded too."""
+def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
+    """The recognisers' patterns, built once per set of range dashes (Variety.range_dashes) from the
+    word lists. Each is matched at an atom start with a bounded window; repetitions are bounded too."""
     t = tables()
+    dash = f"[{re.escape(dashes)}]"
     month_abbr = _alt({v for a in t.month_abbreviations for v in (a, a.title(), a.upper())})
     month = rf"(?:(?i:{_alt(m.lower() for m in t.months)})(?![A-Za-z])|(?:{month_abbr})(?![A-Za-z])\.?)"
     cur_sym = _alt(k for k in t.currencies if not k.isalpha())
     cur_code = _alt(k for k in t.currencies if k.isalpha())
     mag = _alt(t.magnitudes)
-    units = _alt(t.units)
+    # Units as listed, then (NeMo's convention) a unit of two or more letters in other capitals
+    # ("KG", "Km", "MPH") when its lower-case form is listed and is not an everyday word.
+    folded = {u for u, unit in t.units.items() if len(u) >= 2 and u.isalpha() and u == u.lower()
+              and not unit.word}
+    units = f"{_alt(t.units)}|(?i:{_alt(folded)})"
     per = _alt(t.periods)
     # Zones in capitals ("PDT"), and the three-letter ones also in lower case or dotted ("e.s.t").
     long_zones = [z for z in t.time_zones if len(z) >= 3]
@@ -86,23 +91,23 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "phone_ssn": re.compile(r"(?P<a>\d{3})-(?P<b>\d{2})-(?P<c>\d{4})(?![\w-])"),
         "phone_words": re.compile(r"1-(?P<code>8\d\d)-(?P<rest>(?=[A-Z0-9-]{0,40}[A-Z])"
                                   r"[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){0,5})(?![\w-])"),
-        "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,5}){2,5})(?![\w-])"),
+        "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,8}){2,5})(?![\w-])"),
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
         "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:]){ampm_hours}"),
-        "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?[-–]\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
+        "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?{dash}\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_h": re.compile(rf"(?P<h>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
         "time_military": re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s"
                                     r"(?:(?P<zone>GMT|UTC|Z)|(?P<hours>hours|hrs))(?![A-Za-z])"),
-        "date_iso": re.compile(r"(?P<y>\d{4})(?P<sep>[-/])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\w/-])"),
+        "date_iso": re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\w/-])"),
         "date_num": re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
                                r"(?![\w/-])"),
         "date_dmy": re.compile(
             rf"(?P<d>\d{{1,2}}){_ORD}?\s+(?:of\s+)?(?P<mon>{month})(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?!\d))?"),
         "date_mdy": re.compile(
             rf"(?P<mon>{month})\s+(?P<d>\d{{1,2}})(?P<ord>{_ORD})?(?![\d:])"
-            rf"(?:(?P<dash>\s?[-–]\s?)(?P<d2>\d{{1,2}})(?P<ord2>{_ORD})?(?![\d:]))?"
-            rf"(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:]))?(?![\w,.]\d)"),
+            rf"(?:(?P<dash>\s?{dash}\s?)(?P<d2>\d{{1,2}})(?P<ord2>{_ORD})?(?![\d:]))?"
+            rf"(?:(?P<sep>,?\s+|,)(?P<y>\d{{4}})(?![\d:]))?(?![\w,.]\d)"),
         "date_my": re.compile(rf"(?P<mon>{month})(?P<sep>,?\s+)(?P<y>\d{{4}})(?![\d:])"),
         "date_dash": re.compile(rf"(?P<mon>{month})-(?P<d>\d{{1,2}})-(?P<y>\d{{4}})(?!\d)"),
         "quarter": re.compile(r"(?P<q>[1-4])Q(?P<y>\d{2}|\d{4})(?![\w])"),
@@ -115,25 +120,25 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "decade_short": re.compile(r"['’](?P<short>\d0)s(?![\w])"),
         "money": re.compile(
             rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"
-            rf"(?:\s?[-–]\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
-            rf"(?:\s?/\s?(?P<per>{per})(?![A-Za-z]))?"),
+            rf"(?:\s?{dash}\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
+            rf"(?:\s?/\s?(?P<per>{per}|{units})(?![A-Za-z]))?"),
         "money_code": re.compile(rf"(?P<cur>{cur_code})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"),
         "money_code_after": re.compile(
             rf"(?P<num>{_NUM})(?:\s?(?P<mag>{mag}))?\s(?P<cur>{cur_code})(?![A-Za-z])"),
         "measure": re.compile(
             rf"(?P<sign>[-−])?(?P<num>(?:{_NUM})(?:\s\d{{1,3}}/\d{{1,3}})?|\d{{1,3}}/\d{{1,3}})"
-            rf"(?:(?P<join>\s?[-–]\s?|\s?(?:x|×|by)\s?)(?P<num2>{_NUM}))?"
+            rf"(?:(?P<join>\s?{dash}\s?|\s?(?:x|×|by)\s?)(?P<num2>{_NUM}))?"
             rf"(?P<space>\s?)(?P<unit>{units})(?P<unitdot>\.)?(?:/(?P<per>{units}|{per}))?(?![\w°])"),
-        "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?[-–]\s?(?P<num2>{_NUM}))?\s?%"),
+        "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?{dash}\s?(?P<num2>{_NUM}))?\s?%"),
         "height": re.compile(r"(?P<ft>\d{1,2})['′]\s?(?P<inch>\d{1,2})(?:\"|''|″|′′)(?![\w])"),
         "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
-        "fraction": re.compile(r"(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
-                               r"(?P<suf>th|rd|nd|st|s)?(?![\w/]|\.\d)"),
+        "fraction": re.compile(r"(?P<sign>[-−])?(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
+                               r"(?P<suf>(?:th|rd|nd|st)s?|s)?(?![\w/]|\.\d)"),
         "math": re.compile(r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)(?:\s{0,3}[-+*/=×÷]\s{0,3}"
                            r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)){1,4}(?![\w.])"),
-        "range": re.compile(r"(?P<a>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?P<dash>\s?[-–]\s?)"
+        "range": re.compile(rf"(?P<a>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<dash>\s?{dash}\s?)"
                             r"(?P<b>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?![\w-]|[.,]\d)"),
-        "year_range": re.compile(r"(?P<a>\d{4})\s?(?P<dash>[-–])\s?(?P<b>\d{4}|\d{2})(?![\w-])"),
+        "year_range": re.compile(rf"(?P<a>\d{{4}})\s?(?P<dash>{dash})\s?(?P<b>\d{{4}}|\d{{2}})(?![\w-])"),
         "ordinal": re.compile(
             rf"(?P<n>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<suf>{_ORD}|ST|ND|RD|TH)(?![A-Za-z])"),
         "section": re.compile(r"(?P<n>\d{3})\((?P<a>[a-z])\)(?:\((?P<b>[0-9a-z]{1,2})\))?"),
@@ -142,7 +147,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"(?P<name>(?:(?:[A-Z][A-Za-z'’]{0,20}|\d{1,3}(?:st|nd|rd|th))\s+){1,3}?)"
             rf"(?:(?P<abbr>(?i:{street_abbr}))(?![A-Za-z])(?P<dot>\.?)|(?P<full>{street_full})(?![A-Za-z]))"
             r"(?P<tail>(?:,\s(?:[A-Z][a-z]{1,20}\s){0,2}[A-Z][a-z]{1,20})?,\s(?P<state>[A-Z]{2})"
-            r"(?:\s(?P<zip>\d{5}))?(?![\w]))?"),
+            r"(?:\s(?P<zip>\d{5}(?:-\d{4})?))?(?![\w]))?"),
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{_NUM})"),
         "dotted": re.compile(r"(?:[A-Za-z]\.){1,5}[A-Za-z]?\.?"),
         "party": re.compile(r"(?P<p>[A-Z])-(?P<st>[A-Z]\.[A-Z]\.|[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z][a-z]\.|"
@@ -155,7 +160,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 _DASHES = "-‐‑‒–—―"
 _BRACKETS = "[]"
-_COMMA_WORD = re.compile(r",\s(\w+)")
+_COMMA_WORD = re.compile(r"(?:,\s|\s\()(\w+)")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD_AFTER = re.compile(r"\s([a-z]{2,20})\b")
 _IPA = re.compile("[\u0250-\u02af\u02c8\u02cc\u0259\u025b\u0254\u026a\u028a]")
@@ -183,7 +188,7 @@ class Tagger:
         self.atoms = atoms
         self.var = variety
         self.t: Tables = tables()
-        self.p = _patterns()
+        self.p = _patterns(variety.range_dashes)
         self.protected = protected
         self.index = {a.start: k for k, a in enumerate(atoms)}
         self.index[len(text)] = len(atoms)
@@ -278,7 +283,7 @@ class Tagger:
                             (self._date_numeric, nxt in "/.-" and size in (1, 2, 4)),
                             (self._address, nxt == " " and size <= 5),
                             (self._money_code_after, nxt in " ,."),
-                            (self._measure, nxt not in ":/"),
+                            (self._measure, nxt != ":"),
                             (self._percent, "%" in window),
                             (self._year_range, size == 4 and nxt in "-– "),
                             (self._math, any(op in window for op in "=+*×÷")),
@@ -306,15 +311,15 @@ class Tagger:
         m = self._match("phone_words", pos)
         if m:
             return self._tok("telephone", pos, m.end(), shape="words", code=m["code"], rest=m["rest"])
-        m = self._match("phone_intl", pos) if self.text[pos] == "+" else None
-        if m:
-            groups = re.split(r"[\s-]+", m["rest"].strip())
-            return self._tok("telephone", pos, m.end(), shape="intl", cc=m["cc"], groups=groups)
-        m = self._match("phone_nanp", pos)
+        m = self._match("phone_nanp", pos)  # before the international shape: "+1 800-555-0100"
         if m:
             groups = [m["area"] or m["area2"], m["a"], m["b"]] + ([m["x"]] if m["x"] else [])
             return self._tok("telephone", pos, m.end(), shape="nanp", cc=(m["cc"] or "").lstrip("+"),
                              one=bool(m["one"]), groups=groups, ext=m["ext"])
+        m = self._match("phone_intl", pos) if self.text[pos] == "+" else None
+        if m:
+            groups = [g for g in re.split(r"[\s-]+", m["rest"]) if g]
+            return self._tok("telephone", pos, m.end(), shape="intl", cc=m["cc"], groups=groups)
         m = self._match("phone_ssn", pos)
         if m:
             return self._tok("telephone", pos, m.end(), shape="groups", groups=[m["a"], m["b"], m["c"]])
@@ -381,11 +386,11 @@ class Tagger:
         m = self._match("date_num", pos)
         if m and not (m["sep"] == "." and len(m["y"]) == 2):
             a, b = int(m["a"]), int(m["b"])
-            mo, d = (b, a) if self.var.numeric_dates == "dmy" else (a, b)
-            if mo > 12 and d <= 12:
-                mo, d = d, mo
+            order = self.var.numeric_dates
+            if (a if order == "mdy" else b) > 12:  # "15/03/2021": a first number above 12 is the day
+                order = "dmy" if order == "mdy" else "mdy"
+            mo, d = (b, a) if order == "dmy" else (a, b)
             if 1 <= mo <= 12 and 1 <= d <= 31:
-                order = "dmy" if self.var.numeric_dates == "dmy" else "mdy"
                 return self._tok("date", pos, m.end(), month=mo, day=d, year=m["y"], order=order,
                                  style="numeric")
         return None
@@ -403,7 +408,8 @@ class Tagger:
     def _month(self, written: str, with_year: bool, day_first: bool = False) -> int | None:
         """The month a written month name or abbreviation stands for, where it is one: a lower-case
         "may" ("we may 3"), a lower-case "march" after a day ("3 march"), or a dotless lower-case
-        abbreviation is a month only with a year."""
+        abbreviation is a month only with a year (or, in NeMo's conventions, before a day too:
+        "dec 31")."""
         key = written.rstrip(".").lower()
         names = [m.lower() for m in self.t.months]
         number = names.index(key) + 1 if key in names else self.t.month_abbreviations.get(key)
@@ -411,7 +417,8 @@ class Tagger:
             return None
         if written[0].islower() and not with_year:
             if key == "may" or (key == "march" and day_first) or (
-                    key in self.t.month_abbreviations and not written.endswith(".")):
+                    key in self.t.month_abbreviations and not written.endswith(".")
+                    and not (self.var.lowercase_month_abbreviations and not day_first)):
                 return None
         return number
 
@@ -441,7 +448,8 @@ class Tagger:
             return None
         if m["sign"] and self._prev_char(pos).isalnum():
             return None
-        unit = self.t.units[m["unit"]]
+        key = self._unit_key(m["unit"])
+        unit = self.t.units[key]
         end = m.end()
         dot = bool(m["unitdot"])
         if dot and not unit.dot:
@@ -449,14 +457,20 @@ class Tagger:
             dot = False
             if end not in self.index:
                 return None
-        if unit.attached and m["space"] and not dot:
+        if unit.attached and m["space"] and not dot and (unit.word or not self.var.spaced_units):
             return None
         after = _WORD_AFTER.match(self.text, end, end + 24)
         if m["unit"] == "m" and m["space"] and after and (
                 after.group(1).endswith("s") or after.group(1) in self.t.context["plural"]):
             return None  # "5 m people": rather million than meters
         return self._tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
-                         num2=m["num2"], unit=m["unit"], per=m["per"], dot=dot)
+                         num2=m["num2"], unit=key, per=self._unit_key(m["per"]), dot=dot)
+
+    def _unit_key(self, written: str | None) -> str | None:
+        """The units.tsv key of a unit or period as matched: "KG" -> "kg" (see _patterns)."""
+        if written is None or written in self.t.units or written in self.t.periods:
+            return written
+        return written.lower()
 
     def _percent(self, pos: int) -> Token | None:
         m = self._match("percent", pos)
@@ -547,10 +561,11 @@ class Tagger:
         num, den = int(m["num"]), int(m["den"])
         if den == 0:
             return None
-        if m["whole"] is None and not m["suf"] and 1 <= num <= 12 and 13 <= den <= 31:  # "2/22"
+        if (self.var.short_numeric_dates and m["whole"] is None and not m["suf"] and 1 <= num <= 12
+                and 13 <= den <= 31):  # "2/22"
             return self._tok("date", pos, m.end(), month=num, day=den, year=None, order="mdy",
                              style="numeric")
-        return self._tok("fraction", pos, m.end(), whole=m["whole"], num=num, den=den)
+        return self._tok("fraction", pos, m.end(), whole=m["whole"], num=num, den=den, sign=m["sign"])
 
     def _ordinal(self, pos: int) -> Token | None:
         m = self._match("ordinal", pos)
@@ -702,7 +717,8 @@ class Tagger:
             return None
         g = m.groupdict()
         return self._tok("money", pos, m.end(), cur=g["cur"], num=g["num"], mag=g.get("mag"),
-                         cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"), per=g.get("per"))
+                         cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"),
+                         per=self._unit_key(g.get("per")))
 
     def _party(self, pos: int) -> Token | None:
         m = self._match("party", pos)
@@ -763,6 +779,9 @@ class Tagger:
                 continue
             if cand in self.t.abbreviations:
                 return self._tok("abbreviation", pos, end, written=cand, dot=True)
+            lower = cand[0].lower() + cand[1:]  # "E.g." opening a sentence is "e.g."
+            if lower != cand and any(a.kind == "anywhere" for a in self.t.abbreviations.get(lower, ())):
+                return self._tok("abbreviation", pos, end, written=lower, dot=True)
             if cand in self.t.states and (self._after_place(pos) or self._next_char(end) == "-"):
                 return self._tok("state", pos, end, state=self.t.states[cand], dot=True)
         if written.count(".") >= 2 and len(written) <= 12:
@@ -785,7 +804,7 @@ class Tagger:
         return None
 
     def _before_date(self, end: int) -> bool:
-        """", Sept. 9" or ", 9 Sept." follows: the word before it is a weekday."""
+        """", Sept. 9", ", 9 Sept." or " (2/22" follows: the word before it is a weekday."""
         m = _COMMA_WORD.match(self.text, end, end + 16)
         return m is not None and (m.group(1).isdecimal() or m.group(1).lower() in self.month_words)
 
@@ -834,7 +853,7 @@ class Tagger:
         if ch in "-−+" and (nxt.isdecimal() or nxt == "."):
             prev = self._prev_char(pos)
             if prev.isspace() or prev in "([\"'“‘/=:;,?!`":
-                for rec in (self._measure, self._percent, self._number):
+                for rec in (self._measure, self._percent, self._fraction, self._number):
                     tok = rec(pos)
                     if tok:
                         return tok
@@ -869,7 +888,8 @@ class Tagger:
         nxt = self._next_char(atom.end)
         before_number = nxt.isdecimal() or (nxt == "." and self._next_char(atom.end + 1).isdecimal())
         if ch in self.t.symbols_before_number and before_number:
-            return self._tok("symbol", pos, atom.end, spoken=self.t.symbols_before_number[ch])
+            spoken = self.var.symbol(ch, self.t.symbols_before_number[ch])
+            return self._tok("symbol", pos, atom.end, spoken=spoken)
         if ch in self.t.symbols:
             return self._tok("symbol", pos, atom.end, spoken=self.t.symbols[ch])
         if ch in _DASHES or not ch.isalnum():

@@ -107,6 +107,8 @@ class Atom:
 def _kind(ch: str) -> str:
     if ch.isspace():
         return SPACE
+    if ch == "º":  # a letter to Unicode, but typed for a degree sign
+        return SYM
     if ch.isalpha() or unicodedata.combining(ch):
         return WORD
     if ch.isdecimal():

@@ -88,7 +88,7 @@ class Verbaliser:
         else:
             num, den = f["num"], f["den"]
         whole = int(f["whole"]) if f.get("whole") else None
-        out = fraction(num, den, whole, self.and_)
+        out = self._sign(f.get("sign")) + fraction(num, den, whole, self.and_)
         if f.get("after_a") and whole is None and num == 1 and out.startswith("one "):
             return out[4:]  # "a 1/4-mile stretch" -> "a quarter mile"
         return out
@@ -146,8 +146,9 @@ class Verbaliser:
                 out = f"{first} to {self._money_amount(f['num2'], f.get('mag2'), f.get('cur2') or cur, adj)}"
         else:
             out = self._money_amount(f["num"], f.get("mag"), cur, adj)
-        if f.get("per"):
-            out += f" per {self.t.periods[f['per']]}"
+        per = f.get("per")
+        if per:  # "£10/wk", "$3.99/lb"
+            out += f" per {self.t.periods[per] if per in self.t.periods else self.t.units[per].singular}"
         return out
 
     def measure(self, tok: Token) -> str:
@@ -253,7 +254,10 @@ class Verbaliser:
         a = int(f["a"])
         b = f["b"]
         yb = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
-        second = year(yb, self.and_years) if len(b) == 4 else cardinal(int(b))
+        if len(b) == 4:
+            second = year(yb, self.and_years)
+        else:  # "2019-20" -> "to twenty", "2000-01" -> "to oh one"
+            second = cardinal(int(b)) if b[0] != "0" else digits(b, self.var.zero_digit)
         return f"{year(a, self.and_years)} to {second}"
 
     # telephone and electronic ------------------------------------------------------------------
@@ -274,15 +278,17 @@ class Verbaliser:
             if words:
                 groups.append(" ".join(words))
             return ", ".join(groups)
-        if shape == "intl":
-            return f"plus {cardinal(int(f['cc']))}, " + ", ".join(digits(g) for g in f["groups"])
+        cc = f.get("cc")
         head = ""
-        if f.get("cc"):
-            head = f"plus {digits(f['cc'])}, "
+        if cc:
+            head = f"plus {digits(cc) if self.var.country_code_digits else cardinal(int(cc))}, "
         elif f.get("one"):
             head = "one, "
-        groups = list(f["groups"])
-        out = head + ", ".join(digits(g) for g in groups if g)
+        groups = [g for g in f["groups"] if g]
+        if shape == "nanp" and len(groups) >= 3 and groups[0].endswith("00"):
+            # a toll-free area code is said as the round number it is: "1-800" -> "one, eight hundred"
+            groups[0] = cardinal(int(groups[0]), False)
+        out = head + ", ".join(g if not g.isdecimal() else digits(g) for g in groups)
         if f.get("ext"):
             out += ", extension " + digits(f["ext"])
         return out
@@ -356,7 +362,7 @@ class Verbaliser:
             return " ".join(base) + suffix  # "F B I's": the ending stays on the last letter
         if suffix:
             return word
-        if reading == "spell":
+        if reading == "spell" and self.var.spell_initialisms:
             return ".".join(base) + "."  # "E.P.A.": both engines spell dotted capitals, "A" too
         return word
 
@@ -417,7 +423,7 @@ class Verbaliser:
 
     def address(self, tok: Token) -> str:
         f = tok.fields
-        words = [pairs(f["num"], "oh" if self.var.contextual_numbers else "zero")]
+        words = [pairs(f["num"], self.var.zero_digit)]
         if f.get("dir"):
             words.append(self.t.directions[f["dir"]])
         for w in f["name"]:

@@ -449,6 +449,7 @@ class Tagger:
         if m["sign"] and self._prev_char(pos).isalnum():
             return None
         key = self._unit_key(m["unit"])
+        assert key is not None  # the measure pattern always has a unit
         unit = self.t.units[key]
         end = m.end()
         dot = bool(m["unitdot"])

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
-from narrator.service.generation import fingerprint  # noqa: E402
 from narrator.service.jobs import JobQueue  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
+from narrator.service.submissions import fingerprint  # noqa: E402
 from narrator.voices import get_voice  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))

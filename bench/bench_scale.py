@@ -37,9 +37,9 @@ from services import S3_ENV, MotoServer, PostgresServer, RedisServer  # noqa: E4
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
 from narrator.service import migrations  # noqa: E402
-from narrator.service.generation import fingerprint  # noqa: E402
 from narrator.service.jobs import JobQueue  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
+from narrator.service.submissions import fingerprint  # noqa: E402
 from narrator.voices import get_voice  # noqa: E402
 
 TEXT = (

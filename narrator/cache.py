@@ -78,7 +78,7 @@ class UnitCache:
         """Store a clip (written aside, then renamed: readers never see half a file)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
                 chunk.write_wav(f)
@@ -117,8 +117,23 @@ class UnitCache:
         stale = time.time() - STALE_TMP_S
         for tmp in self.folder.glob("??/.*.tmp"):  # left by a process killed mid-write
             try:
-                if tmp.stat().st_mtime < stale:
+                if not _alive(tmp.name) or tmp.stat().st_mtime < stale:
                     tmp.unlink()
             except FileNotFoundError:
                 pass
         return removed
+
+
+def _alive(tmp_name: str) -> bool:
+    """Whether the process that is writing a '.<pid>-....tmp' clip still runs (the cache folder is
+    this machine's own, so the pid is one of ours)."""
+    pid = tmp_name[1:].partition("-")[0]
+    if not pid.isdigit():
+        return True  # not named by put(): left to the age rule
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

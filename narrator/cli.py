@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from .pipeline import lexicon_for, narrate
 from .service import migrations
 from .service.accounts import Accounts
 from .service.database import is_postgres
+from .service.generation import WORKER
 from .service.jobs import JobQueue
 from .service.store import Store
+from .service.submissions import check_url
 from .voices import all_voices, get_voice
 
 
@@ -141,6 +144,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     try:
         queue.warm_up()
         queue.start_listening()  # the dashboard's listen requests, in a thread of their own
+        queue.start_watching()  # watched feeds and sitemaps, in another
         queue.consumer(workers=args.workers).run()  # SIGINT/SIGTERM: finish the job in hand, then stop
     finally:
         queue.close()
@@ -191,6 +195,41 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     else:
         accounts.set_password(args.name, password)
     return 0
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    """Watch feeds and sitemaps: new pages become articles, edited pages new versions (their jobs are
+    run by `narrator serve` or `narrator worker`)."""
+    if args.interval is not None:
+        if args.interval <= 0:
+            raise InputError("--interval must be a number of seconds above 0")
+        settings = settings.replace(watch_interval_s=args.interval)
+    store = Store.from_settings(settings)
+    queue = JobQueue(store, settings)
+    if args.voice:
+        get_voice(args.voice, "en", settings.voices)  # VoiceError now, not on every page
+    sources = [store.add_source(check_url(url), args.voice) for url in args.sources]
+    if not sources and not store.list_sources():
+        raise InputError("no sources: give feed or sitemap URLs (they are remembered) or add some on the "
+                         "dashboard")
+    watcher = queue.watching.watcher
+    failed = False
+    try:
+        while True:
+            for source in sources or store.list_sources():
+                if not store.claim_source(source.id, WORKER, watcher.lease_s, due_only=not args.once):
+                    continue  # another watcher has it, or it is not due
+                outcome = watcher.run(store.get_source(source.id))
+                source = store.get_source(source.id)
+                failed = failed or bool(source.error and not outcome.entries)
+                print(f"{source.url}: {outcome.entries} entries, {outcome.created} new, {outcome.updated} "
+                      f"updated, {outcome.unchanged} unchanged, {outcome.failed} failed"
+                      + (f"; {source.error}" if source.error else ""), flush=True)
+            if args.once:
+                return 1 if failed else 0
+            time.sleep(min(settings.watch_interval_s, 30))
+    finally:
+        queue.close()
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -259,11 +298,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("normalize", help="read written lines on stdin, print spoken lines")
+    # Every argument (--language, --lexicon, --help) belongs to normalise.main: with no option prefix
+    # of its own, this parser hands them all over (with "-" it refused them as unknown options).
+    p = sub.add_parser("normalize", help="read written lines on stdin, print spoken lines",
+                       prefix_chars="\0", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_normalize)
 
-    p = sub.add_parser("serve", help="run the web service (state in $NARRATOR_HOME, default ./data)")
+    p = sub.add_parser("watch", help="watch RSS/Atom feeds and sitemaps: new pages become articles, "
+                                     "edited pages new versions")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="feed or sitemap URLs (remembered; default: the sources already watched)")
+    p.add_argument("--once", action="store_true", help="one pass over the sources, then exit (for cron)")
+    p.add_argument("--interval", type=float, metavar="SECONDS",
+                   help="seconds between passes over a source (default NARRATOR_WATCH_INTERVAL_S)")
+    p.add_argument("--voice", help="voice for the sources' articles (default: the language's default)")
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("serve", help="run the web service (state in $NARRATOR_HOME)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--demo", action="store_true", help="narrate the bundled demo article on first start")

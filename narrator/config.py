@@ -98,6 +98,14 @@ class Settings:
     """Characters of narration one API key or editor may have queued or running at once (three of the
     longest articles, or about a hundred ordinary ones); beyond, 429 with Retry-After. 0: no limit."""
 
+    # Watching feeds and sitemaps (narrator watch) ----------------------------------------------------
+    watch_interval_s: float = 300.0
+    """How often each watched feed or sitemap is read (a news site's feed changes every few minutes)."""
+    watch_delay_s: float = 1.0
+    """Pause between two requests to the same host while watching (one request at a time)."""
+    watch_max_entries: int = 50
+    """Entries looked at per pass, newest first (a feed of 10,000 entries costs no more)."""
+
     # Webhook --------------------------------------------------------------------------------------
     webhook_url: str = ""
     """Called with a signed POST (JSON) when a version is ready or a job failed; empty: no webhook."""
@@ -186,7 +194,7 @@ class Settings:
             raw = env.get(name)
             if raw is None:
                 continue
-            kind = type(f.default)
+            kind: type = type(f.default)
             try:
                 values[f.name] = kind(raw.strip()) if kind is not str else raw
             except ValueError:

@@ -387,8 +387,8 @@ def _strip_tags(body: lxml.html.HtmlElement) -> None:
     """Drop non-content tags, hidden elements, and anything that is not an element. Images
     leave an empty placeholder behind, for _drop_captions to find the line under them."""
     stack = [body]
-    doomed = []
-    images = []
+    doomed: list[lxml.html.HtmlElement] = []
+    images: list[lxml.html.HtmlElement] = []
     while stack:
         el = stack.pop()
         for child in el:

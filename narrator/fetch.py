@@ -22,7 +22,10 @@ TIMEOUT_S = 15.0
 MAX_REDIRECTS = 5
 """Redirects followed before giving up."""
 ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-"""Content types we read; anything else (PDF, images, JSON) is refused with a clear error."""
+"""Content types of an article page; anything else (PDF, images, JSON) is refused with a clear error."""
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml",
+              "application/rdf+xml", "application/x-rss+xml", "text/plain", "text/html")
+"""Content types of a feed or a sitemap (servers label them loosely; the parser decides)."""
 USER_AGENT = "narrator/0.1 (+article narration)"
 CHUNK = 64 * 1024
 
@@ -37,6 +40,12 @@ class Page:
     """The final URL after redirects."""
     content_type: str
     """The Content-Type header, as sent (may carry the charset)."""
+    etag: str = ""
+    """The ETag header, for a conditional request next time."""
+    last_modified: str = ""
+    """The Last-Modified header, for a conditional request next time."""
+    not_modified: bool = False
+    """The server answered 304 to a conditional request: nothing changed (the body is empty)."""
 
 
 def allow_all(url: str) -> None:
@@ -51,7 +60,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def _pinned(handler: type[urllib.request.AbstractHTTPHandler], scheme: str,
-            connection_class: type[http.client.HTTPConnection], connect: Callable[..., object]) -> object:
+            connection_class: type[http.client.HTTPConnection],
+            connect: Callable[..., object]) -> urllib.request.BaseHandler:
     """A urllib handler for `scheme` whose connections are made by `connect` (the guard's socket
     factory, which connects to the address it checked); for https, TLS (SNI, certificate) still
     uses the URL's host name."""
@@ -128,20 +138,23 @@ def _check_url(url: str, guard: Callable[[str], None]) -> None:
 
 
 def fetch(url: str, guard: Callable[[str], None] | None = None, *, max_bytes: int = MAX_BYTES,
-          timeout: float = TIMEOUT_S, max_redirects: int = MAX_REDIRECTS) -> Page:
+          timeout: float = TIMEOUT_S, max_redirects: int = MAX_REDIRECTS, etag: str = "",
+          last_modified: str = "", accept: tuple[str, ...] = ACCEPTED_TYPES) -> Page:
     """Fetch `url` (http or https only), following at most `max_redirects` redirects.
 
     `guard` is called with every URL before it is requested (the first and each redirect
     target). The default is netguard's: public addresses only, each connection made to the address
     it checked (the service and the command line pass a guard that follows NARRATOR_ALLOW_PRIVATE_URLS).
-    Raises ExtractionError for a refused URL or address, an HTTP error, a timeout, a body
-    over `max_bytes`, too many redirects, or a content type that is not HTML or text."""
+    With `etag` or `last_modified` (from an earlier Page) the request is conditional, and a 304 gives
+    a Page with `not_modified` set. Raises ExtractionError for a refused URL or address, an HTTP
+    error, a timeout, a body over `max_bytes`, too many redirects, or a content type not in `accept`."""
     if guard is None:
         guard = default_guard()
     _check_url(url, guard)
     deadline = _Deadline(timeout, getattr(guard, "create_connection", None) or socket.create_connection)
+    conditions = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
     try:
-        return _fetch(url, guard, deadline, max_bytes, max_redirects)
+        return _fetch(url, guard, deadline, max_bytes, max_redirects, conditions, accept)
     except ExtractionError:
         if deadline.passed:
             raise ExtractionError(f"fetching {url} failed: timed out after {timeout:g} s") from None
@@ -151,16 +164,20 @@ def fetch(url: str, guard: Callable[[str], None] | None = None, *, max_bytes: in
 
 
 def _fetch(url: str, guard: Callable[[str], None], deadline: _Deadline, max_bytes: int,
-           max_redirects: int) -> Page:
+           max_redirects: int, conditions: dict[str, str], accept: tuple[str, ...]) -> Page:
     opener = _opener(deadline.connect)
     timeout = deadline.seconds
     current = url
     for hop in range(max_redirects + 1):
         request = urllib.request.Request(current, headers={
-            "User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5"})
+            "User-Agent": USER_AGENT, "Accept": ", ".join(accept), **conditions})
         try:
             response = opener.open(request, timeout=max(0.01, deadline.left()))
         except urllib.error.HTTPError as e:
+            if e.code == 304 and conditions:
+                e.close()
+                return Page(b"", current, "", conditions.get("If-None-Match", ""),
+                            conditions.get("If-Modified-Since", ""), not_modified=True)
             if e.code in (301, 302, 303, 307, 308) and e.headers.get("Location"):
                 e.close()
                 target = urljoin(current, e.headers["Location"])
@@ -179,18 +196,20 @@ def _fetch(url: str, guard: Callable[[str], None], deadline: _Deadline, max_byte
                 raise ExtractionError(f"fetching {url} failed: timed out after {timeout:g} s") from None
             raise ExtractionError(f"fetching {url} failed: {reason or type(e).__name__}") from None
         with response:
-            return _read(url, response, deadline, max_bytes)
+            return _read(url, response, deadline, max_bytes, accept)
     raise ExtractionError(f"fetching {url} failed: more than {max_redirects} redirects")
 
 
-def _read(url: str, response, deadline: _Deadline, max_bytes: int) -> Page:  # noqa: ANN001
+def _read(url: str, response, deadline: _Deadline, max_bytes: int,  # noqa: ANN001
+          accept: tuple[str, ...]) -> Page:
     """The body, read a chunk at a time: the size cap holds while reading (Content-Length may lie
     or be missing), and the deadline holds whatever the peer does."""
     timeout = deadline.seconds
     ctype = response.headers.get("Content-Type", "")
     mime = ctype.split(";")[0].strip().lower()
-    if mime and mime not in ACCEPTED_TYPES:
-        raise ExtractionError(f"{url} is not an HTML page (Content-Type {mime})")
+    if mime and mime not in accept:
+        raise ExtractionError(f"{url} is not {'an HTML page' if accept == ACCEPTED_TYPES else 'a feed'} "
+                              f"(Content-Type {mime})")
     length = response.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes:
         raise ExtractionError(f"page at {url} is larger than the {_size(max_bytes)} limit")
@@ -211,7 +230,9 @@ def _read(url: str, response, deadline: _Deadline, max_bytes: int) -> Page:  # n
         if deadline.passed or isinstance(e, TimeoutError) or "timed out" in str(e):
             raise ExtractionError(f"fetching {url} failed: timed out after {timeout:g} s") from None
         raise ExtractionError(f"fetching {url} failed: {e}") from None
-    return Page(body=b"".join(chunks), url=response.geturl(), content_type=ctype)
+    headers = response.headers
+    return Page(body=b"".join(chunks), url=response.geturl(), content_type=ctype,
+                etag=headers.get("ETag", ""), last_modified=headers.get("Last-Modified", ""))
 
 
 def _size(n: int) -> str:

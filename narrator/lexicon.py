@@ -25,6 +25,17 @@ PHONEMES = "phonemes"
 Piper, espeak-ng's ASCII mnemonics for espeak); it reaches the engine inside [[ ]]."""
 FLAGS = (NOCASE, PHONEMES)
 
+PUBLICATION = "the publication's lexicon"
+"""How messages name the publication's lexicon file (never by its path on the server)."""
+
+MAX_PHONEMES = 200
+"""Longest phoneme string an entry may give: a long word is ~20 phonemes; espeak-ng 1.51 crashed on
+a thousand. Checked when a lexicon is read, so no longer one reaches an engine."""
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+"""Characters no entry may hold: controls (a NUL broke every article with its word), lone
+surrogates and noncharacters. Tabs separate the fields; line breaks end the line."""
+
 
 def as_phonemes(spoken: str) -> str | None:
     """The phonemes of a spoken form written as [[...]], or None for a plain respelling."""
@@ -129,6 +140,8 @@ def parse_lexicon(text: str, name: str = "<lexicon>",
             raise InputError(f"{where}: too many tab-separated fields ({len(parts)})")
         written, spoken = parts[0].strip(), parts[1].strip()
         flags = {f.strip() for f in parts[2].lower().split(",") if f.strip()} if len(parts) == 3 else set()
+        if _UNSAFE.search(line):
+            raise InputError(f"{where}: a control character or noncharacter in the entry")
         if not written:
             raise InputError(f"{where}: empty written form")
         if not spoken:
@@ -136,9 +149,15 @@ def parse_lexicon(text: str, name: str = "<lexicon>",
         if flags - set(FLAGS):
             raise InputError(f"{where}: unknown flag {', '.join(sorted(flags - set(FLAGS)))!r} "
                              f"(known: {', '.join(FLAGS)})")
-        if PHONEMES in flags:
-            if "[[" in spoken or "]]" in spoken:
+        if "[[" in spoken or "]]" in spoken:  # [[...]] reaches the engine as phonemes: only by the flag
+            if PHONEMES in flags:
                 raise InputError(f"{where}: write the phonemes of {written!r} without [[ ]]")
+            raise InputError(f"{where}: a respelling of {written!r} cannot contain [[ or ]] "
+                             f"(for phonemes, write them bare and add the flag '{PHONEMES}')")
+        if PHONEMES in flags:
+            if len(spoken) > MAX_PHONEMES:
+                raise InputError(f"{where}: the phonemes of {written!r} are longer than {MAX_PHONEMES} "
+                                 "characters")
             problem = check_phonemes(spoken) if check_phonemes else None
             if problem:
                 raise InputError(f"{where}: invalid phonemes for {written!r}: {problem}")
@@ -167,6 +186,41 @@ def load_lexicon(path: Path | None, check_phonemes: Callable[[str], str | None] 
     return parse_lexicon(text, str(path), check_phonemes)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A lexicon file as it is in force: its entries, or the last good ones while it is broken."""
+
+    lexicon: Lexicon
+    """The entries in force."""
+    problem: str = ""
+    """Why the file itself is not in force (empty when it is): its first bad line."""
+
+
+def load_kept(path: Path, name: str) -> Kept:
+    """Read a lexicon file that people edit by hand too, keeping a copy of its last good content
+    beside it (PATH.good). While the file is broken its last good entries stay in force and the
+    problem is told (messages say `name`, never the server's path); a missing file is empty."""
+    path = Path(path)
+    good = path.with_name(path.name + ".good")
+    try:
+        text = path.read_text(encoding="utf-8")
+        lexicon = parse_lexicon(text, name)
+    except FileNotFoundError:
+        return Kept(EMPTY)
+    except (OSError, UnicodeDecodeError, InputError) as e:
+        problem = str(e) if isinstance(e, InputError) else f"{name} cannot be read ({type(e).__name__})"
+        try:
+            return Kept(parse_lexicon(good.read_text(encoding="utf-8"), name), problem)
+        except (OSError, UnicodeDecodeError, InputError):
+            return Kept(EMPTY, problem)
+    try:
+        if not good.exists() or good.read_text(encoding="utf-8") != text:
+            _write_atomic(good, text)
+    except OSError:
+        pass  # a read-only folder: the file itself is in force all the same
+    return Kept(lexicon)
+
+
 def dump_lexicon(lexicon: Lexicon) -> str:
     """The file content for `lexicon` (entries in order, flags where needed)."""
     lines = ["# Pronunciation lexicon: written<TAB>spoken[<TAB>nocase,phonemes], whole words only."]
@@ -180,12 +234,22 @@ def dump_lexicon(lexicon: Lexicon) -> str:
 
 def save_lexicon(lexicon: Lexicon, path: Path) -> None:
     """Write `lexicon` to `path`: to a temporary file beside it first, then renamed over it."""
+    _write_atomic(Path(path), dump_lexicon(lexicon))
+
+
+def save_kept(lexicon: Lexicon, path: Path) -> None:
+    """Write `lexicon` to a file read with `load_kept`, and as its last good copy."""
     path = Path(path)
+    save_lexicon(lexicon, path)
+    _write_atomic(path.with_name(path.name + ".good"), dump_lexicon(lexicon))
+
+
+def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(dump_lexicon(lexicon))
+            f.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

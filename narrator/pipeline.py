@@ -12,7 +12,7 @@ from .cache import UnitCache
 from .config import Settings
 from .engines import Engine, open_engine, phoneme_checker
 from .jingles import Jingles, load_jingles, with_jingles
-from .lexicon import Lexicon, load_lexicon, merge
+from .lexicon import PUBLICATION, Lexicon, load_kept, load_lexicon, merge
 from .live import LiveSink, LiveStream
 from .model import Article, Script
 from .normalise import normalise
@@ -49,10 +49,10 @@ class Result:
 def lexicon_for(voice: Voice, settings: Settings, article: Article | None = None) -> Lexicon:
     """The lexicons in force, later ones winning: the voice's respellings, the voice's own
     entries (which may be phonemes in its engine's notation), the publication's, the article's."""
-    publication = settings.publication_lexicon
+    publication = load_kept(settings.publication_lexicon, PUBLICATION).lexicon  # a broken file: its last good
     own = load_lexicon(voice.phoneme_lexicon_path, phoneme_checker(voice)) if voice.phoneme_lexicon else None
     entries = Lexicon.from_dict(dict(article.pronunciations)) if article and article.pronunciations else None
-    return merge(load_lexicon(voice.lexicon_path), own, load_lexicon(publication), entries)
+    return merge(load_lexicon(voice.lexicon_path), own, publication, entries)
 
 
 def prepare(article: Article, voice: Voice, settings: Settings, jingles: Jingles | None = None) -> Script:

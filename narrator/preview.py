@@ -1,5 +1,6 @@
 """Editing and previewing an article: where each script block's text lives, edits applied to it,
-and what a regeneration would cost (which paragraphs the synthesis cache lacks).
+what a regeneration would change (compared with the current version) and cost (which paragraphs
+the synthesis cache lacks).
 
 The cache keys a clip by the engine's identity and the spoken text (narrator.cache), so the
 paragraphs to re-synthesise are those with a sentence whose key is not stored. The engine's
@@ -10,12 +11,13 @@ engine is loaded to answer; a voice that has never spoken yet re-synthesises eve
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass
 
 from .cache import UnitCache
 from .config import Settings
 from .errors import InputError
-from .model import Article
+from .model import Article, Block, Script, Unit
 from .pipeline import prepare
 from .segment import segment
 from .synthesise import spoken_words
@@ -37,7 +39,24 @@ class BlockPreview:
     spoken: str
     """What the voice will say (normalised, lexicons applied)."""
     changed: bool
+    """Whether narrating now would change it: it differs from the current version (words, voice or
+    engine; everything differs when there is no current version) or will be synthesised again."""
+    synthesise: bool
     """Whether some sentence of it is not in the synthesis cache (it will be synthesised)."""
+    was: str | None
+    """Its text in the current version (None: no counterpart there)."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The current version, as a preview compares with it."""
+
+    voice: str
+    """The voice profile that spoke it."""
+    model_id: str
+    """The engine identity that spoke it."""
+    script: Script
+    """The content it was made from, prepared as it would be now."""
 
 
 @dataclass(frozen=True)
@@ -58,26 +77,93 @@ class Preview:
 
     @property
     def changed(self) -> int:
-        """Paragraphs that would be synthesised again."""
+        """Paragraphs that narrating now would change."""
         return sum(b.changed for b in self.blocks)
+
+    @property
+    def synthesise(self) -> int:
+        """Paragraphs that would be synthesised again."""
+        return sum(b.synthesise for b in self.blocks)
+
+
+def _spoken_blocks(script: Script) -> list[tuple[int, Block, list[Unit]]]:
+    """The blocks that say something, with their units."""
+    units: dict[int, list[Unit]] = {}
+    for u in script.units:
+        if spoken_words(u.spoken):
+            units.setdefault(u.block, []).append(u)
+    return [(i, block, units[i]) for i, block in enumerate(script.blocks) if i in units]
+
+
+def _counterparts(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> dict[int, tuple[int, bool]]:
+    """New block position -> (old block position, same) for blocks aligned with the old script:
+    longest common runs of (kind, spoken) are the same; a replaced run pairs off in order."""
+    found: dict[int, tuple[int, bool]] = {}
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op in ("equal", "replace"):
+            for k in range(min(i2 - i1, j2 - j1)):
+                found[j1 + k] = (i1 + k, op == "equal")
+    return found
 
 
 def preview(article: Article, voice: Voice, settings: Settings, known_models: dict[str, str],
-            cache: UnitCache | None) -> Preview:
-    """The script for `article`, each paragraph marked changed if the cache lacks one of its sentences.
-    `known_models` maps voice profile names to the engine identity that last spoke them."""
+            cache: UnitCache | None, baseline: Baseline | None = None) -> Preview:
+    """The script for `article`, each paragraph compared with `baseline` (the current version) and
+    checked against the cache. `known_models` maps voice profile names to the engine identity that
+    last spoke them."""
     script = prepare(article, voice, settings)
     model_id = known_models.get(voice.name, "")
+    new = _spoken_blocks(script)
+    old = _spoken_blocks(baseline.script) if baseline else []
+    pairs = _counterparts([(b.kind, " ".join(u.spoken for u in us)) for _, b, us in old],
+                          [(b.kind, " ".join(u.spoken for u in us)) for _, b, us in new])
+    same_voice = baseline is not None and (baseline.voice, baseline.model_id) == (voice.name, model_id)
     blocks = []
-    for i, block in enumerate(script.blocks):
-        units = [u for u in script.units if u.block == i and spoken_words(u.spoken)]
-        if not units:
-            continue
-        changed = not (model_id and cache) or any(
+    for position, (i, block, units) in enumerate(new):
+        synthesise = not (model_id and cache) or any(
             not cache.contains(UnitCache.key(model_id, u.spoken)) for u in units)  # type: ignore[union-attr]
+        old_position, same = pairs.get(position, (None, False))
+        was = old[old_position][1].text if old_position is not None else None
         blocks.append(BlockPreview(i, block.kind, block.section, block.text,
-                                   " ".join(u.spoken for u in units), changed))
+                                   " ".join(u.spoken for u in units),
+                                   synthesise or not (same and same_voice), synthesise, was))
     return Preview(voice.name, model_id, tuple(blocks))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step of the difference between two versions of an article, paragraph by paragraph."""
+
+    op: str
+    """'same', 'changed', 'added' or 'removed'."""
+    old: str | None
+    """The paragraph in the older version (None if added)."""
+    new: str | None
+    """The paragraph in the newer version (None if removed)."""
+
+
+def _paragraphs(article: Article) -> list[str]:
+    """The article's texts in reading order: title, then each section's heading and paragraphs."""
+    texts = [article.title]
+    for section in article.sections:
+        texts += ([section.heading] if section.heading else []) + [p.text for p in section.paragraphs]
+    return [t for t in texts if t.strip()]
+
+
+def compare(old: Article, new: Article) -> list[Change]:
+    """What changed from `old` to `new`, paragraph by paragraph (a replaced run pairs off in order;
+    the rest of it is added or removed)."""
+    a, b = _paragraphs(old), _paragraphs(new)
+    changes = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            changes += [Change("same", t, t) for t in a[i1:i2]]
+            continue
+        paired = min(i2 - i1, j2 - j1)
+        changes += [Change("changed", a[i1 + k], b[j1 + k]) for k in range(paired)]
+        changes += [Change("removed", t, None) for t in a[i1 + paired:i2]]
+        changes += [Change("added", None, t) for t in b[j1 + paired:j2]]
+    return changes
 
 
 Locator = tuple
@@ -139,4 +225,5 @@ def apply_edits(article: Article, edits: object, where: dict[int, Locator]) -> A
     return dataclasses.replace(article, title=title, sections=new_sections)
 
 
-__all__ = ["BlockPreview", "Locator", "Preview", "apply_edits", "locators", "preview"]
+__all__ = ["Baseline", "BlockPreview", "Change", "Locator", "Preview", "apply_edits", "compare", "locators",
+           "preview"]

@@ -4,30 +4,52 @@ from __future__ import annotations
 import re
 
 from .model import Article, Block, Script, Unit
+from .normalise.context import period_ends_sentence
+from .normalise.data import abbreviation_periods
 from .voices import Voice, language_base
 
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 """Spoken first in every narration unless configured otherwise."""
 
-# Words ending in a period that do not end a sentence.
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "cmdr", "adm", "gov",
-    "sen", "rep", "rev", "st", "ave", "blvd", "jr", "sr", "vs", "etc", "e.g", "i.e", "a.m", "p.m",
-    "u.s", "u.k", "u.n", "no", "nos", "fig", "vol", "approx", "inc", "ltd", "co", "corp", "jan",
-    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft",
-}
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
+_NEXT_WORD = re.compile(r"[\"'“‘(\[]?([^\W_]+)")
+_DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
+"""A word that is a single letter or letters joined by dots ("J", "U.S", "a.m", "W.Va")."""
+
+
+def _period_rule(before: str) -> str | None:
+    """How the period closing `before` (the text up to it) may end a sentence, from the
+    normaliser's abbreviation data: "never", "number", "opener", "time"; None for a plain word."""
+    words = before.split()
+    if not words:
+        return None
+    last = words[-1].rstrip(".").lstrip("\"'“‘([")
+    key = last.lower()
+    if key == "al" and len(words) > 1 and words[-2].lower() == "et":
+        key = "et al"
+    rule = abbreviation_periods().get(key)
+    if rule is not None:
+        return rule
+    if _DOTTED.fullmatch(last):
+        return "opener"  # an initial ("J. R. Tolkien") or a dotted initialism ("U.N.")
+    return None
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences, keeping abbreviations and initials together."""
+    """Split a paragraph into sentences. A period after an abbreviation is a sentence end only
+    where the normaliser also reads it as one (narrator/normalise/context.py,
+    period_ends_sentence): never after a title ("Gov. Hale"), not before a number after "No.",
+    and after "U.S.", "Inc.", "a.m." or an initial only before a word that commonly opens a
+    sentence ("... in the U.S. The next day" splits, "U.S. Attorney" and "a.m. Friday" do not)."""
     sentences: list[str] = []
     start = 0
     for m in _CANDIDATE.finditer(text):
-        before = text[start:m.start() + 1]
-        last = before.split()[-1].rstrip(".").lower() if before.split() else ""
-        if text[m.start()] == "." and (last in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last)):
-            continue
+        if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis
+            rule = _period_rule(text[start:m.start() + 1])
+            if rule is not None:
+                nxt = _NEXT_WORD.match(text, m.end())
+                if not period_ends_sentence(rule, nxt.group(1) if nxt else None):
+                    continue
         sentences.append(text[start:m.end()].strip())
         start = m.end()
     tail = text[start:].strip()

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from narrator.config import Settings
 from narrator.export import Outputs, outputs_for
 from narrator.model import Article
-from narrator.service.generation import fingerprint
 from narrator.service.store import Store
+from narrator.service.submissions import fingerprint
 from narrator.voices import Voice, get_voice
 
 

@@ -109,3 +109,18 @@ def test_cache_command(tmp_path):
     assert run("stats").stdout.startswith("3 clips")
     out = run("prune", "--max-mb", "0").stdout
     assert "removed 3 clips" in out and "0 clips" in out
+
+
+def test_prune_removes_clips_half_written_by_a_process_that_died(tmp_path):
+    """A worker killed in the middle of writing a clip leaves a hidden temporary file: the next prune
+    removes it at once (its writer is gone), and keeps one whose writer still runs."""
+    cache = UnitCache(tmp_path / "cache")
+    cache.put(UnitCache.key("m", "Hello."), AudioChunk(b"\0\0" * 100, 22050))
+    folder = next((tmp_path / "cache").glob("??"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    (folder / f".{dead}-abc.tmp").write_bytes(b"RIFF half a clip")
+    (folder / f".{os.getpid()}-def.tmp").write_bytes(b"RIFF being written")
+    cache.prune()
+    assert sorted(p.name for p in folder.glob(".*.tmp")) == [f".{os.getpid()}-def.tmp"]
+    assert cache.stats().units == 1

@@ -105,14 +105,14 @@ prose = st.lists(
 ).map(lambda pairs: "".join(w + s for w, s in pairs).strip())
 """News-like text: words, numbers, money, dates, times, measures, abbreviations, separated as in prose."""
 
-KNOWN_NOT_IDEMPOTENT = [
-    "1/2 %",  # 'one/two percent': the slash survives, and is read 'slash' the second time
-    "100°C St. 93483",  # 'Celsius St. nine...': 'St.' kept before digits, read 'Street' before words
-    "YWE. P",  # 'Y W E. P' -> 'Y W EP': spelled-out capitals then an initial are joined the second time
-    "½½",  # 'January twenty first ⁄ two': two vulgar fractions read as a date
-    "Mr www.example.com",  # 'Mr WWW dot ...': 'Mr' kept before 'www', expanded before 'WWW' the second time
+FORMER_COUNTEREXAMPLES = [
+    "1/2 %",  # was 'one/two percent': the slash survived, and was read 'slash' the second time
+    "100°C St. 93483",  # was 'Celsius St. nine...': 'St.' kept before digits, read 'Street' before words
+    "YWE. P",  # was 'Y W E. P' -> 'Y W EP': spelled-out capitals then an initial joined the second time
+    "½½",  # was 'January twenty first ⁄ two': two vulgar fractions read as a date
+    "Mr www.example.com",  # was 'Mr WWW dot ...': 'Mr' kept before 'www', expanded before 'WWW' later
 ]
-"""Counterexamples Hypothesis found in normalise.py, left for its authors (see the xfail below)."""
+"""Counterexamples Hypothesis found in the regex-pass normaliser; the tagger reads them alike twice."""
 
 
 @FUZZ
@@ -122,9 +122,8 @@ def test_normalise_is_idempotent_on_its_own_output(text: str) -> None:
     assert normalise_text(once) == once
 
 
-@pytest.mark.xfail(strict=True, reason="known normalise.py idempotence bugs found by fuzzing")
-@pytest.mark.parametrize("text", KNOWN_NOT_IDEMPOTENT)
-def test_known_idempotence_counterexamples(text: str) -> None:
+@pytest.mark.parametrize("text", FORMER_COUNTEREXAMPLES)
+def test_former_idempotence_counterexamples_stay_fixed(text: str) -> None:
     once = normalise_text(text)
     assert normalise_text(once) == once and "January" not in once
 
@@ -190,7 +189,7 @@ def test_api_matches_its_openapi_document(fuzz_app) -> None:  # noqa: ANN001
     for operation in operations:
 
         @settings(max_examples=max(5, EXAMPLES // 10), deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+                  suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 150)
         @given(case=operation.as_strategy())
         def call(case) -> None:  # noqa: ANN001
             case.call_and_validate(checks=checks, headers=headers)

@@ -149,3 +149,11 @@ def test_migrations_head_is_the_newest_revision() -> None:
     from narrator.service.migrations import HEAD, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD
+
+
+@pytest.mark.slow
+def test_the_code_type_checks() -> None:
+    """mypy over narrator/ and web/ (the configuration in pyproject.toml)."""
+    run = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:]

@@ -1,3 +1,5 @@
+import pytest
+
 from narrator.model import Article, Paragraph, Section
 from narrator.segment import DISCLAIMER, segment, split_sentences
 from narrator.voices import get_voice
@@ -13,6 +15,44 @@ def test_split_keeps_abbreviations_initials_and_times_together():
         "J. R. Tolkien wrote it in the U.S. in 1937.",
         "Done",
     ]
+
+
+@pytest.mark.parametrize("text, sentences", [
+    # abbreviation periods inside a sentence never split it
+    ("The U.S. Attorney declined to comment. Officials agreed.",
+     ["The U.S. Attorney declined to comment.", "Officials agreed."]),
+    ("A 2019 study by Patel et al. found a similar effect. It was small.",
+     ["A 2019 study by Patel et al. found a similar effect.", "It was small."]),
+    ("Gonzaga vs. Baylor tips off at 9 p.m. Friday in Phoenix.",
+     ["Gonzaga vs. Baylor tips off at 9 p.m. Friday in Phoenix."]),
+    ("Gov. Hale signed it. Sen. Ortiz, R-Texas, did not.",
+     ["Gov. Hale signed it.", "Sen. Ortiz, R-Texas, did not."]),
+    ("SACRAMENTO, Calif. — Gov. Rebecca Hale signed the bill.",
+     ["SACRAMENTO, Calif. — Gov. Rebecca Hale signed the bill."]),
+    ("The No. 3 seed advanced. No. 4 did not.", ["The No. 3 seed advanced.", "No. 4 did not."]),
+    ("Shares of Meridian Corp. Class B fell.", ["Shares of Meridian Corp. Class B fell."]),
+    ("An E. coli outbreak spread. J. R. Tolkien wrote it.",
+     ["An E. coli outbreak spread.", "J. R. Tolkien wrote it."]),
+    # ... while a real sentence end after one still splits: before a word that opens sentences,
+    # and after a.m./p.m. before anything but a weekday, month or time zone
+    ("The chipmaker is now the largest in the U.S. The next day its shares fell.",
+     ["The chipmaker is now the largest in the U.S.", "The next day its shares fell."]),
+    ("It ended at 2 a.m. Police arrived later.", ["It ended at 2 a.m.", "Police arrived later."]),
+    ("Shares of Halvorsen Inc. But not for long.", ["Shares of Halvorsen Inc.", "But not for long."]),
+    ("He lives on Elm St. It is quiet. She said no. Then she left.",
+     ["He lives on Elm St.", "It is quiet.", "She said no.", "Then she left."]),
+    ("Wait... What happened?", ["Wait...", "What happened?"]),
+])
+def test_abbreviation_periods_split_only_at_sentence_ends(text, sentences):
+    assert split_sentences(text) == sentences
+
+
+def test_splitter_reads_the_normalisers_abbreviation_list():
+    from narrator.normalise.data import abbreviation_periods
+
+    periods = abbreviation_periods()
+    assert periods["gov"] == "never" and periods["no"] == "number" and periods["inc"] == "opener"
+    assert periods["calif"] == "opener" and periods["a.m"] == "time" and periods["et al"] == "opener"
 
 
 def _article():

@@ -155,3 +155,41 @@ def test_a_database_made_by_an_older_narrator_is_adopted_and_migrated(tmp_path: 
     assert store.get_article("old").first_published is not None  # 0005: the feed's date is recorded
     with sqlite3.connect(home / "narrator.db") as check:
         assert check.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
+
+
+def test_rollback_restores_the_content_the_version_was_made_from(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    first, second = extract_text(TEXT), extract_text(TEXT.replace("Second paragraph.", "Other words."))
+    _, job = store.create_article(first, None, "x1")
+    assert _publish(store, "x1", job.id, b"one") == 1
+    _, job, _ = store.update_article("x1", second, "espeak", "fp-two")
+    assert _publish(store, "x1", job.id, b"two") == 2
+
+    record = store.rollback("x1", 1)
+    assert (record.current_version, record.article, record.voice) == (1, first, None)
+    assert record.content_hash == content_hash(first, None) == store.get_version("x1", 1).content_hash
+    assert store.version_article("x1", 1) == first and store.version_article("x1", 9) is None
+    # The article now says what its audio says: submitting that content again makes nothing.
+    assert store.update_article("x1", first, None)[1:] == (None, False)
+
+    record = store.rollback("x1", 2)
+    assert (record.current_version, record.article, record.voice, record.content_hash) == (
+        2, second, "espeak", "fp-two")
+
+
+def test_rollback_is_refused_while_the_article_is_being_narrated(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _, job = store.create_article(extract_text(TEXT), None, "x1")
+    assert _publish(store, "x1", job.id, b"one") == 1
+    edited = extract_text(TEXT + "\n\nMore.")
+    _, job, _ = store.update_article("x1", edited, None)
+    for claim in (False, True):  # queued, then running
+        if claim:
+            assert store.claim_job(job.id)
+        with pytest.raises(Conflict):
+            store.rollback("x1", 1)
+        assert store.get_article("x1").article == edited  # nothing changed
+    with pytest.raises(NotFound):
+        store.rollback("x1", 5)
+    with pytest.raises(NotFound):
+        store.rollback("nope", 1)

@@ -144,10 +144,31 @@ def narrated(
     return wait_for(ready, timeout, what=f"article {article_id} to be narrated")  # type: ignore[return-value]
 
 
+def closing_bodies(app):  # noqa: ANN001, ANN201
+    """`app` with every response body closed even when werkzeug's development server skips it: when a
+    browser drops a connection mid-body (an <audio> element left behind by a navigation), its request
+    handler can raise while draining the socket, before it closes the body, and the open audio file then
+    surfaces as a ResourceWarning in whichever test collects it. A generator is closed when collected."""
+
+    def wrapped(environ, start_response):  # noqa: ANN001, ANN202
+        body = app(environ, start_response)
+
+        def chunks():  # noqa: ANN202
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+        return chunks()
+
+    return wrapped
+
+
 @pytest.fixture
 def live_server(app):  # noqa: ANN001, ANN201
     """The app on a free loopback port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", free_port(), closing_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

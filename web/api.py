@@ -15,16 +15,24 @@ from narrator.extract import extract_html, extract_text
 from narrator.model import Article
 from narrator.preview import apply_edits, locators
 from narrator.service.analytics import EVENTS, MAX_SECONDS, SECONDS
-from narrator.service.generation import fingerprint
 from narrator.service.lexicons import articles_containing
-from narrator.service.store import ArticleRecord, Conflict, JobRecord, JobRequest, NotFound, QuotaExceeded
-from narrator.service.submissions import URL_CHARS_ESTIMATE, PageRequest, check_size, check_url
+from narrator.service.lexicons import entry as lexicon_entry
+from narrator.service.store import (
+    ArticleRecord,
+    Conflict,
+    JobRecord,
+    JobRequest,
+    NotFound,
+    QuotaExceeded,
+    SourceRecord,
+)
+from narrator.service.submissions import URL_CHARS_ESTIMATE, PageRequest, check_size, check_url, fingerprint
 from narrator.voices import Voice, all_voices, get_voice
 
 from .auth import editor_required, principal
 from .context import service
 from .security import fetch_guard
-from .views import article_json, job_json, json_error, preview_json, version_json
+from .views import article_json, iso, job_json, json_error, preview_json, version_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -188,8 +196,57 @@ def create_article():  # noqa: ANN201
 
 @bp.get("/articles")
 def list_articles():  # noqa: ANN201
+    """Every article, newest first; with ?url=, those made from the page at that URL (a publisher's
+    template finds its article by the page's own address)."""
     store = service().store
-    return jsonify(articles=[article_json(store, r) for r in store.list_articles()])
+    url = request.args.get("url")
+    records = store.articles_from(url) if url is not None else store.list_articles()
+    return jsonify(articles=[article_json(store, r) for r in records])
+
+
+# Watched feeds and sitemaps ------------------------------------------------------------------------
+
+
+def source_json(source: SourceRecord) -> dict:
+    """A watched source as the API shows it."""
+    return {"id": source.id, "url": source.url, "voice": source.voice, "created": iso(source.created),
+            "last_pass": iso(source.last_pass),
+            "next_pass": iso(source.next_pass) if source.last_pass else None,
+            "outcome": source.outcome, "error": source.error}
+
+
+@bp.get("/sources")
+@editor_required
+def list_sources():  # noqa: ANN201
+    return jsonify(sources=[source_json(s) for s in service().store.list_sources()])
+
+
+@bp.post("/sources")
+@editor_required
+def add_source():  # noqa: ANN201
+    """Watch a feed or sitemap: the service's watcher reads it within a minute, then every
+    NARRATOR_WATCH_INTERVAL_S seconds."""
+    svc = service()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str) or set(data) - {"url", "voice"}:
+        raise ApiError(400, 'send {"url": "https://.../feed.xml", "voice": null}')
+    voice = data.get("voice") or None
+    if voice is not None and not isinstance(voice, str):
+        raise ApiError(400, "'voice' must be a string or null")
+    if voice:
+        get_voice(voice, "en", svc.settings.voices)  # 422 for an unknown voice
+    url = check_url(data["url"].strip())
+    fetch_guard(current_app)().check(url, resolve=False)  # 422 for an address plain to see
+    response = jsonify(source_json(svc.store.add_source(url, voice)))
+    response.status_code = 201
+    return response
+
+
+@bp.delete("/sources/<source_id>")
+@editor_required
+def remove_source(source_id: str):  # noqa: ANN201
+    service().store.remove_source(source_id)
+    return "", 204
 
 
 @bp.get("/articles/<article_id>")
@@ -308,8 +365,12 @@ def _containing(written: str, nocase: bool = False) -> list[dict]:
 
 @bp.get("/lexicon")
 def get_lexicon():  # noqa: ANN201
-    lexicon = service().lexicon.load()
-    return jsonify(entries=[_lexicon_entry(w, lexicon) for w, _ in lexicon.entries], version=lexicon.version)
+    """The publication's entries in force; `problem` says what is wrong with the file if someone broke
+    it by hand (its last good entries are in force until it is mended or an entry is saved here)."""
+    kept = service().lexicon.kept()
+    lexicon = kept.lexicon
+    return jsonify(entries=[_lexicon_entry(w, lexicon) for w, _ in lexicon.entries], version=lexicon.version,
+                   problem=kept.problem or None)
 
 
 @bp.put("/lexicon/<path:written>")
@@ -336,19 +397,25 @@ def delete_lexicon_entry(written: str):  # noqa: ANN201
 @bp.post("/lexicon/listen")
 @editor_required
 def listen_lexicon():  # noqa: ANN201
-    """A word or phrase spoken on the spot in a voice, as an article would say it (a WAV)."""
+    """A word or phrase spoken on the spot in a voice, as an article would say it (a WAV); with
+    "spoken" (and "nocase"), as it would be said once that entry is saved, before saving it."""
     svc = service()
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("written"), str) or not data["written"].strip():
-        raise ApiError(400, 'send {"written": "...", "voice": "..."}')
+        raise ApiError(400, 'send {"written": "...", "voice": "...", "spoken": "..." (optional)}')
     if len(data["written"]) > 100:
         raise ApiError(400, "listen to at most 100 characters at a time")
-    if data.get("voice") is not None and not isinstance(data["voice"], str):
-        raise ApiError(400, "'voice' must be a string")
+    for key, kind in (("voice", str), ("spoken", str), ("nocase", bool)):
+        if data.get(key) is not None and not isinstance(data[key], kind):
+            raise ApiError(400, f"'{key}' must be a {'string' if kind is str else 'boolean'}")
+    written = data["written"].strip()
+    tried = None
+    if data.get("spoken") is not None:  # checked as saving it would check it: 400 here, not in the worker
+        lexicon_entry(written, data["spoken"], bool(data.get("nocase")))
+        tried = (written, data["spoken"], bool(data.get("nocase")))
     get_voice(data.get("voice") or None, "en", svc.settings.voices)  # 422 for an unknown voice, not queued
     try:
-        wav = svc.runner.speak(data["written"].strip(), data.get("voice"),
-                               timeout=svc.settings.listen_timeout_s)
+        wav = svc.runner.speak(written, data.get("voice"), timeout=svc.settings.listen_timeout_s, entry=tried)
     except TimeoutError as e:
         return json_error(503, str(e), {"Retry-After": "5"})
     return Response(wav, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
@@ -364,7 +431,7 @@ def preview_article(article_id: str):  # noqa: ANN201
     if not isinstance(data, dict):
         raise ApiError(400, 'send {"paragraphs": [{"block": N, "text": "..."}], "voice": "..."}')
     article, requested, voice = edited(record, data)
-    return jsonify(preview_json(svc.store, svc.settings, svc.runner.cache, article, voice))
+    return jsonify(preview_json(svc.store, svc.settings, svc.runner.cache, record, article, voice))
 
 
 def edited(record: ArticleRecord, data: dict) -> tuple[Article, str | None, Voice]:

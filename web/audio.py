@@ -257,8 +257,8 @@ def latest(article_id: str, kind: str) -> BaseResponse:
     if version is None:
         abort(404, description=f"article '{article_id}' has no narration yet")
     remote = store.storage.url(article_id, version, "." + kind)  # object storage: straight there
-    keep = {"download": "1"} if request.args.get("download") else {}  # nothing else of the query is passed on
-    target = remote or url_for(ENDPOINTS[kind], article_id=article_id, version=version, **keep)
+    download = "1" if request.args.get("download") else None  # nothing else of the query is passed on
+    target = remote or url_for(ENDPOINTS[kind], article_id=article_id, version=version, download=download)
     response = redirect(target, 302)
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import Flask
 
 from narrator.extract import extract_html
-from narrator.service.generation import fingerprint
 from narrator.service.store import NotFound
+from narrator.service.submissions import fingerprint
 from narrator.voices import get_voice
 
 DEMO_ID = "demo"

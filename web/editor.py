@@ -10,18 +10,21 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
 
-from narrator.errors import InputError
-from narrator.preview import locators
+from narrator.errors import InputError, VoiceError
+from narrator.preview import compare, locators
 from narrator.service.analytics import PROGRESS
 from narrator.service.store import ArticleRecord, NotFound, Store
+from narrator.service.submissions import check_url
 from narrator.voices import all_voices, get_voice
 
 from .api import edited, fingerprint_of, refusal, requested_by
 from .auth import csrf_ok, editor_required, principal, sign_in, sign_out
 from .context import service
-from .views import job_json, json_error, preview_json, status_of, version_json
+from .security import fetch_guard
+from .views import iso, job_json, json_error, preview_json, status_of, version_json
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
@@ -33,8 +36,27 @@ def _mmss(ms: int | None) -> str:
 
 
 @bp.app_template_filter("when")
-def _when(t: float | None) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC") if t else "–"
+def _when(t: float | None) -> Markup:
+    """A time as the desk shows every time: '1 Dec 2026, 21:20 UTC', the exact time on hover (parts
+    of a page updated live come from the server too, so no other format appears)."""
+    if not t:
+        return Markup("–")
+    moment = datetime.fromtimestamp(t, UTC)
+    shown = f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        iso(t), f"{moment:%Y-%m-%d %H:%M:%S} UTC", shown)
+
+
+def _makers() -> dict[str, str]:
+    """Who made versions, as the desk names them: 'key:<id>' -> the key's label."""
+    return {f"key:{k.id}": f"API key “{k.name}”" for k in service().accounts.list_keys()}
+
+
+def _maker(made_by: str | None, keys: dict[str, str]) -> str:
+    if not made_by:
+        return "–"
+    kind, _, name = made_by.partition(":")
+    return keys.get(made_by, name if kind == "user" else made_by)
 
 
 @bp.before_request
@@ -87,9 +109,18 @@ def _row(store: Store, record) -> dict:  # noqa: ANN001 - ArticleRecord
 @bp.get("/pronunciations")
 def pronunciations():  # noqa: ANN201
     svc = service()
-    lexicon = svc.lexicon.load()
-    return render_template("editor/pronunciations.html", entries=lexicon.entries, nocase=lexicon.nocase,
-                           voices=sorted(all_voices(svc.settings.voices)), path=svc.lexicon.path)
+    kept = svc.lexicon.kept()
+    return render_template("editor/pronunciations.html", entries=kept.lexicon.entries,
+                           nocase=kept.lexicon.nocase, voices=sorted(all_voices(svc.settings.voices)),
+                           default_voice=_default_voice(), problem=kept.problem)
+
+
+def _default_voice() -> str | None:
+    """The voice an English article gets when it names none (what 'Listen in' starts on)."""
+    try:
+        return get_voice(None, "en", service().settings.voices).name
+    except VoiceError:
+        return None
 
 
 def _record(article_id: str) -> ArticleRecord:
@@ -106,16 +137,38 @@ def article(article_id: str):  # noqa: ANN201
     record = _record(article_id)
     row = _row(store, record)
     voice = get_voice(record.voice, record.article.language, svc.settings.voices)
-    shown = preview_json(store, svc.settings, svc.runner.cache, record.article, voice)
+    shown = preview_json(store, svc.settings, svc.runner.cache, record, record.article, voice)
     editable = locators(record.article, voice, svc.settings.disclaimer)
     for block in shown["blocks"]:
         block["editable"] = block["index"] in editable
+    makers = _makers()
+    versions = [dict(version_json(v), made=v.created, maker=_maker(v.made_by, makers))
+                for v in store.list_versions(article_id)]
+    # What the page shows; editor.js swaps the page's parts when GET /api/articles/<id> says otherwise.
+    kept = ",".join(str(v["version"]) for v in versions)
+    shape = f"{record.current_version or ''}|{iso(record.updated)}|{kept}"
     return render_template(
-        "editor/article.html", row=row, record=record, preview=shown,
-        versions=[dict(version_json(v), voice=v.voice) for v in store.list_versions(article_id)],
+        "editor/article.html", row=row, record=record, preview=shown, versions=versions, shape=shape,
         current=version_json(row["current"]) if row["current"] else None,
         voices=sorted(all_voices(svc.settings.voices)), listening=svc.analytics.listening(article_id),
         marks=PROGRESS)
+
+
+@bp.get("/articles/<article_id>/diff")
+def diff(article_id: str):  # noqa: ANN201
+    """What changed between two kept versions (?from=N&to=M), paragraph by paragraph."""
+    store = service().store
+    _record(article_id)
+    numbers = [request.args.get(k, "") for k in ("from", "to")]
+    if not all(n.isdigit() and 0 < int(n) < 2**63 for n in numbers):
+        return json_error(400, "give ?from=N&to=M, two version numbers")
+    old_n, new_n = (int(n) for n in numbers)
+    old, new = store.get_version(article_id, old_n), store.get_version(article_id, new_n)
+    old_text, new_text = store.version_article(article_id, old_n), store.version_article(article_id, new_n)
+    if old is None or new is None or old_text is None or new_text is None:
+        return json_error(404, f"article '{article_id}' has no version {old_n if old is None else new_n}")
+    return jsonify({"from": old_n, "to": new_n, "voices": [old.voice, new.voice],
+                    "changes": [dataclasses.asdict(c) for c in compare(old_text, new_text)]})
 
 
 @bp.post("/articles/<article_id>/save")
@@ -137,3 +190,39 @@ def save(article_id: str):  # noqa: ANN201
     if job is not None and new:
         svc.runner.submit(job.id)
     return jsonify(job=job_json(job)), 202 if job is not None else 200
+
+
+@bp.get("/sources")
+def sources(message: str = "", error: bool = False, status: int = 200):  # noqa: ANN201
+    """The watched feeds and sitemaps, with what their last pass did."""
+    svc = service()
+    minutes = svc.settings.watch_interval_s / 60
+    interval = f"{minutes:g} minutes" if minutes >= 1 else f"{svc.settings.watch_interval_s:g} seconds"
+    page = render_template("editor/sources.html", sources=svc.store.list_sources(), interval=interval,
+                           voices=sorted(all_voices(svc.settings.voices)), message=message, error=error)
+    return page, status
+
+
+@bp.post("/sources")
+@editor_required
+def add_source():  # noqa: ANN201
+    svc = service()
+    url, voice = request.form.get("url", "").strip(), request.form.get("voice") or None
+    try:
+        if voice:
+            get_voice(voice, "en", svc.settings.voices)
+        fetch_guard(current_app)().check(check_url(url), resolve=False)
+    except InputError as e:
+        return sources(f"Not watched: {e}", error=True, status=400)
+    svc.store.add_source(url, voice)
+    return sources(f"Watching {url}: it is read within a minute.")
+
+
+@bp.post("/sources/<source_id>/remove")
+@editor_required
+def remove_source(source_id: str):  # noqa: ANN201
+    try:
+        service().store.remove_source(source_id)
+    except NotFound:
+        abort(404, description="There is no such source.")
+    return redirect(url_for("editor.sources"))

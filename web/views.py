@@ -10,10 +10,12 @@ from flask import Response, jsonify, url_for
 
 from narrator.cache import UnitCache
 from narrator.config import Settings
+from narrator.errors import VoiceError
 from narrator.model import Article
-from narrator.preview import preview
+from narrator.pipeline import prepare
+from narrator.preview import Baseline, preview
 from narrator.service.store import ArticleRecord, JobRecord, Store, VersionRecord
-from narrator.voices import Voice
+from narrator.voices import Voice, get_voice
 
 STATUSES = ("queued", "generating", "ready", "failed")
 """An article's status, in the API and on the dashboard alike: its newest job is waiting
@@ -86,6 +88,7 @@ def version_json(v: VersionRecord) -> dict:
         "duration_ms": v.duration_ms,
         "size": v.size,
         "created": iso(v.created),
+        "made_by": v.made_by,
         "audio_url": url_for("audio.mp3", article_id=aid, version=n),
         "timing_url": url_for("audio.timing", article_id=aid, version=n),
         "vtt_url": url_for("audio.vtt", article_id=aid, version=n),
@@ -125,21 +128,40 @@ def article_json(store: Store, record: ArticleRecord, full: bool = False) -> dic
     return data
 
 
-def preview_json(store: Store, settings: Settings, cache: UnitCache | None, article: Article,
-                 voice: Voice) -> dict:
-    """The preview of narrating `article` in `voice` now: every paragraph, its spoken form, and
-    whether it would be re-synthesised (the engine identities come from the versions made so far)."""
+def baseline(store: Store, settings: Settings, record: ArticleRecord) -> Baseline | None:
+    """The article's current version as a preview compares with it (None: no version, or its voice
+    profile is gone)."""
+    if record.current_version is None:
+        return None
+    version = store.get_version(record.id, record.current_version)
+    made_from = store.version_article(record.id, record.current_version)
+    if version is None or made_from is None:
+        return None
+    try:
+        voice = get_voice(version.voice, made_from.language, settings.voices)
+    except VoiceError:
+        return None
+    return Baseline(version.voice, version.model_id, prepare(made_from, voice, settings))
+
+
+def preview_json(store: Store, settings: Settings, cache: UnitCache | None, record: ArticleRecord,
+                 article: Article, voice: Voice) -> dict:
+    """The preview of narrating `article` (`record` with edits) in `voice` now: every paragraph, its
+    spoken form, its text in the current version, and whether narrating would change it and
+    synthesise it (the engine identities come from the versions made so far)."""
     known: dict[str, str] = {}
     for used in store.used_voices():  # most recent first
         known.setdefault(used["name"], used["model_id"])
-    result = preview(article, voice, settings, known, cache)
+    result = preview(article, voice, settings, known, cache, baseline(store, settings, record))
     return {
         "voice": result.voice,
+        "version": record.current_version,
         "total": result.total,
         "changed": result.changed,
+        "synthesise": result.synthesise,
         "blocks": [dataclasses.asdict(b) for b in result.blocks],
     }
 
 
-__all__ = ["REASONS", "STATUSES", "article_json", "iso", "job_json", "json_error", "preview_json",
+__all__ = ["REASONS", "STATUSES", "article_json", "baseline", "iso", "job_json", "json_error", "preview_json",
            "status_of", "version_json"]

@@ -9,7 +9,6 @@ sentences a running job stops if it was cancelled and lets a more urgent queued 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -24,14 +23,12 @@ from ..cache import UnitCache
 from ..config import Settings
 from ..engines import Engine, open_engine
 from ..errors import InputError
-from ..jingles import load_jingles
-from ..model import Article
 from ..netguard import NetGuard
-from ..pipeline import lexicon_for, narrate
+from ..pipeline import narrate
 from ..voices import Voice, get_voice
 from .storage import AudioStorage
-from .store import Cancelled, JobRecord, NotFound, Store, content_hash
-from .submissions import PageRequest, default_guard
+from .store import Cancelled, JobRecord, NotFound, Store
+from .submissions import PageRequest, default_guard, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +80,6 @@ class LiveFiles:
         except Exception as e:  # full disk, unreachable bucket: the narration goes on without it
             log.warning("live stream %s of article %s stopped: %s", self.stream, self.article_id, e)
             self.broken = True
-
-
-def fingerprint(article: Article, voice_name: str | None, voice: Voice, settings: Settings) -> str:
-    """Hash of everything that decides a narration: content, the voice asked for (`voice_name`,
-    None for the language's default) and the one it resolves to, the lexicon in force, and the
-    publisher's intro and outro."""
-    jingles = load_jingles(settings)
-    extra = hashlib.sha256(f"{voice}\0{jingles.identity if jingles else ''}".encode()).hexdigest()[:8]
-    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings, article).version[:16]}:{extra}"
 
 
 class RetryableError(Exception):

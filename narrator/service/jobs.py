@@ -29,12 +29,15 @@ from huey.exceptions import HueyException, TaskException
 from ..cache import UnitCache
 from ..config import Settings
 from ..errors import InputError
+from ..lexicon import merge
 from ..netguard import NetGuard
 from ..normalise import normalise_text
 from ..pipeline import lexicon_for
 from ..voices import get_voice
 from .generation import WORKER, EnginePool, Generator, Outcome, live_stream
+from .lexicons import entry as lexicon_entry
 from .store import JobRecord, Store
+from .watch import Watcher, Watching
 from .webhooks import deliver, event
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,8 @@ class JobQueue:
         self.listen_engines = EnginePool()
         self.cache = UnitCache.from_settings(settings)
         self.generator = Generator(store, settings, self.engines, self.cache, guard, self._finished)
+        self.watching = Watching(Watcher(store, settings, self.submit, self.generator.guard), WORKER)
+        """Watched feeds and sitemaps, read in a thread of their own once `start_watching` is called."""
         self._consumers: list[Consumer] = []
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
@@ -153,19 +158,26 @@ class JobQueue:
         """The webhook task: one signed delivery (raises for the queue to retry with backoff)."""
         return deliver(self.settings.webhook_url, self.settings.webhook_secret, payload)
 
-    def say(self, text: str, voice_name: str | None, language: str = "en") -> bytes:
+    def say(self, text: str, voice_name: str | None, language: str = "en",
+            entry: tuple[str, str, bool] | None = None) -> bytes:
         """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV.
-        It gets the voice by name: a worker on another machine has its own copy of the profiles."""
+        It gets the voice by name: a worker on another machine has its own copy of the profiles.
+        `entry` (written, spoken, nocase) is a lexicon entry being tried before it is saved: it
+        wins over every other lexicon."""
         voice = get_voice(voice_name, language, self.settings.voices)
-        spoken = normalise_text(text, voice.language, lexicon_for(voice, self.settings))
+        lexicon = lexicon_for(voice, self.settings)
+        if entry is not None:
+            lexicon = merge(lexicon, lexicon_entry(*entry))
+        spoken = normalise_text(text, voice.language, lexicon)
         out = io.BytesIO()
         self.listen_engines.get(voice).synthesize(spoken).write_wav(out)
         return out.getvalue()
 
-    def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30) -> bytes:
+    def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30,
+              entry: tuple[str, str, bool] | None = None) -> bytes:
         """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
         TimeoutError if no worker answers within `timeout` seconds."""
-        result = self._say(text, voice_name, language)
+        result = self._say(text, voice_name, language, entry)
         try:
             return result.get(blocking=True, timeout=timeout)
         except TaskException as e:
@@ -218,13 +230,20 @@ class JobQueue:
         """Consume the listening lane in a background thread of this process."""
         self._start(self.listen_huey.create_consumer(workers=1, worker_type="thread", max_delay=POLL_MAX_S))
 
+    def start_watching(self) -> None:
+        """Read the watched sources that are due, in a background thread of this process."""
+        self.watching.start()
+
     def start_in_process(self) -> None:
-        """Consume both lanes in background threads of this process (for `narrator serve` and tests)."""
+        """Consume both lanes, and watch sources, in background threads of this process (for
+        `narrator serve` and tests)."""
         self._start(self.consumer())
         self.start_listening()
+        self.start_watching()
 
     def close(self) -> None:
-        """Stop consuming (finishing the job in hand) and release the engines."""
+        """Stop consuming and watching (finishing the job and the pass in hand); release the engines."""
+        self.watching.stop()
         for consumer in self._consumers:
             consumer.stop(graceful=True)
         self._consumers = []

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
-from ..lexicon import Lexicon, load_lexicon, merge, save_lexicon
+from ..lexicon import PUBLICATION, Kept, Lexicon, dump_lexicon, load_kept, merge, parse_lexicon, save_kept
 from ..model import Article
 from .store import ArticleRecord, NotFound, Store
 
@@ -37,9 +37,14 @@ class PublicationLexicon:
     def __init__(self, path: Path):
         self.path = path
 
+    def kept(self) -> Kept:
+        """The entries in force, and what is wrong with the file if it was broken by hand (its last
+        good entries are in force meanwhile)."""
+        return load_kept(self.path, PUBLICATION)
+
     def load(self) -> Lexicon:
-        """The entries as they are now."""
-        return load_lexicon(self.path)
+        """The entries in force."""
+        return self.kept().lexicon
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -53,31 +58,53 @@ class PublicationLexicon:
 
     def set(self, written: str, spoken: str | None, nocase: bool = False) -> Lexicon:
         """Add or change (`spoken`) or remove (None) an entry; the new lexicon. InputError for an
-        entry the file cannot hold, NotFound when removing one that is not there."""
-        written = written.strip()
-        if not written or not _one_line(written) or len(written) > MAX_WRITTEN:
-            raise InputError(f"the written form must be 1-{MAX_WRITTEN} characters on one line, without tabs")
+        entry the file cannot hold (see `entry`), NotFound when removing one that is not there."""
+        written = _written(written)
+        added = entry(written, spoken, nocase) if spoken is not None else None
         with self._locked():
             lexicon = self.load()
             entries = dict(lexicon.entries)
             flags = set(lexicon.nocase)
-            if spoken is None:
+            if added is None:
                 if written not in entries:
                     raise NotFound(f"no lexicon entry for {written!r}")
                 del entries[written]
                 flags.discard(written)
             else:
-                spoken = spoken.strip()
-                if not spoken or not _one_line(spoken) or len(spoken) > MAX_SPOKEN:
-                    raise InputError(f"the spoken form must be 1-{MAX_SPOKEN} characters on one line, "
-                                     "without tabs")
-                entries[written] = spoken
+                entries[written] = added.entries[0][1]
                 flags.discard(written)
-                if nocase:
-                    flags.add(written)
+                flags |= added.nocase
             new = Lexicon.from_dict(entries, frozenset(flags))
-            save_lexicon(new, self.path)
+            save_kept(new, self.path)  # also mends a file broken by hand: from its last good entries
         return new
+
+
+def _written(written: str) -> str:
+    written = written.strip()
+    if not written or not _one_line(written) or len(written) > MAX_WRITTEN:
+        raise InputError(f"the written form must be 1-{MAX_WRITTEN} characters on one line, without tabs")
+    return written
+
+
+def entry(written: str, spoken: str, nocase: bool = False) -> Lexicon:
+    """One entry as a lexicon, exactly as saving it to the file and loading the file would give it
+    (so an entry can be tried before it is saved); InputError for one the file cannot hold or its
+    loader would refuse (a written form read as a comment, phonemes with stray brackets...)."""
+    written = _written(written)
+    spoken = spoken.strip()
+    if not spoken or not _one_line(spoken) or len(spoken) > MAX_SPOKEN:
+        raise InputError(f"the spoken form must be 1-{MAX_SPOKEN} characters on one line, without tabs")
+    if "[[" in spoken or "]]" in spoken:
+        raise InputError("a pronunciation here is a respelling; [[ ]] (phonemes) belong in a voice's own "
+                         "lexicon file")
+    wanted = Lexicon(((written, spoken),), frozenset({written}) if nocase else frozenset())
+    try:
+        loaded = parse_lexicon(dump_lexicon(wanted))
+    except InputError as e:  # "<lexicon>, line 2: why": the line is the dump's, not the editor's
+        raise InputError(f"this entry cannot be saved: {str(e).partition(': ')[2]}") from None
+    if loaded != wanted:  # e.g. '#...' is a comment line to the loader
+        raise InputError(f"the lexicon file cannot hold {written!r} read as {spoken!r}")
+    return loaded
 
 
 def _readable_text(article: Article) -> str:
@@ -92,4 +119,4 @@ def articles_containing(store: Store, written: str, nocase: bool = False) -> lis
     return [r for r in store.list_articles() if next(probe.finditer(_readable_text(r.article)), None)]
 
 
-__all__ = ["MAX_SPOKEN", "MAX_WRITTEN", "PublicationLexicon", "articles_containing"]
+__all__ = ["MAX_SPOKEN", "MAX_WRITTEN", "PublicationLexicon", "articles_containing", "entry"]

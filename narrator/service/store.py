@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import InputError
@@ -227,6 +227,13 @@ def _priority(chars: int) -> int:
     return PRIORITY_SMALL if chars <= SMALL_CHARS else PRIORITY_LARGE
 
 
+def _requested_voice(article: Article, spoken_by: str, fingerprint: str) -> str | None:
+    """The voice that was asked for when a version was made: None (the language's default) or the
+    profile that spoke it. A fingerprint opens with `content_hash(article, requested)`, so the
+    two candidates can be told apart without storing the request."""
+    return None if fingerprint.split(":")[0] == content_hash(article, None) else spoken_by
+
+
 def new_id() -> str:
     """A fresh article or job id."""
     return uuid.uuid4().hex[:16]
@@ -258,12 +265,12 @@ class Store:
         return cls(home, settings.db_timeout_s, settings.database_url, open_storage(settings, home))
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[Any]:  # a sqlite3.Connection, or psycopg's in the store's dialect
         with self.db.connect() as db:
             yield db
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Any]:
         """A write transaction, taken before reading so concurrent writers queue up (SQLite), or
         holding row locks taken with FOR UPDATE (PostgreSQL)."""
         with self.db.write() as db:
@@ -315,8 +322,8 @@ class Store:
         if db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
             raise Conflict(f"article '{article_id}' already exists")
         db.execute(
-            "INSERT INTO articles (id, title, voice, content, content_hash, created, updated) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles (id, title, voice, content, content_hash, created, updated, source_url) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article_id,
                 article.title,
@@ -325,6 +332,7 @@ class Store:
                 fingerprint or content_hash(article, voice),
                 now,
                 now,
+                article.url or None,
             ),
         )
 
@@ -348,14 +356,15 @@ class Store:
             return self._refetch(article_id, voice, request, now)
         with self._write() as db:
             cur = db.execute(
-                "UPDATE articles SET title = ?, voice = ?, content = ?, content_hash = ?, updated = ? "
-                "WHERE id = ?",
+                "UPDATE articles SET title = ?, voice = ?, content = ?, content_hash = ?, updated = ?, "
+                "source_url = ? WHERE id = ?",
                 (
                     article.title,
                     voice,
                     json.dumps(article.to_dict(), ensure_ascii=False),
                     fingerprint,
                     now,
+                    article.url or None,
                     article_id,
                 ),
             )
@@ -416,6 +425,13 @@ class Store:
         if row is None:
             raise NotFound(f"no article '{article_id}'")
         return self._article(row)
+
+    def articles_from(self, url: str) -> list[ArticleRecord]:
+        """The articles made from the page at `url` (its source URL), newest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM articles WHERE source_url = ? ORDER BY created DESC, id",
+                              (url,)).fetchall()
+        return [self._article(r) for r in rows]
 
     def list_articles(self) -> list[ArticleRecord]:
         """All articles, newest first."""
@@ -606,16 +622,38 @@ class Store:
                 )
         return old
 
+    def version_article(self, article_id: str, version: int) -> Article | None:
+        """The article content a version was made from, or None if there is no such version."""
+        with self._connect() as db:
+            row = db.execute("SELECT content FROM versions WHERE article_id = ? AND version = ?",
+                             (article_id, version)).fetchone()
+        return article_from_dict(json.loads(row["content"])) if row else None
+
     def rollback(self, article_id: str, version: int) -> ArticleRecord:
-        """Make an earlier (kept) version current again; NotFound if unknown."""
+        """Make an earlier (kept) version current again, with the content it was made from, so the
+        article's text, voice and fingerprint agree with its audio again (and regenerating it
+        changes nothing). One transaction. NotFound if unknown; Conflict while a narration of the
+        article is queued or running (it would make a version from other content)."""
         with self._write() as db:
-            if not db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+            if not db.execute(f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}",
+                              (article_id,)).fetchone():
                 raise NotFound(f"no article '{article_id}'")
-            if not db.execute(
-                "SELECT 1 FROM versions WHERE article_id = ? AND version = ?", (article_id, version)
-            ).fetchone():
+            row = db.execute(
+                "SELECT voice, content, content_hash FROM versions WHERE article_id = ? AND version = ?",
+                (article_id, version),
+            ).fetchone()
+            if row is None:
                 raise NotFound(f"article '{article_id}' has no version {version}")
-            db.execute("UPDATE articles SET current_version = ? WHERE id = ?", (version, article_id))
+            if db.execute("SELECT 1 FROM jobs WHERE article_id = ? AND status IN ('queued', 'running')",
+                          (article_id,)).fetchone():
+                raise Conflict(f"article '{article_id}' is being narrated; roll back once its job has ended")
+            article = article_from_dict(json.loads(row["content"]))
+            db.execute(
+                "UPDATE articles SET current_version = ?, title = ?, voice = ?, content = ?, "
+                "content_hash = ?, updated = ?, source_url = ? WHERE id = ?",
+                (version, article.title, _requested_voice(article, row["voice"], row["content_hash"]),
+                 row["content"], row["content_hash"], time.time(), article.url or None, article_id),
+            )
         return self.get_article(article_id)
 
     def used_voices(self) -> list[dict]:
@@ -758,8 +796,9 @@ class Store:
             if job is None or job["status"] != "running":
                 raise Cancelled(f"job {job_id} was cancelled")
             content = json.dumps(article.to_dict(), ensure_ascii=False)
-            db.execute("UPDATE articles SET title = ?, content = ?, content_hash = ?, updated = ? "
-                       "WHERE id = ?", (article.title, content, fingerprint, now, job["article_id"]))
+            db.execute("UPDATE articles SET title = ?, content = ?, content_hash = ?, updated = ?, "
+                       "source_url = ? WHERE id = ?",
+                       (article.title, content, fingerprint, now, article.url or None, job["article_id"]))
             db.execute("UPDATE jobs SET chars = ?, page_request = NULL, updated = ? WHERE id = ?",
                        (article.chars, now, job_id))
         return self.get_article(job["article_id"])
@@ -787,8 +826,142 @@ class Store:
         return [self.get_job(r["id"]) for r in lost]
 
 
+    # Watched sources (narrator.service.watch) -------------------------------------------------------
+
+    def add_source(self, url: str, voice: str | None = None) -> SourceRecord:
+        """Watch a feed or sitemap (again: its voice is updated); the source."""
+        source_id = hashlib.sha256(url.encode()).hexdigest()[:12]
+        with self._write() as db:
+            db.execute("INSERT INTO sources (id, url, voice, created) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (id) DO UPDATE SET voice = excluded.voice",
+                       (source_id, url, voice, time.time()))
+        return self.get_source(source_id)
+
+    def get_source(self, source_id: str) -> SourceRecord:
+        """A watched source; NotFound if unknown."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no watched source '{source_id}'")
+        return _source(row)
+
+    def list_sources(self) -> list[SourceRecord]:
+        """Every watched source, oldest first."""
+        with self._connect() as db:
+            return [_source(r) for r in db.execute("SELECT * FROM sources ORDER BY created, id").fetchall()]
+
+    def remove_source(self, source_id: str) -> None:
+        """Stop watching a source (its articles stay); NotFound if unknown."""
+        with self._write() as db:
+            if db.execute("DELETE FROM sources WHERE id = ?", (source_id,)).rowcount == 0:
+                raise NotFound(f"no watched source '{source_id}'")
+
+    def claim_source(self, source_id: str, worker: str, lease_s: float, due_only: bool = True) -> bool:
+        """Take a source for one pass (one watcher at a time across machines): False if another holds
+        it, or (with `due_only`) its next pass is not due yet."""
+        now = time.time()
+        due = " AND next_pass <= ?" if due_only else ""
+        with self._write() as db:
+            cur = db.execute(f"UPDATE sources SET worker = ?, lease_until = ? WHERE id = ? "
+                             f"AND (lease_until IS NULL OR lease_until < ?){due}",
+                             (worker, now + lease_s, source_id, now, *([now] if due_only else [])))
+            return cur.rowcount == 1
+
+    def finish_source(self, source_id: str, outcome: dict, error: str | None, next_pass: float,
+                      etag: str = "", last_modified: str = "") -> None:
+        """Record a pass and release the source until `next_pass`."""
+        with self._write() as db:
+            db.execute("UPDATE sources SET last_pass = ?, next_pass = ?, outcome = ?, error = ?, "
+                       "etag = ?, last_modified = ?, worker = NULL, lease_until = NULL WHERE id = ?",
+                       (time.time(), next_pass, json.dumps(outcome), error, etag or None,
+                        last_modified or None, source_id))
+
+    def watched_page(self, url: str) -> PageRecord | None:
+        """What is known of a page a source led to, or None."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM pages WHERE url = ?", (url,)).fetchone()
+        return PageRecord(**dict(row)) if row else None
+
+    def pages_of(self, source_id: str, limit: int) -> list[PageRecord]:
+        """The pages a source led to, most recently checked first, at most `limit`."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM pages WHERE source_id = ? ORDER BY checked DESC, url LIMIT ?",
+                              (source_id, limit)).fetchall()
+        return [PageRecord(**dict(r)) for r in rows]
+
+    def record_page(self, page: PageRecord) -> None:
+        """Remember a page a source led to: its article and validators."""
+        with self._write() as db:
+            db.execute("INSERT INTO pages (url, article_id, source_id, etag, last_modified, lastmod, "
+                       "checked) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+                       "article_id = excluded.article_id, source_id = excluded.source_id, "
+                       "etag = excluded.etag, last_modified = excluded.last_modified, "
+                       "lastmod = excluded.lastmod, checked = excluded.checked",
+                       (page.url, page.article_id, page.source_id, page.etag, page.last_modified,
+                        page.lastmod, page.checked))
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A feed or sitemap `narrator watch` follows."""
+
+    id: str
+    """A short hash of the URL."""
+    url: str
+    """The feed (RSS, Atom) or sitemap (index, Google News) URL."""
+    voice: str | None
+    """The voice its articles are read in (None: the language's default)."""
+    created: float
+    """Unix time it was added."""
+    etag: str | None = None
+    """The feed's ETag at the last pass."""
+    last_modified: str | None = None
+    """The feed's Last-Modified at the last pass."""
+    last_pass: float | None = None
+    """When it was last read."""
+    next_pass: float = 0.0
+    """When it is due again."""
+    outcome: dict | None = None
+    """What the last pass did: created, updated, unchanged and failed articles, entries seen."""
+    error: str | None = None
+    """Why the last pass failed or what failed in it, or None."""
+    worker: str | None = None
+    """Who is reading it now."""
+    lease_until: float | None = None
+    """Until when that watcher holds it."""
+
+
+def _source(row) -> SourceRecord:  # noqa: ANN001 - a row of `sources`
+    data = dict(row)
+    data["outcome"] = json.loads(data["outcome"]) if data.get("outcome") else None
+    return SourceRecord(**data)
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """A page a watched source led to."""
+
+    url: str
+    """The page."""
+    article_id: str
+    """The article made from it."""
+    source_id: str | None
+    """The source that listed it."""
+    etag: str | None
+    """Its ETag when last read."""
+    last_modified: str | None
+    """Its Last-Modified when last read."""
+    lastmod: str | None
+    """The sitemap's <lastmod> for it when last read."""
+    checked: float
+    """Unix time it was last looked at."""
+
+
 __all__ = [
     "ArticleRecord",
+    "PageRecord",
+    "SourceRecord",
     "Cancelled",
     "Conflict",
     "JobRecord",

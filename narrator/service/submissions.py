@@ -4,6 +4,7 @@ a worker, which has a deadline, not a web thread)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -13,8 +14,12 @@ from ..config import Settings
 from ..errors import ExtractionError, InputError
 from ..extract import from_page
 from ..fetch import fetch
+from ..jingles import load_jingles
 from ..model import Article
 from ..netguard import NetGuard
+from ..pipeline import lexicon_for
+from ..voices import Voice, get_voice
+from .store import ArticleRecord, JobRecord, JobRequest, Store, content_hash
 
 URL_CHARS_ESTIMATE = 20_000
 """What a submission by URL counts against its requester's queue limit until its page is fetched
@@ -86,9 +91,35 @@ class PageRequest:
         return check_size(replace(article, pronunciations=self.pronunciations), settings)
 
 
+def fingerprint(article: Article, voice_name: str | None, voice: Voice, settings: Settings) -> str:
+    """Hash of everything that decides a narration: content, the voice asked for (`voice_name`,
+    None for the language's default) and the one it resolves to, the lexicon in force, and the
+    publisher's intro and outro."""
+    jingles = load_jingles(settings)
+    extra = hashlib.sha256(f"{voice}\0{jingles.identity if jingles else ''}".encode()).hexdigest()[:8]
+    return f"{content_hash(article, voice_name)}:{lexicon_for(voice, settings, article).version[:16]}:{extra}"
+
+
+def store_article(store: Store, settings: Settings, article: Article, requested: str | None,
+                  request: JobRequest, article_id: str | None = None,
+                  existing: bool = False) -> tuple[ArticleRecord, JobRecord | None, bool]:
+    """Store a submitted article (new, or `existing` under `article_id`) with its fingerprint, and
+    queue its narration when anything that decides it changed: the article, its job (None when
+    nothing is to be done) and whether the job is new (to be submitted to the queue). The one way in
+    for the API and `narrator watch`. VoiceError for a voice that does not exist or speak it."""
+    voice = get_voice(requested, article.language, settings.voices)
+    made = fingerprint(article, requested, voice, settings)
+    if existing:
+        assert article_id is not None
+        return store.update_article(article_id, article, requested, made, request)
+    record, job = store.create_article(article, requested, article_id, made, request)
+    return record, job, True
+
+
 def default_guard(settings: Settings) -> Callable[[], NetGuard]:
     """The guard jobs fetch through: public addresses only, unless NARRATOR_ALLOW_PRIVATE_URLS=1."""
     return lambda: NetGuard(allow_private=bool(settings.allow_private_urls))
 
 
-__all__ = ["MAX_URL", "PageRequest", "URL_CHARS_ESTIMATE", "check_size", "check_url", "default_guard"]
+__all__ = ["MAX_URL", "PageRequest", "URL_CHARS_ESTIMATE", "check_size", "check_url", "default_guard",
+           "fingerprint", "store_article"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-url = context.config.get_main_option("sqlalchemy.url")
+url = context.config.get_main_option("sqlalchemy.url") or ""
 if context.is_offline_mode():  # `alembic upgrade --sql`: print the SQL for a DBA
     context.configure(url=url, literal_binds=True)
     with context.begin_transaction():

@@ -1,16 +1,16 @@
 """When each article's narration was first published: the podcast feed's item date, which a
 regeneration does not change (versions may be pruned, so the first one cannot be looked up later).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,357 @@
+"""Normalise stage: make written text speakable (what the voice says, not what is shown).
+
+Built as production normalisers are (NeMo's and Sparrowhawk's tagger -> verbaliser design):
+  tokens.py     clean the text (keeping a map to the input) and cut it into atoms in one scan;
+  electronic.py find web and e-mail addresses, handles and hashtags, one scan per chunk;
+  tagger.py     tag each span with its semiotic class (cardinal, money, date, abbreviation...);
+  context.py    decide readings from the neighbouring tokens (adjectival amounts, years, roman
+                numerals, St. saint or street, whether an abbreviation's period ends a sentence);
+  verbalise.py  say each token for the language variety;
+  then the spoken pieces are joined into SpokenWords that keep the input span they came from.
+Word lists are data (data/en/*.tsv), the variety conventions too (data/varieties.toml): plain
+"en" follows NeMo's English conventions, "en-US" and "en-GB" a newsreader's.
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import re
+import sys
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import InputError, VoiceError
+from ..lexicon import EMPTY, Lexicon, as_phonemes, load_lexicon
+from ..model import Script
+from ..voices import get_voice
+from . import electronic
+from .context import WORD_CLASSES, resolve
+from .data import Variety, variety
+from .numbers import cardinal, ordinal, year
+from .tagger import Tagger, Token
+from .tokens import EMOJI, NUM, SPACE, WORD, Atom, Cleaned, atoms, clean
+from .verbalise import Verbaliser
+
+__all__ = ["SpokenWord", "normalise_words", "normalise_text", "normalise", "main", "cardinal", "ordinal",
+           "year"]
+
+
+@dataclass(frozen=True)
+class SpokenWord:
+    """What is said for one written span of the input."""
+
+    text: str
+    """The spoken word or words ("two point four million dollars"), with the punctuation around
+    them kept for the voice's phrasing ("Medvedev,")."""
+    start: int
+    """Offset in the input text where the span starts."""
+    end: int
+    """Offset in the input text where the span ends."""
+
+
+_OPENING = "([{“‘«¿¡"
+_QUOTES = "\"'`"
+_JOINERS = "-‐‑'’—–"
+
+
+def _no_brackets(s: str) -> str:
+    """Text is text: square brackets never reach an engine, which reads [[...]] as phonemes."""
+    return s.replace("[", "").replace("]", "")
+
+
+@lru_cache(maxsize=16)
+def _symbolic_entries(lexicon: Lexicon) -> Lexicon:
+    """Entries with digits or punctuation ("B2B", "St. Kitts"): the rules would rewrite them first,
+    so they are matched in the written text; word entries apply to the spoken words."""
+    keep = tuple(e for e in lexicon.entries
+                 if not all(ch.isalpha() or ch in " '’-" for ch in e[0]))
+    return Lexicon(keep, lexicon.nocase & {w for w, _ in keep})
+
+
+def _protected(cleaned: str, var: Variety | None, lexicon: Lexicon) -> dict[int, Token]:
+    """Spans found before tagging: addresses (English only) and lexicon entries the rules would
+    rewrite, each one token."""
+    spans: list[tuple[int, int, Token]] = []
+    if var is not None:
+        for s, e, kind in electronic.find(cleaned):
+            spans.append((s, e, Token("electronic", s, e, cleaned[s:e], {"kind": kind})))
+    starts = [s for s, _, _ in spans]  # in order, not overlapping
+    symbolic = _symbolic_entries(lexicon)
+    if symbolic:
+        for m in symbolic.finditer(cleaned):
+            k = bisect.bisect_left(starts, m.end()) - 1  # the last address starting before the match ends
+            if k >= 0 and spans[k][1] > m.start():
+                continue  # inside an address: the entry applies to its spoken form
+            spoken = symbolic.lookup(m.group(0)) or m.group(0)
+            spans.append((m.start(), m.end(), Token("lexicon", m.start(), m.end(), m.group(0),
+                                                    {"spoken": spoken})))
+    return {s: tok for s, _, tok in spans}
+
+
+def _simple_tokens(parts: list[Atom], protected: dict[int, Token]) -> list[Token]:
+    """Other languages: words as written, emoji and decoration dropped, punctuation kept."""
+    out: list[Token] = []
+    for a in parts:
+        if out and a.start < out[-1].end:
+            continue
+        if a.start in protected:
+            out.append(protected[a.start])
+            continue
+        if a.kind == SPACE:
+            cls = "space"
+        elif a.kind == EMOJI:
+            cls = "drop"
+        elif a.kind in (WORD, NUM) or a.text.isalnum():
+            cls = "plain"
+        elif a.text in "[]":
+            cls = "drop"
+        else:
+            cls = "punct"
+        out.append(Token(cls, a.start, a.end, a.text))
+    return out
+
+
+def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token]:
+    var = variety(language)
+    protected = _protected(cleaned.text, var, lexicon)
+    cuts = frozenset(k for tok in protected.values() for k in (tok.start, tok.end))
+    parts = atoms(cleaned.text, cuts)
+    if var is None:
+        tokens = _simple_tokens(parts, protected)
+        for tok in tokens:
+            if tok.cls == "lexicon":
+                tok.spoken = tok.fields["spoken"]
+            elif tok.cls in ("punct", "space"):
+                tok.spoken = None
+            else:
+                tok.spoken = "" if tok.cls == "drop" else tok.text
+        return tokens
+    tokens = Tagger(cleaned.text, parts, var, protected).run()
+    for tok in tokens:
+        if tok.cls in WORD_CLASSES and lexicon.lookup(tok.text) is not None:
+            tok.cls = "plain"  # the lexicon says it (applied to the spoken words)
+    resolve(tokens, var)
+    say = Verbaliser(var)
+    for tok in tokens:
+        tok.spoken = say.say(tok)
+    return tokens
+
+
+def _drop_empty_brackets(tokens: list[Token]) -> None:
+    """Parentheses left with nothing to say inside ("(@FEMA)", "(doi:10.1016/...)") go too."""
+    opened: list[int] = []
+    for i, tok in enumerate(tokens):
+        if tok.cls != "punct":
+            if tok.cls != "space" and tok.spoken != "":
+                opened = []
+            continue
+        if tok.text == "(":
+            opened = [i]
+        elif tok.text == ")" and opened:
+            tokens[opened[0]].spoken = ""
+            tok.spoken = ""
+            opened = []
+
+
+def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
+    """Join the spoken tokens into words with spans: punctuation clings to its word (opening
+    marks to the next, others to the previous), a hyphen or an apostrophe between two tokens
+    joins them, and tokens written without a space between them make one SpokenWord."""
+    _drop_empty_brackets(tokens)
+    words: list[SpokenWord] = []
+    parts: list[str] = []
+    span: list[int] = []
+    prefix: list[str] = []
+    prefix_start = -1
+    last = ""  # role of the last piece in `parts`: word, close, join
+    space = True
+
+    def flush() -> None:
+        nonlocal parts, span, last
+        if parts:
+            start, end = cleaned.span(span[0], span[1])
+            words.append(SpokenWord("".join(parts), start, end))
+        parts, span, last = [], [], ""
+
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        if tok.cls == "space":
+            space = True
+            continue
+        spoken = tok.spoken
+        if spoken == "":
+            space = False  # what followed the dropped piece decides the spacing
+            continue
+        if spoken is None:  # punctuation as written
+            ch = _no_brackets(tok.text)
+            if not ch:
+                space = False
+                continue
+            nxt_space = i + 1 >= n or tokens[i + 1].cls == "space"
+            if ch in _OPENING or (ch in _QUOTES and space and not nxt_space):
+                if space:
+                    flush()
+                if not prefix:
+                    prefix_start = tok.start
+                prefix.append(ch)
+            elif (ch in _JOINERS or tok.fields.get("join")) and not space and not nxt_space and parts:
+                parts.append(ch)
+                span[1] = tok.end
+                last = "join"
+            elif parts:
+                if not (ch == "." and last == "word" and parts[-1].endswith(".")):  # "E.P.A." ends it too
+                    parts.append((" " if space else "") + ch)
+                span[1] = tok.end
+                last = "close"
+            else:
+                if not prefix:
+                    prefix_start = tok.start
+                prefix.append(ch)
+            space = False
+            continue
+        spoken = _no_brackets(spoken).strip()
+        if not spoken:
+            continue
+        if space or not parts:
+            flush()
+            start = prefix_start if prefix else tok.start
+            parts = ["".join(prefix) + spoken]
+            span = [start, tok.end]
+        else:
+            parts.append(("" if last == "join" or prefix else " ") + "".join(prefix) + spoken)
+            span[1] = tok.end
+        prefix, prefix_start = [], -1
+        last = "word"
+        if tok.fields.get("stop") and not parts[-1].endswith("."):
+            parts.append(".")
+            last = "close"
+        space = False
+    if prefix:
+        if parts:
+            parts.append(" " + "".join(prefix))
+        else:
+            parts, span = ["".join(prefix)], [prefix_start, tokens[-1].end]
+    flush()
+    return words
+
+
+def _apply_lexicon(words: list[SpokenWord], lexicon: Lexicon) -> list[SpokenWord]:
+    """Word entries replace whole words of the spoken text; a match across several SpokenWords
+    merges them into one (one written span, one spoken form). Phoneme entries arrive as [[...]],
+    every other replacement without brackets."""
+    if not lexicon or not words:
+        return words
+    joined = " ".join(w.text for w in words)
+    starts = []
+    pos = 0
+    for w in words:
+        starts.append(pos)
+        pos += len(w.text) + 1
+    out: list[SpokenWord] = []
+    k = 0
+    for m in lexicon.finditer(joined):
+        first = k
+        while first < len(words) and starts[first] + len(words[first].text) <= m.start():
+            first += 1
+        if first >= len(words) or starts[first] > m.start():
+            continue
+        last = first
+        while last + 1 < len(words) and starts[last + 1] < m.end():
+            last += 1
+        out.extend(words[k:first])
+        spoken = lexicon.lookup(m.group(0)) or m.group(0)
+        phonemes = as_phonemes(spoken)
+        spoken = f"[[{_no_brackets(phonemes)}]]" if phonemes is not None else _no_brackets(spoken)
+        text = joined[starts[first]:m.start()] + spoken + joined[m.end():starts[last] + len(words[last].text)]
+        out.append(SpokenWord(text, words[first].start, words[last].end))
+        k = last + 1
+    out.extend(words[k:])
+    return out
+
+
+def normalise_words(text: str, language: str = "en", lexicon: Lexicon | None = None) -> list[SpokenWord]:
+    """What is said for `text`, word by word, each with the span of the input it was read from.
+
+    "$2.4 million" is one span read as several words; a lexicon entry is one span; what is not
+    read (emoji, decoration, a DOI) has no word. `normalise_text` is these words joined by spaces.
+    """
+    lexicon = lexicon or EMPTY
+    cleaned = clean(_without_junk(text))
+    if not cleaned.text.strip():
+        return []
+    tokens = _verbalised(language, lexicon, cleaned)
+    return _apply_lexicon(_assemble(tokens, cleaned), lexicon)
+
+
+JUNK_CHARS = 100
+"""A run of characters without a space this long that is no web or e-mail address is not said: no
+word is that long (the longest in English and German dictionaries stay under 70 letters), and a
+listener gains nothing from minutes of spelled letters, digits and dots (a 6,000-character dotted
+token made 150 s of audio). Addresses are read by their own rule (their domain)."""
+_LONG_RUN = re.compile(rf"\S{{{JUNK_CHARS + 1},}}")
+
+
+def _without_junk(text: str) -> str:
+    """`text` with each junk run (see JUNK_CHARS) blanked out, so offsets into it stay offsets into
+    the input."""
+    def blank(m: re.Match[str]) -> str:
+        return m.group() if electronic.classify(m.group()) else " " * len(m.group())
+
+    return _LONG_RUN.sub(blank, text)
+
+
+def normalise_text(text: str, language: str = "en", lexicon: Lexicon | None = None) -> str:
+    """Return what a newsreader would say for `text`.
+
+    English gets the full treatment (numbers, dates, money, abbreviations...) in the conventions
+    of its variety (data/varieties.toml: plain "en" follows NeMo, "en-US" and "en-GB" a
+    newsreader); other languages only lose emoji and decoration. The lexicon's entries win over
+    the rules.
+    """
+    return " ".join(w.text for w in normalise_words(text, language, lexicon))
+
+
+def normalise(script: Script, lexicon: Lexicon | None = None) -> Script:
+    """Fill in each unit's spoken form from its original text (the text itself stays as written)."""
+    units = tuple(replace(u, spoken=normalise_text(u.text, script.language, lexicon))
+                  for u in script.units)
+    return replace(script, units=units)
+
+
+def default_language() -> str:
+    """The default voice's variety of English ("en-US" for the shipped voices); "en" when no
+    voice profiles can be read."""
+    try:
+        return get_voice(None, "en").language
+    except VoiceError:
+        return "en"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`narrator normalize`: read written lines on stdin, print one spoken line per input line."""
+    ap = argparse.ArgumentParser(prog="narrator normalize",
+                                 description="Print the spoken form of each written line on stdin.")
+    ap.add_argument("--lexicon", type=Path, help="pronunciation lexicon (written<TAB>spoken lines)")
+    ap.add_argument("--language", default=None,
+                    help="language variety of the text: en (NeMo's conventions), en-US, en-GB, or another "
+                         "language (only emoji are dropped); default: the default voice's variety")
+    args = ap.parse_args(argv)
+    language = args.language or default_language()
+    try:
+        if args.lexicon is not None and not args.lexicon.is_file():
+            raise InputError(f"no lexicon file {args.lexicon}")
+        lexicon = load_lexicon(args.lexicon) if args.lexicon else None
+    except InputError as e:
+        print(f"narrator normalize: {e}", file=sys.stderr)
+        return 2
+    stdin = sys.stdin
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(encoding="utf-8", errors="replace")
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    for line in stdin:
+        line = line.rstrip("\n").rstrip("\r")
+        sys.stdout.write(normalise_text(line, language, lexicon) + "\n")
+        sys.stdout.flush()
+    return 0

@@ -1,0 +1,6 @@
+"""`python -m narrator.normalise`: the same as `narrator normalize`."""
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,458 @@
+"""Context rules: the reading a tagged token gets from the tokens around it.
+
+Each rule is a small function over the token sequence (the previous and next words and their
+classes), documented with the reasoning a newsreader follows. `resolve` applies them all and
+records each decision in the token's fields, where the verbaliser reads it.
+"""
+from __future__ import annotations
+
+from .data import Tables, Variety, tables
+from .numbers import roman_value
+from .tagger import Token
+
+NUMBER_CLASSES = ("cardinal", "decimal", "ordinal", "fraction", "serial")
+WORD_CLASSES = ("plain", "letters", "abbreviation", "roman", "state_code", "month")
+
+
+def neighbour(tokens: list[Token], i: int, step: int) -> tuple[int, Token | None, str]:
+    """The nearest token in direction `step` (1 or -1) that is not a space, its index, and the
+    gap: " " (spaces), "-" (a hyphen joining the two, no spaces), or "" (nothing between)."""
+    gap = ""
+    j = i + step
+    while 0 <= j < len(tokens):
+        tok = tokens[j]
+        if tok.cls == "space":
+            gap = " "
+        elif tok.cls == "punct" and tok.text in "-‐‑" and not gap:
+            k = j + step
+            if 0 <= k < len(tokens) and tokens[k].cls != "space":
+                return k, tokens[k], "-"
+            return j, tok, ""
+        else:
+            return j, tok, gap
+        j += step
+    return -1, None, gap
+
+
+def next_word(tokens: list[Token], i: int) -> tuple[Token | None, str]:
+    """The token after token i (skipping spaces) and what separates them (" ", "-" or "")."""
+    _, tok, gap = neighbour(tokens, i, 1)
+    return tok, gap
+
+
+def prev_word(tokens: list[Token], i: int) -> tuple[Token | None, str]:
+    """The token before token i (skipping spaces) and what separates them (" ", "-" or "")."""
+    _, tok, gap = neighbour(tokens, i, -1)
+    return tok, gap
+
+
+def is_capitalised(tok: Token | None) -> bool:
+    """A word starting with a capital letter ("Main", "FBI")."""
+    return tok is not None and tok.cls in WORD_CLASSES and tok.text[:1].isupper()
+
+
+def is_titlecase(tok: Token | None) -> bool:
+    """A capital then lower-case letters ("Smith"), as names are written."""
+    return (tok is not None and tok.cls in WORD_CLASSES and len(tok.text) > 1 and tok.text[0].isupper()
+            and tok.text[1:2].islower())
+
+
+def sentence_initial(tokens: list[Token], i: int) -> bool:
+    """Token i starts a sentence: nothing before it but opening quotes or brackets, or a full
+    stop, ?, !, : or ; (or an abbreviation whose period ends the sentence)."""
+    j, prev, _ = neighbour(tokens, i, -1)
+    while prev is not None and prev.cls == "punct" and prev.text in "\"“'‘(":
+        j, prev, _ = neighbour(tokens, j, -1)
+    if prev is None:
+        return True
+    if prev.cls == "punct":
+        return prev.text in ".?!:;"
+    return bool(prev.fields.get("stop"))
+
+
+def is_noun(tok: Token | None, t: Tables) -> bool:
+    """A lower-case word that can be the noun an amount describes: not a function word, not an
+    adverb in -ly, not a participle in -ed (data/en/not_nouns.tsv)."""
+    if tok is None or tok.cls != "plain" or not tok.text[:1].islower():
+        return False
+    w = tok.text.lower()
+    if w in t.not_nouns or w.endswith("ly") or (w.endswith("ed") and len(w) >= 5):
+        return False
+    return True
+
+
+def is_plural_noun(tok: Token | None, t: Tables) -> bool:
+    """A noun in the plural: ends in -s (not -ss, -us, -is, 's) or an irregular plural."""
+    if not is_noun(tok, t):
+        return False
+    assert tok is not None
+    w = tok.text.lower()
+    if w in t.context["plural"]:
+        return True
+    return w.endswith("s") and not w.endswith(("ss", "us", "is", "'s", "’s"))
+
+
+# --- amounts -----------------------------------------------------------------------------------
+
+def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
+    """An amount before the noun it describes is an adjective, and its unit is singular:
+    "a $2.4 million loss", "an 87W charger", "$15-an-hour", "12-ounce can". The amount is
+    followed by a noun (is_noun), or joined to the next word by a hyphen."""
+    nxt, gap = next_word(tokens, i)
+    if nxt is None:
+        return False
+    if gap == "-":
+        return nxt.cls in ("plain", "cardinal")
+    return gap == " " and is_noun(nxt, t)
+
+
+def shared_magnitude(tokens: list[Token], i: int) -> bool:
+    """"between $2 and $3 billion": an amount without a magnitude joined by "and", "to", "or" or
+    "through" to an amount in the same currency with one shares it, and is said as a bare number
+    ("between two and three billion dollars")."""
+    tok = tokens[i]
+    if tok.fields.get("mag") or tok.fields.get("num2"):
+        return False
+    j, word, gap = neighbour(tokens, i, 1)
+    if word is None or gap != " " or word.text.lower() not in ("and", "to", "or", "through"):
+        return False
+    _, other, gap = neighbour(tokens, j, 1)
+    return (other is not None and gap == " " and other.cls == "money" and bool(other.fields.get("mag"))
+            and other.fields.get("cur") == tok.fields.get("cur"))
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+def _quantity_of(tokens: list[Token], j: int, t: Tables) -> bool:
+    """Token j is "of" after a quantity word: "a crowd of 1500 fans" counts, "the class of 2027" not."""
+    before, _ = prev_word(tokens, j)
+    return before is not None and before.text.lower() in t.context["quantity"]
+
+
+def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str:
+    """How a number written without commas or a decimal point is read: "cardinal", "year",
+    "digits" or "pairs". Plain "en" (NeMo): a leading zero or five or more digits digit by digit,
+    1000-2999 without a sign as a year ("2500" -> "twenty five hundred"). Newsreader varieties
+    decide by context, in order:
+      1. a leading zero: digits ("007");
+      2. a hotline number of the variety: digits ("call 911", "the 988 lifeline");
+      3. after "No.", "#" or "number": a cardinal ("No. 162");
+      4. after an identifier noun ("Flight 1282", "Room 1203", "ZIP code 90210"), after a
+         capitalised word that is not the first of its sentence (a model or a name: "Boeing 737",
+         "Route 128"; three or four digits), or three digits before a capitalised name ("the 787
+         Dreamliner"): in pairs, digit by digit from five digits;
+      5. five or more digits: a cardinal when a noun follows ("21757 ballots": a count), else
+         digits (a code: "text 741741 to", "ZIP code 90210.");
+      6. four digits from 1000 to 2099: a year, unless a plural noun follows with neither a
+         determiner nor a year preposition before ("1250 homes" is a count; "the 2020 elections",
+         "in 2027 starts" and "the class of 2027" are years, "a crowd of 1500 fans" a count).
+    In every variety the last digits of a card or an account ("ending in 8876") are digits.
+    """
+    tok = tokens[i]
+    s = tok.fields["num"]
+    if not s.isdecimal():
+        return "cardinal"
+    n = int(s)
+    if len(s) > 1 and s[0] == "0":
+        return "digits"
+    year_shaped = len(s) == 4 and 1000 <= n < 2100
+    if ending_in(tokens, neighbour(tokens, i, -1)[0], year_shaped, t):
+        return "digits"
+    if not var.contextual_numbers:
+        if len(s) >= 5:
+            return "digits"
+        if len(s) == 4 and 1000 <= n < 3000 and not tok.fields.get("sign"):
+            return "year"  # NeMo reads any 1000-2999 as a year: "1900" -> "nineteen hundred"
+        return "cardinal"
+    if tok.fields.get("sign"):
+        return "cardinal"
+    if s in var.hotlines:
+        return "digits"
+    j, prev, gap = neighbour(tokens, i, -1)
+    nxt, ngap = next_word(tokens, i)
+    prev_text = prev.text.lower() if prev is not None else ""
+    after_number_word = prev is not None and (
+        prev_text in ("#", "number")
+        or any(a.kind == "before-number" and a.spoken.startswith("number")
+               for a in t.abbreviations.get(prev.fields.get("written", ""), ())))
+    if after_number_word:
+        return "cardinal"
+    model = (var.model_numbers and 3 <= len(s) <= 4 and is_capitalised(prev) and prev is not None
+             and not prev.text.endswith(("'s", "’s")) and prev.cls != "abbreviation"
+             and not sentence_initial(tokens, j) and prev.text not in t.months
+             and prev.text not in t.weekdays)
+    identifier = prev is not None and gap == " " and prev.cls in WORD_CLASSES and (
+        prev_text.rstrip(".") in t.identifier_nouns or model)
+    named = (var.model_numbers and len(s) == 3 and ngap == " " and nxt is not None and is_titlecase(nxt)
+             and not nxt.text.endswith("s") and nxt.cls == "plain")
+    if identifier or named:
+        return "pairs"  # "Boeing 737", "the 787 Dreamliner", "Route 128"
+    if len(s) >= 5:
+        return "cardinal" if ngap == " " and is_noun(nxt, t) else "digits"
+    if len(s) == 4 and 1000 <= n < 2100:
+        determiner = prev is not None and (prev_text in t.context["determiner"]
+                                           or prev_text.endswith(("'s", "’s")))
+        before_year = prev_text in t.context["year-before"] or (
+            prev_text == "of" and not _quantity_of(tokens, j, t))
+        if ngap == " " and is_plural_noun(nxt, t) and not determiner and not before_year:
+            return "cardinal"
+        return "year"
+    return "cardinal"
+
+
+def ending_in(tokens: list[Token], j: int, year_shaped: bool, t: Tables) -> bool:
+    """Token j is the "in" or "with" of "ending in", "ends with": the last digits of a card or an
+    account number follow, read digit by digit ("card ending in 8876"). A number that could be a
+    year needs a card, account or number named just before ("the season ends in 2025" is a year)."""
+    if j < 0 or tokens[j].text.lower() not in ("in", "with"):
+        return False
+    k, before, _ = neighbour(tokens, j, -1)
+    if before is None or before.text.lower() not in ("ending", "ends", "ended"):
+        return False
+    if not year_shaped:
+        return True
+    for _ in range(3):
+        k, before, _ = neighbour(tokens, k, -1)
+        if before is None:
+            return False
+        if before.text.lower().rstrip("s'’") in t.context["card"]:
+            return True
+    return False
+
+
+# --- abbreviations -----------------------------------------------------------------------------
+
+def period_ends_sentence(ends: str, next_text: str | None) -> bool:
+    """Whether the period of an abbreviation is also the full stop of its sentence.
+
+    `ends` is the abbreviation's rule (data/en/abbreviations.tsv): "never" (titles: a name must
+    follow); "number" (not before a number: "No. 3"); "opener": the period ends the sentence only
+    at the end of the text or before a word that commonly opens a sentence
+    (data/en/sentence_openers.tsv): "in the U.S. The next day" ends, "U.S. Attorney" does not;
+    "time" (a.m., p.m.): ends before any capitalised word but a weekday, month or time zone ("2
+    a.m. Police said" ends, "2 a.m. Friday" does not).
+    """
+    if ends == "never":
+        return False
+    if next_text is None:
+        return True
+    if not next_text[:1].isupper():
+        return next_text[:1] in "\"“'‘" and ends != "number"
+    if ends == "number":
+        return not next_text[:1].isdecimal()
+    t = tables()
+    if ends == "time":
+        continues = (next_text in t.months or next_text in t.weekdays or next_text in t.time_zones
+                     or next_text.lower() in t.context["time-continues"])
+        return not continues
+    return next_text in t.sentence_openers
+
+
+def _stop(tokens: list[Token], i: int, ends: str) -> bool:
+    nxt, _ = next_word(tokens, i)
+    if nxt is not None and nxt.cls == "punct" and nxt.text not in "\"“'‘([":
+        return False  # "Inc.," : the comma follows, no full stop
+    text = None if nxt is None else nxt.text
+    return period_ends_sentence(ends, text)
+
+
+def abbreviation_reading(tokens: list[Token], i: int, t: Tables) -> str | None:
+    """The spoken form of a table abbreviation in its context, or None to leave it as written.
+
+    title: with its dot always a title ("Gov.", "Mr. and Mrs."); without the dot ("Mr") only
+    before a capitalised name. "St."/"Dr." after a capitalised word or a number, and not before a
+    name, are the street ("Main St. to", "Elm Dr."). after-name: after a capitalised word
+    ("Haynes Jr."). before-number: before a number ("No. 3"). place: before a capitalised name
+    ("Mt. Rainier"). between-names: between capitalised words ("Roe v. Wade"). anywhere: always.
+    """
+    tok = tokens[i]
+    written = tok.fields["written"]
+    if tok.fields.get("spoken"):
+        return tok.fields["spoken"]
+    options = t.abbreviations.get(written)
+    if not options:
+        return None
+    prev, pgap = prev_word(tokens, i)
+    nxt, ngap = next_word(tokens, i)
+    dotted = written.endswith(".")
+    street = next((a for a in options if a.kind == "street"), None)
+    name_follows = is_titlecase(nxt) and ngap == " "
+    after_name = prev is not None and pgap == " " and (
+        is_capitalised(prev) or prev.cls in ("ordinal", "cardinal", "address"))
+    if street is not None and after_name and not (name_follows and not _stop(tokens, i, street.ends)):
+        tok.fields["ends"] = street.ends
+        return street.spoken
+    for a in options:
+        tok.fields["ends"] = a.ends
+        if a.kind == "title" and (dotted or name_follows):
+            if dotted or nxt is None or name_follows:
+                return a.spoken
+        elif a.kind == "after-name" and prev is not None and is_capitalised(prev) or (
+                a.kind == "after-name" and prev is not None and prev.text == ","):
+            return a.spoken
+        elif a.kind == "before-number" and nxt is not None and ngap in (" ", "") and (
+                nxt.cls in NUMBER_CLASSES or nxt.text == "#"):
+            return a.spoken
+        elif a.kind == "place" and is_capitalised(nxt):
+            return a.spoken
+        elif a.kind == "between-names" and is_capitalised(prev) and is_capitalised(nxt):
+            return a.spoken
+        elif a.kind in ("anywhere", "street"):
+            return a.spoken
+    tok.fields["ends"] = "number" if options[0].kind == "before-number" else "opener"
+    return None
+
+
+# --- roman numerals ----------------------------------------------------------------------------
+
+def roman_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str | None:
+    """"ordinal" ("Henry VIII" -> "Henry the eighth"), "cardinal" ("World War II" -> "two") or
+    None (not a numeral: "Malcolm X", "Plan B", "I think"). data/en/roman.tsv names the words:
+      1. after a cardinal context word (war, title, phase, bowl, vol....): a cardinal;
+      2. after a regnal name, or a name after a regnal title ("King George V"): an ordinal;
+      3. after another capitalised word, a numeral of two or more letters of I, V, X is a number
+         in a title ("Grand Theft Auto VI", "Artemis II").
+    A one-letter "I" is a numeral only when no word follows it ("Pope John Paul I."), and only
+    I, V and X (the letters names and titles use) are numerals outside rule 1. In NeMo's
+    conventions (Variety.roman_after_first_name) a first name counts as a regnal name, even
+    before one letter ("Sam I" -> "Sam the first"), and a numeral of two or more letters is a
+    number wherever it stands ("Part II", "(IV)", "III").
+    """
+    tok = tokens[i]
+    s = tok.text
+    value = roman_value(s)
+    if value is None or (len(s) == 1 and s not in "IVX"):
+        return None  # "Type C", "Plan D": one letter other than I, V, X is a letter
+    as_number = "cardinal" if var.roman_after_first_name and len(s) > 1 and not set(s) - set("IVX") else None
+    j, prev, gap = neighbour(tokens, i, -1)
+    if prev is None or gap != " " or prev.cls not in WORD_CLASSES:
+        return as_number
+    role = t.roman.get(prev.text.lower().rstrip("."))
+    if role == "cardinal":
+        return "cardinal"
+    if not is_titlecase(prev) and not (prev.text.isupper() and role == "cardinal"):
+        return as_number
+    if set(s) - set("IVX"):
+        return None
+    nxt, ngap = next_word(tokens, i)
+    if role == "pronoun":
+        return None
+    k, before, bgap = neighbour(tokens, j, -1)
+    first_name = var.roman_after_first_name and prev.text.lower() in t.given_names
+    regnal = role == "name" or first_name or (
+        before is not None and t.roman.get(before.text.lower()) == "regnal")
+    if regnal:
+        return "ordinal"  # "Elizabeth I ruled", "King George V"
+    if s == "I" and nxt is not None and nxt.cls != "punct":
+        return None
+    generational = s in ("II", "III", "IV") and is_titlecase(before) and bgap == " " and not is_capitalised(
+        prev_word(tokens, k)[0])
+    if generational and var.roman_after_first_name:  # with a list of first names, a known one
+        generational = before is not None and before.text.lower() in t.given_names
+    if generational:
+        return "ordinal"  # a generational suffix after a first name and a surname: "John Smith III"
+    return "cardinal" if len(s) > 1 else None
+
+
+# --- initialisms -------------------------------------------------------------------------------
+
+def is_headline(tokens: list[Token]) -> bool:
+    """Most words in capitals (three or more): a headline, whose capitals are not acronyms."""
+    words = [tok for tok in tokens if tok.cls in WORD_CLASSES and len(tok.text) > 1 and tok.text.isalpha()]
+    caps = [tok for tok in words if tok.text.isupper()]
+    return len(caps) >= 3 and len(caps) * 2 > len(words)
+
+
+def letters_reading(word: str, t: Tables) -> str:
+    """spell, word or keep for a word in capitals (data/en/acronyms.tsv); an unknown one of
+    three letters with a vowel is spelled (espeak-ng would read "UDI" as a word)."""
+    known = t.acronyms.get(word)
+    if known:
+        return known
+    if len(word) == 3 and any(v in word for v in "AEIOU"):
+        return "spell"
+    return "keep"
+
+
+# --- everything --------------------------------------------------------------------------------
+
+def resolve(tokens: list[Token], var: Variety) -> None:
+    """Apply the context rules to every token (decisions go into token.fields)."""
+    t = tables()
+    headline = is_headline(tokens)
+    for i, tok in enumerate(tokens):
+        cls = tok.cls
+        f = tok.fields
+        if cls == "punct" and tok.text in var.range_dashes and dash_range(tokens, i, t):
+            f["spoken"] = "to"
+        elif cls == "cardinal":
+            f["reading"] = cardinal_reading(tokens, i, var, t)
+        elif cls == "address":
+            if f.get("dot"):
+                f["stop"] = _stop(tokens, i, "opener")
+        elif cls in ("money", "measure"):
+            f["adjectival"] = var.adjectival_units and adjectival(tokens, i, t)
+            f["shared_magnitude"] = cls == "money" and shared_magnitude(tokens, i)
+            if f.get("dot"):
+                f["stop"] = _stop(tokens, i, "opener")
+        elif cls == "abbreviation":
+            f["reading"] = abbreviation_reading(tokens, i, t)
+            if f.get("dot"):
+                f["stop"] = _stop(tokens, i, f.get("ends", "opener"))
+        elif cls in ("roman", "letters", "state_code"):
+            f["headline"] = headline
+            if cls == "state_code":
+                j, prev, _ = neighbour(tokens, i, -1)
+                nxt, _ = next_word(tokens, i)
+                place = prev is not None and prev.text == "," and is_capitalised(prev_word(tokens, j)[0])
+                end = nxt is None or nxt.cls == "punct" or (nxt.cls == "cardinal" and len(nxt.text) == 5)
+                if place and end:
+                    f["state"] = t.states[tok.text]
+                    continue
+                tok.cls = "roman" if roman_value(tok.text) else "letters"
+            if tok.cls == "roman":
+                f["reading"] = roman_reading(tokens, i, var, t)
+                if f["reading"] is None:
+                    tok.cls = "letters"
+            if f.get("dot"):
+                ends = "time" if f.get("kind") == "ampm" else "opener"
+                f["stop"] = _stop(tokens, i, ends)
+        elif cls in ("state", "month", "date", "time"):
+            prev, _ = prev_word(tokens, i)
+            f["after_the"] = prev is not None and prev.text.lower() == "the"
+            if f.get("dot"):
+                f["stop"] = _stop(tokens, i, "time" if cls == "time" else "opener")
+        elif cls == "fraction":
+            prev, gap = prev_word(tokens, i)
+            f["after_a"] = prev is not None and prev.text.lower() in ("a", "an") and gap == " "
+        elif cls == "emoji":
+            f["word_position"] = _word_position(tokens, i)
+        elif cls == "electronic" and f.get("kind") == "hashtag":
+            prev, _ = prev_word(tokens, i)
+            f["after_hashtag"] = prev is not None and prev.text.lower() in t.context["hashtag"]
+        elif cls == "electronic" and f.get("kind") == "handle" and var.urls == "domain":
+            prev, _ = prev_word(tokens, i)
+            nxt, _ = next_word(tokens, i)
+            if prev is not None and prev.text == "(" and nxt is not None and nxt.text == ")":
+                f["drop"] = True
+
+
+def dash_range(tokens: list[Token], i: int, t: Tables) -> bool:
+    """A dash between two tokens of the same class says "to": "9am-5pm", "1960s-80s", "Jan. 6-Feb.
+    3", "Monday-Friday", "Mon.-Fri." (spaces on both sides of the dash or on neither)."""
+    j, a, left = neighbour(tokens, i, -1)
+    k, b, right = neighbour(tokens, i, 1)
+    if a is None or b is None or left != right:
+        return False
+    if a.cls == b.cls and a.cls in ("time", "date", "decade", "money", "measure", "month"):
+        return True
+    days = set(t.weekdays) | set(t.months)
+    return all(x.text in days or x.fields.get("spoken") in days for x in (a, b))
+
+
+def _word_position(tokens: list[Token], i: int) -> bool:
+    """A single emoji between two words with spaces around it ("I ❤️ NY"): it stands for a word."""
+    prev, pgap = prev_word(tokens, i)
+    nxt, ngap = next_word(tokens, i)
+    return (prev is not None and nxt is not None and pgap == " " and ngap == " "
+            and prev.cls in WORD_CLASSES and nxt.cls in WORD_CLASSES)

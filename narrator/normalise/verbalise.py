@@ -1,0 +1,519 @@
+"""Verbalisers: the spoken form of each tagged token, per semiotic class and language variety."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from .context import letters_reading
+from .data import Tables, Variety, tables
+from .numbers import (
+    cardinal,
+    decimal,
+    digits,
+    fraction,
+    number,
+    ordinal,
+    ordinal_suffix,
+    pairs,
+    plural_words,
+    roman_value,
+    year,
+)
+from .tagger import Token
+
+
+class Verbaliser:
+    """Says tokens for one variety."""
+
+    def __init__(self, variety: Variety):
+        self.var = variety
+        self.t: Tables = tables()
+        self.and_ = variety.and_in_numbers
+        self.and_years = variety.and_in_years
+        self.by_class: dict[str, Callable[[Token], str | None]] = {
+            "plain": lambda tok: tok.text, "space": lambda tok: None, "punct": self.punct,
+            "drop": lambda tok: "", "cardinal": self.cardinal, "decimal": self.decimal,
+            "ordinal": self.ordinal, "fraction": self.fraction, "money": self.money,
+            "measure": self.measure, "date": self.date, "time": self.time, "range": self.range,
+            "decade": self.decade, "telephone": self.telephone, "electronic": self.electronic,
+            "abbreviation": self.abbreviation, "letters": self.letters, "roman": self.roman,
+            "serial": self.serial, "symbol": lambda tok: tok.fields["spoken"], "math": self.math,
+            "address": self.address, "party": lambda tok: f"{tok.fields['party']} of {tok.fields['state']}",
+            "state": lambda tok: tok.fields["state"], "state_code": lambda tok: tok.fields["state"],
+            "month": lambda tok: self.t.months[tok.fields["month"] - 1], "special": self.special,
+            "lexicon": lambda tok: tok.fields["spoken"], "fixed": lambda tok: tok.fields["spoken"],
+            "emoji": self.emoji,
+        }
+
+    def say(self, tok: Token) -> str | None:
+        """The token's spoken form: words, "" for nothing, None for punctuation (kept as written)."""
+        return self.by_class[tok.cls](tok)
+
+    # numbers -----------------------------------------------------------------------------------
+    def _sign(self, sign: str | None) -> str:
+        return {"-": "minus ", "−": "minus ", "+": "plus "}.get(sign or "", "")
+
+    def cardinal(self, tok: Token) -> str:
+        words = self._cardinal(tok)
+        return plural_words(words) if tok.fields.get("plural") else words
+
+    def _cardinal(self, tok: Token) -> str:
+        f = tok.fields
+        s = f["num"]
+        reading = f.get("reading", "cardinal")
+        if "," in s or reading == "cardinal":
+            return self._sign(f.get("sign")) + number(s, self.and_)
+        if reading == "digits":
+            return digits(s)
+        if reading == "pairs":
+            return pairs(s)
+        return self._sign(f.get("sign")) + year(int(s), self.and_years)
+
+    def decimal(self, tok: Token) -> str:
+        return self._sign(tok.fields.get("sign")) + number(tok.fields["num"], self.and_)
+
+    def ordinal(self, tok: Token) -> str:
+        s, suffix = tok.fields["n"], tok.fields["suffix"]
+        n = int(s.replace(",", ""))
+        if suffix == ordinal_suffix(n):
+            return ordinal(n)
+        spoken = digits(s) if len(s) >= 3 else cardinal(n, self.and_)
+        return f"{spoken} {suffix}"
+
+    def fraction(self, tok: Token) -> str:
+        f = tok.fields
+        if "vulgar" in f:
+            num, den = _vulgar(f["vulgar"])
+        else:
+            num, den = f["num"], f["den"]
+        whole = int(f["whole"]) if f.get("whole") else None
+        out = self._sign(f.get("sign")) + fraction(num, den, whole, self.and_)
+        if f.get("after_a") and whole is None and num == 1 and out.startswith("one "):
+            return out[4:]  # "a 1/4-mile stretch" -> "a quarter mile"
+        return out
+
+    def decade(self, tok: Token) -> str:
+        n = tok.fields["value"]
+        if n >= 1000:
+            if n % 100 == 0:
+                return (year(n) if n % 1000 else cardinal(n, False)) + "s"
+            return plural_words(year(n))
+        return plural_words(cardinal(n))
+
+    def _amount(self, s: str) -> str:
+        mixed = re.fullmatch(r"(\d+)\s(\d+)/(\d+)", s)
+        if mixed:
+            return fraction(int(mixed.group(2)), int(mixed.group(3)), int(mixed.group(1)), self.and_)
+        fm = re.fullmatch(r"(\d+)/(\d+)", s)
+        if fm and int(fm.group(2)):
+            return fraction(int(fm.group(1)), int(fm.group(2)))
+        return number(s, self.and_)
+
+    # money and measures ------------------------------------------------------------------------
+    def _money_amount(self, num: str, mag: str | None, cur: str, adjectival: bool) -> str:
+        """'3.50', '$' -> 'three dollars fifty cents'; with a magnitude '2.4', 'm' -> 'two point four
+        million dollars'; more than two decimals are read as a decimal ('1.111' pounds)."""
+        c = self.t.currencies[cur]
+        unit = c.singular if adjectival else c.plural
+        if mag:
+            return f"{number(num, False)} {self.t.magnitudes[mag]} {unit}"
+        whole, _, frac = num.partition(".")
+        whole_n = int(whole.replace(",", "")) if whole else 0
+        if len(frac) > 2:
+            frac = frac[:2] + frac[2:].rstrip("0")  # "$20.010" is twenty dollars one cent
+        if len(frac) > 2:
+            return f"{decimal(whole, frac, self.and_)} {c.plural}"
+        cents = int(frac.ljust(2, "0")) if frac else 0
+        if whole_n == 0 and cents:
+            return f"{cardinal(cents, self.and_)} {c.minor if cents == 1 else c.minor_plural}"
+        out = f"{cardinal(whole_n, self.and_)} {c.singular if whole_n == 1 or adjectival else c.plural}"
+        if cents:
+            out += f" {cardinal(cents, self.and_)} {c.minor if cents == 1 else c.minor_plural}"
+        return out
+
+    def money(self, tok: Token) -> str:
+        f = tok.fields
+        cur = f["cur"]
+        if f.get("shared_magnitude"):
+            return number(f["num"], self.and_)  # "between $2 and $3 billion": "between two and ..."
+        adj = bool(f.get("adjectival"))
+        if f.get("num2"):
+            if f.get("mag2") and not f.get("mag") and not f.get("cur2"):
+                out = f"{number(f['num'], False)} to {self._money_amount(f['num2'], f['mag2'], cur, adj)}"
+            else:
+                first = self._money_amount(f["num"], f.get("mag"), cur, False)
+                out = f"{first} to {self._money_amount(f['num2'], f.get('mag2'), f.get('cur2') or cur, adj)}"
+        else:
+            out = self._money_amount(f["num"], f.get("mag"), cur, adj)
+        per = f.get("per")
+        if per:  # "£10/wk", "$3.99/lb"
+            out += f" per {self.t.periods[per] if per in self.t.periods else self.t.units[per].singular}"
+        return out
+
+    def measure(self, tok: Token) -> str:
+        f = tok.fields
+        out = ("minus " if f.get("sign") else "") + self._amount(f["num"])
+        if f.get("num2"):
+            joiner = f["join"].strip()
+            out += (" to " if joiner in "-–" else " by ") + self._amount(f["num2"])
+        if f["unit"] == "%":
+            return out + " percent"
+        unit = self.t.units[f["unit"]]
+        one = f["num"] == "1" and not f.get("num2")
+        out += " " + (unit.singular if one or f.get("adjectival") else unit.plural)
+        if f.get("inches"):  # "5'10"" -> "five feet ten inches", before a noun "six foot two"
+            inches = self.t.units["in"]
+            inch = int(f["inches"])
+            out += f" {cardinal(inch)}" + ("" if f.get("adjectival") else
+                                           f" {inches.singular if inch == 1 else inches.plural}")
+        if f.get("per"):
+            per = f["per"]
+            out += " per " + (self.t.units[per].singular if per in self.t.units else self.t.periods[per])
+        return out
+
+    # dates and times ---------------------------------------------------------------------------
+    def _year(self, y: str) -> str:
+        if len(y) == 2:
+            return digits(y) if y[0] == "0" else cardinal(int(y), self.and_)
+        return year(int(y), self.and_years)
+
+    def date(self, tok: Token) -> str:
+        f = tok.fields
+        style = f.get("style")
+        if style == "quarter":
+            return f"the {ordinal(f['quarter'])} quarter of {self._year(f['year'])}"
+        if style == "era":
+            return f"{year(int(f['year']), self.and_years)} {f['era']}"
+        if style == "era_before":
+            return f"AD {year(int(f['year']), self.and_years)}"
+        if style == "prefix":
+            return f"{f['prefix']} {self._year(f['year'])}"
+        month = self.t.months[f["month"] - 1]
+        day = f.get("day")
+        y = f.get("year")
+        comma = "," if f.get("comma") else ""
+        if day is None:
+            return f"{month}{comma} {self._year(y or '')}"
+        if f["order"] == "dmy":
+            out = f"{'' if f.get('after_the') else 'the '}{ordinal(day)} of {month}"
+        else:
+            out = f"{month} {ordinal(day)}"
+            if f.get("day2"):
+                out += f" to {ordinal(f['day2'])}"
+        if y:
+            out += f"{comma} {self._year(y)}"
+        return out
+
+    def time(self, tok: Token) -> str:
+        f = tok.fields
+        h, m, s, ap = f["h"], f["m"], f["s"], f["ap"]
+        names = self.t.cardinals
+        if f.get("military"):
+            out = pairs(f["military"], "oh") if f["military"][2:] != "00" else \
+                f"{digits(f['military'][:2], 'oh') if f['military'][0] == '0' else cardinal(h)} hundred"
+        elif s is not None:
+            def unit(n: int, word: str) -> str:
+                return f"{cardinal(n)} {word}{'' if n == 1 else 's'}"
+            out = f"{unit(h, 'hour')} {unit(m, 'minute')} and {unit(s, 'second')}"
+        elif m is None:
+            out = cardinal(h) + (f" to {cardinal(f['h2'])}" if f.get("h2") is not None else "")
+        else:
+            leading_zero = str(f.get("raw_h", "")).startswith("0") and len(str(f.get("raw_h"))) == 2
+            military = self.var.clock_hundreds and not ap and (h >= 13 or leading_zero)
+            hour = f"oh {names[h]}" if military and leading_zero and h else cardinal(h)
+            if military and h == 0:
+                hour = "zero"
+            if m == 0:
+                out = hour + (" hundred" if military else "" if ap else " o'clock")
+            elif m < 10:
+                out = f"{hour} oh {names[m]}"
+            else:
+                out = f"{hour} {cardinal(m)}"
+        if ap:
+            out += f" {ap.upper()}M"
+        if f.get("zone"):
+            out += " " + self._zone(f["zone"])
+            if f.get("zone2"):
+                out += " and " + self._zone(f["zone2"])
+        return out
+
+    def _zone(self, zone: str) -> str:
+        zone = zone.replace(".", "").upper()
+        if self.var.zone_names:
+            return self.t.time_zones.get(zone, zone)
+        return zone
+
+    def range(self, tok: Token) -> str:
+        f = tok.fields
+        if f["kind"] == "number":
+            a, b = f["a"], f["b"]
+            va, vb = int(a.replace(",", "")), int(b.replace(",", ""))
+            to = " to " if self.var.plain_range == "to" and vb > va else " - "
+            return number(a, self.and_) + to + number(b, self.and_)
+        a = int(f["a"])
+        b = f["b"]
+        yb = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
+        if len(b) == 4:
+            second = year(yb, self.and_years)
+        else:  # "2019-20" -> "to twenty", "2000-01" -> "to oh one"
+            second = cardinal(int(b)) if b[0] != "0" else digits(b, self.var.zero_digit)
+        return f"{year(a, self.and_years)} to {second}"
+
+    # telephone and electronic ------------------------------------------------------------------
+    def telephone(self, tok: Token) -> str:
+        f = tok.fields
+        shape = f["shape"]
+        if shape == "words":  # "1-800-GO-U-HAUL": letters as written, a group per number
+            code = f["code"]
+            groups = ["one, " + (cardinal(int(code), False) if code.endswith("00") else digits(code))]
+            words: list[str] = []
+            for part in f["rest"].split("-"):
+                if part.isdigit():
+                    words.append(cardinal(int(part), False) if len(part) < 3 else digits(part))
+                    groups.append(" ".join(words))
+                    words = []
+                else:
+                    words.append(part)
+            if words:
+                groups.append(" ".join(words))
+            return ", ".join(groups)
+        cc = f.get("cc")
+        head = ""
+        if cc:
+            head = f"plus {digits(cc) if self.var.country_code_digits else cardinal(int(cc))}, "
+        elif f.get("one"):
+            head = "one, "
+        groups = [g for g in f["groups"] if g]
+        if shape == "nanp" and len(groups) >= 3 and groups[0].endswith("00"):
+            # a toll-free area code is said as the round number it is: "1-800" -> "one, eight hundred"
+            groups[0] = cardinal(int(groups[0]), False)
+        out = head + ", ".join(g if not g.isdecimal() else digits(g) for g in groups)
+        if f.get("ext"):
+            out += ", extension " + digits(f["ext"])
+        return out
+
+    def electronic(self, tok: Token) -> str:
+        f = tok.fields
+        kind = f["kind"]
+        if f.get("drop"):
+            return ""
+        if kind == "ip":
+            return " dot ".join(digits(p) for p in tok.text.split("."))
+        if kind == "hashtag":
+            body = tok.text[1:]
+            if self.var.hashtag == "hash":
+                return f"hash {body}"
+            words = " ".join(_hashtag_words(body, self.and_))
+            return words if f.get("after_hashtag") else "hashtag " + words
+        if kind == "handle":
+            return "at " + tok.text[1:]
+        if kind == "doi" and self.var.urls == "domain":
+            return ""
+        if self.var.urls == "domain":
+            return self._domain_reading(tok.text, kind)
+        return _electronic_words(tok.text, self.t)
+
+    def _domain_reading(self, s: str, kind: str) -> str:
+        """A newsreader's reading: the domain without scheme, "www." and path; an e-mail address
+        in full ("tips at example dot com")."""
+        if kind == "email":
+            local, _, domain = s.partition("@")
+            return f"{_label_words(local)} at {self._host(domain.split('/')[0])}"
+        host = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", s).split("/")[0].split("?")[0].split("#")[0]
+        host = host.split("@")[-1].split(":")[0]
+        if host.lower().startswith("www."):
+            host = host[4:]
+        return self._host(host)
+
+    def _host(self, host: str) -> str:
+        labels = [lab for lab in host.split(".") if lab]
+        return " dot ".join(_label_words(lab) for lab in labels)
+
+    # words -------------------------------------------------------------------------------------
+    def abbreviation(self, tok: Token) -> str:
+        reading = tok.fields.get("reading")
+        return tok.text if reading is None else reading
+
+    def letters(self, tok: Token) -> str:
+        f = tok.fields
+        if f.get("kind") == "ampm":
+            return f["letters"]
+        if f.get("kind") == "initials":
+            return f["letters"]
+        word = tok.text
+        if f.get("kind") == "dotted":  # "U.S." -> "US", "E.P.A." stays spelled
+            word = f["letters"]
+            if not word.isupper() or f.get("headline"):
+                return word
+        if f.get("headline"):
+            return word
+        base, suffix = word, ""
+        if word.endswith(("'s", "’s")):
+            base, suffix = word[:-2], word[-2:]
+        elif word.endswith("s") and not word.isupper():
+            base, suffix = word[:-1], "s"
+        if not base.isupper() or not base.isalpha():
+            return word
+        reading = letters_reading(base, self.t)
+        if reading in ("word", "headline") or len(base) < 2:
+            return word
+        if suffix and self.var.possessive_letters:
+            return " ".join(base) + suffix  # "F B I's": the ending stays on the last letter
+        if suffix:
+            return word
+        if reading == "spell" and self.var.spell_initialisms:
+            return ".".join(base) + "."  # "E.P.A.": both engines spell dotted capitals, "A" too
+        return word
+
+    def roman(self, tok: Token) -> str:
+        value = roman_value(tok.text) or 0
+        if tok.fields.get("reading") == "ordinal":
+            return f"the {ordinal(value)}"
+        return cardinal(value, self.and_)
+
+    def serial(self, tok: Token) -> str:
+        f = tok.fields
+        if f.get("kind") == "section":
+            out = f"{pairs(f['n'])} {f['a']}"
+            return out + (f" {f['b']}" if f.get("b") else "")
+        parts = f["parts"]
+        model = self.var.model_numbers and any(not p[0].isdecimal() for p in parts)
+        return "-".join(self._serial_part(part, model) for part in parts)
+
+    def _serial_part(self, runs: list[str], model: bool = False) -> str:
+        if len(runs) == 2 and runs[0].isdecimal() and runs[1] == "s":  # "F-35s": plural
+            return plural_words(self._serial_part(runs[:1], model))
+        if len(runs) == 1:
+            r = runs[0]
+            if not r.isdecimal():
+                return r
+            if r[0] == "0" or len(r) >= 5:
+                return digits(r)
+            if model and len(r) >= 3:
+                return pairs(r)  # "F-150" -> "F one fifty", "C-130"
+            return cardinal(int(r), and_=False)
+        words = []
+        for k, r in enumerate(runs):
+            if r.isdecimal():
+                if r[0] == "0" or len(r) > 4:
+                    words.append(digits(r))
+                elif len(r) >= 3:
+                    words.append(pairs(r, "oh" if r[-2] != "0" else "zero"))
+                else:
+                    words.append(cardinal(int(r)))
+            elif r in ("x", "X") and self.var.x_as_by and 0 < k < len(runs) - 1 and runs[k - 1].isdecimal() \
+                    and runs[k + 1].isdecimal():
+                words.append("by")  # "4x4"
+            else:
+                words.append(r)
+        return " ".join(words)
+
+    def math(self, tok: Token) -> str:
+        names = self.t.math_symbols
+        out = []
+        for part in re.findall(r"\d+(?:\.\d+)?|\w+|[-+*/=×÷]", tok.text):
+            if part in names:
+                out.append(names[part])
+            elif part[0].isdigit():
+                out.append(number(part, self.and_))
+            else:
+                out.append(part)
+        return " ".join(out)
+
+    def address(self, tok: Token) -> str:
+        f = tok.fields
+        words = [pairs(f["num"], self.var.zero_digit)]
+        if f.get("dir"):
+            words.append(self.t.directions[f["dir"]])
+        for w in f["name"]:
+            om = re.fullmatch(r"(\d+)(st|nd|rd|th)", w)
+            words.append(ordinal(int(om.group(1))) if om else w)
+        street = f["street"]
+        words.append(self.t.street_types.get(street) or self.t.street_types.get(street.title(), street))
+        out = " ".join(words)
+        if f.get("tail"):
+            tail = f["tail"]
+            state = f.get("state")
+            if state in self.t.postal_codes:
+                head = tail[:tail.rindex(state)]
+                out += head + self.t.states[state]
+                if f.get("zip"):
+                    out += " " + digits(f["zip"])
+            else:
+                out += tail
+        return out
+
+    def special(self, tok: Token) -> str:
+        if tok.fields.get("inner") is not None:
+            return tok.fields["inner"]
+        return tok.text if tok.fields.get("keep") else ""
+
+    def emoji(self, tok: Token) -> str:
+        if not tok.fields.get("word_position"):
+            return ""
+        return self.t.emoji.get(tok.text, "")
+
+    def punct(self, tok: Token) -> str | None:
+        return tok.fields.get("spoken")
+
+
+def _vulgar(ch: str) -> tuple[int, int]:
+    """'¾' -> (3, 4), from the character's Unicode decomposition."""
+    parts = unicodedata.decomposition(ch).split()[1:]
+    text = "".join(chr(int(p, 16)) for p in parts)
+    num, _, den = text.partition("\u2044")
+    return int(num or 1), int(den or 1)
+
+
+def _hashtag_words(body: str, and_: bool) -> list[str]:
+    """'WorldSeries' -> ['World', 'Series'], 'MeToo' -> ['Me', 'Too'], 'COVID19' -> ['COVID', 'nineteen']."""
+    out = []
+    for run in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+", body):
+        if run.isdecimal():
+            out.append(cardinal(int(run), and_) if len(run) <= 4 and run[0] != "0" else digits(run))
+        else:
+            out.append(run)
+    return out
+
+
+def _label_words(label: str) -> str:
+    """A part of a domain or a mailbox read as words: letters as written, digits one by one,
+    separators by name ('988lifeline' -> 'nine eight eight lifeline', 'j.dutton' -> 'j dot dutton')."""
+    t = tables()
+    out = []
+    for run in re.findall(r"[^\W\d_]+|\d+|.", label):
+        if run.isdecimal():
+            out.append(digits(run))
+        elif run in t.url_symbols:
+            out.append(t.url_symbols[run])
+        elif not run.isspace():
+            out.append(run)
+    return " ".join(out)
+
+
+def _electronic_words(s: str, t: Tables) -> str:
+    """A web or e-mail address read in full, NeMo's way: every symbol by name, digits one by one
+    (round thousands as numbers), known parts in capitals ("HTTPS", "WWW"), a two-letter
+    country domain spelled."""
+    parts = re.findall(r"[A-Za-z]+|\d+|.", s)
+    host = re.split(r"/", re.sub(r"^\w+://", "", s))[0].split("@")[-1]
+    host_tld = host.rsplit(".", 1)[-1] if "." in host else None
+    out = []
+    for p in parts:
+        if p.isalpha():
+            low = p.lower()
+            if low in t.url_words:
+                out.append(t.url_words[low])
+            elif p == host_tld and len(p) == 2 and t.tlds.get(low) != "word":
+                out.append(p.upper())
+            else:
+                out.append(p)
+        elif p.isdigit():
+            n = int(p)
+            out.append(cardinal(n, False) if n and n % 1000 == 0 and p[0] != "0" else digits(p))
+        elif p in t.url_symbols:
+            out.append(t.url_symbols[p])
+        elif not p.isspace():
+            out.append(p)
+    return " ".join(out)

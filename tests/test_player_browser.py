@@ -429,6 +429,26 @@ def test_the_embed_follows_its_content_and_shows_nothing_for_an_unknown_article(
         assert _axe_violations(page) == []
 
 
+def test_the_embed_finds_its_article_by_the_page_url(app, client, live_server, page) -> None:  # noqa: ANN001
+    """`data-url`: a publisher's template names its own page's address, not an article id."""
+    article_url = "https://news.example/2026/12/harbour-bridge.html"
+    narrated(client)
+    store = app.extensions["narrator"].store
+    with store.db.write() as db:  # as a submission by URL or `narrator watch` leaves it
+        db.execute("UPDATE articles SET source_url = ? WHERE id = 'a1'", (article_url,))
+    snippet = (f'<p>Story.</p><script src="{live_server}/embed.js" data-url="{article_url}" async></script>'
+               f'<script src="{live_server}/embed.js" data-url="https://news.example/not-narrated.html" '
+               'async></script>')
+    with publisher_page(snippet) as url:
+        page.goto(url)
+        frame = page.frame_locator(f"iframe[data-narrator-article='{article_url}']")
+        frame.locator(".np-play").wait_for()
+        assert "Harbour bridge" in frame.locator(".np-title").inner_text()
+        page.wait_for_function("document.querySelectorAll('iframe[data-narrator-article]').length === 1")
+    missing = client.get("/embed", query_string={"url": "https://news.example/nothing.html"})
+    assert missing.status_code == 404 and "frame-ancestors *" in missing.headers["Content-Security-Policy"]
+
+
 def _frame_js(article: str) -> str:
     return f"document.querySelector(\"iframe[data-narrator-article='{article}']\")"
 

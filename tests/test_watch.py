@@ -286,6 +286,11 @@ def test_sources_added_through_the_api_are_watched_by_the_service(app, client, s
     market = f"{site.base}/news/market.html"
     found = client.get("/api/articles", query_string={"url": market}).json["articles"]
     assert len(found) == 1 and found[0]["url"] == market
+    # The listener page, its player and the feed point at the page the article came from.
+    page = client.get(f"/articles/{found[0]['id']}").text
+    assert f'Read the original: <a href="{market}"' in page and f'class="np-source" href="{market}"' in page
+    wait_for(lambda: client.get(f"/api/articles/{found[0]['id']}").json["current_version"], 60)
+    assert f"<link>{market}</link>" in client.get("/feed.xml").text
     source = client.get("/api/sources").json["sources"][0]
     wait_for(lambda: client.get("/api/sources").json["sources"][0]["last_pass"], 30, what="the pass to end")
     assert client.delete(f"/api/sources/{source['id']}").status_code == 204

@@ -176,7 +176,9 @@ def feed() -> Response:
         first = _line(a.paragraphs[0].text) if a.paragraphs else ""
         item = _add(channel, "item")
         _add(item, "title", _line(a.title) or record.id)
-        _add(item, "link", _absolute(url_for("player.article", article_id=record.id)))
+        # The article where it was published (a feed or page narrator read), else its page here.
+        page = a.url if a.url.startswith(("http://", "https://")) else ""
+        _add(item, "link", page or _absolute(url_for("player.article", article_id=record.id)))
         _add(item, "guid", f"narrator:{record.id}", isPermaLink="false")
         _add(item, "description", f"{first}\n\n{label}".strip())
         audio = _absolute(url_for("audio.mp3", article_id=record.id, version=version.version))

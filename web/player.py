@@ -95,6 +95,21 @@ def embed(article_id: str):  # noqa: ANN201
         record = service().store.get_article(article_id)
     except NotFound:
         return render_template("embed_missing.html", article_id=article_id), 404
+    return _embedded(record)
+
+
+@bp.get("/embed")
+def embed_by_url():  # noqa: ANN201
+    """The player of the article made from the page at ?url= (the newest, if several): a publisher's
+    template names its own page's address and needs no article id (`data-url` on embed.js)."""
+    url = request.args.get("url", "")
+    found = service().store.articles_from(url) if url else []
+    if not found:
+        return render_template("embed_missing.html", article_id=""), 404
+    return _embedded(found[0])
+
+
+def _embedded(record: ArticleRecord) -> str:
     context = _context(record)
     return render_template("embed.html", embed=True, **{**context, "theme": context["theme"] or "light"})
 

@@ -65,7 +65,7 @@ def audio_origins(settings: Settings) -> str:
         origins.add("https://*.amazonaws.com")
     return "".join(" " + o for o in sorted(origins))
 
-EMBEDDABLE = frozenset({"player.embed"})
+EMBEDDABLE = frozenset({"player.embed", "player.embed_by_url"})
 """Endpoints publishers may put in an iframe on their own sites."""
 
 

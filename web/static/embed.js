@@ -1,5 +1,7 @@
 /* narrator embed: <script src="https://HOST/embed.js" data-article="ID" async></script>
-   inserts the player for article ID (an iframe of HOST/embed/ID) where the script tag stands.
+   inserts the player for article ID (an iframe of HOST/embed/ID) where the script tag stands; with
+   data-url="PAGE URL" instead, the player of the article made from that page (narrator watch, or a
+   submission by URL), so a publisher's template needs no id.
    Optional attributes: data-theme="light|dark|auto" (auto: the reader's system setting) and
    data-color="#0b5cad" (the accent). The frame's height follows the player's (postMessage); an
    unknown article leaves nothing on the page. */
@@ -10,13 +12,15 @@
   /* Where the frame for one script tag comes from (null: this tag names nothing to play). */
   function frameSource(script, origin) {
     var id = script.getAttribute('data-article');
-    if (!id) return null;
-    var query = [];
+    var page = script.getAttribute('data-url');
+    if (!id && !page) return null;
+    var query = id ? [] : ['url=' + encodeURIComponent(page)];
     var theme = script.getAttribute('data-theme');
     var color = script.getAttribute('data-color');
     if (theme) query.push('theme=' + encodeURIComponent(theme));
     if (color) query.push('color=' + encodeURIComponent(color));
-    return {id: id, src: origin + '/embed/' + encodeURIComponent(id) + (query.length ? '?' + query.join('&') : '')};
+    var path = id ? '/embed/' + encodeURIComponent(id) : '/embed';
+    return {id: id || page, src: origin + path + (query.length ? '?' + query.join('&') : '')};
   }
 
   var scripts = document.querySelectorAll('script[src*="/embed.js"]');

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import re
@@ -20,7 +21,7 @@ from .extract import load
 from .model import Article, Paragraph, Section
 from .netguard import NetGuard
 from .normalise import normalise_text
-from .pipeline import lexicon_for, narrate
+from .pipeline import lexicon_for, narrate, prepare
 from .service import migrations
 from .service.accounts import Accounts
 from .service.database import is_postgres
@@ -65,6 +66,22 @@ def cmd_narrate(args: argparse.Namespace, settings: Settings) -> int:
     result = narrate(article, voice, out, settings, progress=_Progress(sys.stderr), cache=cache)
     for path in (result.outputs.audio, result.outputs.timing, result.outputs.vtt):
         print(path)
+    return 0
+
+
+def cmd_script(args: argparse.Namespace, settings: Settings) -> int:
+    """Print what will be said: per sentence, its block kind, the pause after it and the exact text the
+    engine receives (normalised, lexicons applied). With --json, one object per sentence per line."""
+    article = load(args.source, NetGuard(allow_private=bool(settings.allow_private_urls)))
+    voice = get_voice(args.voice, article.language, settings.voices)
+    script = prepare(article, voice, settings)
+    for unit in script.units:
+        kind = script.blocks[unit.block].kind
+        if args.json:
+            print(json.dumps({"block": unit.block, "kind": kind, "pause_ms": unit.pause_after_ms,
+                              "text": unit.text, "spoken": unit.spoken}, ensure_ascii=False))
+        else:
+            print(f"{kind:<10} {unit.pause_after_ms:>5} ms  {unit.spoken}")
     return 0
 
 
@@ -254,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="synthesise every sentence (default: reuse clips from $NARRATOR_HOME/cache)")
     p.set_defaults(func=cmd_narrate)
+
+    p = sub.add_parser("script", help="print what will be said: per sentence, block kind, pause and "
+                                      "the spoken text the engine receives")
+    p.add_argument("source", help="a .html, .htm or .txt file, or an http(s) URL")
+    p.add_argument("--voice", help="voice profile (its lexicons apply; default: the language's default)")
+    p.add_argument("--json", action="store_true", help="one JSON object per sentence per line")
+    p.set_defaults(func=cmd_script)
 
     p = sub.add_parser("say", help="speak a word or phrase to an MP3, to try a pronunciation")
     p.add_argument("text")

@@ -78,3 +78,34 @@ def test_say_speaks_a_word_with_the_lexicon(tmp_path):
 def test_say_refuses_empty_text(tmp_path):
     result = run("say", "  ", cwd=tmp_path)
     assert result.returncode == 2 and "nothing to say" in result.stderr
+
+
+def test_script_prints_what_the_narration_then_says(tmp_path):
+    src = tmp_path / "story.txt"
+    src.write_text("A short story\n\nIt cost $2.4 million. Prigozhin spoke.\n\nThe end came soon.\n")
+    result = run("script", "--json", "--voice", "espeak", str(src), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    story = [line for line in lines if line["kind"] != "disclaimer"]
+    assert [(line["kind"], line["text"]) for line in story] == [
+        ("title", "A short story"), ("p", "It cost $2.4 million."), ("p", "Prigozhin spoke."),
+        ("p", "The end came soon.")]
+    assert story[1]["spoken"] == "It cost two point four million dollars."
+    assert "zhin" in story[2]["spoken"] and story[2]["spoken"] != "Prigozhin spoke."  # the lexicon applied
+    assert story[1]["pause_ms"] < story[2]["pause_ms"]  # a sentence pause, then a paragraph pause
+
+    narrated = run("narrate", str(src), "--voice", "espeak", cwd=tmp_path)
+    assert narrated.returncode == 0, narrated.stderr
+    timing = json.loads((tmp_path / "out/story.timing.json").read_text())
+    said = [s["spoken"] for p in timing["paragraphs"] for s in p["sentences"]]
+    assert said == [line["spoken"] for line in lines]
+
+    plain = run("script", "--voice", "espeak", str(src), cwd=tmp_path)
+    assert plain.stdout.splitlines()[-1].split(None, 3) == ["p", str(story[3]["pause_ms"]), "ms",
+                                                            "The end came soon."]
+
+
+def test_script_refuses_a_missing_source(tmp_path):
+    result = run("script", "missing.html", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "narrator: cannot read missing.html: No such file or directory"

@@ -11,7 +11,7 @@ import wave
 
 import pytest
 from web_fixtures import *  # noqa: F403
-from web_fixtures import SHORT_TEXT, narrated, wait_for
+from web_fixtures import SHORT_TEXT, narrated, version_ready
 
 from narrator.errors import InputError
 from narrator.service.lexicons import entry
@@ -25,14 +25,6 @@ EDITED = SHORT_TEXT.replace("two steel cables over the summer", "four steel cabl
 def wav_ms(data: bytes) -> float:
     with wave.open(io.BytesIO(data)) as w:
         return 1000 * w.getnframes() / w.getframerate()
-
-
-def version_ready(client, n: int) -> dict:  # noqa: ANN001
-    def check() -> dict | None:
-        data = client.get("/api/articles/a1").json
-        assert data["status"] != "failed", data["job"]
-        return data if data["current_version"] == n and data["status"] == "ready" else None
-    return wait_for(check, 60, what=f"version {n}")  # type: ignore[return-value]
 
 
 def signed_in(app):  # noqa: ANN001, ANN201

@@ -18,7 +18,7 @@ import pytest
 from browser import watched_page
 from playwright.sync_api import Error as PlaywrightError
 from web_fixtures import *  # noqa: F403
-from web_fixtures import ARTIFACTS, SHORT_TEXT, narrated, wait_for
+from web_fixtures import ARTIFACTS, SHORT_TEXT, narrated, version_ready, wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -80,14 +80,6 @@ def sign_in(app, page, live_server: str) -> None:  # noqa: ANN001
 def mark(page) -> float:  # noqa: ANN001
     """Tag the page's document: the tag survives anything but a reload or a navigation."""
     return page.evaluate("window.deskMark = Math.random()")
-
-
-def version_ready(client, n: int) -> dict:  # noqa: ANN001
-    def check() -> dict | None:
-        data = client.get("/api/articles/a1").json
-        assert data["status"] != "failed", data["job"]
-        return data if data["current_version"] == n and data["status"] == "ready" else None
-    return wait_for(check, 60, what=f"version {n}")  # type: ignore[return-value]
 
 
 def texts(page, selector: str) -> list[str]:  # noqa: ANN001

@@ -42,6 +42,7 @@ __all__ = [
     "free_port",
     "live_server",
     "narrated",
+    "version_ready",
     "wait_for",
 ]
 
@@ -58,6 +59,15 @@ def wait_for(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what or condition}")
         time.sleep(interval)
+
+
+def version_ready(client, n: int, article: str = "a1") -> dict:  # noqa: ANN001
+    """Wait until version `n` of `article` is the current one and ready (fail at once if its job fails)."""
+    def check() -> dict | None:
+        data = client.get(f"/api/articles/{article}").json
+        assert data["status"] != "failed", data["job"]
+        return data if data["current_version"] == n and data["status"] == "ready" else None
+    return wait_for(check, 60, what=f"version {n}")  # type: ignore[return-value]
 
 
 def configure(app, **changes: object) -> None:  # noqa: ANN001

@@ -81,6 +81,9 @@ NEWS = {
         ("The lot is ¾ of an acre.", "The lot is three quarters of an acre."),
         ("The Knicks are 2½ games back.", "The Knicks are two and a half games back."),
         ("A 1/2-mile walk leads to the falls.", "A half-mile walk leads to the falls."),
+        # any determiner before a fraction in a compound stands for "one"; elsewhere "one" stays
+        ("Crews replaced the 1/4-inch valve.", "Crews replaced the quarter-inch valve."),
+        ("Each 1/2 share went to a sibling.", "Each one half share went to a sibling."),
         ("She won by 1/100 of a second.", "She won by one hundredth of a second."),
         ("The diner is open 24/7.", "The diner is open twenty four seven."),
     ],
@@ -106,6 +109,13 @@ NEWS = {
     "measure": [
         ("The trail is 5 km long.", "The trail is five kilometers long."),
         ("It was a 5km run.", "It was a five kilometer run."),
+        # a symbol joined by a hyphen is a compound modifier (singular); a letter or word unit is not
+        ("She won the 10-km race and a 500-MB prize drive.",
+         "She won the ten kilometer race and a five hundred megabyte prize drive."),
+        ("The 4-H club sold a 3-in-1 printer.", "The four-H club sold a three-in-one printer."),
+        # a direction after a distance keeps the plural
+        ("The quake struck 12 km south of the city.",
+         "The quake struck twelve kilometers south of the city."),
         ("The laptop ships with an 87W charger.", "The laptop ships with an eighty seven watt charger."),
         ("The battery holds 100Wh.", "The battery holds one hundred watt hours."),
         ("The fan peaked at 45 dBA.", "The fan peaked at forty five decibels."),
@@ -168,6 +178,8 @@ NEWS = {
         ("Posts tagged hashtag #MeToo spread.", "Posts tagged hashtag Me Too spread."),
         ("The agency posted on X (@FEMA).", "The agency posted on X."),
         ("Follow @nytimes for updates.", "Follow at nytimes for updates."),
+        # a handle in camel case is read as its words; after the word "at", "@" is not said again
+        ("Find the telescope on X at @NASAWebb.", "Find the telescope on X at NASA Webb."),
         ("The study appeared in Nature (doi:10.1038/s41586-020-2649-2).", "The study appeared in Nature."),
         ("Read it at https://doi.org/10.1038/xyz for details.", "Read it at doi dot org for details."),
         ("Donate at 988lifeline.org.", "Donate at nine eight eight lifeline dot org."),

@@ -391,7 +391,7 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             if f.get("dot"):
                 f["stop"] = _stop(tokens, i, "opener")
         elif cls in ("money", "measure"):
-            f["adjectival"] = var.adjectival_units and adjectival(tokens, i, t)
+            f["adjectival"] = var.adjectival_units and (f.get("hyphen") or adjectival(tokens, i, t))
             f["shared_magnitude"] = cls == "money" and shared_magnitude(tokens, i)
             if f.get("dot"):
                 f["stop"] = _stop(tokens, i, "opener")
@@ -423,8 +423,12 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             if f.get("dot"):
                 f["stop"] = _stop(tokens, i, "time" if cls == "time" else "opener")
         elif cls == "fraction":
+            # "a 1/4 cup", and any determiner before a fraction that is half of a compound ("the
+            # 1/2-inch pipe"): the article stands for "one" ("a quarter cup", "the half-inch pipe")
             prev, gap = prev_word(tokens, i)
-            f["after_a"] = prev is not None and prev.text.lower() in ("a", "an") and gap == " "
+            word = prev.text.lower() if prev is not None and gap == " " else ""
+            compound = next_word(tokens, i)[1] == "-"
+            f["after_a"] = word in ("a", "an") or (compound and word in t.context["determiner"])
         elif cls == "emoji":
             f["word_position"] = _word_position(tokens, i)
         elif cls == "electronic" and f.get("kind") == "hashtag":
@@ -432,6 +436,7 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             f["after_hashtag"] = prev is not None and prev.text.lower() in t.context["hashtag"]
         elif cls == "electronic" and f.get("kind") == "handle" and var.urls == "domain":
             prev, _ = prev_word(tokens, i)
+            f["after_at"] = prev is not None and prev.text.lower() in t.context["handle"]
             nxt, _ = next_word(tokens, i)
             if prev is not None and prev.text == "(" and nxt is not None and nxt.text == ")":
                 f["drop"] = True

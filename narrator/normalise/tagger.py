@@ -128,7 +128,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "measure": re.compile(
             rf"(?P<sign>[-−])?(?P<num>(?:{_NUM})(?:\s\d{{1,3}}/\d{{1,3}})?|\d{{1,3}}/\d{{1,3}})"
             rf"(?:(?P<join>\s?{dash}\s?|\s?(?:x|×|by)\s?)(?P<num2>{_NUM}))?"
-            rf"(?P<space>\s?)(?P<unit>{units})(?P<unitdot>\.)?(?:/(?P<per>{units}|{per}))?(?![\w°])"),
+            rf"(?P<space>\s?|-)(?P<unit>{units})(?P<unitdot>\.)?(?:/(?P<per>{units}|{per}))?(?![\w°])"),
         "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{_NUM})(?:\s?{dash}\s?(?P<num2>{_NUM}))?\s?%"),
         "height": re.compile(r"(?P<ft>\d{1,2})['′]\s?(?P<inch>\d{1,2})(?:\"|''|″|′′)(?![\w])"),
         "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
@@ -460,12 +460,15 @@ class Tagger:
                 return None
         if unit.attached and m["space"] and not dot and (unit.word or not self.var.spaced_units):
             return None
+        if m["space"] == "-" and (unit.word or unit.attached) and not dot:
+            return None  # "a 12-km race", "a 2-in. pipe"; but not "3-in-1", "4-H"
         after = _WORD_AFTER.match(self.text, end, end + 24)
         if m["unit"] == "m" and m["space"] and after and (
                 after.group(1).endswith("s") or after.group(1) in self.t.context["plural"]):
             return None  # "5 m people": rather million than meters
         return self._tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
-                         num2=m["num2"], unit=key, per=self._unit_key(m["per"]), dot=dot)
+                         num2=m["num2"], unit=key, per=self._unit_key(m["per"]), dot=dot,
+                         hyphen=m["space"] == "-")
 
     def _unit_key(self, written: str | None) -> str | None:
         """The units.tsv key of a unit or period as matched: "KG" -> "kg" (see _patterns)."""

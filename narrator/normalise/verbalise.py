@@ -306,8 +306,9 @@ class Verbaliser:
                 return f"hash {body}"
             words = " ".join(_hashtag_words(body, self.and_))
             return words if f.get("after_hashtag") else "hashtag " + words
-        if kind == "handle":
-            return "at " + tok.text[1:]
+        if kind == "handle":  # "@NASAWebb" -> "at NASA Webb"; "on X at @NASAWebb" says "at" once
+            words = " ".join(_hashtag_words(tok.text[1:], self.and_))
+            return words if f.get("after_at") else "at " + words
         if kind == "doi" and self.var.urls == "domain":
             return ""
         if self.var.urls == "domain":

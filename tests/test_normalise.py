@@ -74,6 +74,10 @@ NEWS = {
     "decimal": [
         ("The index fell 0.75 points.", "The index fell zero point seven five points."),
         ("Rates stood at 4.5 percent.", "Rates stood at four point five percent."),
+        # a magnitude against a count before a plural noun; a name or a letter stays as written
+        ("The app has 40M users and 1.5bn downloads.",
+         "The app has forty million users and one point five billion downloads."),
+        ("3M said Plan 2B failed.", "three M said Plan two B failed."),
     ],
     "fraction": [
         ("About 2/3 of voters agreed.", "About two thirds of voters agreed."),
@@ -132,6 +136,12 @@ NEWS = {
         ("The deal was signed 15/03/2021 in Paris.",
          "The deal was signed the fifteenth of March twenty twenty one in Paris."),
         ("The meeting is on Jan. 6.", "The meeting is on January sixth."),
+        # a month and day that could be a fraction is a date after a word that dates it, unless a
+        # unit or "of" shows a quantity
+        ("The vote on 8/9 drew crowds; Friday 3/4 is next.",
+         "The vote on August ninth drew crowds; Friday March fourth is next."),
+        ("Rain fell on 2/3 of days and stopped after 1/2 hour.",
+         "Rain fell on two thirds of days and stopped after one half hour."),
         ("The deadline is Oct. 15, 2025.", "The deadline is October fifteenth, twenty twenty five."),
         ("The fair runs Aug. 12-18.", "The fair runs August twelfth to eighteenth."),
         ("The ban started on 3/14/2024.", "The ban started on March fourteenth twenty twenty four."),
@@ -228,6 +238,8 @@ NEWS = {
         ("Then I left.", "Then I left."),
     ],
     "serial": [
+        ("Update to iOS 17.4.1 or version 2.0.3.",
+         "Update to iOS seventeen point four point one or version two point zero point three."),
         ("The F-35 and the 5G network.", "The F-thirty five and the five G network."),
         ("COVID-19 cases rose.", "COVID-nineteen cases rose."),
         ("The 4x4 truck has an A320 logo.", "The four by four truck has an A three twenty logo."),

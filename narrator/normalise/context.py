@@ -422,6 +422,10 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             f["after_the"] = prev is not None and prev.text.lower() == "the"
             if f.get("dot"):
                 f["stop"] = _stop(tokens, i, "time" if cls == "time" else "opener")
+        elif cls == "fraction" and numeric_date(tokens, i, var, t):
+            tok.cls = "date"
+            tok.fields = {"month": f["num"], "day": f["den"], "year": None, "order": "mdy",
+                          "style": "numeric"}
         elif cls == "fraction":
             # "a 1/4 cup", and any determiner before a fraction that is half of a compound ("the
             # 1/2-inch pipe"): the article stands for "one" ("a quarter cup", "the half-inch pipe")
@@ -440,6 +444,23 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             nxt, _ = next_word(tokens, i)
             if prev is not None and prev.text == "(" and nxt is not None and nxt.text == ")":
                 f["drop"] = True
+
+
+def numeric_date(tokens: list[Token], i: int, var: Variety, t: Tables) -> bool:
+    """A fraction that can be a month and day ("8/9") is the date after a word that dates what
+    follows ("on 8/9", "since 3/4", "Friday 8/9"), unless "of" or a unit after it shows a quantity
+    ("on 2/3 of days", "after 1/2 hour"). (A day above 12, "2/22", is a date for the tagger already.)"""
+    f = tokens[i].fields
+    if not var.short_numeric_dates or "num" not in f or f.get("whole") or f.get("sign"):
+        return False
+    if not 1 <= f["num"] <= 12:
+        return False
+    prev, gap = prev_word(tokens, i)
+    nxt, _ = next_word(tokens, i)
+    word = prev.text.lower() if prev is not None and gap == " " else ""
+    dating = word in t.context["date-before"] or prev is not None and prev.text in t.weekdays
+    quantity = nxt is not None and (nxt.text.lower() == "of" or nxt.text.lower() in t.measure_words)
+    return dating and 1 <= f["den"] <= 12 and not quantity
 
 
 def dash_range(tokens: list[Token], i: int, t: Tables) -> bool:

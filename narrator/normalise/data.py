@@ -233,6 +233,8 @@ class Tables:
     """Role -> the lower-case words of that role (context_words.tsv)."""
     periods: dict[str, str]
     """Period after a slash ("mo") -> its word ("month")."""
+    measure_words: frozenset[str]
+    """Units' and periods' words, singular and plural ("mile", "hours"): what a quantity counts."""
     directions: dict[str, str]
     """Compass abbreviation in an address -> its word."""
     street_types: dict[str, str]
@@ -313,6 +315,8 @@ def tables() -> Tables:
         fixed=dict(rows("fixed.tsv", 2)),
         context={role: frozenset(words) for role, words in roles.items()},
         periods=dict(rows("periods.tsv", 2)),
+        measure_words=frozenset(w for u in units.values() for w in (u.singular, u.plural))
+        | frozenset(w + end for w in dict(rows("periods.tsv", 2)).values() for end in ("", "s")),
         directions=dict(rows("directions.tsv", 2)),
         street_types=streets,
         currency_prefixes=frozenset(k[:-1] for k in currencies if len(k) > 1 and k.endswith("$")),

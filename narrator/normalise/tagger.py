@@ -93,6 +93,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
                                   r"[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8}){0,5})(?![\w-])"),
         "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,8}){2,5})(?![\w-])"),
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
+        "version": re.compile(r"\d{1,4}(?:\.\d{1,4}){2,3}(?!\w|\.\d)"),
         "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?{dash}\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
@@ -149,6 +150,11 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
             r"(?P<tail>(?:,\s(?:[A-Z][a-z]{1,20}\s){0,2}[A-Z][a-z]{1,20})?,\s(?P<state>[A-Z]{2})"
             r"(?:\s(?P<zip>\d{5}(?:-\d{4})?))?(?![\w]))?"),
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{_NUM})"),
+        # a magnitude against a bare count ("40M borrowers", "3bn people"); a lone k, m or b is also a
+        # unit, a letter or a grade ("10K race", "5m", "4b"), so only the unmistakable forms count
+        "count_magnitude": re.compile(
+            rf"(?:{_alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'kKmb')})"
+            r"(?![\w.])"),
         "dotted": re.compile(r"(?:[A-Za-z]\.){1,5}[A-Za-z]?\.?"),
         "party": re.compile(r"(?P<p>[A-Z])-(?P<st>[A-Z]\.[A-Z]\.|[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z][a-z]\.|"
                             r"[A-Z]{2}(?![A-Za-z])|[A-Z][a-z]{2,13}(?:\s[A-Z][a-z]{2,13})?)"),
@@ -281,6 +287,7 @@ class Tagger:
                             (self._ip, size <= 3 and nxt == "."),
                             (self._time, clock),
                             (self._date_numeric, nxt in "/.-" and size in (1, 2, 4)),
+                            (self._version, nxt == "." and size <= 4),
                             (self._address, nxt == " " and size <= 5),
                             (self._money_code_after, nxt in " ,."),
                             (self._measure, nxt != ":"),
@@ -297,6 +304,7 @@ class Tagger:
                             (self._height, nxt in "'′"),
                             (self._fraction, nxt in "/⁄ "),
                             (self._ordinal, nxt in "snrtSNRT,"),
+                            (self._count, letters and nxt in "MBbmt.,"),
                             (self._serial, nxt.isalpha() or (nxt == "-" and letters)),
                             (self._number, True)):
             if wanted:
@@ -340,6 +348,16 @@ class Tagger:
         m = self._match("ip", pos)
         if m and all(int(p) < 256 for p in m.group(0).split(".")):
             return self._tok("electronic", pos, m.end(), kind="ip")
+        return None
+
+    def _version(self, pos: int) -> Token | None:
+        """Three or four numbers joined by dots that are no address nor date: a version ("iOS
+        17.4.1" -> "seventeen point four point one")."""
+        if self._prev_char(pos) in ".":
+            return None
+        m = self._match("version", pos)
+        if m:
+            return self._tok("serial", pos, m.end(), kind="version", parts=m.group(0).split("."))
         return None
 
     def _time(self, pos: int) -> Token | None:
@@ -604,6 +622,20 @@ class Tagger:
         if self.var.plural_numbers and plural and num.isdecimal():
             return self._tok("cardinal", pos, end + 1, num=num, sign=sign, plural=True)  # "the 747s"
         return self._tok("cardinal" if "." not in num else "decimal", pos, end, num=num, sign=sign)
+
+    def _count(self, pos: int) -> Token | None:
+        """A count with a magnitude, before a plural noun: "40M borrowers", "1.5bn people" ("3M said"
+        and "Plan 2B" are names)."""
+        m = self._match("number", pos)
+        mag = self._match("count_magnitude", m.end()) if m and not m["sign"] else None
+        after = mag and _WORD_AFTER.match(self.text, mag.end(), mag.end() + 24)
+        if not (m and mag and after):
+            return None
+        word = after[1]
+        if not (word.endswith("s") and not word.endswith("ss") or word in self.t.context["plural"]):
+            return None
+        return self._tok("decimal", pos, mag.end(), num=m["num"], sign="",
+                         magnitude=self.t.magnitudes[mag.group(0)])
 
     # alphanumeric chains: COVID-19, F-35, B2B, 25d08A, t-0t25d12-f ------------------------------
     def _serial(self, pos: int) -> Token | None:

@@ -71,7 +71,9 @@ class Verbaliser:
         return self._sign(f.get("sign")) + year(int(s), self.and_years)
 
     def decimal(self, tok: Token) -> str:
-        return self._sign(tok.fields.get("sign")) + number(tok.fields["num"], self.and_)
+        magnitude = tok.fields.get("magnitude")
+        return (self._sign(tok.fields.get("sign")) + number(tok.fields["num"], self.and_)
+                + (f" {magnitude}" if magnitude else ""))
 
     def ordinal(self, tok: Token) -> str:
         s, suffix = tok.fields["n"], tok.fields["suffix"]
@@ -378,6 +380,8 @@ class Verbaliser:
         if f.get("kind") == "section":
             out = f"{pairs(f['n'])} {f['a']}"
             return out + (f" {f['b']}" if f.get("b") else "")
+        if f.get("kind") == "version":
+            return " point ".join(self._serial_part([part]) for part in f["parts"])
         parts = f["parts"]
         model = self.var.model_numbers and any(not p[0].isdecimal() for p in parts)
         return "-".join(self._serial_part(part, model) for part in parts)

@@ -78,6 +78,11 @@ NEWS = {
         ("The app has 40M users and 1.5bn downloads.",
          "The app has forty million users and one point five billion downloads."),
         ("3M said Plan 2B failed.", "three M said Plan two B failed."),
+        # a multiple; "4x4" is a size
+        ("The chip runs 10x faster than the 4x4 model.",
+         "The chip runs ten times faster than the four by four model."),
+        # plural round numbers
+        ("Hundreds, then 1,000s of fans came.", "Hundreds, then thousands of fans came."),
     ],
     "fraction": [
         ("About 2/3 of voters agreed.", "About two thirds of voters agreed."),
@@ -164,6 +169,9 @@ NEWS = {
         ("It struck at 2 a.m. Police arrived later.", "It struck at two AM. Police arrived later."),
     ],
     "range": [
+        # one digit after a colon is no clock: a ratio, or after a name a chapter and verse
+        ("The court ruled 5:4 in a 3:1 split, citing Psalm 23:1.",
+         "The court ruled five to four in a three to one split, citing Psalm twenty three one."),
         ("They won 24-17.", "They won twenty four - seventeen."),
         ("Ages 18-34 are eligible.", "Ages eighteen to thirty four are eligible."),
         ("The exhibit covers 1914–1918.", "The exhibit covers nineteen fourteen to nineteen eighteen."),
@@ -238,6 +246,8 @@ NEWS = {
         ("Then I left.", "Then I left."),
     ],
     "serial": [
+        ("PM2.5 levels rose after v1.5 shipped.",
+         "PM two point five levels rose after v one point five shipped."),
         ("Update to iOS 17.4.1 or version 2.0.3.",
          "Update to iOS seventeen point four point one or version two point zero point three."),
         ("The F-35 and the 5G network.", "The F-thirty five and the five G network."),

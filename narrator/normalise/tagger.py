@@ -152,6 +152,8 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{_NUM})"),
         # a magnitude against a bare count ("40M borrowers", "3bn people"); a lone k, m or b is also a
         # unit, a letter or a grade ("10K race", "5m", "4b"), so only the unmistakable forms count
+        "ratio": re.compile(r"(?P<a>\d{1,3}):(?P<b>\d)(?![\d:]|[.,]\d)"),
+        "times": re.compile(r"[x×](?=[\s,;.!?)])(?!\s?\d)"),
         "count_magnitude": re.compile(
             rf"(?:{_alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'kKmb')})"
             r"(?![\w.])"),
@@ -286,6 +288,7 @@ class Tagger:
         for rec, wanted in ((self._telephone, size in (1, 3) and nxt in "-. "),
                             (self._ip, size <= 3 and nxt == "."),
                             (self._time, clock),
+                            (self._ratio, nxt == ":"),
                             (self._date_numeric, nxt in "/.-" and size in (1, 2, 4)),
                             (self._version, nxt == "." and size <= 4),
                             (self._address, nxt == " " and size <= 5),
@@ -304,7 +307,7 @@ class Tagger:
                             (self._height, nxt in "'′"),
                             (self._fraction, nxt in "/⁄ "),
                             (self._ordinal, nxt in "snrtSNRT,"),
-                            (self._count, letters and nxt in "MBbmt.,"),
+                            (self._count, letters and nxt in "MBbmt.,x×"),
                             (self._serial, nxt.isalpha() or (nxt == "-" and letters)),
                             (self._number, True)):
             if wanted:
@@ -349,6 +352,17 @@ class Tagger:
         if m and all(int(p) < 256 for p in m.group(0).split(".")):
             return self._tok("electronic", pos, m.end(), kind="ip")
         return None
+
+    def _ratio(self, pos: int) -> Token | None:
+        """"3:1" (a clock always has two digits of minutes): a ratio or a score, said "three to one";
+        after a name, a chapter and verse ("Psalm 23:1", said "twenty three one")."""
+        m = self._match("ratio", pos)
+        if not m or self._prev_char(pos) == ":":
+            return None
+        before = re.search(r"([A-Za-z]+)\s$", self.text[max(0, pos - 24):pos])
+        name = (before is not None and before[1][0].isupper()
+                and before[1].lower() not in self.t.context["determiner"])
+        return self._tok("range", pos, m.end(), kind="verse" if name else "ratio", a=m["a"], b=m["b"])
 
     def _version(self, pos: int) -> Token | None:
         """Three or four numbers joined by dots that are no address nor date: a version ("iOS
@@ -619,14 +633,18 @@ class Tagger:
         if is_vulgar_fraction(self._next_char(end)) and num.isdecimal() and not sign:
             return self._tok("fraction", pos, end + 1, vulgar=self.text[end], whole=num)
         plural = self._next_char(end) == "s" and not self._next_char(end + 1).isalnum()
-        if self.var.plural_numbers and plural and num.isdecimal():
+        if self.var.plural_numbers and plural and num.replace(",", "").isdecimal():
             return self._tok("cardinal", pos, end + 1, num=num, sign=sign, plural=True)  # "the 747s"
         return self._tok("cardinal" if "." not in num else "decimal", pos, end, num=num, sign=sign)
 
     def _count(self, pos: int) -> Token | None:
         """A count with a magnitude, before a plural noun: "40M borrowers", "1.5bn people" ("3M said"
-        and "Plan 2B" are names)."""
+        and "Plan 2B" are names); a multiple: "2x faster", "a 10x zoom" ("4x4" is a size)."""
         m = self._match("number", pos)
+        times = m and self._match("times", m.end())
+        if m and times:
+            return self._tok("decimal", pos, times.end(), num=m["num"], sign=m["sign"] or "",
+                             said_after="times")
         mag = self._match("count_magnitude", m.end()) if m and not m["sign"] else None
         after = mag and _WORD_AFTER.match(self.text, mag.end(), mag.end() + 24)
         if not (m and mag and after):
@@ -635,7 +653,7 @@ class Tagger:
         if not (word.endswith("s") and not word.endswith("ss") or word in self.t.context["plural"]):
             return None
         return self._tok("decimal", pos, mag.end(), num=m["num"], sign="",
-                         magnitude=self.t.magnitudes[mag.group(0)])
+                         said_after=self.t.magnitudes[mag.group(0)])
 
     # alphanumeric chains: COVID-19, F-35, B2B, 25d08A, t-0t25d12-f ------------------------------
     def _serial(self, pos: int) -> Token | None:
@@ -648,6 +666,10 @@ class Tagger:
         while k < len(atoms):
             a = atoms[k]
             if a.kind in (WORD, NUM) and len(parts[-1]) < 6:
+                decimal = a.kind == NUM and parts[-1] and self._decimal_after(k)
+                if decimal:  # "PM2.5", "v1.5": the number's decimals belong to it
+                    a = Atom(NUM, self.text[a.start:atoms[k + 2].end], a.start, atoms[k + 2].end)
+                    k += 2
                 parts[-1].append(a)
                 k += 1
             elif (a.text == "-" and parts[-1] and len(parts) < 8 and k + 1 < len(atoms)
@@ -673,6 +695,13 @@ class Tagger:
             if compound:
                 return None
         return self._tok("serial", pos, end, kind="chain", parts=[[a.text for a in p] for p in parts])
+
+    def _decimal_after(self, k: int) -> bool:
+        """Atom k (digits) has decimals: ".", digits, then no further "." and digits (a version)."""
+        atoms = self.atoms
+        if k + 2 >= len(atoms) or atoms[k + 1].text != "." or atoms[k + 2].kind != NUM:
+            return False
+        return not (k + 4 < len(atoms) and atoms[k + 3].text == "." and atoms[k + 4].kind == NUM)
 
     def _code_part(self, part: list[Atom]) -> bool:
         """Letters and digits mixed in a way no other class reads: not a number with an ordinal

@@ -56,7 +56,11 @@ class Verbaliser:
 
     def cardinal(self, tok: Token) -> str:
         words = self._cardinal(tok)
-        return plural_words(words) if tok.fields.get("plural") else words
+        if not tok.fields.get("plural"):
+            return words
+        if words.startswith("one ") and " " not in words[4:]:
+            words = words[4:]  # "100s", "1,000s" -> "hundreds", "thousands"
+        return plural_words(words)
 
     def _cardinal(self, tok: Token) -> str:
         f = tok.fields
@@ -71,9 +75,9 @@ class Verbaliser:
         return self._sign(f.get("sign")) + year(int(s), self.and_years)
 
     def decimal(self, tok: Token) -> str:
-        magnitude = tok.fields.get("magnitude")
+        after = tok.fields.get("said_after")  # "40M" -> "million", "2x" -> "times"
         return (self._sign(tok.fields.get("sign")) + number(tok.fields["num"], self.and_)
-                + (f" {magnitude}" if magnitude else ""))
+                + (f" {after}" if after else ""))
 
     def ordinal(self, tok: Token) -> str:
         s, suffix = tok.fields["n"], tok.fields["suffix"]
@@ -248,6 +252,9 @@ class Verbaliser:
 
     def range(self, tok: Token) -> str:
         f = tok.fields
+        if f["kind"] in ("ratio", "verse"):
+            joiner = " to " if f["kind"] == "ratio" else " "
+            return f"{cardinal(int(f['a']), self.and_)}{joiner}{cardinal(int(f['b']))}"
         if f["kind"] == "number":
             a, b = f["a"], f["b"]
             va, vb = int(a.replace(",", "")), int(b.replace(",", ""))
@@ -391,6 +398,8 @@ class Verbaliser:
             return plural_words(self._serial_part(runs[:1], model))
         if len(runs) == 1:
             r = runs[0]
+            if _DECIMAL.fullmatch(r):
+                return number(r, and_=False)
             if not r.isdecimal():
                 return r
             if r[0] == "0" or len(r) >= 5:
@@ -407,6 +416,8 @@ class Verbaliser:
                     words.append(pairs(r, "oh" if r[-2] != "0" else "zero"))
                 else:
                     words.append(cardinal(int(r)))
+            elif _DECIMAL.fullmatch(r):
+                words.append(number(r, and_=False))  # "PM2.5"
             elif r in ("x", "X") and self.var.x_as_by and 0 < k < len(runs) - 1 and runs[k - 1].isdecimal() \
                     and runs[k + 1].isdecimal():
                 words.append("by")  # "4x4"
@@ -469,6 +480,9 @@ def _vulgar(ch: str) -> tuple[int, int]:
     text = "".join(chr(int(p, 16)) for p in parts)
     num, _, den = text.partition("\u2044")
     return int(num or 1), int(den or 1)
+
+
+_DECIMAL = re.compile(r"\d+\.\d+")
 
 
 def _hashtag_words(body: str, and_: bool) -> list[str]:

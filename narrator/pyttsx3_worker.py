@@ -51,7 +51,7 @@ def _keep_last_samples(words: list[tuple[int, int]]) -> bool:
         if self._speaking:
             i = 0
             while events[i].type != _espeak.EVENT_LIST_TERMINATED:
-                if events[i].type == _espeak.EVENT_WORD:
+                if events[i].type == _espeak.EVENT_WORD and events[i].length > 0:  # 0: a clause's end
                     words.append((events[i].text_position - 1, events[i].sample))
                 i += 1
             if numsamples > 0:

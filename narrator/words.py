@@ -82,9 +82,11 @@ def marks_from_phonemes(tokens: Sequence[tuple[int, int, Sequence[str]]],
     "twenty-six" too) and may split others, so words cannot be paired by count. Instead the tokens'
     own phonemes, end to end, are aligned with the timeline's (difflib's longest matching runs;
     stress marks aside). A token starts at the sound its first phoneme matched, or, when that phoneme
-    matched nothing, at a position interpolated between the neighbouring matches; a start that can
-    fall on one of the engine's own word breaks (a space phoneme) is moved onto the nearest one. A
-    token ends where the next one starts, less the pause between them.
+    matched nothing, at a position interpolated between the neighbouring matches. When some of the
+    token matched, a start that can fall on one of the engine's own word breaks (a space phoneme) is
+    moved onto the nearest one; a token nothing of which matched ("a" said alone is "eɪ", in a
+    sentence "ɐ", joined to the word before) keeps the interpolated start, the sounds between its
+    neighbours. A token ends where the next one starts, less the pause between them.
     """
     sounds = _sounds(timeline)
     said = [s.phoneme for s in sounds]
@@ -102,18 +104,23 @@ def marks_from_phonemes(tokens: Sequence[tuple[int, int, Sequence[str]]],
     anchors = sorted(matched)
     breaks = [i for i, s in enumerate(sounds) if s.word_start] + [len(sounds)]
 
-    def boundary(q: int) -> float:
-        """Where (a position in `said`, maybe fractional) the token starting at own[q] starts."""
-        k = bisect_right(anchors, q - 1)  # anchors[k - 1] < q <= anchors[k]
-        before = (anchors[k - 1], matched[anchors[k - 1]]) if k else (-1, -1)
-        after = (anchors[k], matched[anchors[k]]) if k < len(anchors) else (len(own), len(sounds))
+    def boundary(k: int, previous: float) -> float:
+        """Where (a position in `said`, maybe fractional) token k starts, after `previous`."""
+        q = firsts[k]
+        q_end = firsts[k + 1] if k + 1 < len(firsts) else len(own)
+        i = bisect_right(anchors, q - 1)  # anchors[i - 1] < q <= anchors[i]
+        before = (anchors[i - 1], matched[anchors[i - 1]]) if i else (-1, -1)
+        after = (anchors[i], matched[anchors[i]]) if i < len(anchors) else (len(own), len(sounds))
         lo, hi = before[1] + 1, after[1]
         if q in matched:
             guess = float(matched[q])
         else:  # between two matches: as far along the sounds as along the phonemes
             span = after[0] - (before[0] + 1)
             guess = lo + (hi - lo) * (q - (before[0] + 1)) / span if span else float(lo)
-        near = breaks[bisect_right(breaks, lo - 1):bisect_right(breaks, hi)]  # engine word starts in [lo, hi]
+        if after[0] >= q_end:
+            return guess  # nothing of the token matched: where it falls between its neighbours
+        # Some of it matched (from `hi` on): it starts at an engine word start in [lo, hi] if there is one.
+        near = [b for b in breaks[bisect_right(breaks, lo - 1):bisect_right(breaks, hi)] if b > previous]
         return float(min(near, key=lambda b: abs(b - guess))) if near else guess
 
     def time_at(x: float) -> float:
@@ -128,9 +135,10 @@ def marks_from_phonemes(tokens: Sequence[tuple[int, int, Sequence[str]]],
             return float(sounds[int(x) - 1].end)
         return time_at(x)
 
-    bounds = [0.0] + [boundary(q) for q in firsts[1:]] + [float(len(sounds))]
-    for i in range(1, len(bounds)):
-        bounds[i] = max(bounds[i], bounds[i - 1])
+    bounds = [0.0]
+    for k in range(1, len(tokens)):
+        bounds.append(max(boundary(k, bounds[-1]), bounds[-1]))
+    bounds.append(float(len(sounds)))
     marks: list[WordMark] = []
     for (text_from, text_to, _), a, b in zip(tokens, bounds, bounds[1:], strict=False):
         start, end = time_at(a), time_before(b)
@@ -155,36 +163,66 @@ EDGE_MS = 20
 """Kept after that last loud sample: the fading end of the word."""
 
 
-def marks_from_starts(tokens: Sequence[tuple[int, int]], starts: Sequence[tuple[int, int]], pcm: bytes,
-                      rate: int) -> list[WordMark]:
-    """Word marks for the `tokens` of a text (their start and end offsets, in order) from the (text
+def marks_from_starts(text: str, tokens: Sequence[tuple[int, int]], starts: Sequence[tuple[int, int]],
+                      pcm: bytes, rate: int) -> list[WordMark]:
+    """Word marks for a `text` of `tokens` (their start and end offsets, in order) from the (text
     offset, first sample) of each word an engine began saying (espeak-ng's word events).
 
-    An event starts the token it falls in (espeak-ng places one for "[[h@l'oU]]" inside the brackets);
-    a token with no event of its own was said with the one before (espeak-ng reports "in the" as one
-    word, and "twenty-six" with the length of "twenty"). A mark's sound runs until the next one
-    starts, less the quiet before it; an event that goes back in time is dropped (espeak-ng reports a
-    clause's end as a word of length 0, after the words that follow it)."""
+    A mark's text runs from its event to the next one. An event after nothing but punctuation of its
+    token starts the token (espeak-ng places one for "[[h@l'oU]]" inside the brackets, for '"Hello'
+    at the letter); one after letters of its token starts there ("percent—the": espeak-ng reports
+    "the" and not "percent"), and what comes before is said with the mark before. A token without an
+    event of its own was said with the one before too (espeak-ng reports "in the" as one word, and
+    "twenty-six" with the length of "twenty"). A mark's sound runs until the next one starts, less
+    the quiet before it; an event that goes back in time is dropped (espeak-ng reports a clause's end
+    as a word of length 0, after the words that follow it)."""
     samples = np.frombuffer(pcm, dtype=np.int16)
     loud = np.abs(samples) > QUIET * 32767
     edge = rate * EDGE_MS // 1000
     firsts = [a for a, _ in tokens]
-    begun: list[tuple[int, int]] = []  # (token index, first sample), in order
+    placed: list[tuple[int, int]] = []  # (text offset, first sample)
     for at, first in sorted(set(starts)):
         k = bisect_right(firsts, at) - 1
         if k < 0 or at >= tokens[k][1]:  # between two tokens: the next one
             k += 1
-        if k < len(tokens) and (not begun or (k > begun[-1][0] and first >= begun[-1][1])):
-            begun.append((k, min(first, samples.size)))
+        if k >= len(tokens):
+            continue
+        start = tokens[k][0]
+        if start < at and any(ch.isalnum() for ch in text[start:at]):
+            start = at  # inside a word: the word began with the mark before
+        if not placed or start > placed[-1][0]:
+            placed.append((start, min(first, samples.size)))
+    begun = _in_time(placed)
     marks: list[WordMark] = []
-    for n, (k, first) in enumerate(begun):
-        last_token, until = (begun[n + 1][0] - 1, begun[n + 1][1]) if n + 1 < len(begun) else (
-            len(tokens) - 1, samples.size)
+    for n, (at, first) in enumerate(begun):
+        text_to, until = begun[n + 1] if n + 1 < len(begun) else (tokens[-1][1], samples.size)
+        while text_to > at and text[text_to - 1].isspace():
+            text_to -= 1
         heard = np.flatnonzero(loud[first:until])
         end = min(first + int(heard[-1]) + 1 + edge, until) if heard.size else until
-        if end > first:
-            marks.append(WordMark(first, end, tokens[k][0], tokens[last_token][1]))
+        if end > first and text_to > at:
+            marks.append(WordMark(first, end, at, text_to))
     return marks
+
+
+def _in_time(events: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The most events (text offset, sample), in text order, whose samples never go back: an event out
+    of time is the engine's mistake, not the words'. Longest non-decreasing run, O(n^2) for the few
+    dozen words of one utterance."""
+    if not events:
+        return []
+    best = [1] * len(events)
+    back = [-1] * len(events)
+    for i in range(len(events)):
+        for j in range(i):
+            if events[j][1] <= events[i][1] and best[j] + 1 > best[i]:
+                best[i], back[i] = best[j] + 1, j
+    i = max(range(len(events)), key=lambda k: (best[k], -k))
+    chain = []
+    while i >= 0:
+        chain.append(events[i])
+        i = back[i]
+    return chain[::-1]
 
 
 # Onto the written words ------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_word_events_give_marks_up_to_the_next_word_less_the_quiet():
     tokens = [(0, 5), (6, 12), (13, 23), (24, 27), (28, 31)]
     # (11, 5000): a clause's end, no word; (15, ...): inside the brackets; "and all" said as one
     starts = [(0, 0), (6, 1000), (11, 5000), (15, 3000), (24, 3500)]
-    marks = marks_from_starts(tokens, starts, pcm.tobytes(), rate)
+    marks = marks_from_starts(text, tokens, starts, pcm.tobytes(), rate)
     assert _said(marks, text) == [("Hello", 0, 820), ("there,", 1000, 2020), ("[[w'3:ld]]", 3000, 3500),
                                   ("and all", 3500, 4000)]
 
@@ -156,10 +156,12 @@ def test_words_agree_with_a_forced_alignment_of_the_speech(which, request):
     # makes 200 ms or more).
     starts = [abs(a[0] - b[0]) for before, a, b in zip([(0, 0), *ours], ours, theirs, strict=False)
               if a[0] - before[1] < 0.1]
-    # Measured: ends within 0.06 s (joe) and 0.09 s (espeak); starts within 0.09 s, joe's about 0.04 s
-    # after pocketsphinx's (Piper's word starts at its first sound, after the space phoneme).
-    assert statistics.median(ends) <= 0.05 and max(ends) <= 0.12, list(zip(spoken.split(), ends, strict=True))
-    assert statistics.median(starts) <= 0.06 and max(starts) <= 0.12 and len(starts) >= 20, starts
+    # Bounds from the same comparison over the 215 news-dev sentences whose words pocketsphinx knows
+    # (docs/words.md): word ends median 0.017 s (joe) and 0.007 s (espeak), 99 % within 0.09 s; starts
+    # median 0.057 s (joe, Piper's word starts at its first sound, pocketsphinx's where the word before
+    # ended) and 0.007 s, 90 % within 0.09 s. Piper's output varies from run to run (its noise).
+    assert statistics.median(ends) <= 0.05 and max(ends) <= 0.15, list(zip(spoken.split(), ends, strict=True))
+    assert statistics.median(starts) <= 0.08 and max(starts) <= 0.2 and len(starts) >= 20, starts
 
 
 def test_piper_marks_every_word_of_a_sentence_said_in_pieces(joe):

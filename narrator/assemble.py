@@ -9,12 +9,27 @@ from typing import BinaryIO
 import numpy as np
 
 from .engines import AudioChunk
-from .model import Script
+from .model import Script, Unit
+from .words import WordMark, timed_words
 
 TARGET_LUFS = -16.0
 """Integrated loudness of every narration (the podcast norm)."""
 PEAK_CEILING = 0.891
 """-1 dBFS: samples above it are softly limited after the loudness gain."""
+
+
+@dataclass(frozen=True)
+class WordTime:
+    """When one written span of a sentence was said (narrator.words)."""
+
+    start_ms: int
+    """Start, in milliseconds from the beginning of the file."""
+    end_ms: int
+    """End of its speech."""
+    written_from: int
+    """Offset in the sentence's text where the span starts (in characters: Unicode code points)."""
+    written_to: int
+    """Offset in the sentence's text where it ends."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,9 @@ class Span:
     """The original text (not the spoken form)."""
     spoken: str = ""
     """What the engine was asked to say for it (a sentence's; empty for a whole block)."""
+    words: tuple[WordTime, ...] | None = None
+    """A sentence's words, in order, each a written span with its time; None when they are not known
+    (an engine that does not say when it speaks each word)."""
 
 
 @dataclass(frozen=True)
@@ -89,12 +107,22 @@ def _ms(samples: int, rate: int) -> int:
     return round(samples * 1000 / rate) if rate else 0
 
 
+def sentence_span(unit: Unit, marks: tuple[WordMark, ...] | None, start: int, end: int, rate: int) -> Span:
+    """A sentence's place in the audio from its clip's (samples `start` to `end`), with its written
+    words timed by the clip's word marks (narrator.words.timed_words)."""
+    words = None
+    if marks is not None and unit.words:
+        words = tuple(WordTime(_ms(start + a, rate), _ms(start + b, rate), written_from, written_to)
+                      for a, b, written_from, written_to in timed_words(unit.words, marks))
+    return Span(_ms(start, rate), _ms(end, rate), unit.text, unit.spoken, words)
+
+
 def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None = TARGET_LUFS) -> Narration:
     """Write each unit's clip and its pause once, in order (linear time), and map where each sits."""
     audio = tempfile.TemporaryFile(prefix="narrator-pcm-")
     rate = 0
     position = 0  # in samples
-    spans: list[list[Span]] = [[] for _ in script.blocks]
+    placed: list[list[tuple[Unit, tuple[WordMark, ...] | None, int, int]]] = [[] for _ in script.blocks]
     try:
         for unit, clip in zip(script.units, clips, strict=True):
             if clip.sample_rate:
@@ -103,7 +131,7 @@ def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None
                 rate = clip.sample_rate
             audio.write(clip.pcm)
             end = position + len(clip.pcm) // 2
-            spans[unit.block].append(Span(position, end, unit.text, unit.spoken))  # samples until rate known
+            placed[unit.block].append((unit, clip.words, position, end))  # timed once the rate is known
             pause = (rate or 22050) * unit.pause_after_ms // 1000
             audio.write(bytes(2 * pause))
             position = end + pause
@@ -116,10 +144,10 @@ def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None
 
     blocks: list[BlockTiming] = []
     chapters: list[tuple[int, str]] = []
-    for block, units in zip(script.blocks, spans, strict=True):
+    for block, units in zip(script.blocks, placed, strict=True):
         if not units:
             continue
-        sentences = tuple(Span(_ms(s.start_ms, rate), _ms(s.end_ms, rate), s.text, s.spoken) for s in units)
+        sentences = tuple(sentence_span(unit, marks, start, end, rate) for unit, marks, start, end in units)
         span = Span(sentences[0].start_ms, sentences[-1].end_ms, block.text)
         blocks.append(BlockTiming(block.kind, block.section, span, sentences))
         if block.kind == "heading":

@@ -3,12 +3,17 @@
 The key is the engine identity (engine, engine voice, speed, engine and model versions) and
 the spoken text (normalised, lexicon applied). Pauses are added at assembly, so they are not
 part of a clip. Clips are WAV files in a two-level folder tree; a file's modification time is
-its last use, so eviction is least-recently-used without an index to keep in step.
+its last use, so eviction is least-recently-used without an index to keep in step. Each WAV file
+also holds the clip's word marks (when each word of the spoken text was said) in a chunk of its own
+after the samples, which WAV readers skip: a reused sentence keeps its word timings.
 """
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
+import struct
 import tempfile
 import time
 import wave
@@ -17,11 +22,16 @@ from pathlib import Path
 
 from .config import Settings
 from .engines import AudioChunk
+from .words import WordMark
 
 STALE_TMP_S = 3600
 """A half-written clip this old belongs to a dead process (a live write takes milliseconds)."""
-FORMAT = "1"
-"""Bumped when what a clip holds changes (trimming, sample format): old entries stop matching."""
+FORMAT = "2"
+"""Bumped when what a clip holds changes (trimming, sample format): old entries stop matching, and go
+as the least recently used. 2: the word marks (format 1's clips had none)."""
+WORDS_CHUNK = b"nwrd"
+"""The RIFF chunk that holds a clip's word marks: JSON, [[first sample, end sample, text from, text
+to], ...], or null when the engine gave none."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,9 @@ class UnitCache:
         """The clip stored under `key` (and mark it used), or None."""
         path = self._path(key)
         try:
-            chunk = AudioChunk.read_wav(str(path))
+            chunk = unpack(path.read_bytes())
             os.utime(path)
-        except (FileNotFoundError, EOFError, wave.Error):
+        except (FileNotFoundError, EOFError, wave.Error, ValueError, TypeError, struct.error):
             self.misses += 1
             return None
         self.hits += 1
@@ -81,7 +91,7 @@ class UnitCache:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                chunk.write_wav(f)
+                f.write(pack(chunk))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -122,6 +132,33 @@ class UnitCache:
             except FileNotFoundError:
                 pass
         return removed
+
+
+def pack(chunk: AudioChunk) -> bytes:
+    """A clip as a WAV file whose last chunk holds its word marks (WORDS_CHUNK)."""
+    out = io.BytesIO()
+    chunk.write_wav(out)
+    data = bytearray(out.getvalue())
+    words = None if chunk.words is None else [[m.start, m.end, m.text_from, m.text_to] for m in chunk.words]
+    body = json.dumps(words, separators=(",", ":")).encode()
+    body += b" " * (len(body) % 2)  # RIFF chunks are padded to an even size
+    data += WORDS_CHUNK + struct.pack("<I", len(body)) + body
+    struct.pack_into("<I", data, 4, len(data) - 8)  # the RIFF size
+    return bytes(data)
+
+
+def unpack(data: bytes) -> AudioChunk:
+    """A clip from `pack`'s bytes (a WAV file without word marks gives a clip without them)."""
+    chunk = AudioChunk.read_wav(io.BytesIO(data))
+    position = 12  # after "RIFF", the size and "WAVE"
+    while position + 8 <= len(data):
+        name, size = data[position:position + 4], struct.unpack_from("<I", data, position + 4)[0]
+        if name == WORDS_CHUNK:
+            words = json.loads(data[position + 8:position + 8 + size])
+            marks = None if words is None else tuple(WordMark(*map(int, w)) for w in words)
+            return AudioChunk(chunk.pcm, chunk.sample_rate, marks)
+        position += 8 + size + (size & 1)
+    return chunk
 
 
 def _alive(tmp_name: str) -> bool:

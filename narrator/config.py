@@ -55,6 +55,9 @@ class Settings:
     """An audio file (any format ffmpeg reads) played before the disclaimer, e.g. a station ident."""
     outro: str = ""
     """An audio file played after the last paragraph."""
+    word_timings: int = 1
+    """1: the timing map says when each word is said (the player highlights the word being read);
+    0: by sentence only, and engines skip the alignment work (docs/words.md)."""
 
     # State ----------------------------------------------------------------------------------------
     home: str = ""

@@ -11,12 +11,15 @@ import sys
 import time
 import wave
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .errors import SynthesisError, VoiceError
+from .onnx_outputs import with_output_of
 from .voices import Voice
+from .words import WordMark, even_timeline, marks_from_phonemes, marks_from_starts
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class AudioChunk:
     """The samples."""
     sample_rate: int
     """Samples per second."""
+    words: tuple[WordMark, ...] | None = None
+    """When each word of the text was said, in order; None when the engine does not say."""
 
     @property
     def duration_ms(self) -> float:
@@ -59,7 +64,7 @@ class Engine(Protocol):
     """Identifies exactly what makes the sound (engine, voice, model version), for caching."""
 
     def synthesize(self, text: str) -> AudioChunk:
-        """Speak `text`; raise SynthesisError on failure."""
+        """Speak `text` (with its words' marks, if the engine gives them); raise SynthesisError on failure."""
         ...
 
     def close(self) -> None:
@@ -77,40 +82,79 @@ _TOKEN = re.compile(r"\[\[[^\[\]]*\]\]\S*|\S+")
 """A word with what clings to it, or a whole [[phonemes]] entry (its spaces are not word breaks)."""
 
 
-def pieces(text: str, max_chars: int) -> list[str]:
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a text an engine says in one utterance, and where its words come from in the text."""
+
+    text: str
+    """What the engine is given: the words, one space between two."""
+    tokens: tuple[tuple[int, int, int, int], ...]
+    """Each word's (start, end) in `text` followed by its (start, end) in the whole text."""
+
+    def text_offset(self, at: int) -> int:
+        """The offset in the whole text of offset `at` of this piece (a space between two words: where
+        the next one starts)."""
+        for start, end, text_from, _ in self.tokens:
+            if at < end:
+                return text_from + max(at - start, 0)
+        return self.tokens[-1][3] if self.tokens else 0
+
+    def to_text(self, marks: list[WordMark], samples: int) -> list[WordMark]:
+        """Marks made on this piece, as marks on the whole text `samples` later in the audio."""
+        return [WordMark(m.start + samples, m.end + samples, self.text_offset(m.text_from),
+                         self.text_offset(m.text_to - 1) + 1) for m in marks]
+
+
+def cut(text: str, max_chars: int) -> list[Piece]:
     """`text` cut into pieces of at most `max_chars` characters for an engine: after clause
     punctuation (`,` `;` `:`) where it can be, so the voice pauses where a reader would, else
     between words; a token longer than MAX_WORD_CHARS is dropped. Linear in the text's length.
     """
-    if len(text) <= max_chars and not any(len(t) > MAX_WORD_CHARS for t in text.split()):
-        return [text] if text.strip() else []
-    out: list[str] = []
-    clause: list[str] = []  # words of the clause being gathered
+    found = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    if len(text) <= max_chars and not any(b - a > MAX_WORD_CHARS for a, b in found):
+        return [Piece(text, tuple((a, b, a, b) for a, b in found))] if text.strip() else []
+    out: list[list[tuple[int, int]]] = []
+    clause: list[tuple[int, int]] = []  # words of the clause being gathered
     size = 0
+
+    def length(words: list[tuple[int, int]]) -> int:
+        return sum(b - a for a, b in words) + len(words) - 1
 
     def flush() -> None:
         nonlocal size
         if not clause:
             return
-        joined = " ".join(clause)
-        if out and len(out[-1]) + 1 + len(joined) <= max_chars and out[-1][-1] in ",;:":
-            out[-1] += " " + joined  # short clauses travel together
+        if out and length(out[-1]) + 1 + length(clause) <= max_chars and text[out[-1][-1][1] - 1] in ",;:":
+            out[-1].extend(clause)  # short clauses travel together
         else:
-            out.append(joined)
+            out.append(list(clause))
         clause.clear()
         size = 0
 
-    for token in _TOKEN.findall(text):
+    for a, b in found:
+        token = text[a:b]
         if len(token) > MAX_WORD_CHARS or len(token) > max_chars:
             continue
         if size and size + 1 + len(token) > max_chars:
             flush()  # a clause too long for one piece is cut between words
-        clause.append(token)
+        clause.append((a, b))
         size += len(token) + (1 if size else 0)
         if token[-1] in ",;:" and not token.endswith("]]"):
             flush()
     flush()
-    return out
+    pieces = []
+    for words in out:
+        spans, at = [], 0
+        for a, b in words:
+            spans.append((at, at + b - a, a, b))
+            at += b - a + 1
+        pieces.append(Piece(" ".join(text[a:b] for a, b in words), tuple(spans)))
+    return pieces
+
+
+def pieces(text: str, max_chars: int) -> list[str]:
+    """The texts of `cut(text, max_chars)`."""
+    return [p.text for p in cut(text, max_chars)]
 
 
 class PiperEngine:
@@ -121,7 +165,7 @@ class PiperEngine:
     onnxruntime's memory grows with the input,
     and the seed's 213-character sentence alone takes the process from 340 to 440 MB."""
 
-    def __init__(self, voice: Voice):
+    def __init__(self, voice: Voice, words: bool = True):
         try:
             import onnxruntime
             from piper import PiperVoice, SynthesisConfig
@@ -138,16 +182,21 @@ class PiperEngine:
             # Memory patterns pre-plan buffers per input shape; with sentences of every length
             # they only grow the peak: off, the seed article peaks at 447 MB instead of 533 MB.
             options.enable_mem_pattern = False
-            session = onnxruntime.InferenceSession(str(model), sess_options=options,
-                                                   providers=["CPUExecutionProvider"])
+            # With words, the model's phoneme durations (its Ceil node) are made an output: Piper's
+            # alignments. A model without them is read by sentence (narrator.onnx_outputs).
+            with with_output_of(Path(model), "Ceil") if words else nullcontext() as aligned:
+                self._words = aligned is not None
+                session = onnxruntime.InferenceSession(str(aligned or model), sess_options=options,
+                                                       providers=["CPUExecutionProvider"])
             piper_config = PiperConfig.from_dict(json.loads(Path(config).read_text(encoding="utf-8")))
             self._voice = PiperVoice(config=piper_config, session=session)
         except Exception as e:  # onnxruntime raises its own types for a corrupt model
             raise VoiceError(f"Piper model {model} cannot be loaded: {e}") from None
         self._config = SynthesisConfig(length_scale=1.0 / voice.rate)
+        self._phonemes: dict[str, list[str]] = {}
         version = getattr(package, "__version__", "") or _dist_version(voice.engine_voice)
         self.model_id = (f"piper:{voice.engine_voice}:{version}:rate={voice.rate}"
-                         f":pieces={self.MAX_CHARS}/{MAX_WORD_CHARS}")
+                         f":pieces={self.MAX_CHARS}/{MAX_WORD_CHARS}" + (":words" if self._words else ""))
 
     @staticmethod
     def phoneme_checker(voice: Voice) -> PhonemeCheck:
@@ -166,17 +215,53 @@ class PiperEngine:
         return check
 
     def synthesize(self, text: str) -> AudioChunk:
-        chunks: list = []  # piper.AudioChunk
+        audio: list[bytes] = []
+        marks: list[WordMark] = []
+        samples = 0
         try:
-            for part in pieces(text, self.MAX_CHARS):
-                chunks.extend(self._voice.synthesize(part, syn_config=self._config))
+            for piece in cut(text, self.MAX_CHARS):
+                timeline: list[tuple[str, int, int]] = []
+                start = samples
+                for chunk in self._voice.synthesize(piece.text, syn_config=self._config,
+                                                    include_alignments=self._words):
+                    pcm = chunk.audio_int16_bytes
+                    audio.append(pcm)
+                    if self._words:
+                        timeline += _timeline(chunk, samples - start, len(pcm) // 2)
+                    samples += len(pcm) // 2
+                if self._words:
+                    tokens = [(a, b, self._said_alone(piece.text[a:b])) for a, b, _, _ in piece.tokens]
+                    marks += piece.to_text(marks_from_phonemes(tokens, timeline), start)
         except Exception as e:
             raise SynthesisError(f"piper failed: {e}") from None
-        rate = chunks[0].sample_rate if chunks else self._voice.config.sample_rate
-        return AudioChunk(b"".join(c.audio_int16_bytes for c in chunks), rate)
+        return AudioChunk(b"".join(audio), self._voice.config.sample_rate,
+                          tuple(marks) if self._words else None)
+
+    def _said_alone(self, word: str) -> list[str]:
+        """The phonemes of `word` said on its own (remembered: the same words come back)."""
+        phonemes = self._phonemes.get(word)
+        if phonemes is None:
+            if len(self._phonemes) >= 50_000:  # a bound on the memory: about 10 MB
+                self._phonemes.clear()
+            phonemes = self._phonemes[word] = [p for s in self._voice.phonemize(word) for p in s]
+        return phonemes
 
     def close(self) -> None:
         """Nothing to release: the model goes with the object (onnxruntime frees it)."""
+
+
+def _timeline(chunk, offset: int, samples: int) -> list[tuple[str, int, int]]:  # noqa: ANN001 - piper.AudioChunk
+    """(phoneme, first sample, end sample) of each phoneme Piper said for one chunk, `offset` samples
+    into the piece; evenly spread over the chunk when Piper could not align it (a phoneme missing from
+    the voice's inventory)."""
+    if not chunk.phoneme_alignments:
+        timeline = even_timeline(chunk.phonemes, samples)
+    else:
+        timeline, at = [], 0
+        for a in chunk.phoneme_alignments:
+            timeline.append((a.phoneme, at, at + int(a.num_samples)))
+            at += int(a.num_samples)
+    return [(p, offset + start, offset + end) for p, start, end in timeline]
 
 
 def _dist_version(package: str) -> str:
@@ -212,13 +297,14 @@ class Pyttsx3Engine:
 
         return check
 
-    def __init__(self, voice: Voice):
+    def __init__(self, voice: Voice, words: bool = True):
         self._voice_id = voice.engine_voice
         self._rate = round(175 * voice.rate)  # espeak's normal speed is 175 words per minute
+        self._words = words
         self._proc: subprocess.Popen | None = None
         self._start()
         self.model_id = (f"pyttsx3:{self._resolved}:{_dist_version('pyttsx3')}:rate={self._rate}"
-                         f":pieces={self.MAX_CHARS}/{MAX_WORD_CHARS}")
+                         f":pieces={self.MAX_CHARS}/{MAX_WORD_CHARS}" + (":words" if words else ""))
 
     def _start(self) -> None:
         self._proc = subprocess.Popen(
@@ -260,12 +346,24 @@ class Pyttsx3Engine:
         return data
 
     def synthesize(self, text: str) -> AudioChunk:
-        """Speak `text` in pieces of at most MAX_CHARS (`pieces`), one utterance each."""
-        clips = [self._utter(part) for part in pieces(text, self.MAX_CHARS)]
-        rate = next((c.sample_rate for c in clips), 22050)
-        return AudioChunk(b"".join(c.pcm for c in clips), rate)
+        """Speak `text` in pieces of at most MAX_CHARS (`cut`), one utterance each; the words' marks
+        come from espeak-ng's word events (pyttsx3 reports no other engine's here)."""
+        audio: list[bytes] = []
+        marks: list[WordMark] = []
+        samples, rate, known = 0, 0, self._words
+        for piece in cut(text, self.MAX_CHARS):
+            clip, starts = self._utter(piece.text)
+            rate = rate or clip.sample_rate
+            audio.append(clip.pcm)
+            known = known and starts is not None  # None: a driver without word events (not espeak-ng)
+            if known and starts is not None:
+                tokens = [(a, b) for a, b, _, _ in piece.tokens]
+                said = marks_from_starts(piece.text, tokens, starts, clip.pcm, clip.sample_rate)
+                marks += piece.to_text(said, samples)
+            samples += len(clip.pcm) // 2
+        return AudioChunk(b"".join(audio), rate or 22050, tuple(marks) if known else None)
 
-    def _utter(self, text: str) -> AudioChunk:
+    def _utter(self, text: str) -> tuple[AudioChunk, list[tuple[int, int]] | None]:
         if self._proc is None or self._proc.poll() is not None:
             self.close()  # a worker that died: its pipes go with it
             self._start()
@@ -281,7 +379,9 @@ class Pyttsx3Engine:
         header = self._read_header(deadline, what)
         if not header.get("ok"):
             raise SynthesisError(f"pyttsx3 failed: {header.get('error')}")
-        return AudioChunk(self._read_exact(header["bytes"], deadline, what), header["rate"])
+        words = header.get("words")
+        starts = [(int(at), int(sample)) for at, sample in words] if words is not None else None
+        return AudioChunk(self._read_exact(header["bytes"], deadline, what), header["rate"]), starts
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
@@ -318,6 +418,7 @@ def _engine_class(voice: Voice):  # noqa: ANN202
                          f"(known: {', '.join(sorted(ENGINES))})") from None
 
 
-def open_engine(voice: Voice) -> Engine:
-    """Start the engine a voice profile names."""
-    return _engine_class(voice)(voice)
+def open_engine(voice: Voice, words: bool = True) -> Engine:
+    """Start the engine a voice profile names; with `words`, asking it when each word is said (an
+    engine that cannot say gives clips without word marks)."""
+    return _engine_class(voice)(voice, words)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -10,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assemble import Narration
+from .assemble import Narration, Span
 from .errors import SynthesisError
 
 
@@ -44,15 +45,34 @@ def outputs_for(mp3: Path) -> Outputs:
     return Outputs(mp3, stem.with_name(stem.name + ".timing.json"), stem.with_suffix(".vtt"))
 
 
+def sentence_entry(s: Span) -> dict:
+    """A sentence in the timing map: start/end in ms, its text and what was said, and its words (each
+    a written span of the text, `from` and `to` in characters, with start/end in ms), or `"words":
+    null when they are not known. The live stream's timing map has the same entries (narrator.live)."""
+    words = None if s.words is None else [
+        {"start": w.start_ms, "end": w.end_ms, "from": w.written_from, "to": w.written_to} for w in s.words]
+    return {"start": s.start_ms, "end": s.end_ms, "text": s.text, "spoken": s.spoken, "words": words}
+
+
+def word_timing(sentences: list[Span]) -> str:
+    """How the read-along of these sentences can follow the voice: 'words' when every sentence that
+    was spoken has word timings, 'sentences' when none has (its voice's engine does not say when it
+    speaks each word), 'partial' when some have."""
+    spoken = [s for s in sentences if s.spoken.strip() and s.end_ms > s.start_ms]
+    timed = sum(1 for s in spoken if s.words is not None)
+    return "words" if timed == len(spoken) else "sentences" if timed == 0 else "partial"
+
+
 def timing_map(narration: Narration) -> dict:
-    """The timing map: every block (paragraph) and sentence with start/end in ms, in reading order."""
+    """The timing map: every block (paragraph) and sentence with start/end in ms, in reading order,
+    each sentence with its words' times (docs/words.md)."""
     return {
         "duration_ms": narration.duration_ms,
+        "word_timing": word_timing([s for b in narration.blocks for s in b.sentences]),
         "paragraphs": [
             {"index": i, "kind": b.kind, "section": b.section, "start": b.span.start_ms,
              "end": b.span.end_ms, "text": b.span.text,
-             "sentences": [{"start": s.start_ms, "end": s.end_ms, "text": s.text, "spoken": s.spoken}
-                           for s in b.sentences]}
+             "sentences": [sentence_entry(s) for s in b.sentences]}
             for i, b in enumerate(narration.blocks)
         ],
     }
@@ -72,16 +92,38 @@ def cue_text(text: str) -> str:
     return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def timed_cue_text(s: Span, end_ms: int) -> str:
+    """A sentence's cue text with a timestamp before each word said after the cue starts
+    (`<00:00:01.250>`, karaoke-style: players that support it show the words as they are said). The
+    WebVTT rules are kept: timestamps only inside the cue, each later than the one before; the text
+    between them escaped as in `cue_text`, on one line."""
+    out: list[str] = []
+    at, last = 0, s.start_ms
+    for w in s.words or ():
+        if last < w.start_ms < end_ms and w.written_from >= at:
+            out += [_escape(s.text[at:w.written_from]), f"<{_stamp(w.start_ms)}>"]
+            at, last = w.written_from, w.start_ms
+    out.append(_escape(s.text[at:]))
+    return "".join(out).strip()
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _escape(text: str) -> str:
+    return _SPACES.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def webvtt(narration: Narration) -> str:
-    """One cue per sentence (the intro and outro have none); the cue id is 'paragraph-sentence'."""
+    """One cue per sentence (the intro and outro have none); the cue id is 'paragraph-sentence'. With
+    word timings, each word said after the cue starts has its timestamp before it."""
     lines = ["WEBVTT", ""]
     for i, block in enumerate(narration.blocks):
         for j, s in enumerate(block.sentences):
-            text = cue_text(s.text)
-            if not text:
+            if not cue_text(s.text):
                 continue
             end = max(s.end_ms, s.start_ms + 1)
-            lines += [f"{i}-{j}", f"{_stamp(s.start_ms)} --> {_stamp(end)}", text, ""]
+            lines += [f"{i}-{j}", f"{_stamp(s.start_ms)} --> {_stamp(end)}", timed_cue_text(s, end), ""]
     return "\n".join(lines)
 
 

@@ -28,8 +28,9 @@ from typing import Protocol
 import lameenc  # the live stream's encoder (the published file is ffmpeg's: the same LAME)
 import numpy as np
 
-from .assemble import gained
+from .assemble import gained, sentence_span
 from .engines import AudioChunk
+from .export import sentence_entry
 from .model import Article, Script
 from .voices import Voice
 
@@ -202,7 +203,7 @@ class LiveStream:
         samples = np.frombuffer(clip.pcm, dtype=np.int16)
         pause = rate * unit.pause_after_ms // 1000
         self.position += samples.size + pause
-        self._timing(unit_index, start, start + samples.size, rate)
+        self._timing(unit_index, clip, start, start + samples.size, rate)
         if self.encoder is None:  # nothing with a sample rate yet: a silent unit before any speech
             self.lead += samples.size + pause
             return
@@ -256,12 +257,12 @@ class LiveStream:
 
     # Timing ---------------------------------------------------------------------------------------
 
-    def _timing(self, unit_index: int, start: int, end: int, rate: int) -> None:
-        """Record the unit's sentence in its block, as the published timing map will have it."""
+    def _timing(self, unit_index: int, clip: AudioChunk, start: int, end: int, rate: int) -> None:
+        """Record the unit's sentence (with its words' times) in its block, as the published timing map
+        will have it."""
         unit = self.script.units[unit_index]
         block = self.script.blocks[unit.block]
-        ms = lambda samples: round(samples * 1000 / rate)  # noqa: E731 - as narrator.assemble._ms
-        sentence = {"start": ms(start), "end": ms(end), "text": unit.text, "spoken": unit.spoken}
+        sentence = sentence_entry(sentence_span(unit, clip.words, start, end, rate))
         entry = self.blocks.get(unit.block)
         if entry is None:  # a new block (as in narrator.export.timing_map, counted among those spoken)
             for index in sorted(self.blocks):  # the blocks before this one are finished

@@ -81,6 +81,21 @@ class Article:
 
 
 @dataclass(frozen=True)
+class WordSpan:
+    """One word of a unit as the normaliser said it: where it is in the spoken text, and the written
+    span it was read from ("$2.4 million" is one span read as four words)."""
+
+    said_from: int
+    """Offset in the unit's spoken text where the word starts."""
+    said_to: int
+    """Offset in the unit's spoken text where it ends."""
+    written_from: int
+    """Offset in the unit's written text where the span it was read from starts."""
+    written_to: int
+    """Offset in the unit's written text where that span ends."""
+
+
+@dataclass(frozen=True)
 class Unit:
     """One synthesised unit: a sentence (or a short block) and how it is spoken."""
 
@@ -92,6 +107,9 @@ class Unit:
     """Index of the block (disclaimer, title, byline, heading or paragraph) it belongs to."""
     pause_after_ms: int = 0
     """Silence appended after this unit's clip."""
+    words: tuple[WordSpan, ...] = ()
+    """The spoken words with the written spans they were read from, in order (empty before the
+    normaliser has run: such a unit has no word timings)."""
 
 
 @dataclass(frozen=True)

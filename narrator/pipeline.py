@@ -75,7 +75,7 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
     jingles = load_jingles(settings)
     script = prepare(article, voice, settings, jingles)
     own = engine is None
-    engine = engine or open_engine(voice)
+    engine = engine or open_engine(voice, bool(settings.word_timings))
     before = (cache.hits, cache.misses) if cache else (0, 0)
     try:
         clips = synthesise(script, engine, voice, progress, cache, between)

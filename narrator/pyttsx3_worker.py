@@ -3,8 +3,10 @@
 pyttsx3's engine is process-wide state that can hang or deadlock on a second call, so it
 lives alone in this process. Protocol on stdin/stdout: the parent writes one JSON line per
 request ({"text": ...}); the worker answers with one JSON header line ({"ok": true,
-"rate": 22050, "bytes": N} or {"ok": false, "error": ...}) followed, when ok, by N bytes
-of mono 16-bit PCM. The first header ({"ready": voice id} or an error) follows start-up.
+"rate": 22050, "bytes": N, "words": [[offset, sample], ...]} or {"ok": false, "error": ...})
+followed, when ok, by N bytes of mono 16-bit PCM. "words" holds espeak-ng's word events (where
+each word starts in the text and in the samples), null with a driver that has none. The first
+header ({"ready": voice id} or an error) follows start-up.
 """
 from __future__ import annotations
 
@@ -29,22 +31,35 @@ def _find_voice(engine, wanted: str) -> str | None:  # noqa: ANN001
     return None
 
 
-def _keep_last_samples() -> None:
+def _keep_last_samples(words: list[tuple[int, int]]) -> bool:
     """pyttsx3 2.99's espeak driver writes the WAV file when it sees the end-of-message event,
     and only then appends the samples that came in the same callback: they are lost from this
-    clip (a short word can come out empty) and prepended to the next one. Append them first."""
+    clip (a short word can come out empty) and prepended to the next one. Append them first.
+
+    On the way, each of espeak-ng's word events is added to `words` as (offset of the word in the
+    text, its first sample). Its text position counts characters from 1; its sample, the samples
+    of this utterance before the word (the clip written is exactly those samples). False when the
+    driver is not espeak-ng's (no word events)."""
     try:
+        from pyttsx3.drivers import _espeak
         from pyttsx3.drivers.espeak import EspeakDriver
     except ImportError:  # another platform's driver
-        return
+        return False
     on_synth = EspeakDriver._onSynth
 
     def in_order(self, wav, numsamples, events):  # noqa: ANN001, ANN202
-        if numsamples > 0 and self._speaking:
-            self._data_buffer += ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short))
+        if self._speaking:
+            i = 0
+            while events[i].type != _espeak.EVENT_LIST_TERMINATED:
+                if events[i].type == _espeak.EVENT_WORD and events[i].length > 0:  # 0: a clause's end
+                    words.append((events[i].text_position - 1, events[i].sample))
+                i += 1
+            if numsamples > 0:
+                self._data_buffer += ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short))
         return on_synth(self, wav, 0, events)
 
     EspeakDriver._onSynth = in_order
+    return True
 
 
 def _read_phonemes() -> None:
@@ -67,10 +82,11 @@ def serve(voice_id: str, rate_wpm: int, inp, out) -> None:  # noqa: ANN001
         out.write(json.dumps(header).encode() + b"\n" + payload)
         out.flush()
 
+    words: list[tuple[int, int]] = []  # this utterance's word events
     try:
         import pyttsx3
 
-        _keep_last_samples()
+        timed = _keep_last_samples(words)
         engine = pyttsx3.init("espeak" if sys.platform.startswith("linux") else None)
         _read_phonemes()
     except Exception as e:  # a missing libespeak-ng surfaces as OSError or RuntimeError
@@ -91,6 +107,7 @@ def serve(voice_id: str, rate_wpm: int, inp, out) -> None:  # noqa: ANN001
         for line in inp:
             text = json.loads(line)["text"]
             finished.clear()
+            words.clear()
             try:
                 engine.save_to_file(text, path)
                 engine.runAndWait()
@@ -104,7 +121,7 @@ def serve(voice_id: str, rate_wpm: int, inp, out) -> None:  # noqa: ANN001
             except Exception as e:
                 send({"ok": False, "error": str(e)})
                 continue
-            send({"ok": True, "rate": rate, "bytes": len(pcm)}, pcm)
+            send({"ok": True, "rate": rate, "bytes": len(pcm), "words": list(words) if timed else None}, pcm)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from .engines import AudioChunk, Engine
 from .errors import SynthesisError
 from .model import Script, Unit
 from .voices import Voice
+from .words import WordMark
 
 SILENCE_THRESHOLD = 0.01
 """Trim level (about -40 dBFS): engines pad clips with quiet edges; pauses are ours to set."""
@@ -26,14 +27,19 @@ def spoken_words(text: str) -> int:
 
 
 def trim(chunk: AudioChunk) -> AudioChunk:
-    """Cut leading and trailing near-silence, keeping EDGE_MS of it."""
+    """Cut leading and trailing near-silence, keeping EDGE_MS of it (the word marks move with the
+    samples, and stay inside what is kept)."""
     samples = np.frombuffer(chunk.pcm, dtype=np.int16)
     loud = np.flatnonzero(np.abs(samples) > SILENCE_THRESHOLD * 32767)
     if loud.size == 0:
-        return AudioChunk(b"", chunk.sample_rate)
+        return AudioChunk(b"", chunk.sample_rate, () if chunk.words is not None else None)
     edge = chunk.sample_rate * EDGE_MS // 1000
-    start, end = max(0, loud[0] - edge), min(samples.size, loud[-1] + 1 + edge)
-    return AudioChunk(samples[start:end].tobytes(), chunk.sample_rate)
+    start, end = int(max(0, loud[0] - edge)), int(min(samples.size, loud[-1] + 1 + edge))
+    words = None
+    if chunk.words is not None:
+        words = tuple(WordMark(max(m.start, start) - start, min(m.end, end) - start, m.text_from, m.text_to)
+                      for m in chunk.words if min(m.end, end) > max(m.start, start))
+    return AudioChunk(samples[start:end].tobytes(), chunk.sample_rate, words)
 
 
 def check_duration(chunk: AudioChunk, text: str, voice: Voice) -> str | None:

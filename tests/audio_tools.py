@@ -52,3 +52,23 @@ def tone_file(path: Path, seconds: float, freq: int, rate: int = 44100, channels
                     f"sine=frequency={freq}:sample_rate={rate}:duration={seconds}", "-ac", str(channels),
                     str(path)], check=True)
     return path
+
+
+def forced_alignment(pcm: bytes, rate: int, words: list[str]) -> list[tuple[str, float, float]]:
+    """(word, start s, end s) of each of `words` in 16-bit mono `pcm`, as pocketsphinx's forced
+    alignment places them (an independent judge of word timings; the words must be in its US English
+    dictionary). A faint seeded noise floor goes in first: pocketsphinx's front end does badly on
+    perfectly clean synthetic speech (the same floor as ../shared/bench/asr_roundtrip.py)."""
+    from pocketsphinx import Decoder
+
+    out = subprocess.run(["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-",
+                          "-f", "s16le", "-ar", "16000", "-"], input=pcm, capture_output=True, check=True)
+    audio = np.frombuffer(out.stdout, dtype=np.int16).astype(np.float64)
+    audio += np.random.default_rng(0).normal(0.0, 100.0, audio.size)
+    decoder = Decoder(samprate=16000, bestpath=False, loglevel="FATAL")
+    decoder.set_align_text(" ".join(words))
+    decoder.start_utt()
+    decoder.process_raw(audio.clip(-32768, 32767).astype(np.int16).tobytes(), full_utt=True)
+    decoder.end_utt()
+    return [(re.sub(r"\(\d+\)$", "", s.word), s.start_frame / 100, (s.end_frame + 1) / 100)
+            for s in decoder.seg() if s.word not in ("<s>", "</s>", "<sil>", "(NULL)")]

@@ -1,6 +1,7 @@
 import html
 import re
 import tempfile
+from dataclasses import replace
 
 import numpy as np
 import pyloudnorm
@@ -11,6 +12,8 @@ from narrator.assemble import PEAK_CEILING, Narration, assemble, gained, integra
 from narrator.engines import AudioChunk
 from narrator.export import Tags, encode_mp3, timing_map, webvtt
 from narrator.model import Block, Script, Unit
+from narrator.normalise import normalise
+from narrator.words import WordMark
 
 RATE = 22050
 
@@ -129,3 +132,61 @@ def test_timing_map_says_what_each_sentence_was_spoken_as(request):
     request.addfinalizer(n.close)
     sentence = timing_map(n)["paragraphs"][0]["sentences"][0]
     assert sentence["text"] == "It cost $5." and sentence["spoken"] == "It cost five dollars."
+
+
+def _said_by_tones(text: str, rest: int = 0):  # noqa: ANN202
+    """`text` normalised into one unit, and a clip of 200 ms a spoken word (after `rest` ms of quiet)
+    with a mark on each spoken word."""
+    script = normalise(Script(blocks=(Block("p", text),), units=(Unit(text, text, 0),)))
+    unit = script.units[0]
+    step = RATE // 5
+    lead = rest * RATE // 1000
+    marks = tuple(WordMark(lead + k * step, lead + (k + 1) * step, m.start(), m.end())
+                  for k, m in enumerate(re.finditer(r"\S+", unit.spoken)))
+    pcm = bytes(2 * rest * RATE // 1000) + tone(200 * len(marks)).pcm
+    return script, AudioChunk(pcm, RATE, marks)
+
+
+def test_the_timing_map_gives_each_written_span_the_time_of_its_spoken_words(request):
+    script, clip = _said_by_tones("It cost $2.4 million, officials said.")
+    n = assemble(script, [clip], loudness=None)
+    request.addfinalizer(n.close)
+    timing = timing_map(n)
+    sentence = timing["paragraphs"][0]["sentences"][0]
+    assert timing["word_timing"] == "words"
+    # "It cost two point four million dollars, officials said." : 200 ms a spoken word
+    assert sentence["words"] == [{"start": 0, "end": 200, "from": 0, "to": 2},
+                                 {"start": 200, "end": 400, "from": 3, "to": 7},
+                                 {"start": 400, "end": 1400, "from": 8, "to": 20},
+                                 {"start": 1400, "end": 1600, "from": 22, "to": 31},
+                                 {"start": 1600, "end": 1800, "from": 32, "to": 36}]
+    assert [sentence["text"][w["from"]:w["to"]] for w in sentence["words"]] == [
+        "It", "cost", "$2.4 million", "officials", "said"]
+
+
+def test_without_marks_the_map_says_it_times_sentences_only(request):
+    script, clip = _said_by_tones("Traffic moved slowly.")
+    blocks = (Block("p", "A."), Block("p", "B."))
+    two = Script(blocks=blocks, units=(replace(script.units[0], block=0), replace(script.units[0], block=1)))
+    unmarked = AudioChunk(clip.pcm, RATE)
+    for clips, expected in (([clip, unmarked], "partial"), ([unmarked, unmarked], "sentences")):
+        n = assemble(two, clips, loudness=None)
+        request.addfinalizer(n.close)
+        timing = timing_map(n)
+        assert timing["word_timing"] == expected
+        assert timing["paragraphs"][1]["sentences"][0]["words"] is None
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_webvtt_word_timestamps_stay_inside_escaped_cues(request, title):
+    script, clip = _said_by_tones(title, rest=100)
+    n = assemble(script, [clip], loudness=None)
+    request.addfinalizer(n.close)
+    cues = webvtt(n).split("\n\n")[1:]
+    assert len([c for c in cues if c.strip()]) == 1  # the text opens no other cue
+    _, times, payload = cues[0].strip().split("\n")
+    stamps = re.findall(r"<(\d\d:\d\d:\d\d\.\d{3})>", payload)
+    assert stamps and stamps == sorted(set(stamps)) and times.split(" --> ")[0] < stamps[0]
+    text = re.sub(r"<\d\d:\d\d:\d\d\.\d{3}>", "", payload)
+    assert "<" not in text and ">" not in text and "-->" not in text
+    assert html.unescape(text) == " ".join(title.split())  # nothing lost, only escaped

@@ -61,6 +61,8 @@ def test_only_changed_sentences_are_synthesised(tmp_path, espeak):
                     cache=cache)
     assert (again.synthesised, again.reused) == (0, 9)
     assert again.narration.blocks == cold.narration.blocks  # same timing to the millisecond
+    sentences = [s for b in again.narration.blocks for s in b.sentences]
+    assert all(s.words for s in sentences)  # a reused clip keeps its words' times
 
     edited = ARTICLE.replace("Nobody was seasick.", "Only one passenger was seasick.")
     one = narrate(extract_text(edited), voice, tmp_path / "c.mp3", settings, engine=engine, cache=cache)

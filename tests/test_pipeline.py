@@ -1,4 +1,5 @@
 """The whole pipeline on the seed article, with both real engines."""
+import html
 import json
 import re
 import subprocess
@@ -16,6 +17,7 @@ from narrator.extract import extract_text, load
 from narrator.jingles import load_jingles
 from narrator.pipeline import narrate
 from narrator.segment import DISCLAIMER
+from narrator.voices import get_voice
 
 
 @pytest.fixture(scope="module", params=["joe", "espeak"])
@@ -102,6 +104,59 @@ def test_webvtt_has_one_cue_per_sentence(seed_narration):
     cues = re.findall(r"^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})$", vtt, re.M)
     assert len(cues) == sum(len(b.sentences) for b in result.narration.blocks)
     assert cues[0][0] == "00:00:00.000"
+
+
+def test_every_sentence_has_its_written_words_timed(seed_narration):
+    """Word timings (docs/words.md): each sentence's words are the written spans the normaliser read
+    (every one with something said for it), in order, each inside its sentence, none overlapping."""
+    _, result, _ = seed_narration
+    timing = json.loads(result.outputs.timing.read_text())
+    assert timing["word_timing"] == "words"
+    sentences = [s for p in timing["paragraphs"] for s in p["sentences"]]
+    assert len(sentences) == len(result.script.units)
+    timed = 0
+    for s, unit in zip(sentences, result.script.units, strict=True):
+        said = [w for w in unit.words if any(ch.isalnum() for ch in unit.spoken[w.said_from:w.said_to])]
+        expected = [(w.written_from, w.written_to) for w in said]
+        assert [(w["from"], w["to"]) for w in s["words"]] == expected, s["text"]
+        end = s["start"]
+        for w in s["words"]:
+            assert end <= w["start"] < w["end"] <= s["end"], (s["text"], w)
+            assert any(ch.isalnum() for ch in s["text"][w["from"]:w["to"]])
+            end = w["end"]
+        timed += len(s["words"])
+    assert timed >= 550  # the seed has 588 written words (a span such as "Jan. 6" holds several)
+
+
+def test_webvtt_cues_hold_each_word_time(seed_narration):
+    """Inside each cue a timestamp before every word said after the cue starts, later than the one
+    before and before the cue ends (WebVTT's rule); the cue's text is the sentence's."""
+    _, result, _ = seed_narration
+    vtt = result.outputs.vtt.read_text()
+    cues = re.findall(r"^\d+-\d+\n(\S+) --> (\S+)\n(.*)$", vtt, re.M)
+    sentences = [s for b in result.narration.blocks for s in b.sentences]
+    assert len(cues) == len(sentences)
+    seconds = lambda stamp: sum(float(x) * 60 ** k for k, x in enumerate(reversed(stamp.split(":"))))  # noqa: E731
+    stamped = 0
+    for (start, end, text), s in zip(cues, sentences, strict=True):
+        times = [seconds(t) for t in re.findall(r"<(\d\d:\d\d:\d\d\.\d{3})>", text)]
+        assert all(seconds(start) < t < seconds(end) for t in times)
+        assert times == sorted(set(times))
+        assert html.unescape(re.sub(r"<[^>]*>", "", text)) == " ".join(s.text.split())
+        stamped += len(times)
+    assert stamped >= sum(len(s.words or ()) for s in sentences) - len(sentences)  # all but a cue's first
+
+
+def test_word_timings_can_be_turned_off(tmp_path):
+    """NARRATOR_WORD_TIMINGS=0: the engine is not asked, the map says it times sentences only."""
+    article = extract_text("Harbour news\n\nThe bridge opened again on Monday.\n")
+    voice = get_voice("espeak")
+    result = narrate(article, voice, tmp_path / "a.mp3", Settings(word_timings=0))
+    timing = json.loads(result.outputs.timing.read_text())
+    assert timing["word_timing"] == "sentences"
+    assert all(s["words"] is None for p in timing["paragraphs"] for s in p["sentences"])
+    assert not result.model_id.endswith(":words")
+    assert "<00:" not in result.outputs.vtt.read_text()
 
 
 def test_loudness_is_minus_16_lufs(seed_narration):

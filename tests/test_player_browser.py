@@ -212,6 +212,70 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     assert page.locator(".np-speed").inner_text() == "1.5×"
 
 
+NOW_WORD = "document.querySelector('#transcript .s.now .w.now')"
+"""The word being said: inside the sentence being said."""
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_the_word_being_said_is_highlighted_and_a_click_on_a_word_plays_from_it(  # noqa: ANN201
+        client, live_server, browser, motion: str) -> None:  # noqa: ANN001
+    """Read-along word by word (docs/words.md): each timed word of the transcript in a plain span (the
+    text unchanged for assistive technology), the word being said highlighted inside its sentence, a
+    click on a word plays from it; with reduced motion the highlight moves without a transition."""
+    narrated(client, voice="joe")
+    timing = client.get("/api/articles/a1").json
+    timing = client.get(timing["timing_url"]).json
+    assert timing["word_timing"] == "words"
+    body = [p for p in timing["paragraphs"] if p["kind"] == "p"]
+    context = browser.new_context(viewport={"width": 1000, "height": 800}, reduced_motion=motion)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.wait_for_function = csp_safe_wait(page)
+    page.goto(f"{live_server}/articles/a1")
+    words = sum(len(s["words"]) for p in body for s in p["sentences"])
+    page.wait_for_function(f"document.querySelectorAll('#transcript .w').length === {words}")
+    # The same text, sentence by sentence; the spans carry no role and nothing else than a class and a time.
+    texts = page.evaluate("Array.from(document.querySelectorAll('#transcript .s'), s => s.textContent)")
+    assert texts == [s["text"] for p in body for s in p["sentences"]]
+    spans = page.evaluate("Array.from(document.querySelectorAll('#transcript .w'), "
+                          "w => [w.textContent, w.getAttributeNames().sort().join(' ')])")
+    expected = [s["text"][w["from"]:w["to"]] for p in body for s in p["sentences"] for w in s["words"]]
+    assert [t for t, _ in spans] == expected and {a for _, a in spans} == {"class data-start"}
+    assert _axe_violations(page) == []
+
+    # Playing: the highlighted word moves on, one word at a time, inside the sentence being said.
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{NOW_WORD} !== null", timeout=15_000)
+    seen = []
+    deadline = time.monotonic() + 20
+    while len(set(seen)) < 6 and time.monotonic() < deadline:
+        seen.append(page.evaluate(f"(() => {{ const w = {NOW_WORD}; return w && +w.dataset.start; }})()"))
+        assert page.evaluate("document.querySelectorAll('#transcript .w.now').length") <= 1
+        time.sleep(0.05)
+    moved = [t for t in seen if t is not None]
+    assert len(set(moved)) >= 6 and moved == sorted(moved), seen  # forward, word after word
+    transition = page.evaluate(f"getComputedStyle({NOW_WORD}).transitionDuration")
+    assert (transition == "0s") == (motion == "reduce"), transition
+
+    # A click on a word plays from that word.
+    sentence = next(s for s in body[1]["sentences"] if "cables" in s["text"])
+    word = next(w for w in sentence["words"] if sentence["text"][w["from"]:w["to"]] == "cables")
+    page.locator("#transcript .w", has_text="cables").click()
+    page.wait_for_function(f"{AUDIO}.seeking === false && !{AUDIO}.paused")
+    at = page.evaluate(f"{AUDIO}.currentTime")
+    assert word["start"] / 1000 - 0.01 <= at < word["start"] / 1000 + 0.1, (at, word)
+    page.wait_for_function(f"{NOW_WORD} && {NOW_WORD}.textContent === 'cables'", timeout=5_000)
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.paused && {NOW_WORD} !== null")
+    page.wait_for_timeout(300)  # past any transition: axe reads the colours as they are shown
+    assert _axe_violations(page) == []  # the highlighted word's contrast too
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"player-words-{motion}.png"))
+    context.close()
+    assert errors == []
+
+
 @pytest.mark.parametrize("width", [320, 390])
 def test_the_bar_on_a_phone(client, live_server, browser, width: int) -> None:  # noqa: ANN001
     narrated(client, LONGER_TEXT)
@@ -306,6 +370,7 @@ def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN0
     assert page.locator("#transcript .block[data-index]").count() >= 1  # read-along of what exists
     assert page.locator(".np-time-shown").inner_text().split(" / ")[1].startswith("~")  # an estimate
     page.wait_for_function("document.querySelector('.current') !== null")
+    page.wait_for_function(f"{NOW_WORD} !== null")  # word by word as far as the stream has come
     page.evaluate(f"{AUDIO}.playbackRate = 3")
 
     pool.gate.release()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import InputError, VoiceError
 from ..lexicon import EMPTY, Lexicon, as_phonemes, load_lexicon
-from ..model import Script
+from ..model import Script, WordSpan
 from ..voices import get_voice
 from . import electronic
 from .context import WORD_CLASSES, resolve
@@ -45,9 +45,10 @@ class SpokenWord:
     """The spoken word or words ("two point four million dollars"), with the punctuation around
     them kept for the voice's phrasing ("Medvedev,")."""
     start: int
-    """Offset in the input text where the span starts."""
+    """Offset in the input text where the written span that is read starts (punctuation that clings
+    to it is in `text` for the phrasing, but not in the span: it is not said)."""
     end: int
-    """Offset in the input text where the span ends."""
+    """Offset in the input text where that span ends."""
 
 
 _OPENING = "([{“‘«¿¡"
@@ -161,18 +162,19 @@ def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
     _drop_empty_brackets(tokens)
     words: list[SpokenWord] = []
     parts: list[str] = []
-    span: list[int] = []
+    span: list[int] = []  # what the word's pieces came from, punctuation included
+    said: list[int] = []  # what its spoken pieces came from (and the joiners between them)
     prefix: list[str] = []
     prefix_start = -1
     last = ""  # role of the last piece in `parts`: word, close, join
     space = True
 
     def flush() -> None:
-        nonlocal parts, span, last
+        nonlocal parts, span, said, last
         if parts:
-            start, end = cleaned.span(span[0], span[1])
+            start, end = cleaned.span(*(said or span))
             words.append(SpokenWord("".join(parts), start, end))
-        parts, span, last = [], [], ""
+        parts, span, said, last = [], [], [], ""
 
     n = len(tokens)
     for i, tok in enumerate(tokens):
@@ -218,9 +220,11 @@ def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
             start = prefix_start if prefix else tok.start
             parts = ["".join(prefix) + spoken]
             span = [start, tok.end]
+            said = [tok.start, tok.end]
         else:
             parts.append(("" if last == "join" or prefix else " ") + "".join(prefix) + spoken)
             span[1] = tok.end
+            said = [said[0] if said else tok.start, tok.end]
         prefix, prefix_start = [], -1
         last = "word"
         if tok.fields.get("stop") and not parts[-1].endswith("."):
@@ -313,10 +317,17 @@ def normalise_text(text: str, language: str = "en", lexicon: Lexicon | None = No
 
 
 def normalise(script: Script, lexicon: Lexicon | None = None) -> Script:
-    """Fill in each unit's spoken form from its original text (the text itself stays as written)."""
-    units = tuple(replace(u, spoken=normalise_text(u.text, script.language, lexicon))
-                  for u in script.units)
-    return replace(script, units=units)
+    """Fill in each unit's spoken form from its original text (the text itself stays as written),
+    with the written span of each spoken word (for word timings)."""
+    units = []
+    for u in script.units:
+        words = normalise_words(u.text, script.language, lexicon)
+        spans, at = [], 0
+        for w in words:
+            spans.append(WordSpan(at, at + len(w.text), w.start, w.end))
+            at += len(w.text) + 1
+        units.append(replace(u, spoken=" ".join(w.text for w in words), words=tuple(spans)))
+    return replace(script, units=tuple(units))
 
 
 def default_language() -> str:

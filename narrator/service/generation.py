@@ -39,16 +39,18 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 class EnginePool:
     """Open engines by voice, kept loaded between jobs; used by one worker thread at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, words: bool = True) -> None:
         self._engines: dict[tuple[str, str, float], Engine] = {}
         self._lock = threading.Lock()
+        self.words = words
+        """Whether the engines say when each word is said (Settings.word_timings)."""
 
     def get(self, voice: Voice) -> Engine:
         """The engine for `voice`, opened on first use."""
         key = (voice.engine, voice.engine_voice, voice.rate)
         with self._lock:
             if key not in self._engines:
-                self._engines[key] = open_engine(voice)
+                self._engines[key] = open_engine(voice, self.words)
             return self._engines[key]
 
     def close(self) -> None:

@@ -88,8 +88,8 @@ class JobQueue:
         self.huey = huey or make_huey(settings)
         self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")
         self._own_engines = engines is None
-        self.engines = engines or EnginePool()
-        self.listen_engines = EnginePool()
+        self.engines = engines or EnginePool(bool(settings.word_timings))
+        self.listen_engines = EnginePool(words=False)  # a word heard on the dashboard needs no timings
         self.cache = UnitCache.from_settings(settings)
         self.generator = Generator(store, settings, self.engines, self.cache, guard, self._finished)
         self.watching = Watching(Watcher(store, settings, self.submit, self.generator.guard), WORKER)

@@ -1,5 +1,7 @@
 /* narrator read-along: the transcript timed by a timing map (whole, or as far as the live stream has
-   come), the block and sentence being spoken highlighted, click or Enter to play from a paragraph.
+   come), the block, sentence and word being spoken highlighted, click or Enter to play from a
+   paragraph, click on a word to play from it. Words are wrapped in plain spans (no role, the same
+   text), so the transcript reads the same to assistive technology (docs/words.md).
    The transcript is one Tab stop (arrow keys, Home and End move inside it). The page follows the
    voice until the reader scrolls away; then "Back to current" brings them back.
    Used by player.js as narrator.Text(player). */
@@ -12,8 +14,8 @@
     var transcript = document.getElementById('transcript');
     var followButton = document.querySelector('.np-follow');
     var reduced = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    var blocks = [];     // by timing-map index: {start, end, el, sentences: [{start, end, el}]}
-    var current = null, currentSentence = null;
+    var blocks = [];     // by timing-map index: {start, end, el, sentences: [{start, end, el, words: [{start, el}]}]}
+    var current = null, currentSentence = null, currentWord = null;
     var following = true, userScrolled = 0;
 
     function tagFor(kind) { return kind === 'heading' ? 'h2' : kind === 'quote' ? 'blockquote' : 'p'; }
@@ -66,7 +68,7 @@
         var node = document.querySelector('[data-index="' + p.index + '"]');
         var spans = node ? node.querySelectorAll('.s') : [];
         blocks[p.index] = {start: p.start, end: p.end, el: node, sentences: p.sentences.map(function (s, j) {
-          return {start: s.start, end: s.end, el: spans[j] || null};
+          return {start: s.start, end: s.end, el: spans[j] || null, words: wrapWords(spans[j], s)};
         })};
       });
       var first = transcript.querySelector('[tabindex="0"]');
@@ -76,8 +78,42 @@
       }
       if (current && current.el) current.el.classList.remove('current');
       if (currentSentence && currentSentence.el) currentSentence.el.classList.remove('now');
-      current = currentSentence = null;
+      if (currentWord && currentWord.el) currentWord.el.classList.remove('now');
+      current = currentSentence = currentWord = null;
       highlight(player.audio.currentTime * 1000);
+    }
+
+    /* The sentence's words, each written span in a <span class="w"> (once; the text stays the same).
+       `from` and `to` count characters (code points), as the timing map does. */
+    function wrapWords(el, s) {
+      if (!el || !s.words || el.textContent !== s.text) return [];
+      var chars = Array.from(s.text), at = 0;
+      var words = s.words.filter(function (w) {  // in order, inside the text (as the map gives them)
+        var ok = w.from >= at && w.to > w.from && w.to <= chars.length;
+        if (ok) at = w.to;
+        return ok;
+      });
+      var spans = el.querySelectorAll('.w');
+      if (spans.length !== words.length) {
+        var parts = document.createDocumentFragment();
+        at = 0;
+        words.forEach(function (w) {
+          if (w.from > at) parts.appendChild(document.createTextNode(chars.slice(at, w.from).join('')));
+          var span = document.createElement('span');
+          span.className = 'w';
+          span.textContent = chars.slice(w.from, w.to).join('');
+          parts.appendChild(span);
+          at = w.to;
+        });
+        if (at < chars.length) parts.appendChild(document.createTextNode(chars.slice(at).join('')));
+        el.textContent = '';
+        el.appendChild(parts);
+        spans = el.querySelectorAll('.w');
+      }
+      return words.map(function (w, k) {
+        spans[k].setAttribute('data-start', w.start);
+        return {start: w.start, end: w.end, el: spans[k]};
+      });
     }
 
     function find(list, ms) {
@@ -100,6 +136,12 @@
         if (currentSentence && currentSentence.el) currentSentence.el.classList.remove('now');
         currentSentence = s;
         if (s && s.el) s.el.classList.add('now');
+      }
+      var w = s ? find(s.words, ms) : null;  // the word said last stays lit through the pause after it
+      if (w !== currentWord) {
+        if (currentWord && currentWord.el) currentWord.el.classList.remove('now');
+        currentWord = w;
+        if (w && w.el) w.el.classList.add('now');
       }
     }
 
@@ -146,16 +188,21 @@
     }
     function playFrom(el) {
       var b = blocks[+el.getAttribute('data-index')];
-      if (!b) return;
+      if (b) playAt(b.start);
+    }
+    function playAt(ms) {
       following = true;
       userScrolled = 0;
       if (followButton) followButton.hidden = true;
-      player.playFrom(b.start / 1000);
-      highlight(b.start);
+      player.playFrom(ms / 1000);
+      highlight(ms);
     }
     document.addEventListener('click', function (e) {
       var el = blockOf(e.target);
-      if (el && !e.target.closest('.np')) playFrom(el);
+      if (!el || e.target.closest('.np')) return;
+      var word = e.target.closest('.w[data-start]');
+      if (word && el.contains(word)) playAt(+word.getAttribute('data-start'));  // a word: from it
+      else playFrom(el);
     });
     if (transcript) {
       transcript.addEventListener('keydown', function (e) {

@@ -22,13 +22,6 @@ from .model import Article, Paragraph, Section
 from .netguard import NetGuard
 from .normalise import normalise_text
 from .pipeline import lexicon_for, narrate, prepare
-from .service import migrations
-from .service.accounts import Accounts
-from .service.database import is_postgres
-from .service.generation import WORKER
-from .service.jobs import JobQueue
-from .service.store import Store
-from .service.submissions import check_url
 from .voices import all_voices, get_voice
 
 
@@ -154,6 +147,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Consume the job queue (SQLite under NARRATOR_HOME, or Redis with NARRATOR_REDIS_URL)."""
+    from .service.jobs import JobQueue  # the service (queue, database drivers) is loaded only to serve
+    from .service.store import Store
+
     logging.getLogger().setLevel(logging.INFO)
     queue = JobQueue(Store.from_settings(settings), settings)
     where = settings.redis_url or f"{settings.home_path}/queue.db"
@@ -170,6 +166,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
     """API keys for machines (a CMS): create (the token is printed once), list, revoke."""
+    from .service.accounts import Accounts
+    from .service.store import Store
+
     accounts = Accounts(Store.from_settings(settings))
     if args.action == "create":
         key, token = accounts.create_key(args.name or "key", args.role)
@@ -190,6 +189,9 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     """Editor accounts for the dashboard (/editor): create, list, delete, passwd."""
+    from .service.accounts import Accounts
+    from .service.store import Store
+
     accounts = Accounts(Store.from_settings(settings))
     if args.action == "list":
         for name, role in accounts.list_users():
@@ -217,6 +219,11 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     """Watch feeds and sitemaps: new pages become articles, edited pages new versions (their jobs are
     run by `narrator serve` or `narrator worker`)."""
+    from .service.generation import WORKER
+    from .service.jobs import JobQueue
+    from .service.store import Store
+    from .service.submissions import check_url
+
     if args.interval is not None:
         if args.interval <= 0:
             raise InputError("--interval must be a number of seconds above 0")
@@ -251,6 +258,9 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     """Create or update the PostgreSQL tables (Alembic migrations); SQLite needs no step."""
+    from .service import migrations
+    from .service.database import is_postgres
+
     if not is_postgres(settings.database_url):
         print("narrator: SQLite (the default) migrates its tables itself; nothing to do", file=sys.stderr)
         return 0

@@ -165,6 +165,28 @@ def test_a_finished_jobs_stream_is_removed_after_a_while(tmp_path, engine_pool) 
         close_app(app)
 
 
+def test_only_an_article_without_a_version_streams(tmp_path, engine_pool) -> None:  # noqa: ANN001
+    """Players of an article with a version play it until the new one is published: its jobs stream
+    nothing (an encoding nobody would hear), while the first version's job did."""
+    app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "inprocess",
+                      "ENGINE_POOL": engine_pool})
+    app.test_client_class = BufferedClient
+    client = app.test_client()
+    try:
+        first = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}).json["job"]
+        wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 1, 60)
+        edited = client.put("/api/articles/a1", json={"text": SHORT_TEXT.replace(".", "!", 1)})
+        assert edited.status_code == 202
+        wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 2, 60)
+        store = app.extensions["narrator"].store
+        streamed = [store.storage.live_path("a1", live_stream(store.get_job(job_id)), "live.json").is_file()
+                    for job_id in (first["id"], edited.json["job"]["id"])]
+        assert streamed == [True, False]
+        assert (tmp_path / "home" / "audio" / "a1" / "2.mp3").is_file()
+    finally:
+        close_app(app)
+
+
 def test_the_pages_allow_the_live_stream_and_only_it(client) -> None:  # noqa: ANN001
     policy = client.get("/").headers["Content-Security-Policy"]
     assert "media-src 'self' blob:;" in policy and "connect-src 'self';" in policy

@@ -203,7 +203,9 @@ class Generator:
                 def progress(done: int, total: int) -> None:
                     store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
 
-                live = LiveFiles(store.storage, job.article_id, live_stream(job))
+                # Only an article without a version streams: players of one that has a version play it
+                # until the new one is published, so a stream would be an encoding nobody hears.
+                live = None if current else LiveFiles(store.storage, job.article_id, live_stream(job))
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
                                  engine=self.engines.get(voice), progress=progress, cache=self.cache,
                                  between=_Turns(self, job), live=live)

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Job benchmarks (issue 6): regeneration after edits, and worker throughput.
 
-Usage: .venv/bin/python bench/bench_jobs.py [--voice joe] [--articles 20] [--no-write]
+Usage: .venv/bin/python bench/bench_jobs.py [--voice joe] [--reps 3] [--articles 20] [--no-write]
 
 Everything goes through the real queue: a store and JobQueue submit jobs, `narrator worker`
 processes (SQLite queue) run them, and a job's time is from submission until its version is
 published (polled every 10 ms). Regeneration: the seed article cold (fresh cache, fresh worker,
 engine load included), then with nothing changed (an update that starts no job), one paragraph
-edited, and one lexicon entry changed (in the publication lexicon). Throughput: N different
-articles (cache off, so every sentence is synthesised) with 1 and then 2 worker processes.
+edited, and one lexicon entry changed (in the publication lexicon); --reps runs, each in a fresh home
+with a fresh worker, medians reported. Throughput: N different
+articles (cache off, so every sentence is synthesised) with 1 and then 2 worker processes
+(--articles 0 leaves it out).
 The table is printed and appended to bench/RESULTS.md with the date, machine and command.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,7 +84,10 @@ def timed_update(store: Store, queue: JobQueue, article_id: str, text: str,
     return time.perf_counter() - start, job is not None
 
 
-def regeneration(voice: str, tmp: Path) -> list[str]:
+def regeneration_run(voice: str, tmp: Path) -> tuple[float, float, float, float]:
+    """One run in a fresh home: seconds cold, with nothing changed, one paragraph edited, one lexicon
+    entry changed."""
+    tmp.mkdir(parents=True, exist_ok=True)
     home = tmp / "regen"
     lexicon = tmp / "publication.tsv"
     lexicon.write_text("# publication lexicon\n")
@@ -109,12 +115,20 @@ def regeneration(voice: str, tmp: Path) -> list[str]:
     finally:
         stop_workers(workers)
         queue.close()
-    rows = [f"### Regeneration of the seed article (voice {voice}, one run, one worker)", "",
-            "| case | seconds | % of cold |", "|---|---|---|"]
-    for name, t in (("cold (fresh cache, engine load included)", cold),
-                    ("nothing changed (update starts no job)", same),
-                    ("one paragraph edited", edited), ("one lexicon entry changed", lex)):
-        rows.append(f"| {name} | {t:.3f} | {100 * t / cold:.1f} % |")
+    return cold, same, edited, lex
+
+
+def regeneration(voice: str, tmp: Path, reps: int) -> list[str]:
+    runs = [regeneration_run(voice, tmp / f"run{i}") for i in range(reps)]
+    rows = [f"### Regeneration of the seed article (voice {voice}, one worker, median of {reps} runs)", "",
+            "| case | seconds | % of cold | each run: seconds (% of its cold) |", "|---|---|---|---|"]
+    names = ("cold (fresh cache, engine load included)", "nothing changed (update starts no job)",
+             "one paragraph edited", "one lexicon entry changed")
+    cold = statistics.median(run[0] for run in runs)
+    for k, name in enumerate(names):
+        t = statistics.median(run[k] for run in runs)
+        each = ", ".join(f"{run[k]:.3f} ({100 * run[k] / run[0]:.1f} %)" for run in runs)
+        rows.append(f"| {name} | {t:.3f} | {100 * t / cold:.1f} % | {each} |")
     return rows
 
 
@@ -153,11 +167,14 @@ def throughput(voice: str, n: int, tmp: Path) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--voice", default="joe")
+    ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--articles", type=int, default=20)
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="narrator-bench-jobs-"))
-    rows = regeneration(args.voice, tmp) + [""] + throughput(args.voice, args.articles, tmp)
+    rows = regeneration(args.voice, tmp, args.reps)
+    if args.articles:
+        rows += [""] + throughput(args.voice, args.articles, tmp)
     publish("Jobs and regeneration (issue 6)", rows, not args.no_write)
 
 

@@ -173,7 +173,8 @@ def test_only_an_article_without_a_version_streams(tmp_path, engine_pool) -> Non
     app.test_client_class = BufferedClient
     client = app.test_client()
     try:
-        first = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}).json["job"]
+        body = {"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}
+        first = client.post("/api/articles", json=body).json["job"]
         wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 1, 60)
         edited = client.put("/api/articles/a1", json={"text": SHORT_TEXT.replace(".", "!", 1)})
         assert edited.status_code == 202

@@ -78,6 +78,10 @@ NEWS = {
         ("The app has 40M users and 1.5bn downloads.",
          "The app has forty million users and one point five billion downloads."),
         ("3M said Plan 2B failed.", "three M said Plan two B failed."),
+        # thousands with K too, from two digits or a decimal; one digit and K names a thing
+        ("Outages hit 250K homes and 2.5k voters, but two 8K screens survived.",
+         "Outages hit two hundred fifty thousand homes and two point five thousand voters, but two eight K "
+         "screens survived."),
         # a multiple; "4x4" is a size
         ("The chip runs 10x faster than the 4x4 model.",
          "The chip runs ten times faster than the four by four model."),
@@ -97,6 +101,9 @@ NEWS = {
         ("The diner is open 24/7.", "The diner is open twenty four seven."),
     ],
     "money": [
+        # an adverb of place after an amount: the amount is no adjective, its unit stays plural
+        ("The tour grossed $88M overseas and $2 billion nationwide.",
+         "The tour grossed eighty eight million dollars overseas and two billion dollars nationwide."),
         ("The fund paid $3.50 per share.", "The fund paid three dollars fifty cents per share."),
         ("He owes $250,000 in fines.", "He owes two hundred fifty thousand dollars in fines."),
         ("The franchise sold for £2.3bn.", "The franchise sold for two point three billion pounds."),
@@ -226,6 +233,9 @@ NEWS = {
         ("They climbed Mt. Hood.", "They climbed mount Hood."),
         ("Crowds marched to 1600 Pennsylvania Ave. on Friday.",
          "Crowds marched to sixteen hundred Pennsylvania Avenue on Friday."),
+        # a city quadrant after the street word
+        ("Protesters gathered at 950 Maple Blvd. SE on Monday.",
+         "Protesters gathered at nine fifty Maple Boulevard Southeast on Monday."),
     ],
     "letters": [
         ("The FBI's agents and the EPA arrived.", "The F B I's agents and the E.P.A. arrived."),

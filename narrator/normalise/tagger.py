@@ -147,15 +147,16 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
             rf"(?P<num>\d{{1,5}})\s+(?:(?P<dir>{_alt(t.directions)})\.?\s+)?"
             r"(?P<name>(?:(?:[A-Z][A-Za-z'’]{0,20}|\d{1,3}(?:st|nd|rd|th))\s+){1,3}?)"
             rf"(?:(?P<abbr>(?i:{street_abbr}))(?![A-Za-z])(?P<dot>\.?)|(?P<full>{street_full})(?![A-Za-z]))"
+            r"(?:\s(?P<quad>[NS][EW]|[NS]\.[EW]\.)(?![\w]))?"
             r"(?P<tail>(?:,\s(?:[A-Z][a-z]{1,20}\s){0,2}[A-Z][a-z]{1,20})?,\s(?P<state>[A-Z]{2})"
             r"(?:\s(?P<zip>\d{5}(?:-\d{4})?))?(?![\w]))?"),
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{_NUM})"),
-        # a magnitude against a bare count ("40M borrowers", "3bn people"); a lone k, m or b is also a
-        # unit, a letter or a grade ("10K race", "5m", "4b"), so only the unmistakable forms count
+        # a magnitude against a bare count ("40M borrowers", "3bn people", "300K homes"); a lone m or b
+        # is also a unit or a letter ("5m", "4b"), so they do not count (K after one digit: see _count)
         "ratio": re.compile(r"(?P<a>\d{1,3}):(?P<b>\d)(?![\d:]|[.,]\d)"),
         "times": re.compile(r"[x×](?=[\s,;.!?)])(?!\s?\d)"),
         "count_magnitude": re.compile(
-            rf"(?:{_alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'kKmb')})"
+            rf"(?:{_alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'mb')})"
             r"(?![\w.])"),
         "dotted": re.compile(r"(?:[A-Za-z]\.){1,5}[A-Za-z]?\.?"),
         "party": re.compile(r"(?P<p>[A-Z])-(?P<st>[A-Z]\.[A-Z]\.|[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z][a-z]\.|"
@@ -307,7 +308,7 @@ class Tagger:
                             (self._height, nxt in "'′"),
                             (self._fraction, nxt in "/⁄ "),
                             (self._ordinal, nxt in "snrtSNRT,"),
-                            (self._count, letters and nxt in "MBbmt.,x×"),
+                            (self._count, letters and nxt in "MBbmtKk.,x×"),
                             (self._serial, nxt.isalpha() or (nxt == "-" and letters)),
                             (self._number, True)):
             if wanted:
@@ -455,7 +456,8 @@ class Tagger:
         return number
 
     def _address(self, pos: int) -> Token | None:
-        """A house number, a street name and a street word: "1428 Elm St.", "708 N 1st St, San City"."""
+        """A house number, a street name and a street word: "1428 Elm St.", "708 N 1st St, San City",
+        with the city quadrant after it ("1600 Pennsylvania Ave. NW")."""
         if self._prev_char(pos) in ",." or self.text[max(0, pos - 2):pos] == ", ":
             return None
         m = self._match("address", pos)
@@ -465,7 +467,7 @@ class Tagger:
         if any(w.lower() in self.t.sentence_openers and w not in ("A",) for w in name):
             return None
         return self._tok("address", pos, m.end(), num=m["num"], dir=m["dir"], name=name,
-                         street=m["abbr"] or m["full"], dot=bool(m["dot"]), tail=m["tail"],
+                         street=m["abbr"] or m["full"], dot=bool(m["dot"]), quad=m["quad"], tail=m["tail"],
                          state=m["state"], zip=m["zip"])
 
     def _money_code_after(self, pos: int) -> Token | None:
@@ -638,8 +640,9 @@ class Tagger:
         return self._tok("cardinal" if "." not in num else "decimal", pos, end, num=num, sign=sign)
 
     def _count(self, pos: int) -> Token | None:
-        """A count with a magnitude, before a plural noun: "40M borrowers", "1.5bn people" ("3M said"
-        and "Plan 2B" are names); a multiple: "2x faster", "a 10x zoom" ("4x4" is a size)."""
+        """A count with a magnitude, before a plural noun: "40M borrowers", "1.5bn people", "300K
+        customers" ("3M said" and "Plan 2B" are names, so are "4K TVs" and "5K races"); a multiple:
+        "2x faster", "a 10x zoom" ("4x4" is a size)."""
         m = self._match("number", pos)
         times = m and self._match("times", m.end())
         if m and times:
@@ -652,6 +655,8 @@ class Tagger:
         word = after[1]
         if not (word.endswith("s") and not word.endswith("ss") or word in self.t.context["plural"]):
             return None
+        if mag.group(0) in "kK" and len(m["num"]) == 1:
+            return None  # one digit and K names a thing: "4K TVs", "5K races"; "300K customers" counts
         return self._tok("decimal", pos, mag.end(), num=m["num"], sign="",
                          said_after=self.t.magnitudes[mag.group(0)])
 

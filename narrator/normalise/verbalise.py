@@ -447,6 +447,8 @@ class Verbaliser:
             words.append(ordinal(int(om.group(1))) if om else w)
         street = f["street"]
         words.append(self.t.street_types.get(street) or self.t.street_types.get(street.title(), street))
+        if f.get("quad"):
+            words.append(self.t.directions[f["quad"].replace(".", "")])
         out = " ".join(words)
         if f.get("tail"):
             tail = f["tail"]

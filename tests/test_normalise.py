@@ -231,6 +231,9 @@ NEWS = {
         ("Shares of Acme Corp. and Halvorsen Inc. fell.",
          "Shares of Acme corporation and Halvorsen incorporated fell."),
         ("They climbed Mt. Hood.", "They climbed mount Hood."),
+        # academic degrees written with a dot after more than one letter are spelled
+        ("Rita Moreno, Ph.D., and an Ed.D. student spoke.",
+         "Rita Moreno, P H D, and an E D D student spoke."),
         ("Crowds marched to 1600 Pennsylvania Ave. on Friday.",
          "Crowds marched to sixteen hundred Pennsylvania Avenue on Friday."),
         # a city quadrant after the street word

@@ -158,7 +158,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "count_magnitude": re.compile(
             rf"(?:{_alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'mb')})"
             r"(?![\w.])"),
-        "dotted": re.compile(r"(?:[A-Za-z]\.){1,5}[A-Za-z]?\.?"),
+        "dotted": re.compile(r"[A-Za-z]{1,3}\.(?:[A-Za-z]\.){0,4}[A-Za-z]?\.?"),  # "U.S.", "Ph.D."
         "party": re.compile(r"(?P<p>[A-Z])-(?P<st>[A-Z]\.[A-Z]\.|[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z][a-z]\.|"
                             r"[A-Z]{2}(?![A-Za-z])|[A-Z][a-z]{2,13}(?:\s[A-Z][a-z]{2,13})?)"),
         "initials": re.compile(r"(?:[A-Z]\.\s){1,4}[A-Z]\.(?=\s[A-Z][a-z])"),

@@ -78,6 +78,9 @@ NEWS = {
         ("The app has 40M users and 1.5bn downloads.",
          "The app has forty million users and one point five billion downloads."),
         ("3M said Plan 2B failed.", "three M said Plan two B failed."),
+        # "bn", "mn" and "tn" are no words, so they count after a space too
+        ("Some 2.2 bn children and 40 mn adults",
+         "Some two point two billion children and forty million adults"),
         # thousands with K too, from two digits or a decimal; one digit and K names a thing
         ("Outages hit 250K homes and 2.5k voters, but two 8K screens survived.",
          "Outages hit two hundred fifty thousand homes and two point five thousand voters, but two eight K "
@@ -243,6 +246,8 @@ NEWS = {
     "letters": [
         ("The FBI's agents and the EPA arrived.", "The F B I's agents and the E.P.A. arrived."),
         ("NASA and the FBI agreed.", "NASA and the FBI agreed."),
+        # dotted capitals that also make a word stay letters; an acronym said as a word is one
+        ("The W.H.O. and N.A.T.O. met the U.N. envoy.", "The W.H.O. and NATO met the UN envoy."),
         ("The UDI said so.", "The U.D.I. said so."),
         ("The U.S.-led mission grew.", "The US-led mission grew."),
         ("WHO IS ANDREI MEDVEDEV", "WHO IS ANDREI MEDVEDEV"),

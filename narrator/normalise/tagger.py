@@ -155,6 +155,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         # is also a unit or a letter ("5m", "4b"), so they do not count (K after one digit: see _count)
         "ratio": re.compile(r"(?P<a>\d{1,3}):(?P<b>\d)(?![\d:]|[.,]\d)"),
         "times": re.compile(r"[x×](?=[\s,;.!?)])(?!\s?\d)"),
+        "spaced_magnitude": re.compile(r"(?:bn|mn|tn)(?![\w.])"),  # no word, so also after a space
         "count_magnitude": re.compile(
             rf"(?:{_alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'mb')})"
             r"(?![\w.])"),
@@ -308,7 +309,7 @@ class Tagger:
                             (self._height, nxt in "'′"),
                             (self._fraction, nxt in "/⁄ "),
                             (self._ordinal, nxt in "snrtSNRT,"),
-                            (self._count, letters and nxt in "MBbmtKk.,x×"),
+                            (self._count, letters and nxt in "MBbmtKk.,x× "),
                             (self._serial, nxt.isalpha() or (nxt == "-" and letters)),
                             (self._number, True)):
             if wanted:
@@ -649,6 +650,8 @@ class Tagger:
             return self._tok("decimal", pos, times.end(), num=m["num"], sign=m["sign"] or "",
                              said_after="times")
         mag = self._match("count_magnitude", m.end()) if m and not m["sign"] else None
+        if m and not m["sign"] and not mag and self.text.startswith(" ", m.end()):
+            mag = self._match("spaced_magnitude", m.end() + 1)  # "1.3 bn people"
         after = mag and _WORD_AFTER.match(self.text, mag.end(), mag.end() + 24)
         if not (m and mag and after):
             return None

@@ -366,6 +366,8 @@ class Verbaliser:
         if not base.isupper() or not base.isalpha():
             return word
         reading = letters_reading(base, self.t)
+        if f.get("kind") == "dotted" and reading == "headline" and not suffix and self.var.spell_initialisms:
+            return ".".join(base) + "."  # "W.H.O.": dots say letters, though "WHO" is also a word
         if reading in ("word", "headline") or len(base) < 2:
             return word
         if suffix and self.var.possessive_letters:

@@ -126,6 +126,10 @@ NEWS = {
         ("It will cost between $2 and $3 billion.", "It will cost between two and three billion dollars."),
     ],
     "measure": [
+        # a dotted unit after a rate keeps its dot: it ends no sentence before a lower-case word
+        ("Diesel sold for $4.19/gal. across the state, and leases ran 36 mos.",
+         "Diesel sold for four dollars nineteen cents per gallon across the state, and leases ran thirty six "
+         "months."),
         ("The trail is 5 km long.", "The trail is five kilometers long."),
         ("It was a 5km run.", "It was a five kilometer run."),
         # a symbol joined by a hyphen is a compound modifier (singular); a letter or word unit is not

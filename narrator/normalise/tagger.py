@@ -122,7 +122,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "money": re.compile(
             rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"
             rf"(?:\s?{dash}\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
-            rf"(?:\s?/\s?(?P<per>{per}|{units})(?![A-Za-z]))?"),
+            rf"(?:\s?/\s?(?P<per>{per}|{units})(?![A-Za-z])(?P<perdot>\.)?)?"),
         "money_code": re.compile(rf"(?P<cur>{cur_code})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"),
         "money_code_after": re.compile(
             rf"(?P<num>{_NUM})(?:\s?(?P<mag>{mag}))?\s(?P<cur>{cur_code})(?![A-Za-z])"),
@@ -789,9 +789,12 @@ class Tagger:
         if not m:
             return None
         g = m.groupdict()
-        return self._tok("money", pos, m.end(), cur=g["cur"], num=g["num"], mag=g.get("mag"),
-                         cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"),
-                         per=self._unit_key(g.get("per")))
+        per = self._unit_key(g.get("per"))
+        end, dot = m.end(), bool(g.get("perdot"))
+        if dot and not (per in self.t.units and self.t.units[per].dot):
+            end, dot = end - 1, False  # "$4/kg." : the full stop is the sentence's
+        return self._tok("money", pos, end, cur=g["cur"], num=g["num"], mag=g.get("mag"),
+                         cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"), per=per, dot=dot)
 
     def _party(self, pos: int) -> Token | None:
         m = self._match("party", pos)

@@ -92,6 +92,10 @@ NEWS = {
         ("Hundreds, then 1,000s of fans came.", "Hundreds, then thousands of fans came."),
     ],
     "fraction": [
+        # a first number above a second of two digits is a reading, not a fraction; units of pressure
+        ("Her pressure fell from 150/95 to 118/76 mm Hg; 3/2 is not.",
+         "Her pressure fell from one hundred fifty over ninety five to one hundred eighteen over seventy six "
+         "millimeters of mercury; three halves is not."),
         ("About 2/3 of voters agreed.", "About two thirds of voters agreed."),
         ("The bridge was 3 1/2 miles long.", "The bridge was three and a half miles long."),
         ("The lot is ¾ of an acre.", "The lot is three quarters of an acre."),

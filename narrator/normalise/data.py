@@ -71,6 +71,9 @@ class Variety:
     short_numeric_dates: bool
     """A month and a day without a year ("2/22") is a date; else it is a fraction ("two twenty
     seconds"), as NeMo reads it."""
+    slash_over: bool
+    """Two numbers joined by a slash, the first above the second and the second of two digits or
+    more, are a reading, not a fraction: "120/80" (a blood pressure), "145/95" -> "over"."""
     lowercase_month_abbreviations: bool
     """A lower-case month abbreviation before a day is a month ("dec 31"); else only with a year."""
     country_code_digits: bool

@@ -94,7 +94,7 @@ class Verbaliser:
         else:
             num, den = f["num"], f["den"]
         whole = int(f["whole"]) if f.get("whole") else None
-        out = self._sign(f.get("sign")) + fraction(num, den, whole, self.and_)
+        out = self._sign(f.get("sign")) + self._fraction(int(num), int(den), whole)
         if f.get("after_a") and whole is None and num == 1 and out.startswith("one "):
             return out[4:]  # "a 1/4-mile stretch" -> "a quarter mile"
         return out
@@ -107,13 +107,18 @@ class Verbaliser:
             return plural_words(year(n))
         return plural_words(cardinal(n))
 
+    def _fraction(self, num: int, den: int, whole: int | None = None) -> str:
+        if self.var.slash_over and whole is None and num > den >= 10:
+            return f"{cardinal(num, self.and_)} over {cardinal(den, self.and_)}"  # "120/80"
+        return fraction(num, den, whole, self.and_)
+
     def _amount(self, s: str) -> str:
         mixed = re.fullmatch(r"(\d+)\s(\d+)/(\d+)", s)
         if mixed:
-            return fraction(int(mixed.group(2)), int(mixed.group(3)), int(mixed.group(1)), self.and_)
+            return self._fraction(int(mixed.group(2)), int(mixed.group(3)), int(mixed.group(1)))
         fm = re.fullmatch(r"(\d+)/(\d+)", s)
         if fm and int(fm.group(2)):
-            return fraction(int(fm.group(1)), int(fm.group(2)))
+            return self._fraction(int(fm.group(1)), int(fm.group(2)))
         return number(s, self.and_)
 
     # money and measures ------------------------------------------------------------------------

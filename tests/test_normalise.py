@@ -78,6 +78,8 @@ NEWS = {
         ("The app has 40M users and 1.5bn downloads.",
          "The app has forty million users and one point five billion downloads."),
         ("3M said Plan 2B failed.", "three M said Plan two B failed."),
+        # a number with "ers": its people, the ending on the number's last word
+        ("The 49ers and the 76ers won.", "The forty niners and the seventy sixers won."),
         # "bn", "mn" and "tn" are no words, so they count after a space too
         ("Some 2.2 bn children and 40 mn adults",
          "Some two point two billion children and forty million adults"),
@@ -108,6 +110,8 @@ NEWS = {
         ("The diner is open 24/7.", "The diner is open twenty four seven."),
     ],
     "money": [
+        # a magnitude joined by a hyphen
+        ("It has a $4.5-billion budget.", "It has a four point five billion dollar budget."),
         # an adverb of place after an amount: the amount is no adjective, its unit stays plural
         ("The tour grossed $88M overseas and $2 billion nationwide.",
          "The tour grossed eighty eight million dollars overseas and two billion dollars nationwide."),
@@ -130,6 +134,11 @@ NEWS = {
         ("It will cost between $2 and $3 billion.", "It will cost between two and three billion dollars."),
     ],
     "measure": [
+        # a compass abbreviation between a distance and "of" is a direction
+        ("It struck 8 km SE of Hilo, about 40 miles W of Kona.",
+         "It struck eight kilometers southeast of Hilo, about forty miles west of Kona."),
+        # "pct" is a unit
+        ("Support slid to 41 pct.", "Support slid to forty one percent."),
         # a dotted unit after a rate keeps its dot: it ends no sentence before a lower-case word
         ("Diesel sold for $4.19/gal. across the state, and leases ran 36 mos.",
          "Diesel sold for four dollars nineteen cents per gallon across the state, and leases ran thirty six "

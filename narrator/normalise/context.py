@@ -374,6 +374,18 @@ def letters_reading(word: str, t: Tables) -> str:
     return "keep"
 
 
+def bearing(tokens: list[Token], i: int, t: Tables) -> bool:
+    """A compass abbreviation between a distance and "of" is a direction: "12 mi. NE of Ridgecrest",
+    "30 miles SW of Reno" (not the state "NE" or the letter "N")."""
+    if tokens[i].text not in t.directions:
+        return False
+    before, gap = prev_word(tokens, i)
+    after, gap_after = next_word(tokens, i)
+    if before is None or gap != " " or after is None or gap_after != " " or after.text != "of":
+        return False
+    return before.cls == "measure" or before.text.lower() in {u.plural for u in t.units.values()}
+
+
 # --- everything --------------------------------------------------------------------------------
 
 def resolve(tokens: list[Token], var: Variety) -> None:
@@ -381,6 +393,8 @@ def resolve(tokens: list[Token], var: Variety) -> None:
     t = tables()
     headline = is_headline(tokens)
     for i, tok in enumerate(tokens):
+        if bearing(tokens, i, t):
+            tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text].lower()}
         cls = tok.cls
         f = tok.fields
         if cls == "punct" and tok.text in var.range_dashes and dash_range(tokens, i, t):

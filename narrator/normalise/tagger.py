@@ -120,7 +120,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)(?P<apos>['’])?s(?![\w])"),
         "decade_short": re.compile(r"['’](?P<short>\d0)s(?![\w])"),
         "money": re.compile(
-            rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"
+            rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:[\s-]?(?P<mag>{mag})(?![A-Za-z]))?"
             rf"(?:\s?{dash}\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
             rf"(?:\s?/\s?(?P<per>{per}|{units})(?![A-Za-z])(?P<perdot>\.)?)?"),
         "money_code": re.compile(rf"(?P<cur>{cur_code})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"),
@@ -310,6 +310,7 @@ class Tagger:
                             (self._fraction, nxt in "/⁄ "),
                             (self._ordinal, nxt in "snrtSNRT,"),
                             (self._count, letters and nxt in "MBbmtKk.,x× "),
+                            (self._agents, nxt == "e"),
                             (self._serial, nxt.isalpha() or (nxt == "-" and letters)),
                             (self._number, True)):
             if wanted:
@@ -639,6 +640,17 @@ class Tagger:
         if self.var.plural_numbers and plural and num.replace(",", "").isdecimal():
             return self._tok("cardinal", pos, end + 1, num=num, sign=sign, plural=True)  # "the 747s"
         return self._tok("cardinal" if "." not in num else "decimal", pos, end, num=num, sign=sign)
+
+    def _agents(self, pos: int) -> Token | None:
+        """A number with "ers": the people of that number, "the 49ers", "the 76ers" (read "forty
+        niners", "seventy sixers"): a number's word takes the ending as any word does."""
+        m = self._match("number", pos)
+        end = m.end() + 3 if m else 0
+        if not m or m["sign"] or not m["num"].isdecimal() or self.text[m.end():end] != "ers":
+            return None
+        if self._next_char(end).isalnum() or end not in self.index:
+            return None
+        return self._tok("cardinal", pos, end, num=m["num"], sign="", agent=True)
 
     def _count(self, pos: int) -> Token | None:
         """A count with a magnitude, before a plural noun: "40M borrowers", "1.5bn people", "300K

@@ -56,6 +56,8 @@ class Verbaliser:
 
     def cardinal(self, tok: Token) -> str:
         words = self._cardinal(tok)
+        if tok.fields.get("agent"):  # "49ers" -> "forty niners", "76ers" -> "seventy sixers"
+            return words + ("rs" if words.endswith("e") else "ers")
         if not tok.fields.get("plural"):
             return words
         if words.startswith("one ") and " " not in words[4:]:

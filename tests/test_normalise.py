@@ -134,6 +134,10 @@ NEWS = {
         ("It will cost between $2 and $3 billion.", "It will cost between two and three billion dollars."),
     ],
     "measure": [
+        # "sq." is "square", dotted square units too
+        ("It burned 850 sq. miles, 40 sq. km. and a 300 sq. ft. shed.",
+         "It burned eight hundred fifty square miles, forty square kilometers and a three hundred "
+         "square foot shed."),
         # a compass abbreviation between a distance and "of" is a direction
         ("It struck 8 km SE of Hilo, about 40 miles W of Kona.",
          "It struck eight kilometers southeast of Hilo, about forty miles west of Kona."),
@@ -185,6 +189,10 @@ NEWS = {
         ("Revenue fell in Q1 2024.", "Revenue fell in the first quarter of twenty twenty four."),
     ],
     "time": [
+        # a time taken, to a fraction of a second
+        ("She ran 4:12.37 and won in 2:08:44.1 overall.",
+         "She ran four minutes twelve point three seven seconds and won in two hours eight minutes "
+         "forty four point one seconds overall."),
         ("The rally starts at 10:30 a.m. ET.", "The rally starts at ten thirty AM eastern."),
         ("The quake hit at 6:05 p.m. PDT.", "The quake hit at six oh five PM pacific daylight time."),
         ("The address airs at 8 p.m. ET/PT.", "The address airs at eight PM eastern and pacific."),

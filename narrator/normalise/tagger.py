@@ -94,6 +94,9 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "phone_intl": re.compile(r"\+(?P<cc>\d{1,3})(?P<rest>(?:[\s-]\d{2,8}){2,5})(?![\w-])"),
         "ip": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
         "version": re.compile(r"\d{1,4}(?:\.\d{1,4}){2,3}(?!\w|\.\d)"),
+        # a time taken, to a fraction of a second: "3:59.8" (a mile), "2:01:09.35" (a marathon)
+        "elapsed": re.compile(r"(?:(?P<h>\d{1,2}):(?=\d{2}:))?(?P<m>\d{1,2}):(?P<s>\d{2})\.(?P<f>\d{1,3})"
+                              r"(?![\d:]|\.\d)"),
         "time_hms": re.compile(rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_hm": re.compile(rf"(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})(?![\d:]){ampm_hours}"),
         "time_h_range": re.compile(rf"(?P<h>\d{{1,2}})\s?{dash}\s?(?P<h2>\d{{1,2}})\s?{_AMPM}{zone_part}?"),
@@ -380,6 +383,10 @@ class Tagger:
     def _time(self, pos: int) -> Token | None:
         if self._prev_char(pos) in ":.," and pos > 1 and self.text[pos - 2].isdecimal():
             return None
+        m = self._match("elapsed", pos)
+        if m and int(m["s"]) < 60 and (m["h"] is None or int(m["m"]) < 60):
+            return self._tok("time", pos, m.end(), h=int(m["h"] or 0), m=int(m["m"]), s=int(m["s"]),
+                             fraction=m["f"], ap=None, zone=None, zone2=None, dot=False)
         m = self._match("time_hms", pos)
         if m and int(m["m"]) < 60 and int(m["s"]) < 60:
             return self._time_tok(pos, m, int(m["h"]), int(m["m"]), int(m["s"]))

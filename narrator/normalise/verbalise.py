@@ -23,6 +23,11 @@ from .numbers import (
 from .tagger import Token
 
 
+def _units(n: int, word: str) -> str:
+    """'3', 'minute' -> 'three minutes'."""
+    return f"{cardinal(n)} {word}{'' if n == 1 else 's'}"
+
+
 class Verbaliser:
     """Says tokens for one variety."""
 
@@ -225,10 +230,12 @@ class Verbaliser:
         if f.get("military"):
             out = pairs(f["military"], "oh") if f["military"][2:] != "00" else \
                 f"{digits(f['military'][:2], 'oh') if f['military'][0] == '0' else cardinal(h)} hundred"
+        elif f.get("fraction"):  # "3:59.8" -> "three minutes fifty nine point eight seconds"
+            parts = [_units(h, "hour")] if h else []
+            parts += [_units(m, "minute")] if m else []
+            out = " ".join(parts + [f"{cardinal(s)} point {digits(f['fraction'])} seconds"])
         elif s is not None:
-            def unit(n: int, word: str) -> str:
-                return f"{cardinal(n)} {word}{'' if n == 1 else 's'}"
-            out = f"{unit(h, 'hour')} {unit(m, 'minute')} and {unit(s, 'second')}"
+            out = f"{_units(h, 'hour')} {_units(m, 'minute')} and {_units(s, 'second')}"
         elif m is None:
             out = cardinal(h) + (f" to {cardinal(f['h2'])}" if f.get("h2") is not None else "")
         else:

@@ -139,53 +139,51 @@ def test_a_listeners_press_moves_a_waiting_article_ahead_and_changes_nothing_els
     assert statuses == [204] * 5 + [429] * 2
 
 
-def test_a_finished_jobs_stream_is_removed_after_a_while(tmp_path, engine_pool) -> None:  # noqa: ANN001
+@pytest.fixture
+def running(tmp_path, engine_pool):  # noqa: ANN001, ANN201
+    """An app whose jobs run in its own process, and a client."""
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "inprocess",
                       "ENGINE_POOL": engine_pool})
     app.test_client_class = BufferedClient
-    client = app.test_client()
     try:
-        body = {"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}
-        job = client.post("/api/articles", json=body).json["job"]
-        wait_for(lambda: client.get("/api/articles/a1").json["status"] == "ready", 60)
-        runner = app.extensions["narrator"].runner
-        store = app.extensions["narrator"].store
-        stream = live_stream(store.get_job(job["id"]))
-        folder = store.storage.live_path("a1", stream, "live.json").parent
-        assert folder.is_dir() and any(folder.glob("*.mp3"))
-        scheduled = wait_for(lambda: [t for t in runner.huey.scheduled() if t.name == "narrator.forget_live"],
-                             10, what="the removal to be scheduled")
-        assert scheduled[0].args == ("a1", [stream])
-        eta = scheduled[0].eta.replace(tzinfo=UTC)  # Huey keeps naive UTC times
-        delay = eta.timestamp() - store.get_job(job["id"]).updated
-        assert LIVE_KEEP_S - 30 < delay <= LIVE_KEEP_S + 5
-        runner.forget_live("a1", [stream])  # what the task does when it is due
-        assert not folder.exists() and (tmp_path / "home" / "audio" / "a1" / "1.mp3").is_file()
+        yield app, app.test_client()
     finally:
         close_app(app)
 
 
-def test_only_an_article_without_a_version_streams(tmp_path, engine_pool) -> None:  # noqa: ANN001
+def test_a_finished_jobs_stream_is_removed_after_a_while(running, tmp_path) -> None:  # noqa: ANN001
+    app, client = running
+    job = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}).json["job"]
+    wait_for(lambda: client.get("/api/articles/a1").json["status"] == "ready", 60)
+    runner = app.extensions["narrator"].runner
+    store = app.extensions["narrator"].store
+    stream = live_stream(store.get_job(job["id"]))
+    folder = store.storage.live_path("a1", stream, "live.json").parent
+    assert folder.is_dir() and any(folder.glob("*.mp3"))
+    scheduled = wait_for(lambda: [t for t in runner.huey.scheduled() if t.name == "narrator.forget_live"],
+                         10, what="the removal to be scheduled")
+    assert scheduled[0].args == ("a1", [stream])
+    eta = scheduled[0].eta.replace(tzinfo=UTC)  # Huey keeps naive UTC times
+    delay = eta.timestamp() - store.get_job(job["id"]).updated
+    assert LIVE_KEEP_S - 30 < delay <= LIVE_KEEP_S + 5
+    runner.forget_live("a1", [stream])  # what the task does when it is due
+    assert not folder.exists() and (tmp_path / "home" / "audio" / "a1" / "1.mp3").is_file()
+
+
+def test_only_an_article_without_a_version_streams(running, tmp_path) -> None:  # noqa: ANN001
     """Players of an article with a version play it until the new one is published: its jobs stream
     nothing (an encoding nobody would hear), while the first version's job did."""
-    app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "inprocess",
-                      "ENGINE_POOL": engine_pool})
-    app.test_client_class = BufferedClient
-    client = app.test_client()
-    try:
-        body = {"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}
-        first = client.post("/api/articles", json=body).json["job"]
-        wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 1, 60)
-        edited = client.put("/api/articles/a1", json={"text": SHORT_TEXT.replace(".", "!", 1)})
-        assert edited.status_code == 202
-        wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 2, 60)
-        store = app.extensions["narrator"].store
-        streamed = [store.storage.live_path("a1", live_stream(store.get_job(job_id)), "live.json").is_file()
-                    for job_id in (first["id"], edited.json["job"]["id"])]
-        assert streamed == [True, False]
-        assert (tmp_path / "home" / "audio" / "a1" / "2.mp3").is_file()
-    finally:
-        close_app(app)
+    app, client = running
+    first = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}).json["job"]
+    wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 1, 60)
+    edited = client.put("/api/articles/a1", json={"text": SHORT_TEXT.replace(".", "!", 1)})
+    assert edited.status_code == 202
+    wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 2, 60)
+    store = app.extensions["narrator"].store
+    streamed = [store.storage.live_path("a1", live_stream(store.get_job(job_id)), "live.json").is_file()
+                for job_id in (first["id"], edited.json["job"]["id"])]
+    assert streamed == [True, False]
+    assert (tmp_path / "home" / "audio" / "a1" / "2.mp3").is_file()
 
 
 def test_the_pages_allow_the_live_stream_and_only_it(client) -> None:  # noqa: ANN001

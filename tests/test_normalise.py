@@ -110,6 +110,9 @@ NEWS = {
         ("The diner is open 24/7.", "The diner is open twenty four seven."),
     ],
     "money": [
+        # a capital that starts a hyphenated word is no magnitude ("T-shirt"); the amount describes it
+        ("A $12 T-shirt and a $2.5 B bond.",
+         "A twelve dollar T-shirt and a two point five billion dollar bond."),
         # a magnitude joined by a hyphen
         ("It has a $4.5-billion budget.", "It has a four point five billion dollar budget."),
         # an adverb of place after an amount: the amount is no adjective, its unit stays plural

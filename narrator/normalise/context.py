@@ -98,11 +98,13 @@ def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
     """An amount before the noun it describes is an adjective, and its unit is singular:
     "a $2.4 million loss", "an 87W charger", "$15-an-hour", "12-ounce can". The amount is
     followed by a noun (is_noun), or joined to the next word by a hyphen."""
-    nxt, gap = next_word(tokens, i)
+    j, nxt, gap = neighbour(tokens, i, 1)
     if nxt is None:
         return False
     if gap == "-":
         return nxt.cls in ("plain", "cardinal")
+    if gap == " " and len(nxt.text) == 1 and nxt.text.isupper():  # "a $5 T-shirt", "a $40 X-ray"
+        return neighbour(tokens, j, 1)[2] == "-"
     return gap == " " and is_noun(nxt, t)
 
 

@@ -808,6 +808,9 @@ class Tagger:
         if not m:
             return None
         g = m.groupdict()
+        if g["mag"] and len(g["mag"]) == 1 and not self.text[m.start("mag") - 1].isdecimal() and (
+                self._next_char(m.end("mag")) == "-"):  # "a $5 T-shirt": a letter that starts a word
+            return self._tok("money", pos, m.end("num"), cur=g["cur"], num=g["num"], mag=None)
         per = self._unit_key(g.get("per"))
         end, dot = m.end(), bool(g.get("perdot"))
         if dot and not (per in self.t.units and self.t.units[per].dot):

@@ -262,6 +262,11 @@ NEWS = {
         ("Shares of Acme Corp. and Halvorsen Inc. fell.",
          "Shares of Acme corporation and Halvorsen incorporated fell."),
         ("They climbed Mt. Hood.", "They climbed mount Hood."),
+        # a dotted state after a preposition of place, or joined to one by "and"
+        ("Floods hit towns in Tenn. and Ky. last week.",
+         "Floods hit towns in Tennessee and Kentucky last week."),
+        # the world wars by their abbreviations
+        ("A WWI diary and WW2 letters.", "A World War One diary and World War Two letters."),
         # academic degrees written with a dot after more than one letter are spelled
         ("Rita Moreno, Ph.D., and an Ed.D. student spoke.",
          "Rita Moreno, P H D, and an E D D student spoke."),

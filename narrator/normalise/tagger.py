@@ -880,7 +880,8 @@ class Tagger:
             lower = cand[0].lower() + cand[1:]  # "E.g." opening a sentence is "e.g."
             if lower != cand and any(a.kind == "anywhere" for a in self.t.abbreviations.get(lower, ())):
                 return self._tok("abbreviation", pos, end, written=lower, dot=True)
-            if cand in self.t.states and (self._after_place(pos) or self._next_char(end) == "-"):
+            if cand in self.t.states and (self._after_place(pos) or self._next_char(end) == "-"
+                                          or self._after_word(("in", "from", "across", "throughout"))):
                 return self._tok("state", pos, end, state=self.t.states[cand], dot=True)
         if written.count(".") >= 2 and len(written) <= 12:
             letters = written.replace(".", "")
@@ -910,6 +911,15 @@ class Tagger:
         """After "Place, " : a state abbreviation in a dateline or an address (or before a hyphen,
         "Calif.-based", tested by the caller)."""
         return self.text[max(0, pos - 2):pos] == ", " and pos > 2 and self._last_word_capitalised()
+
+    def _after_word(self, words: tuple[str, ...]) -> bool:
+        """The word before is one of `words` ("in N.C.": after a preposition of place, a state), or
+        "and"/"or" after a state ("in N.C. and S.C.")."""
+        before = [tok for tok in self.out[-4:] if tok.cls != "space"]
+        if not before or before[-1].cls != "plain":
+            return False
+        word = before[-1].text.lower()
+        return word in words or (word in ("and", "or") and len(before) > 1 and before[-2].cls == "state")
 
     def _last_word_capitalised(self) -> bool:
         for tok in reversed(self.out[-4:]):

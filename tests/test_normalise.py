@@ -113,6 +113,10 @@ NEWS = {
         # a capital that starts a hyphenated word is no magnitude ("T-shirt"); the amount describes it
         ("A $12 T-shirt and a $2.5 B bond.",
          "A twelve dollar T-shirt and a two point five billion dollar bond."),
+        # "bil." and "mil." keep their dot
+        ("The prize hit $1.2 bil. on Friday, after $800 mil in May.",
+         "The prize hit one point two billion dollars on Friday, after eight hundred million dollars in "
+         "May."),
         # a magnitude joined by a hyphen
         ("It has a $4.5-billion budget.", "It has a four point five billion dollar budget."),
         # an adverb of place after an amount: the amount is no adjective, its unit stays plural
@@ -272,6 +276,9 @@ NEWS = {
          "Rita Moreno, P H D, and an E D D student spoke."),
         ("Crowds marched to 1600 Pennsylvania Ave. on Friday.",
          "Crowds marched to sixteen hundred Pennsylvania Avenue on Friday."),
+        # a compass letter with its dot before a street's name and street word
+        ("Crews closed W. 125th St. and S. Ashland Ave. on Monday.",
+         "Crews closed West one hundred twenty fifth Street and South Ashland Avenue on Monday."),
         # a city quadrant after the street word
         ("Protesters gathered at 950 Maple Blvd. SE on Monday.",
          "Protesters gathered at nine fifty Maple Boulevard Southeast on Monday."),

@@ -388,6 +388,21 @@ def bearing(tokens: list[Token], i: int, t: Tables) -> bool:
     return before.cls == "measure" or before.text.lower() in {u.plural for u in t.units.values()}
 
 
+def street_direction(tokens: list[Token], i: int, t: Tables) -> bool:
+    """"W." before a street's name and its street word is "West": "W. 34th St.", "N. Michigan Ave."
+    (not the initial of "George W. Bush", which no street word follows)."""
+    tok = tokens[i]
+    if len(tok.text) != 1 or tok.text not in t.directions or tokens[i + 1:i + 2] == [] or (
+            tokens[i + 1].text != "."):
+        return False
+    j, name, gap = neighbour(tokens, i + 1, 1)
+    if name is None or gap != " " or not (name.cls == "ordinal" or is_capitalised(name)):
+        return False
+    _, street, gap = neighbour(tokens, j, 1)
+    return (street is not None and gap == " "
+            and (street.text.rstrip(".") in t.street_types or street.text in t.street_types.values()))
+
+
 # --- everything --------------------------------------------------------------------------------
 
 def resolve(tokens: list[Token], var: Variety) -> None:
@@ -397,6 +412,9 @@ def resolve(tokens: list[Token], var: Variety) -> None:
     for i, tok in enumerate(tokens):
         if bearing(tokens, i, t):
             tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text].lower()}
+        elif street_direction(tokens, i, t):
+            tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text]}
+            tokens[i + 1].cls = "drop"  # its dot
         cls = tok.cls
         f = tok.fields
         if cls == "punct" and tok.text in var.range_dashes and dash_range(tokens, i, t):

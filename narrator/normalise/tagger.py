@@ -123,7 +123,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)(?P<apos>['’])?s(?![\w])"),
         "decade_short": re.compile(r"['’](?P<short>\d0)s(?![\w])"),
         "money": re.compile(
-            rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:[\s-]?(?P<mag>{mag})(?![A-Za-z]))?"
+            rf"(?P<cur>{cur_sym})\s?(?P<num>{_NUM})(?:[\s-]?(?P<mag>{mag})(?![A-Za-z])(?P<magdot>\.(?!\d))?)?"
             rf"(?:\s?{dash}\s?(?P<cur2>{cur_sym})?\s?(?P<num2>{_NUM})(?:\s?(?P<mag2>{mag})(?![A-Za-z]))?)?"
             rf"(?:\s?/\s?(?P<per>{per}|{units})(?![A-Za-z])(?P<perdot>\.)?)?"),
         "money_code": re.compile(rf"(?P<cur>{cur_code})\s?(?P<num>{_NUM})(?:\s?(?P<mag>{mag})(?![A-Za-z]))?"),
@@ -815,6 +815,9 @@ class Tagger:
         end, dot = m.end(), bool(g.get("perdot"))
         if dot and not (per in self.t.units and self.t.units[per].dot):
             end, dot = end - 1, False  # "$4/kg." : the full stop is the sentence's
+        if g.get("magdot") and m.end("magdot") == m.end():  # "$1.4 bil. and": only "mil." and "bil."
+            dot = g["mag"] in ("mil", "bil")
+            end -= 0 if dot else 1
         return self._tok("money", pos, end, cur=g["cur"], num=g["num"], mag=g.get("mag"),
                          cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"), per=per, dot=dot)
 

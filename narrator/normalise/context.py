@@ -385,7 +385,7 @@ def bearing(tokens: list[Token], i: int, t: Tables) -> bool:
     after, gap_after = next_word(tokens, i)
     if before is None or gap != " " or after is None or gap_after != " " or after.text != "of":
         return False
-    return before.cls == "measure" or before.text.lower() in {u.plural for u in t.units.values()}
+    return before.cls == "measure" or before.text.lower() in t.measure_words
 
 
 def street_direction(tokens: list[Token], i: int, t: Tables) -> bool:

@@ -817,7 +817,8 @@ class Tagger:
             end, dot = end - 1, False  # "$4/kg." : the full stop is the sentence's
         if g.get("magdot") and m.end("magdot") == m.end():  # "$1.4 bil. and": only "mil." and "bil."
             dot = g["mag"] in ("mil", "bil")
-            end -= 0 if dot else 1
+            if not dot:
+                end -= 1  # "$5m.": the full stop is the sentence's
         return self._tok("money", pos, end, cur=g["cur"], num=g["num"], mag=g.get("mag"),
                          cur2=g.get("cur2"), num2=g.get("num2"), mag2=g.get("mag2"), per=per, dot=dot)
 

@@ -132,6 +132,8 @@ class FileRange:
     def close(self) -> None:
         self.f.close()
 
+    __del__ = close  # a server that loses the peer may drop the body without calling close()
+
 
 def send_immutable(path: Path, mimetype: str, download_name: str | None = None) -> Response:
     """Serve a file that never changes, with validators, caching and single byte ranges."""
@@ -159,26 +161,18 @@ def send_immutable(path: Path, mimetype: str, download_name: str | None = None) 
         f.close()
         headers["Content-Range"] = f"bytes */{size}"
         return Response(status=416, headers=headers)
-    if wanted is None:
-        response = Response(
-            wrap_file(request.environ, f), 200, headers, mimetype=mimetype, direct_passthrough=True
-        )
-        response.content_length = size
-        return response
-    start, end = wanted
-    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    if request.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
-        # gunicorn sends exactly Content-Length bytes from the file's current offset (with sendfile(2)),
-        # so the file wrapper can serve a range; other servers would read the wrapper to the end of the file.
+    status, (start, end) = (200, (0, size - 1)) if wanted is None else (206, wanted)
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    gunicorn = request.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
+    if gunicorn or (status == 200 and "wsgi.file_wrapper" in request.environ):
+        # The server's file wrapper (sendfile(2)) sends the whole file, or under gunicorn exactly
+        # Content-Length bytes from the file's current offset, so it can serve a range there too.
         f.seek(start)
-        response = Response(
-            wrap_file(request.environ, f), 206, headers, mimetype=mimetype, direct_passthrough=True
-        )
-        response.content_length = end - start + 1
-        return response
-    response = Response(
-        FileRange(f, start, end - start + 1), 206, headers, mimetype=mimetype, direct_passthrough=True
-    )
+        body = wrap_file(request.environ, f)
+    else:
+        body = FileRange(f, start, end - start + 1)
+    response = Response(body, status, headers, mimetype=mimetype, direct_passthrough=True)
     response.content_length = end - start + 1
     return response
 

@@ -85,18 +85,11 @@ def _stamp(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
-def cue_text(text: str) -> str:
-    """Text as WebVTT cue text: one line (a blank line would end the cue and start another block),
-    with `&`, `<` and `>` as character references, so the text can open no cue tag and no `-->`
-    (WebVTT section 4.2.2: cue text may not contain "-->", "&" or "<" but as escapes)."""
-    return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def timed_cue_text(s: Span, end_ms: int) -> str:
     """A sentence's cue text with a timestamp before each word said after the cue starts
     (`<00:00:01.250>`, karaoke-style: players that support it show the words as they are said). The
     WebVTT rules are kept: timestamps only inside the cue, each later than the one before; the text
-    between them escaped as in `cue_text`, on one line."""
+    between them escaped (`_escape`), on one line."""
     out: list[str] = []
     at, last = 0, s.start_ms
     for w in s.words or ():
@@ -111,6 +104,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def _escape(text: str) -> str:
+    """Text as WebVTT cue text: one line (a blank line would end the cue and start another block),
+    with `&`, `<` and `>` as character references, so the text can open no cue tag and no `-->`
+    (WebVTT section 4.2.2: cue text may not contain "-->", "&" or "<" but as escapes)."""
     return _SPACES.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -120,10 +116,10 @@ def webvtt(narration: Narration) -> str:
     lines = ["WEBVTT", ""]
     for i, block in enumerate(narration.blocks):
         for j, s in enumerate(block.sentences):
-            if not cue_text(s.text):
-                continue
             end = max(s.end_ms, s.start_ms + 1)
-            lines += [f"{i}-{j}", f"{_stamp(s.start_ms)} --> {_stamp(end)}", timed_cue_text(s, end), ""]
+            text = timed_cue_text(s, end)
+            if text:
+                lines += [f"{i}-{j}", f"{_stamp(s.start_ms)} --> {_stamp(end)}", text, ""]
     return "\n".join(lines)
 
 

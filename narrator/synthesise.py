@@ -12,10 +12,8 @@ from .engines import AudioChunk, Engine
 from .errors import SynthesisError
 from .model import Script, Unit
 from .voices import Voice
-from .words import WordMark
+from .words import QUIET, WordMark
 
-SILENCE_THRESHOLD = 0.01
-"""Trim level (about -40 dBFS): engines pad clips with quiet edges; pauses are ours to set."""
 EDGE_MS = 40
 """Quiet kept at each trimmed edge so that consonants are not clipped."""
 
@@ -30,7 +28,7 @@ def trim(chunk: AudioChunk) -> AudioChunk:
     """Cut leading and trailing near-silence, keeping EDGE_MS of it (the word marks move with the
     samples, and stay inside what is kept)."""
     samples = np.frombuffer(chunk.pcm, dtype=np.int16)
-    loud = np.flatnonzero(np.abs(samples) > SILENCE_THRESHOLD * 32767)
+    loud = np.flatnonzero(np.abs(samples) > QUIET * 32767)
     if loud.size == 0:
         return AudioChunk(b"", chunk.sample_rate, () if chunk.words is not None else None)
     edge = chunk.sample_rate * EDGE_MS // 1000

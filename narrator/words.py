@@ -157,8 +157,9 @@ def even_timeline(phonemes: Sequence[str], samples: int) -> list[tuple[str, int,
 # espeak-ng's word events -----------------------------------------------------------------------------
 
 QUIET = 0.01
-"""A word said before a pause ends at its last sample louder than this (about -40 dBFS, the level
-below which synthesise.trim calls a clip's edges quiet), not where the next word starts."""
+"""About -40 dBFS: below it a clip's edges are quiet (synthesise.trim cuts them: engines pad clips,
+pauses are ours to set), and a word said before a pause ends at its last sample louder than this,
+not where the next word starts."""
 EDGE_MS = 20
 """Kept after that last loud sample: the fading end of the word."""
 

@@ -29,7 +29,8 @@ from . import electronic
 from .context import WORD_CLASSES, resolve
 from .data import Variety, variety
 from .numbers import cardinal, ordinal, year
-from .tagger import Tagger, Token
+from .scan import Token
+from .tagger import Tagger
 from .tokens import EMOJI, NUM, SPACE, WORD, Atom, Cleaned, atoms, clean
 from .verbalise import Verbaliser
 

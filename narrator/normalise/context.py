@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .data import Tables, Variety, tables
 from .numbers import roman_value
-from .tagger import Token
+from .scan import Token
 
 NUMBER_CLASSES = ("cardinal", "decimal", "ordinal", "fraction", "serial")
 WORD_CLASSES = ("plain", "letters", "abbreviation", "roman", "state_code", "month")

@@ -20,7 +20,7 @@ from .numbers import (
     roman_value,
     year,
 )
-from .tagger import Token
+from .scan import Token
 
 
 def _units(n: int, word: str) -> str:

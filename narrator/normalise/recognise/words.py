@@ -55,7 +55,8 @@ def word(s: Scan, pos: int) -> Token | None:
         if tok:
             return tok
     if text in s.t.weekday_abbreviations and _before_date(s, end):  # "Fri, Sept. 9"
-        return s.tok("abbreviation", pos, end, written=text, dot=False, spoken=s.t.weekday_abbreviations[text])
+        return s.tok("abbreviation", pos, end, written=text, dot=False,
+                     spoken=s.t.weekday_abbreviations[text])
     abbr = s.t.abbreviations.get(text)
     if abbr is not None and not s.prev_char(pos).isalnum():
         return s.tok("abbreviation", pos, end, written=text, dot=False)

@@ -1,0 +1,168 @@
+"""Reading the page: bytes decoded to text (BOM, HTTP and <meta> charsets, a guess), checked to be
+markup, parsed by lxml without any network or file access; and the characters no listener can be read
+(controls, surrogates, noncharacters) removed from every string taken from it."""
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+
+import lxml.html
+from bs4 import UnicodeDammit
+from lxml import etree
+
+from ..errors import ExtractionError
+
+SPACE = re.compile(r"[\s\u200b\ufeff]+")  # zero-width space and BOM: invisible, not words
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\ufffd]")
+"""What XML 1.0, WebVTT and strict JSON/UTF-8 consumers refuse: C0 and C1 controls (tab, line
+feed, carriage return, vertical tab and form feed are whitespace: _BREAKS, _TABS, SPACE),
+surrogates (a str can hold them lone, from JSON's "\\ud800" or a caller) and the Basic
+Multilingual Plane's noncharacters; and U+FFFD, which a decoder or libxml2 leaves where it met
+such a character (`&#xD800;`): nothing a listener can be read. NEL (U+0085) is a line break."""
+
+
+_ASTRAL_TAIL = re.compile("[\U0001fffe-\U0010ffff]")
+"""Where the other planes' noncharacters (U+1FFFE, U+1FFFF ... U+10FFFF) are; one character
+class of 34 of them makes the regex engine test each character of a page one by one (a page
+took 8 ms), a range it tests at once."""
+
+
+_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
+_TABS = re.compile("[\x0b\x0c]")  # vertical tab and form feed: whitespace, refused by XML
+
+
+def _noncharacter(m: re.Match[str]) -> str:
+    return "" if ord(m.group()) & 0xFFFE == 0xFFFE else m.group()
+
+
+def remove_unsafe(text: str) -> str:
+    return _ASTRAL_TAIL.sub(_noncharacter, _UNSAFE.sub("", text))
+
+
+def strip_unsafe(text: str) -> str:
+    """`text` without the characters XML, WebVTT and JSON consumers refuse (see _UNSAFE);
+    every line break becomes "\\n", a vertical tab or form feed a space."""
+    return remove_unsafe(_TABS.sub(" ", _BREAKS.sub("\n", text.replace("\r\n", "\n"))))
+
+
+def clean(text: str) -> str:
+    """One line of safe text: unsafe characters removed, whitespace runs made one space."""
+    return SPACE.sub(" ", remove_unsafe(text)).strip()
+
+
+WORD = re.compile(r"\w+")
+
+
+_BINARY_MAGIC = (
+    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"), (b"PK\x03\x04", "a ZIP archive"), (b"\x1f\x8b", "gzip data"),
+    (b"RIFF", "a RIFF (audio/video) file"), (b"ID3", "an MP3 file"), (b"\x7fELF", "a program"),
+)
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+
+
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.-]+)", re.I)
+
+
+_WINDOWS_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252",
+                    "iso8859-1": "cp1252", "latin1": "cp1252"}
+"""As the HTML standard says, pages labelled Latin-1 or ASCII are decoded as Windows-1252."""
+
+
+def _codec(label: str) -> str | None:
+    label = label.strip().lower()
+    label = _WINDOWS_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _WINDOWS_ALIASES.get(name, name)
+
+
+def decode(data: bytes | str, content_type: str = "") -> str:
+    """Bytes -> text: BOM, then the HTTP header charset, the <meta> charset, UTF-8, and
+    finally bs4's UnicodeDammit guess. Raises ExtractionError on binary data."""
+    if isinstance(data, str):
+        return data
+    if not data.strip():
+        raise ExtractionError("empty page: no bytes to read")
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise ExtractionError(f"not HTML: the data is {what}")
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                      (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(name, "replace")
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 10:
+        raise ExtractionError("not HTML: the data is binary")
+    labels: list[str] = []
+    if header := _HEADER_CHARSET.search(content_type or ""):
+        labels.append(header.group(1))
+    if meta := _META_CHARSET.search(head):
+        labels.append(meta.group(1).decode("ascii", "replace"))
+    labels.append("utf-8")
+    for label in labels:
+        codec = _codec(label)
+        if codec is None or codec.startswith("utf-16") or codec.startswith("utf-32"):
+            continue
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    dammit = UnicodeDammit(data, ["utf-8", "cp1252"], is_html=True)
+    if dammit.unicode_markup is None:
+        raise ExtractionError("not HTML: the bytes do not decode as text")
+    return dammit.unicode_markup
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
+
+
+def check_markup(markup: str) -> None:
+    if not markup.strip():
+        raise ExtractionError("empty page")
+    head = markup[:4096]
+    if len(_CONTROL.findall(head)) > len(head) // 20:
+        raise ExtractionError("not HTML: the data is binary")
+    if not re.search(r"<\s*[a-zA-Z!?/]", head) and not re.search(r"<\s*[a-zA-Z]", markup[:200_000]):
+        raise ExtractionError("not HTML: no markup found")
+
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+_KEEP_WHEN_FLAT = re.compile(
+    r"<(/?)(?!(?:p|h[1-6]|br|li|ul|ol|blockquote|title|meta|html|head|body|script|style|article)\b)"
+    r"[a-zA-Z][^>]*>")
+
+
+def parse(markup: str) -> lxml.html.HtmlElement:
+    markup = remove_unsafe(_XML_DECL.sub("", markup, count=1))  # line breaks are the parser's
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            root = lxml.html.document_fromstring(markup, parser=parser)
+        except (etree.ParserError, ValueError) as e:
+            raise ExtractionError(f"not HTML: {e}") from None
+        if any("Excessive depth" in err.message for err in parser.error_log):
+            # libxml2 stops at 2048 levels and drops the rest: keep the text, flatten the
+            # generic containers and try once more.
+            flat = _KEEP_WHEN_FLAT.sub(lambda m: "\n" if m.group(1) else " ", markup)
+            parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                                          huge_tree=True)
+            try:
+                root = lxml.html.document_fromstring(flat, parser=parser)
+            except (etree.ParserError, ValueError) as e:
+                raise ExtractionError(f"not HTML: {e}") from None
+            if any("Excessive depth" in err.message for err in parser.error_log):
+                raise ExtractionError("not HTML: the page is nested too deeply to read")
+    return root

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 from narrator.cache import UnitCache
 from narrator.config import Settings
@@ -21,12 +22,19 @@ In the afternoon the ferry came back. The harbour master counted the cars.
 """
 
 
-def test_key_covers_engine_identity_and_spoken_text():
-    k = UnitCache.key("piper:joe:1.0:rate=1.0", "Hello.")
-    assert k == UnitCache.key("piper:joe:1.0:rate=1.0", "Hello.")
-    assert k != UnitCache.key("piper:joe:1.1:rate=1.0", "Hello.")
-    assert k != UnitCache.key("piper:joe:1.0:rate=1.2", "Hello.")
-    assert k != UnitCache.key("piper:joe:1.0:rate=1.0", "Hello!")
+def test_key_covers_engine_identity_and_spoken_text(joe, espeak):
+    """The key is made from the identities real engines give: another engine, another speaking rate of
+    the same voice, or another spoken text is another clip."""
+    (joe_voice, joe_engine), (_, espeak_engine) = joe, espeak
+    faster = open_engine(replace(joe_voice, rate=joe_voice.rate * 1.25), words=False)
+    try:
+        identities = {joe_engine.model_id, espeak_engine.model_id, faster.model_id}
+    finally:
+        faster.close()
+    assert len(identities) == 3  # the rate is part of Piper's identity; the engines differ
+    keys = {UnitCache.key(identity, text) for identity in identities for text in ("Hello.", "Hello!")}
+    assert len(keys) == 6
+    assert UnitCache.key(joe_engine.model_id, "Hello.") == UnitCache.key(joe_engine.model_id, "Hello.")
 
 
 def test_voice_is_part_of_the_engine_identity(tmp_path):

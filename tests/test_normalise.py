@@ -123,6 +123,9 @@ NEWS = {
         ("The tour grossed $88M overseas and $2 billion nationwide.",
          "The tour grossed eighty eight million dollars overseas and two billion dollars nationwide."),
         ("The fund paid $3.50 per share.", "The fund paid three dollars fifty cents per share."),
+        # one of a unit is singular, cents too
+        ("The fee rose $0.01 to $1.01, then $0.02.",
+         "The fee rose one cent to one dollar one cent, then two cents."),
         ("He owes $250,000 in fines.", "He owes two hundred fifty thousand dollars in fines."),
         ("The franchise sold for £2.3bn.", "The franchise sold for two point three billion pounds."),
         ("Tickets run $45-$60.", "Tickets run forty five dollars to sixty dollars."),

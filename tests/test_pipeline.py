@@ -16,8 +16,10 @@ from narrator.errors import InputError
 from narrator.extract import extract_text, load
 from narrator.jingles import load_jingles
 from narrator.pipeline import narrate
-from narrator.segment import DISCLAIMER
 from narrator.voices import get_voice
+
+DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
+"""The notice every narration opens with, as the product promises it (written out, not read from the code)."""
 
 
 @pytest.fixture(scope="module", params=["joe", "espeak"])

@@ -1,8 +1,11 @@
 import pytest
 
 from narrator.model import Article, Paragraph, Section
-from narrator.segment import DISCLAIMER, segment, split_sentences
+from narrator.segment import segment, split_sentences
 from narrator.voices import get_voice
+
+DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
+"""The notice every narration opens with, as the product promises it (written out, not read from the code)."""
 
 
 def test_split_keeps_abbreviations_initials_and_times_together():

@@ -381,3 +381,16 @@ def test_demo_page_reads_exactly_the_article(variant: str) -> None:
     assert [(s.heading, [p.text for p in s.paragraphs]) for s in article.sections] == [
         (None, first), (heading, second)]
     assert (len(first), len(second)) == (10, 7)
+
+
+def test_a_caption_told_by_its_credit_alone_is_not_read() -> None:
+    """A caption in a paragraph like the story's, under a picture, ending with punctuation: only its
+    photo credit says it is a caption (the caption finder's credit words)."""
+    story = ("The council met on Tuesday evening to discuss the new budget for the coming year, which "
+             "includes funds for roads and schools.")
+    caption = "Firefighters work through the night at the warehouse on Main Street. (AP Photo/Jane Doe)"
+    page = (f"<html><body><article><h1>Fire</h1><p>{story}</p><figure><img src='a.jpg'></figure>"
+            f"<p>{caption}</p><p>{story} It was the longest meeting of the year.</p></article></body></html>")
+    assert furniture(caption) == ""  # not page furniture: the caption finder must tell it
+    texts = [p.text for p in extract_html(page).paragraphs]
+    assert caption not in texts and len(texts) == 2 and texts[0] == story

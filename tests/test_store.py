@@ -10,7 +10,16 @@ from store_helpers import stage
 
 from narrator.extract import extract_text
 from narrator.service.migrations import HEAD
-from narrator.service.store import PRIORITY_SMALL, Conflict, NotFound, Store, article_from_dict, content_hash
+from narrator.service.store import (
+    PRIORITY_SMALL,
+    Conflict,
+    JobRequest,
+    NotFound,
+    QuotaExceeded,
+    Store,
+    article_from_dict,
+    content_hash,
+)
 
 TEXT = "A title\n\nFirst paragraph. Second sentence.\n\nSecond paragraph."
 
@@ -193,3 +202,17 @@ def test_rollback_is_refused_while_the_article_is_being_narrated(tmp_path: Path)
         store.rollback("x1", 5)
     with pytest.raises(NotFound):
         store.rollback("nope", 1)
+
+
+def test_a_running_job_counts_against_its_requesters_limit(tmp_path: Path) -> None:
+    """The limit is on work queued or running: a job a worker has taken is still the key's work."""
+    store = Store(tmp_path)
+    article = extract_text(TEXT)
+    request = JobRequest(requested_by="key:k1", chars=600, max_queued_chars=1000)
+    _, first = store.create_article(article, "espeak", "q1", request=request)
+    assert first is not None and store.claim_job(first.id)
+    assert store.get_job(first.id).status == "running"
+    with pytest.raises(QuotaExceeded):
+        store.create_article(article, "espeak", "q2", request=request)
+    store.fail_job(first.id, "done with")  # once it has ended, the key may queue again
+    store.create_article(article, "espeak", "q3", request=request)

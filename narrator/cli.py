@@ -13,7 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
-from . import extract, normalise
+from . import extract, logs, normalise
 from .cache import UnitCache
 from .config import Settings
 from .errors import InputError, NarratorError
@@ -130,6 +130,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from web import create_app  # Flask is loaded only to serve
     from web.demo import ensure_demo
 
+    if settings.log_format == "json":  # a line per request (the app's own, with its id), and the jobs' lines
+        logging.getLogger().setLevel(logging.INFO)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would say it twice
     app = create_app()
     if settings.runner == "inprocess":
         app.extensions["narrator"].runner.warm_up()
@@ -158,6 +161,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         queue.warm_up()
         queue.start_listening()  # the dashboard's listen requests, in a thread of their own
         queue.start_watching()  # watched feeds and sitemaps, in another
+        queue.start_heartbeat("worker")  # in the database, for /readyz
         queue.consumer(workers=args.workers).run()  # SIGINT/SIGTERM: finish the job in hand, then stop
     finally:
         queue.close()
@@ -224,6 +228,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     from .service.store import Store
     from .service.submissions import check_url
 
+    if settings.log_format == "json":
+        logging.getLogger().setLevel(logging.INFO)
     if args.interval is not None:
         if args.interval <= 0:
             raise InputError("--interval must be a number of seconds above 0")
@@ -362,9 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not sys.warnoptions:  # library warnings are for developers (python -W shows them), not users
         warnings.simplefilter("ignore")
-        logging.basicConfig(level=logging.ERROR, format="narrator: %(message)s")
     try:
-        return args.func(args, Settings.from_env())
+        settings = Settings.from_env()
+        if settings.log_format == "json" or not sys.warnoptions:
+            logs.configure(settings.log_format, logging.ERROR)
+        return args.func(args, settings)
     except InputError as e:
         print(f"narrator: {e}", file=sys.stderr)
         return 2

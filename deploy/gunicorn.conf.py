@@ -1,12 +1,26 @@
 """gunicorn settings for narrator in production: ``gunicorn -c deploy/gunicorn.conf.py``.
 
-State lives in $NARRATOR_HOME (default ./data). Each worker process builds the app with
-create_app() and runs its own background generation thread (until the jobs issue moves
-generation to a Huey worker; then set NARRATOR_RUNNER=none here). Put nginx in front
+State lives in $NARRATOR_HOME. Each worker process builds the app with create_app() and, with
+NARRATOR_RUNNER=inprocess (the default), runs queued jobs in its own threads; with
+NARRATOR_RUNNER=none it only enqueues them for `narrator worker`s. Put nginx in front
 (deploy/nginx.conf) and set NARRATOR_ACCEL_REDIRECT=/_narrator_audio/ so nginx sends the audio.
+/metrics adds up the worker processes' HTTP latency (PROMETHEUS_MULTIPROC_DIR, below;
+docs/operations.md).
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# /metrics reports HTTP latency from every worker process: prometheus_client's multiprocess mode, which
+# keeps each process's numbers in files of one folder that a scrape (answered by any process) adds up.
+# The variable must be set before anything imports prometheus_client (the workers import the app after
+# this file has run), and the folder must start empty: a fresh one per start unless one is given.
+_METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+_OWN_METRICS_DIR = not _METRICS_DIR
+if _OWN_METRICS_DIR:
+    _METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="narrator-metrics-")
 
 wsgi_app = "web:create_app()"
 bind = os.environ.get("NARRATOR_BIND", "127.0.0.1:8000")
@@ -27,3 +41,21 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 accesslog = os.environ.get("NARRATOR_ACCESS_LOG") or None
 errorlog = "-"
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook
+    """Numbers left in a given metrics folder by an earlier run would be added to this one's."""
+    for leftover in Path(_METRICS_DIR).glob("*.db"):
+        leftover.unlink()
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201
+    """A worker process ended: its live gauges go (its counters and histograms stay in the sums)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(_METRICS_DIR, ignore_errors=True)

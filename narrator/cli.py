@@ -125,6 +125,15 @@ def cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
     return normalise.main(args.rest)
 
 
+def _note(settings: Settings, message: str) -> None:
+    """A line for the operator on standard error: plain, or a JSON log line with NARRATOR_LOG_FORMAT=json
+    (so the stream stays one JSON object a line)."""
+    if settings.log_format == "json":
+        logging.getLogger("narrator").info(message)
+    else:
+        print(f"narrator: {message}", file=sys.stderr, flush=True)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the web service with Flask's server (for production: gunicorn, see deploy/)."""
     from web import create_app  # Flask is loaded only to serve
@@ -140,10 +149,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.demo:
         path = f"/articles/{ensure_demo(app, args.voice)}"
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"narrator: data in {app.extensions['narrator'].store.home}", file=sys.stderr)
+    _note(settings, f"data in {app.extensions['narrator'].store.home}")
     print(f"Open http://{host}:{args.port}{path}", flush=True)
-    print(f"Editors: `narrator users create NAME`, then http://{host}:{args.port}/editor; "
-          "API keys: `narrator keys create NAME`", file=sys.stderr, flush=True)
+    _note(settings, f"Editors: `narrator users create NAME`, then http://{host}:{args.port}/editor; "
+          "API keys: `narrator keys create NAME`")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0
 
@@ -156,7 +165,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.INFO)
     queue = JobQueue(Store.from_settings(settings), settings)
     where = settings.redis_url or f"{settings.home_path}/queue.db"
-    print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
+    _note(settings, f"worker consuming {where}")
     try:
         queue.warm_up()
         queue.start_listening()  # the dashboard's listen requests, in a thread of their own

@@ -136,6 +136,8 @@ class Meters:
     """The attempt's own view of the synthesis cache (its hits and misses)."""
     live: LiveFiles | None = None
     """Its live stream, if it had one (when the first audio was there)."""
+    recorded: bool = False
+    """Whether these were added to the database already (once, before the version is published)."""
 
     def batch(self, submitted: float) -> Batch:
         """The measurements to add to the database (`submitted`: when the job was made)."""
@@ -243,7 +245,11 @@ class Generator:
         return outcome
 
     def _record(self, job: JobRecord, meters: Meters) -> None:
-        """Add what an attempt measured to the database's counters (a failure to is logged, not raised)."""
+        """Add what an attempt measured to the database's counters, once (a failure to is logged, not
+        raised)."""
+        if meters.recorded:
+            return
+        meters.recorded = True
         try:
             self.store.tallies.add(meters.batch(job.created))
         except Exception as e:  # a database busy for a moment: these figures are lost, the job is not
@@ -293,6 +299,7 @@ class Generator:
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
                                  engine=meters.engine, progress=progress, cache=meters.cache,
                                  between=_Turns(self, job), live=live)
+                self._record(job, meters)  # before the version is visible: whoever sees it sees these too
                 store.job_stage(job_id, "publishing")
                 version = store.publish(job_id, result, record, settings.keep_versions)
                 log.info("job %s published version %d of article %s in %.1f s: %d sentences synthesised "

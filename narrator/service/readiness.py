@@ -68,7 +68,7 @@ def check_workers(store: Store, interval_s: float) -> str:
     if not alive:
         window = MISSED_BEATS * interval_s
         last = store.heartbeats.last_beat()
-        since = f"; the last one {time.time() - last:.0f} s ago" if last else "; none ever"
+        since = f"; the last one {time.time() - last:.0f} s ago" if last else "; none is recorded"
         raise NotReady(f"no worker heartbeat in the last {window:g} s{since}")
     return f"{len(alive)} alive: " + ", ".join(f"{w.id} ({w.role})" for w in alive)
 

@@ -108,8 +108,8 @@ class MeteredEngine:
         self.model_id = engine.model_id
         self.seconds = 0.0
         """Time spent in the engine (wall clock)."""
-        self.audio_ms = 0
-        """Audio it returned."""
+        self.audio_ms = 0.0
+        """Audio it returned, in milliseconds."""
 
     def synthesize(self, text: str) -> AudioChunk:
         start = time.perf_counter()

@@ -22,7 +22,7 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from ..export import Outputs
@@ -195,7 +195,7 @@ class S3Storage:
             region_name=settings.region,
             config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"}),
         )
-        self._probe = None  # the client of `check`: one try, short time limits
+        self._probe: Any = None  # the client of `check` (boto3): one try, short time limits
         self._lock = threading.Lock()
 
     def check(self) -> str:

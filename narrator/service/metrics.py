@@ -43,8 +43,10 @@ class Tally:
     changed bound starts counting from zero."""
 
 
-# Synthesis takes Piper ~0.03-0.1 s per second of speech on two cores and espeak-ng ~0.01 (bench/RESULTS.md):
-# a job's seconds range from a fraction (a short edit) to many minutes (a three-hour article).
+# A job's engine time ranges from a fraction of a second (an edit of one sentence) to many minutes (a
+# three-hour article). Real-time factors seen while building this (tests/test_ops.py, a 2-core machine
+# at load 12): Piper ("joe") 0.38 on a cold engine's first job; espeak-ng lower. The buckets run from an
+# idle machine's espeak-ng (0.005) to an overloaded one (5).
 SYNTHESIS_SECONDS = Tally(
     "narrator_synthesis_seconds", "histogram",
     "Engine time one job spent synthesising sentences (cache hits cost none), per voice.",

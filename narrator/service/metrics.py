@@ -44,9 +44,9 @@ class Tally:
 
 
 # A job's engine time ranges from a fraction of a second (an edit of one sentence) to many minutes (a
-# three-hour article). Real-time factors seen while building this (tests/test_ops.py, a 2-core machine
-# at load 12): Piper ("joe") 0.38 on a cold engine's first job; espeak-ng lower. The buckets run from an
-# idle machine's espeak-ng (0.005) to an overloaded one (5).
+# three-hour article). Real-time factors this metric showed while it was built (the seed article and a
+# short one, 2 cores shared with other work at load 12-19): Piper ("joe") 0.38-0.47, espeak-ng 0.008. The
+# buckets run from espeak-ng on an idle machine (0.005) to an overloaded one (5).
 SYNTHESIS_SECONDS = Tally(
     "narrator_synthesis_seconds", "histogram",
     "Engine time one job spent synthesising sentences (cache hits cost none), per voice.",

@@ -73,20 +73,24 @@ TEXT_FORMAT = "narrator: %(message)s"
 
 
 def installed() -> bool:
-    """Whether `configure` has put its handler on the root logger in this process."""
+    """Whether `configure` has put its JSON handler on the root logger in this process."""
     return any(getattr(h, "narrator", False) for h in logging.getLogger().handlers)
 
 
 def configure(log_format: str, level: int) -> None:
-    """Write log lines to standard error in `log_format` ('text' or 'json') from `level` up, replacing the
-    handler an earlier call installed."""
+    """Write log lines to standard error in `log_format` ('text' or 'json') from `level` up. JSON replaces
+    whatever handler an earlier call installed; plain text, as `logging.basicConfig` does, leaves a root
+    logger that has handlers already (a host program's, or a test runner's) as it is."""
     root = logging.getLogger()
+    if log_format != "json":
+        logging.basicConfig(level=level, format=TEXT_FORMAT)
+        return
     for handler in [h for h in root.handlers if getattr(h, "narrator", False)]:
         root.removeHandler(handler)
     handler = logging.StreamHandler()
     handler.narrator = True  # type: ignore[attr-defined]
     handler.addFilter(ContextFilter())
-    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
 

@@ -8,7 +8,8 @@ processes on several machines share one queue.
 Huey forgets a task once a worker has taken it, so a worker killed mid-job would lose it; the
 store's job record is the source of truth instead. A running job holds a lease its worker
 renews; `recover()` (at worker start and every minute) puts jobs whose worker is gone back in
-the queue. Claiming is atomic, so a job enqueued twice still runs once.
+the queue. Claiming is atomic, so a job enqueued twice still runs once. Each consuming process
+also records a heartbeat in the database (narrator.service.workers), which /readyz reads.
 """
 
 from __future__ import annotations

@@ -13,15 +13,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-# /metrics reports HTTP latency from every worker process: prometheus_client's multiprocess mode, which
-# keeps each process's numbers in files of one folder that a scrape (answered by any process) adds up.
-# The variable must be set before anything imports prometheus_client (the workers import the app after
-# this file has run), and the folder must start empty: a fresh one per start unless one is given.
-_METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
-_OWN_METRICS_DIR = not _METRICS_DIR
-if _OWN_METRICS_DIR:
-    _METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="narrator-metrics-")
-
 wsgi_app = "web:create_app()"
 bind = os.environ.get("NARRATOR_BIND", "127.0.0.1:8000")
 # Two cores here: two processes. gthread keeps idle keep-alive connections out of the threads, so a few
@@ -43,9 +34,22 @@ accesslog = os.environ.get("NARRATOR_ACCESS_LOG") or None
 errorlog = "-"
 
 
+# /metrics reports HTTP latency from every worker process: prometheus_client's multiprocess mode, which
+# keeps each process's numbers in files of one folder that a scrape (answered by any process) adds up.
+# PROMETHEUS_MULTIPROC_DIR must be set before anything imports prometheus_client: the master sets it as it
+# starts, and the worker processes it forks import the app afterwards (with --preload the master loads the
+# app first: set the variable in the environment then). The folder must start empty: a fresh one per
+# start, unless one is given (emptied here), and removed at exit.
+_metrics = {"own": ""}
+
+
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook
-    """Numbers left in a given metrics folder by an earlier run would be added to this one's."""
-    for leftover in Path(_METRICS_DIR).glob("*.db"):
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if not given:
+        folder = tempfile.mkdtemp(prefix="narrator-metrics-")
+        _metrics["own"] = os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        return
+    for leftover in Path(given).glob("*.db"):  # an earlier run's numbers would add to this one's
         leftover.unlink()
 
 
@@ -57,5 +61,5 @@ def child_exit(server, worker):  # noqa: ANN001, ANN201
 
 
 def on_exit(server):  # noqa: ANN001, ANN201
-    if _OWN_METRICS_DIR:
-        shutil.rmtree(_METRICS_DIR, ignore_errors=True)
+    if _metrics["own"]:
+        shutil.rmtree(_metrics["own"], ignore_errors=True)

@@ -60,6 +60,11 @@ class UnitCache:
         """The cache an operator configured (HOME/cache, NARRATOR_CACHE_MAX_MB), or None when it is off."""
         return cls(settings.cache_dir, settings.cache_max_mb << 20) if settings.cache_max_mb > 0 else None
 
+    def counting(self) -> UnitCache:
+        """The same cache (folder and limit) with hit and miss counts of its own, from zero: one job's,
+        even while other jobs use the cache in other threads."""
+        return UnitCache(self.folder, self.max_bytes)
+
     @staticmethod
     def key(identity: str, spoken: str) -> str:
         """The content address of a clip."""

@@ -13,7 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
-from . import extract, normalise
+from . import extract, logs, normalise
 from .cache import UnitCache
 from .config import Settings
 from .errors import InputError, NarratorError
@@ -125,11 +125,23 @@ def cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
     return normalise.main(args.rest)
 
 
+def _note(settings: Settings, message: str) -> None:
+    """A line for the operator on standard error: plain, or a JSON log line with NARRATOR_LOG_FORMAT=json
+    (so the stream stays one JSON object a line)."""
+    if settings.log_format == "json":
+        logging.getLogger("narrator").info(message)
+    else:
+        print(f"narrator: {message}", file=sys.stderr, flush=True)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the web service with Flask's server (for production: gunicorn, see deploy/)."""
     from web import create_app  # Flask is loaded only to serve
     from web.demo import ensure_demo
 
+    if settings.log_format == "json":  # a line per request (the app's own, with its id), and the jobs' lines
+        logging.getLogger().setLevel(logging.INFO)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would say it twice
     app = create_app()
     if settings.runner == "inprocess":
         app.extensions["narrator"].runner.warm_up()
@@ -137,10 +149,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.demo:
         path = f"/articles/{ensure_demo(app, args.voice)}"
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"narrator: data in {app.extensions['narrator'].store.home}", file=sys.stderr)
+    _note(settings, f"data in {app.extensions['narrator'].store.home}")
     print(f"Open http://{host}:{args.port}{path}", flush=True)
-    print(f"Editors: `narrator users create NAME`, then http://{host}:{args.port}/editor; "
-          "API keys: `narrator keys create NAME`", file=sys.stderr, flush=True)
+    _note(settings, f"Editors: `narrator users create NAME`, then http://{host}:{args.port}/editor; "
+          "API keys: `narrator keys create NAME`")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0
 
@@ -153,11 +165,12 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.INFO)
     queue = JobQueue(Store.from_settings(settings), settings)
     where = settings.redis_url or f"{settings.home_path}/queue.db"
-    print(f"narrator: worker consuming {where}", file=sys.stderr, flush=True)
+    _note(settings, f"worker consuming {where}")
     try:
         queue.warm_up()
         queue.start_listening()  # the dashboard's listen requests, in a thread of their own
         queue.start_watching()  # watched feeds and sitemaps, in another
+        queue.start_heartbeat("worker")  # in the database, for /readyz
         queue.consumer(workers=args.workers).run()  # SIGINT/SIGTERM: finish the job in hand, then stop
     finally:
         queue.close()
@@ -224,6 +237,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     from .service.store import Store
     from .service.submissions import check_url
 
+    if settings.log_format == "json":
+        logging.getLogger().setLevel(logging.INFO)
     if args.interval is not None:
         if args.interval <= 0:
             raise InputError("--interval must be a number of seconds above 0")
@@ -362,9 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not sys.warnoptions:  # library warnings are for developers (python -W shows them), not users
         warnings.simplefilter("ignore")
-        logging.basicConfig(level=logging.ERROR, format="narrator: %(message)s")
     try:
-        return args.func(args, Settings.from_env())
+        settings = Settings.from_env()
+        if settings.log_format == "json" or not sys.warnoptions:
+            logs.configure(settings.log_format, logging.ERROR)
+        return args.func(args, settings)
     except InputError as e:
         print(f"narrator: {e}", file=sys.stderr)
         return 2

@@ -23,6 +23,9 @@ def default_home() -> str:
     return os.path.join(base, "narrator")
 
 
+LOG_FORMATS = ("text", "json")
+"""How narrator writes its log lines: plain text, or one JSON object a line (docs/operations.md)."""
+
 RUNNERS = ("inprocess", "none")
 """Who runs queued jobs for `narrator serve`: the web process itself, or only `narrator worker`s."""
 
@@ -95,6 +98,9 @@ class Settings:
     """Times a job is tried (with backoff) before it is marked failed."""
     job_lease_s: float = 60.0
     """A running job's worker renews its claim this often; a job whose claim lapses runs again."""
+    heartbeat_s: float = 10.0
+    """How often each worker (`narrator worker`, and the in-process runner of `narrator serve`) records in
+    the database that it is alive; /readyz fails when none has done so for three times this long."""
     listen_timeout_s: float = 30.0
     """Longest wait for a worker to speak a pronunciation on the dashboard (503 beyond)."""
     max_queued_chars: int = 600_000
@@ -161,11 +167,24 @@ class Settings:
     """Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (1 behind
     deploy/nginx.conf); 0: the app is reached directly and those headers are ignored."""
 
+    # Operations (docs/operations.md) ----------------------------------------------------------------
+    metrics_token: str = ""
+    """With a value, /metrics answers any client that sends 'Authorization: Bearer <value>'; empty: only
+    clients on this machine (a loopback address, not forwarded by a proxy)."""
+    log_format: str = "text"
+    """'text': plain log lines; 'json': one JSON object a line, with the request id (X-Request-ID) and the
+    job id of the work it is about."""
+
     def __post_init__(self) -> None:
         if not self.home:
             object.__setattr__(self, "home", default_home())
         if self.runner not in RUNNERS:
             raise InputError(f"NARRATOR_RUNNER must be one of {', '.join(RUNNERS)}, not {self.runner!r}")
+        if self.log_format not in LOG_FORMATS:
+            raise InputError(f"NARRATOR_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                             f"not {self.log_format!r}")
+        if self.heartbeat_s <= 0:
+            raise InputError(f"NARRATOR_HEARTBEAT_S must be above 0, not {self.heartbeat_s:g}")
         if self.webhook_url and len(self.webhook_secret) < MIN_WEBHOOK_SECRET:
             raise InputError(f"NARRATOR_WEBHOOK_URL is set: NARRATOR_WEBHOOK_SECRET must be at least "
                              f"{MIN_WEBHOOK_SECRET} characters (deliveries signed with a short or empty key "
@@ -214,4 +233,4 @@ def env_name(field_name: str) -> str:
     return "NARRATOR_" + field_name.upper()
 
 
-__all__ = ["LABEL", "RUNNERS", "Settings", "default_home", "env_name"]
+__all__ = ["LABEL", "LOG_FORMATS", "RUNNERS", "Settings", "default_home", "env_name"]

@@ -1,8 +1,9 @@
-"""The narrator web service: a Flask app factory with the api, audio, player, feed and editor blueprints."""
+"""The narrator web service: a Flask app factory with api, audio, player, feed, editor and ops blueprints."""
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import sqlite3
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from dataclasses import fields
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from narrator import logs
 from narrator.config import Settings, env_name
 from narrator.jingles import load_jingles
 from narrator.service.accounts import Accounts
@@ -19,8 +21,9 @@ from narrator.service.jobs import JobQueue
 from narrator.service.lexicons import PublicationLexicon
 from narrator.service.store import Store
 
-from . import api, audio, auth, editor, feed, live, player, security
+from . import api, audio, auth, editor, feed, live, ops, player, security
 from .context import Service, service
+from .metrics import WebMetrics
 from .ratelimit import RateLimiter
 from .views import json_error
 
@@ -39,6 +42,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     names = {f.name for f in fields(Settings)}
     given = {env_name(k.lower()): _as_env(overrides.pop(k)) for k in list(overrides) if k.lower() in names}
     settings = Settings.from_env({**os.environ, **given})
+    if settings.log_format == "json" and not logs.installed():  # gunicorn: no command line configured it
+        logs.configure("json", logging.INFO)
     load_jingles(settings)  # a missing or unreadable intro/outro stops the start with one line
     feed.check_settings(settings)  # so do podcast artwork or a category that directories refuse
     app.config.from_mapping(MAX_CONTENT_LENGTH=int(settings.max_upload_mb * 2**20),
@@ -57,10 +62,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         settings=settings, store=store, runner=runner, accounts=Accounts(store), analytics=Analytics(store),
         lexicon=PublicationLexicon(settings.publication_lexicon),
         events_limiter=RateLimiter(settings.events_per_minute),
-        editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None)
+        editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None,
+        metrics=WebMetrics(store, settings.heartbeat_s))
 
     security.init_app(app)
     auth.init_app(app)
+    ops.init_app(app)
     for blueprint in (api.bp, audio.bp, live.bp, player.bp, feed.bp, editor.bp):
         app.register_blueprint(blueprint)
 

@@ -21,11 +21,21 @@ from dataclasses import dataclass
 
 from ..cache import UnitCache
 from ..config import Settings
-from ..engines import Engine, open_engine
+from ..engines import AudioChunk, Engine, open_engine
 from ..errors import InputError
+from ..logs import job_context
 from ..netguard import NetGuard
 from ..pipeline import narrate
 from ..voices import Voice, get_voice
+from .metrics import (
+    CACHE_HITS,
+    CACHE_MISSES,
+    FIRST_AUDIO,
+    SYNTHESIS_RTF,
+    SYNTHESIS_SECONDS,
+    SYNTHESISED_AUDIO,
+    Batch,
+)
 from .storage import AudioStorage
 from .store import Cancelled, JobRecord, NotFound, Store
 from .submissions import PageRequest, default_guard, fingerprint
@@ -73,6 +83,8 @@ class LiveFiles:
     def __init__(self, storage: AudioStorage, article_id: str, stream: str):
         self.storage, self.article_id, self.stream = storage, article_id, stream
         self.broken = False
+        self.first_audio: float | None = None
+        """Unix time its first segment was stored: from then on a listener can play the article."""
 
     def write(self, name: str, data: bytes) -> None:
         if self.broken:
@@ -82,6 +94,65 @@ class LiveFiles:
         except Exception as e:  # full disk, unreachable bucket: the narration goes on without it
             log.warning("live stream %s of article %s stopped: %s", self.stream, self.article_id, e)
             self.broken = True
+            return
+        if self.first_audio is None and name.endswith(".mp3"):
+            self.first_audio = time.time()
+
+
+class MeteredEngine:
+    """An engine of the pool, counting the time it spends synthesising and the audio it makes for one job
+    (the engine itself stays the pool's: closing this closes nothing)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.model_id = engine.model_id
+        self.seconds = 0.0
+        """Time spent in the engine (wall clock)."""
+        self.audio_ms = 0.0
+        """Audio it returned, in milliseconds."""
+
+    def synthesize(self, text: str) -> AudioChunk:
+        start = time.perf_counter()
+        try:
+            chunk = self.engine.synthesize(text)
+        finally:
+            self.seconds += time.perf_counter() - start
+        self.audio_ms += chunk.duration_ms
+        return chunk
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Meters:
+    """What one attempt of a job measured, for /metrics (narrator.service.metrics)."""
+
+    voice: str = ""
+    """The voice profile that spoke (the label of the synthesis metrics)."""
+    engine: MeteredEngine | None = None
+    """The engine's time and audio."""
+    cache: UnitCache | None = None
+    """The attempt's own view of the synthesis cache (its hits and misses)."""
+    live: LiveFiles | None = None
+    """Its live stream, if it had one (when the first audio was there)."""
+    recorded: bool = False
+    """Whether these were added to the database already (once, before the version is published)."""
+
+    def batch(self, submitted: float) -> Batch:
+        """The measurements to add to the database (`submitted`: when the job was made)."""
+        batch = Batch()
+        if self.engine is not None and self.engine.audio_ms:
+            audio_s = self.engine.audio_ms / 1000
+            batch.observe(SYNTHESIS_SECONDS, self.engine.seconds, voice=self.voice)
+            batch.observe(SYNTHESIS_RTF, self.engine.seconds / audio_s, voice=self.voice)
+            batch.inc(SYNTHESISED_AUDIO, audio_s, voice=self.voice)
+        if self.cache is not None:
+            batch.inc(CACHE_HITS, self.cache.hits)
+            batch.inc(CACHE_MISSES, self.cache.misses)
+        if self.live is not None and self.live.first_audio is not None:
+            batch.observe(FIRST_AUDIO, max(self.live.first_audio - submitted, 0.0))
+        return batch
 
 
 class RetryableError(Exception):
@@ -165,11 +236,24 @@ class Generator:
         """Told of every job run here when it ends (the webhook)."""
 
     def run(self, job_id: str) -> Outcome | None:
-        """Run one job (see `_run`), then tell `finished` how it ended (not when it will be retried)."""
-        outcome = self._run(job_id)
-        if self.finished:
-            self.finished(job_id, outcome)
+        """Run one job (see `_run`), then tell `finished` how it ended (not when it will be retried).
+        Its log lines carry its id (narrator.logs)."""
+        with job_context(job_id):
+            outcome = self._run(job_id)
+            if self.finished:
+                self.finished(job_id, outcome)
         return outcome
+
+    def _record(self, job: JobRecord, meters: Meters) -> None:
+        """Add what an attempt measured to the database's counters, once (a failure to is logged, not
+        raised)."""
+        if meters.recorded:
+            return
+        meters.recorded = True
+        try:
+            self.store.tallies.add(meters.batch(job.created))
+        except Exception as e:  # a database busy for a moment: these figures are lost, the job is not
+            log.warning("could not record the metrics of job %s: %s", job.id, e)
 
     def _run(self, job_id: str) -> Outcome | None:
         """Run one job. Returns its outcome, or None if it was not ours to run, was cancelled, or
@@ -183,7 +267,10 @@ class Generator:
         if not store.claim_job(job_id, WORKER, settings.job_lease_s):
             return None
         job = store.get_job(job_id)
+        log.info("job %s started (attempt %d) for article %s", job_id, job.attempts, job.article_id)
+        started = time.monotonic()
         staging = None
+        meters = Meters()
         try:
             with _lease(store, job_id, settings.job_lease_s):
                 record = store.get_article(job.article_id)
@@ -199,6 +286,8 @@ class Generator:
                     return Outcome(current.version)
                 voice = get_voice(record.voice, record.article.language, settings.voices)
                 staging = store.staging_dir(job.article_id, job_id)
+                meters.voice, meters.engine = voice.name, MeteredEngine(self.engines.get(voice))
+                meters.cache = self.cache.counting() if self.cache else None
 
                 def progress(done: int, total: int) -> None:
                     store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
@@ -206,11 +295,16 @@ class Generator:
                 # Only an article without a version streams: players of one that has a version play it
                 # until the new one is published, so a stream would be an encoding nobody hears.
                 live = None if current else LiveFiles(store.storage, job.article_id, live_stream(job))
+                meters.live = live
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
-                                 engine=self.engines.get(voice), progress=progress, cache=self.cache,
+                                 engine=meters.engine, progress=progress, cache=meters.cache,
                                  between=_Turns(self, job), live=live)
+                self._record(job, meters)  # before the version is visible: whoever sees it sees these too
                 store.job_stage(job_id, "publishing")
                 version = store.publish(job_id, result, record, settings.keep_versions)
+                log.info("job %s published version %d of article %s in %.1f s: %d sentences synthesised "
+                         "(%.1f s in the engine), %d from the cache", job_id, version, job.article_id,
+                         time.monotonic() - started, result.synthesised, meters.engine.seconds, result.reused)
                 return Outcome(version, result.synthesised, result.reused)
         except Cancelled:
             log.info("job %s was cancelled", job_id)
@@ -227,4 +321,5 @@ class Generator:
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
+            self._record(job, meters)
         return None

@@ -8,7 +8,8 @@ processes on several machines share one queue.
 Huey forgets a task once a worker has taken it, so a worker killed mid-job would lose it; the
 store's job record is the source of truth instead. A running job holds a lease its worker
 renews; `recover()` (at worker start and every minute) puts jobs whose worker is gone back in
-the queue. Claiming is atomic, so a job enqueued twice still runs once.
+the queue. Claiming is atomic, so a job enqueued twice still runs once. Each consuming process
+also records a heartbeat in the database (narrator.service.workers), which /readyz reads.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from .lexicons import entry as lexicon_entry
 from .store import JobRecord, Store
 from .watch import Watcher, Watching
 from .webhooks import deliver, event
+from .workers import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ class JobQueue:
         self.watching = Watching(Watcher(store, settings, self.submit, self.generator.guard), WORKER)
         """Watched feeds and sitemaps, read in a thread of their own once `start_watching` is called."""
         self._consumers: list[Consumer] = []
+        self._heartbeat: Heartbeat | None = None
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
                                         name="narrator.generate")(self.generator.run)
@@ -234,19 +237,31 @@ class JobQueue:
         """Read the watched sources that are due, in a background thread of this process."""
         self.watching.start()
 
+    def start_heartbeat(self, role: str) -> None:
+        """Record in the database every NARRATOR_HEARTBEAT_S that this process runs jobs (/readyz looks):
+        `role` is 'worker' for `narrator worker`, 'serve' for a web process's own runner."""
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(self.store.heartbeats, WORKER, role, self.settings.heartbeat_s)
+            self._heartbeat.start()
+
     def start_in_process(self) -> None:
         """Consume both lanes, and watch sources, in background threads of this process (for
-        `narrator serve` and tests)."""
+        `narrator serve` and tests); its heartbeat says so."""
         self._start(self.consumer())
         self.start_listening()
         self.start_watching()
+        self.start_heartbeat("serve")
 
     def close(self) -> None:
-        """Stop consuming and watching (finishing the job and the pass in hand); release the engines."""
+        """Stop consuming and watching (finishing the job and the pass in hand), then the heartbeat;
+        release the engines."""
         self.watching.stop()
         for consumer in self._consumers:
             consumer.stop(graceful=True)
         self._consumers = []
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         if self._own_engines:
             self.engines.close()
         self.listen_engines.close()

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from ..export import Outputs
@@ -31,6 +32,9 @@ SUFFIXES = {".mp3": "audio/mpeg", ".timing.json": "application/json", ".vtt": "t
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 """Cache-Control of a version's files: their bytes never change."""
+PROBE_TIMEOUT_S = 2
+"""Time limits (connect, read) of the bucket check of /readyz: one try, no retries, so a bucket out of
+reach is reported within the check's deadline, while uploads keep their patient client."""
 LIVE_MANIFEST = "live.json"
 """The name of a live stream's manifest (its segments are '<n>.mp3')."""
 
@@ -86,6 +90,10 @@ class AudioStorage(Protocol):
     @property
     def redirect_max_age(self) -> int:
         """How long a client may cache the app's redirect to `url()`."""
+
+    def check(self) -> str:
+        """Raise if files cannot be stored now (a folder not writable, a bucket out of reach); else say
+        what was checked (for /readyz)."""
 
 
 class LocalStorage:
@@ -143,6 +151,14 @@ class LocalStorage:
 
     redirect_max_age = 0
 
+    def check(self) -> str:
+        probe = self.root / f".ready-{os.getpid()}-{threading.get_ident()}"
+        try:
+            probe.write_bytes(b"ready")
+        finally:
+            probe.unlink(missing_ok=True)
+        return f"{self.root} is writable"
+
 
 @dataclass(frozen=True)
 class S3Settings:
@@ -179,6 +195,21 @@ class S3Storage:
             region_name=settings.region,
             config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"}),
         )
+        self._probe: Any = None  # the client of `check` (boto3): one try, short time limits
+        self._lock = threading.Lock()
+
+    def check(self) -> str:
+        with self._lock:  # boto3 makes clients from one shared session: not from two threads at once
+            if self._probe is None:
+                import boto3
+                from botocore.config import Config
+
+                self._probe = boto3.client(
+                    "s3", endpoint_url=self.settings.endpoint_url or None, region_name=self.settings.region,
+                    config=Config(signature_version="s3v4", connect_timeout=PROBE_TIMEOUT_S,
+                                  read_timeout=PROBE_TIMEOUT_S, retries={"max_attempts": 1}))
+        self._probe.head_bucket(Bucket=self.settings.bucket)
+        return f"bucket {self.settings.bucket} answers"
 
     def key(self, article_id: str, version: int, suffix: str) -> str:
         """The object key of one file."""

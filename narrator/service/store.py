@@ -38,7 +38,9 @@ from ..export import Outputs, outputs_for
 from ..model import Article, Paragraph, Section
 from ..voices import Voice
 from .database import open_database
+from .metrics import Tallies
 from .storage import AudioStorage, LocalStorage, open_storage
+from .workers import Heartbeats
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 """Article ids: URL-safe, at most 64 characters."""
@@ -257,6 +259,10 @@ class Store:
         self.db = open_database(database_url, self.home, timeout)
         """The metadata database (SQLite under home, or PostgreSQL)."""
         self.db.ensure_schema()
+        self.tallies = Tallies(self.db)
+        """Counters processes add to (job and watch measurements, read by /metrics)."""
+        self.heartbeats = Heartbeats(self.db)
+        """Which workers are alive (read by /readyz)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:

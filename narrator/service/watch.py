@@ -34,6 +34,7 @@ from ..errors import InputError
 from ..extract import from_page
 from ..fetch import FEED_TYPES, Page, fetch
 from ..netguard import NetGuard
+from .metrics import WATCH_FAILURES, WATCH_PAGE_FAILURES, WATCH_PASSES, Batch
 from .store import JobRequest, NotFound, PageRecord, SourceRecord, Store
 from .submissions import check_size, store_article
 
@@ -199,7 +200,7 @@ class Watcher:
 
     def run(self, source: SourceRecord) -> Outcome:
         """One pass over `source` (see the module); the store records it and when the next is due."""
-        outcome, error, page = Outcome(), None, None
+        outcome, error, page, unreadable = Outcome(), None, None, False
         try:
             entries, page, outcome.kind = self.entries(source)
             outcome.entries = len(entries)
@@ -208,8 +209,8 @@ class Watcher:
             outcome.skipped = max(len(newest) - cap, 0)
             for entry in newest[:cap]:
                 self._entry(source, entry, outcome)
-        except InputError as e:
-            error = str(e)
+        except InputError as e:  # the source itself could not be fetched or parsed
+            error, unreadable = str(e), True
         if outcome.failed and not error:
             error = f"{outcome.failed} of {outcome.entries} pages failed: {outcome.errors[0]}"
         self.store.finish_source(source.id, outcome.as_dict(), error,
@@ -217,7 +218,19 @@ class Watcher:
                                  etag=page.etag if page and not page.not_modified else (source.etag or ""),
                                  last_modified=(page.last_modified if page and not page.not_modified
                                                 else (source.last_modified or "")))
+        self._count(outcome, unreadable)
         return outcome
+
+    def _count(self, outcome: Outcome, unreadable: bool) -> None:
+        """Add the pass to the database's counters (/metrics); a failure to is logged, never the pass's."""
+        batch = Batch()
+        batch.inc(WATCH_PASSES)
+        batch.inc(WATCH_FAILURES, float(unreadable))
+        batch.inc(WATCH_PAGE_FAILURES, outcome.failed)
+        try:
+            self.store.tallies.add(batch)
+        except Exception as e:  # a database busy for a moment: the figures are lost, the pass is not
+            log.warning("could not record the metrics of a watch pass: %s", e)
 
     def _entry(self, source: SourceRecord, entry: Entry, outcome: Outcome) -> None:
         known = self.store.watched_page(entry.url)

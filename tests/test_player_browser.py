@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from browser import watched_page
+from browser import pixel, watched_page
 from gates import GatedPool
 from web_fixtures import *  # noqa: F403
-from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, free_port, narrated, wait_for
+from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, configure, free_port, narrated, wait_for
 from werkzeug.serving import make_server
 
 from narrator.config import LABEL
@@ -114,17 +114,20 @@ def _hit_box(page, selector: str) -> tuple[float, float]:  # noqa: ANN001
 # --- The bar ----------------------------------------------------------------------------------------
 
 
-def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa: ANN001
+def test_the_bar_on_a_desktop_screen(app, client, live_server, page) -> None:  # noqa: ANN001
     article = narrated(client)
+    configure(app, publication="The Harbour Times")
     timing = client.get(article["timing_url"]).json
     body = [p for p in timing["paragraphs"] if p["kind"] == "p"]
     page.goto(f"{live_server}/articles/a1")
     bar = page.locator(".np").bounding_box()
     assert 56 <= bar["height"] <= 72, bar  # one compact bar
-    assert page.locator(".np-title").inner_text() == "Harbour bridge reopens after repairs"
     minutes = -(-article["duration_ms"] // 60000)
-    assert page.locator(".np-intro").inner_text() == f"Listen · {minutes} min"
+    assert page.locator(".np-title").inner_text() == f"Listen to this article · {minutes} min"
+    assert page.locator(".np-intro").inner_text() == "The Harbour Times"  # the publisher, not the H1 cut short
     assert not page.locator(".np-seek").is_visible()  # progress comes with the first play
+    for control, label in ((".np-back", "Back 15 seconds"), (".np-fwd", "Forward 15 seconds")):
+        assert page.locator(control).is_visible() and page.locator(control).get_attribute("aria-label") == label
     # The AI notice: a badge, its sentence in a tooltip it is described by; an SVG icon, no emoji.
     badge = page.locator(".np-ai")
     assert badge.inner_text().strip() == "AI voice" and badge.locator("svg").count() == 1
@@ -132,8 +135,9 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     assert tip.get_attribute("role") == "tooltip" and tip.text_content() == LABEL
     assert not tip.is_visible()
     badge.hover()
-    tip_id = tip.get_attribute("id")
-    page.wait_for_function(f"getComputedStyle(document.getElementById('{tip_id}')).opacity === '1'")
+    tip.wait_for(state="visible")
+    page.mouse.move(0, 0)
+    tip.wait_for(state="hidden")
     assert all(ord(ch) < 0x2000 or ch in "·–×" for ch in page.locator(".np").inner_text())  # no emoji
     assert page.locator(".np-play").get_attribute("aria-label") == "Play"
     assert page.locator(".np-play").get_attribute("aria-pressed") is None  # the label swaps; nothing else
@@ -148,12 +152,25 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     said = page.locator(".np-time-said").inner_text()
     assert said.startswith("Elapsed ") and "total 0 minutes" not in said and "seconds" in said
 
-    # Speed chip: 1 -> 1.25 -> 1.5, remembered.
+    # Speed: a small menu of rates (two presses to any rate), remembered.
     speed = page.locator(".np-speed")
     speed.click()
-    speed.click()
+    rates = page.locator(".np-speeds [role=menuitemradio]")
+    assert [rates.nth(i).inner_text() for i in range(rates.count())] == ["0.75×", "1×", "1.25×", "1.5×", "1.75×", "2×"]
+    assert page.evaluate("document.activeElement.textContent") == "1×"  # the current rate has the focus
+    assert page.locator(".np-speeds [aria-checked=true]").inner_text() == "1×"
+    rates.nth(3).click()
+    assert page.locator(".np-speeds").is_hidden()
     assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5
     assert speed.get_attribute("aria-label") == "Playback speed: 1.5×"
+    speed.click()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")  # keyboard: arrows and Enter
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.25
+    speed.click()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5
 
     # The scrubber: arrows move 5 s, PageUp/PageDown 30 s.
     page.locator(".np-play").click()
@@ -170,21 +187,26 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     assert _time(page) == 0
     assert _contrast(page, ".np-seek") >= 3  # the focus ring
 
-    # The overflow menu: forward and back 15 s, download; a menu button with arrow keys and Escape.
+    # Back and forward 15 s beside play.
+    page.locator(".np-fwd").click()
+    assert abs(_time(page) - 15) < 0.05
+    page.locator(".np-back").click()
+    page.locator(".np-back").click()
+    assert _time(page) == 0
+
+    # The overflow menu: up next and the download; a menu button with arrow keys and Escape.
     more = page.locator(".np-more")
     more.click()
     assert more.get_attribute("aria-expanded") == "true"
-    items = page.locator(".np-menu [role=menuitem]")
-    assert [items.nth(i).inner_text() for i in range(3)] == ["Back 15 seconds", "Forward 15 seconds",
-                                                              "Download audio"]
-    assert page.evaluate("document.activeElement.textContent") == "Back 15 seconds"
+    items = page.locator(".np-menu [role^=menuitem]:visible")
+    assert [items.nth(i).inner_text() for i in range(items.count())] == ["Up next", "Download audio"]
+    assert page.evaluate("document.activeElement.textContent") == "Up next"
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
-    assert abs(_time(page) - 15) < 0.05
+    assert page.evaluate("document.activeElement.textContent") == "Download audio"
     page.keyboard.press("Escape")
     assert more.get_attribute("aria-expanded") == "false"
     assert page.evaluate("document.activeElement.className") == "np-more"
-    assert items.nth(2).get_attribute("href") == f"{article['audio_url']}?download=1"
+    assert page.locator(".np-download").get_attribute("href") == f"{article['audio_url']}?download=1"
 
     # Read-along: the transcript is one Tab stop; arrows move inside it, Enter plays from a paragraph.
     assert page.locator("#transcript [tabindex='0']").count() == 1
@@ -208,7 +230,7 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     page.reload()
     page.wait_for_function(f"{AUDIO}.readyState >= 1")
     page.wait_for_function(f"Math.abs({AUDIO}.currentTime - {paused_at}) < 0.5")
-    assert page.locator(".np-intro").inner_text().startswith("Resume · ")
+    assert page.locator(".np-intro").inner_text().startswith("The Harbour Times · Resume at ")
     assert page.locator(".np-speed").inner_text() == "1.5×"
 
 
@@ -288,20 +310,23 @@ def test_the_bar_on_a_phone(client, live_server, browser, width: int) -> None:  
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         bar = page.locator(".np").bounding_box()
         assert 56 <= bar["height"] <= 72, bar
-        for control in (".np-play", ".np-ai", ".np-seek", ".np-speed", ".np-more"):
+        for control in (".np-back", ".np-play", ".np-fwd", ".np-ai", ".np-seek", ".np-speed", ".np-more"):
             box = page.locator(control).bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, control
             assert min(_hit_box(page, control)) >= 44, control  # touch targets
         assert page.locator(".np-play").bounding_box()["width"] >= 44
         page.locator(".np-more").click()
-        for i in range(3):
-            assert page.locator(".np-menu [role=menuitem]").nth(i).bounding_box()["height"] >= 44
+        items = page.locator(".np-menu [role^=menuitem]:visible")
+        assert items.count() == 2
+        for i in range(items.count()):
+            assert items.nth(i).bounding_box()["height"] >= 44
         page.keyboard.press("Escape")
         assert _axe_violations(page) == []
 
         # Scrolled past, the bar docks at the bottom of the screen; the page stops following the voice
         # when the reader scrolls away, and "Back to current" brings it back.
-        page.locator("#transcript .block").nth(1).click()
+        page.locator("#transcript .block").nth(1).focus()
+        page.keyboard.press("Enter")  # plays from that paragraph
         page.wait_for_function("document.querySelector('#transcript .block.current') !== null")
         page.mouse.wheel(0, 3000)
         page.wait_for_function("document.querySelector('.np').classList.contains('is-docked')")
@@ -354,7 +379,7 @@ def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN0
     job = client.post("/api/articles", json={"text": LONGER_TEXT, "id": "w1", "voice": "espeak"}).json["job"]
     store, settings = app.extensions["narrator"].store, app.extensions["narrator"].settings
     page.goto(f"{base}/articles/w1")
-    assert page.locator(".np-intro").inner_text() == "Audio coming soon"  # queued: nothing made yet
+    assert page.locator(".np-state").inner_text() == " · Audio being prepared"  # queued: nothing made yet
     assert page.locator("#transcript [data-index]").count() == 0  # text shown, not yet timed
     page.evaluate(RECORD_EVENTS)
     page.locator(".np-play").click()  # pressed before any audio exists: it plays as soon as some does
@@ -412,7 +437,8 @@ def test_a_listener_who_waited_gets_the_published_file(idle_app, page) -> None: 
     assert Generator(store, settings, pool).run(job["id"]).version == 1
     page.wait_for_function(f"{AUDIO}.src.endsWith('/audio/w2/1.mp3')", timeout=15_000)
     page.wait_for_function("document.querySelectorAll('#transcript .block[data-index]').length === 4")
-    assert page.locator(".np-intro").inner_text().startswith("Listen · ")
+    assert page.locator(".np-title").inner_text().startswith("Listen to this article · ")
+    assert page.locator(".np-intro").inner_text() == "narrator"  # the publisher alone: nothing to wait for
     page.locator(".np-play").click()
     page.wait_for_function(f"{AUDIO}.currentTime > 0.3", timeout=15_000)
 
@@ -468,24 +494,34 @@ def test_the_embed_follows_its_content_and_shows_nothing_for_an_unknown_article(
         # Unknown: the frame goes, the host page shows no error.
         page.wait_for_function("document.querySelector(\"iframe[data-narrator-article='nope']\") === null")
         assert "Not Found" not in page.inner_text("body") and "404" not in page.inner_text("body")
-        # Queued: a compact "Audio coming soon".
+        # Queued: it says the audio is being prepared (and play works: the live stream).
         later = page.frame_locator("iframe[data-narrator-article='later']")
-        assert later.locator(".np-intro").inner_text() == "Audio coming soon"
+        assert later.locator(".np-state").inner_text() == " · Audio being prepared"
         # ...and its player is already on the live stream (Media Source Extensions), as on the article page.
         assert later.locator(".np-audio").evaluate("a => a.src.startsWith('blob:')")
         later.locator(".np-play").click()  # a press in the embed moves the article ahead, as on the page
         store = client.application.extensions["narrator"].store
         wait_for(lambda: store.latest_job("later").priority == PRIORITY_WAITING, 10, what="the press")
-        # The height follows the content: the bar, then the bar with its menu open, then the bar again.
+        # The height follows the bar; menus and the tooltip open over it, inside the frame, which keeps its height.
         bar = frame.locator(".np").bounding_box()["height"]
         page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")
-        frame.locator(".np-more").click()
-        menu = frame.locator(".np-menu").bounding_box()
-        bottom = menu["y"] + menu["height"]
-        page.wait_for_function(f"{_frame_js('a1')}.getBoundingClientRect().bottom >= {bottom}")
-        assert _frame_height(page, "a1") > bar + 80
-        frame.locator(".np-more").click()
-        page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")
+        height = _frame_height(page, "a1")
+        box = page.locator("iframe[data-narrator-article='a1']").bounding_box()
+        for opener, popup in ((".np-more", ".np-menu"), (".np-speed", ".np-speeds"), (".np-ai", ".np-tip")):
+            frame.locator(opener).click()
+            shown = frame.locator(popup).bounding_box()  # in the page's coordinates
+            assert box["y"] <= shown["y"] and shown["y"] + shown["height"] <= box["y"] + box["height"], popup
+            assert box["x"] <= shown["x"] and shown["x"] + shown["width"] <= box["x"] + box["width"], popup
+            items = frame.locator(f"{popup} [role^=menuitem]:visible")
+            for i in range(items.count()):  # each item wholly inside the frame and reachable
+                item = items.nth(i).bounding_box()
+                assert item["y"] >= box["y"] and item["y"] + item["height"] <= box["y"] + box["height"], popup
+            frame.locator(opener).click()  # the opener is never covered: a second press closes
+            frame.locator(popup).wait_for(state="hidden")
+            assert _frame_height(page, "a1") == height, popup
+        # The dark theme paints the bar, not a band under it: beside the rounded corner shows the host page.
+        assert pixel(page, box["x"] + 1, box["y"] + 1) == (255, 255, 255)
+        assert pixel(page, box["x"] + box["width"] - 2, box["y"] + box["height"] - 2) == (255, 255, 255)
         # Branding: the dark theme and the publisher's accent.
         background = frame.locator(".np").evaluate("el => getComputedStyle(el).backgroundColor")
         assert background == "rgb(30, 34, 42)"
@@ -508,7 +544,7 @@ def test_the_embed_finds_its_article_by_the_page_url(app, client, live_server, p
         page.goto(url)
         frame = page.frame_locator(f"iframe[data-narrator-article='{article_url}']")
         frame.locator(".np-play").wait_for()
-        assert "Harbour bridge" in frame.locator(".np-title").inner_text()
+        assert "Harbour bridge" in frame.locator("h1").text_content()  # the frame is that article's
         page.wait_for_function("document.querySelectorAll('iframe[data-narrator-article]').length === 1")
     missing = client.get("/embed", query_string={"url": "https://news.example/nothing.html"})
     assert missing.status_code == 404 and "frame-ancestors *" in missing.headers["Content-Security-Policy"]

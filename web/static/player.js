@@ -14,7 +14,7 @@
   var $ = function (sel) { return root.querySelector(sel); };
   var audio = $('.np-audio'), play = $('.np-play'), seek = $('.np-seek'), status = $('.np-status');
   var heading = $('.np-heading'), length = $('.np-length'), note = $('.np-state');
-  var shown = $('.np-time-shown'), said = $('.np-time-said'), speed = $('.np-speed'), speeds = $('.np-speeds');
+  var elapsed = $('.np-elapsed'), ofTotal = $('.np-total'), said = $('.np-time-said'), speed = $('.np-speed'), speeds = $('.np-speeds');
   var more = $('.np-more'), menu = $('.np-menu'), download = $('.np-download'), source = $('.np-source');
   var upNext = $('.np-upnext'), ai = $('.np-ai'), tip = $('.np-tip'), offer = $('.np-offer');
   var SPEEDS = [0.75, 1, 1.25, 1.5, 1.75, 2];
@@ -188,7 +188,8 @@
     seek.max = whole.toFixed(1);
     if (!dragging) seek.value = t.toFixed(1);
     var approx = known ? '' : '~';
-    shown.textContent = clock(t) + ' / ' + (whole ? approx + clock(whole) : '–:––');
+    elapsed.textContent = clock(t);
+    ofTotal.textContent = ' / ' + (whole ? approx + clock(whole) : '–:––');
     said.textContent = 'Elapsed ' + words(t) + ', ' + (known ? 'total ' : 'about ') + words(whole);
     seek.setAttribute('aria-valuetext', words(t) + ' of ' + (known ? '' : 'about ') + words(whole));
     var end = live && live.active() ? ready : whole;
@@ -578,6 +579,7 @@
     waitForVersion();
   }
   function waitForVersion() {  // no Media Source Extensions (older iPhones): the file once it exists
+    if (!started()) setNote('Audio coming soon');
     fetch(cfg.live, {cache: 'no-store', credentials: 'omit'}).then(function (r) { return r.json(); })
       .then(function (state) {
         if (state.version != null) { useVersion(state, 0); return; }

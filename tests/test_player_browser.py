@@ -124,10 +124,11 @@ def test_the_bar_on_a_desktop_screen(app, client, live_server, page) -> None:  #
     assert 56 <= bar["height"] <= 72, bar  # one compact bar
     minutes = -(-article["duration_ms"] // 60000)
     assert page.locator(".np-title").inner_text() == f"Listen to this article · {minutes} min"
-    assert page.locator(".np-intro").inner_text() == "The Harbour Times"  # the publisher, not the H1 cut short
+    assert page.locator(".np-intro").inner_text() == "The Harbour Times"  # not the H1 cut short
     assert not page.locator(".np-seek").is_visible()  # progress comes with the first play
     for control, label in ((".np-back", "Back 15 seconds"), (".np-fwd", "Forward 15 seconds")):
-        assert page.locator(control).is_visible() and page.locator(control).get_attribute("aria-label") == label
+        assert page.locator(control).is_visible()
+        assert page.locator(control).get_attribute("aria-label") == label
     # The AI notice: a badge, its sentence in a tooltip it is described by; an SVG icon, no emoji.
     badge = page.locator(".np-ai")
     assert badge.inner_text().strip() == "AI voice" and badge.locator("svg").count() == 1
@@ -156,7 +157,8 @@ def test_the_bar_on_a_desktop_screen(app, client, live_server, page) -> None:  #
     speed = page.locator(".np-speed")
     speed.click()
     rates = page.locator(".np-speeds [role=menuitemradio]")
-    assert [rates.nth(i).inner_text() for i in range(rates.count())] == ["0.75×", "1×", "1.25×", "1.5×", "1.75×", "2×"]
+    shown = [rates.nth(i).inner_text() for i in range(rates.count())]
+    assert shown == ["0.75×", "1×", "1.25×", "1.5×", "1.75×", "2×"]
     assert page.evaluate("document.activeElement.textContent") == "1×"  # the current rate has the focus
     assert page.locator(".np-speeds [aria-checked=true]").inner_text() == "1×"
     rates.nth(3).click()
@@ -502,7 +504,7 @@ def test_the_embed_follows_its_content_and_shows_nothing_for_an_unknown_article(
         later.locator(".np-play").click()  # a press in the embed moves the article ahead, as on the page
         store = client.application.extensions["narrator"].store
         wait_for(lambda: store.latest_job("later").priority == PRIORITY_WAITING, 10, what="the press")
-        # The height follows the bar; menus and the tooltip open over it, inside the frame, which keeps its height.
+        # The height follows the bar; menus and the tooltip open over it, inside the frame (same height).
         bar = frame.locator(".np").bounding_box()["height"]
         page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")
         height = _frame_height(page, "a1")
@@ -586,3 +588,157 @@ def test_figures_count_seconds_heard_not_positions_reached(client, live_server, 
     figures = client.application.extensions["narrator"].analytics.listening("a1")
     assert figures.plays == 1 and figures.reached == {"25": 0, "50": 0, "75": 0, "100": 0}
     assert figures.seconds == sum(e["value"] for e in sent if e["event"] == "seconds") >= 8
+
+
+# --- Issue 25: contrast, popups inside the screen, deliberate controls only, the embed's document ------
+
+
+def _ratio(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (0-255 channels)."""
+    def luminance(rgb: tuple[float, ...]) -> float:
+        c = [v / 255 for v in rgb[:3]]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    """'rgb(1, 2, 3)' or 'rgba(1, 2, 3, 1)' as numbers."""
+    import re
+    return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+ACCENTS = ["", "#0b5cad", "#ffeb3b", "#c2185b", "#00e5ff", "#222", "#777777", "#5ea3ff"]
+"""Accents a publisher may choose (and none: the theme's own): dark, light, saturated, and a mid grey."""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_play_icon_contrasts_with_every_accent_in_both_themes(  # noqa: ANN201
+        client, live_server, browser, width: int) -> None:  # noqa: ANN001
+    narrated(client)
+    with watched_page(browser, width, 800) as page:
+        for theme in ("light", "dark"):
+            for accent in ACCENTS:
+                query = f"?theme={theme}" + (f"&color=%23{accent[1:]}" if accent else "")
+                for path in ("/embed/a1", "/articles/a1"):
+                    page.goto(f"{live_server}{path}{query}")
+                    colours = page.evaluate("""() => {
+                      const play = document.querySelector('.np-play');
+                      const icon = play.querySelector('.np-i-play');
+                      return [getComputedStyle(play).backgroundColor, getComputedStyle(icon).fill,
+                              getComputedStyle(play).color];
+                    }""")
+                    background, fill, color = (_rgb(c) for c in colours)
+                    assert fill == color  # the icon is painted in the button's colour
+                    if accent:
+                        hexa = accent[1:] if len(accent) == 7 else "".join(ch * 2 for ch in accent[1:])
+                        given = tuple(float(int(hexa[i:i + 2], 16)) for i in (0, 2, 4))
+                        assert background == given, (accent, colours)
+                    assert _ratio(background, fill) >= 4.5, (path, theme, accent, colours)
+
+
+def test_popups_stay_on_a_phone_screen_and_the_tooltip_closes_on_a_second_tap(  # noqa: ANN201
+        client, live_server, browser) -> None:  # noqa: ANN001
+    narrated(client, LONGER_TEXT)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.wait_for_function = csp_safe_wait(page)
+    page.goto(f"{live_server}/articles/a1")
+    page.wait_for_function(f"{AUDIO}.readyState >= 1")
+    page.locator(".np-play").tap()
+    page.wait_for_function(f"{AUDIO}.currentTime > 0.2")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("document.querySelector('.np').classList.contains('is-docked')")
+    bar = page.locator(".np").bounding_box()
+    assert abs(bar["y"] + bar["height"] - 844) <= 1  # docked at the bottom
+
+    def inside(selector: str) -> dict:
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
+        assert box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, (selector, box)
+        return box
+
+    for opener, popup in ((".np-more", ".np-menu"), (".np-speed", ".np-speeds")):
+        page.locator(opener).tap()
+        inside(popup)
+        items = page.locator(f"{popup} [role^=menuitem]:visible")
+        for i in range(items.count()):
+            inside(f"{popup} [role^=menuitem]:visible >> nth={i}")
+        page.locator(opener).tap()
+        page.locator(popup).wait_for(state="hidden")
+    # Back and forward, formerly in the menu, are on the bar; the download is in the menu, reachable.
+    page.locator(".np-more").tap()
+    inside(".np-download")
+    page.locator(".np-more").tap()
+
+    # The AI-voice tooltip: a tap opens it inside the screen, off the play button; a second tap closes it.
+    tip = page.locator(".np-tip")
+    page.locator(".np-ai").tap()
+    tip.wait_for(state="visible")
+    box, play = inside(".np-tip"), page.locator(".np-play").bounding_box()
+    apart = (box["x"] >= play["x"] + play["width"] or box["y"] + box["height"] <= play["y"]
+             or box["y"] >= play["y"] + play["height"])
+    assert apart, (box, play)
+    page.locator(".np-ai").tap()
+    tip.wait_for(state="hidden")
+    page.locator(".np-ai").tap()
+    tip.wait_for(state="visible")
+    page.locator(".np-play").tap()  # a tap elsewhere closes it too
+    tip.wait_for(state="hidden")
+    context.close()
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_only_deliberate_controls_start_audio(client, live_server, browser, width: int) -> None:  # noqa: ANN001
+    """Taps on the headline, the byline or a paragraph play nothing; the play button, the paragraph's own
+    "play from here" button (desktop) and Enter on a paragraph do."""
+    article = narrated(client, "By the harbour desk\n\n" + SHORT_TEXT)
+    timing = client.get(article["timing_url"]).json
+    body = [p for p in timing["paragraphs"] if p["kind"] == "p"]
+    phone = width < 600
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    page.wait_for_function = csp_safe_wait(page)
+    page.goto(f"{live_server}/articles/a1")
+    page.wait_for_function(f"{AUDIO}.readyState >= 1 && document.querySelectorAll('#transcript .w').length")
+    page.evaluate(f"window.__plays = []; {AUDIO}.addEventListener('play', "
+                  "() => window.__plays.push(performance.now()))")
+    press = page.tap if phone else page.click
+    for target in ("h1", "#transcript .block >> nth=1", "#transcript .w >> nth=3"):
+        press(target)
+    before = page.evaluate("performance.now()")
+    press(".np-play")  # the events above were handled before this one: only this press plays
+    page.wait_for_function("window.__plays.length === 1")
+    assert page.evaluate("window.__plays")[0] > before
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.paused")
+    if not phone:  # the margin button of a paragraph, shown on hover
+        block = page.locator("#transcript .block").nth(2)
+        block.hover()
+        block.locator(".np-from").click()
+        page.wait_for_function(f"!{AUDIO}.paused && {AUDIO}.currentTime >= {body[2]['start'] / 1000 - 0.05}")
+        page.locator(".np-play").click()
+        page.wait_for_function(f"{AUDIO}.paused")
+    page.locator("#transcript .block").nth(1).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"!{AUDIO}.paused && {AUDIO}.currentTime >= {body[1]['start'] / 1000 - 0.05}")
+    context.close()
+
+
+def _axe_all(page) -> list[dict]:  # noqa: ANN001
+    """Every axe-core violation, with its impact (WCAG and best practices)."""
+    results = axe_playwright.Axe().run(page)
+    return [{"id": v["id"], "impact": v["impact"]} for v in results.response["violations"]]
+
+
+def test_the_embedded_players_have_no_axe_violations_at_all(client, live_server, page) -> None:  # noqa: ANN001
+    narrated(client)
+    narrated(client, SHORT_TEXT.replace("Harbour bridge", "Second bridge"), "a2")
+    for path in ("/embed/a1?theme=dark&color=%23ffeb3b", "/embed/playlist?of=latest", "/articles/a1"):
+        page.goto(f"{live_server}{path}")
+        page.wait_for_function(f"{AUDIO}.readyState >= 1")
+        assert _axe_all(page) == [], path  # landmark-one-main and page-has-heading-one included

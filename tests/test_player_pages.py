@@ -53,13 +53,15 @@ def test_the_bar_names_the_publisher_and_shows_its_logo(app, client, tmp_path) -
     assert '<span class="np-pub">narrator</span>' in page  # no publication, no address: the feed's title
     assert "np-logo" not in page
     logo = tmp_path / "logo.svg"
-    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="80" height="20"><rect width="80" height="20"/></svg>')
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="80" height="20">'
+                    '<rect width="80" height="20"/></svg>')
     configure(app, publication="The Harbour Times", publisher_logo=str(logo))
     page = client.get("/articles/a1").get_data(as_text=True)
     assert '<span class="np-pub">The Harbour Times</span>' in page
     assert re.search(r'<img class="np-logo" src="/publisher-logo" alt="The Harbour Times">', page)
     served = client.get("/publisher-logo")
-    assert served.status_code == 200 and served.mimetype == "image/svg+xml" and served.data == logo.read_bytes()
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"
+    assert served.data == logo.read_bytes()
     assert "sandbox" in served.headers["Content-Security-Policy"]  # an SVG opened by itself runs nothing
     configure(app, publisher_logo="https://cdn.news.example/logo.png")
     response = client.get("/articles/a1")
@@ -69,9 +71,11 @@ def test_the_bar_names_the_publisher_and_shows_its_logo(app, client, tmp_path) -
 
 
 @pytest.mark.parametrize("logo, message", [("/nowhere/logo.png", "no such file"), ("logo.txt", "not a URL")])
-def test_a_logo_the_player_cannot_show_stops_the_start(tmp_path, engine_pool, logo: str, message: str) -> None:  # noqa: ANN001
+def test_a_logo_the_player_cannot_show_stops_the_start(  # noqa: ANN201
+        tmp_path, engine_pool, logo: str, message: str) -> None:  # noqa: ANN001
     with pytest.raises(InputError, match=f"NARRATOR_PUBLISHER_LOGO .*{message}"):
-        create_app({"HOME": str(tmp_path), "RUNNER": "none", "PUBLISHER_LOGO": logo, "ENGINE_POOL": engine_pool})
+        create_app({"HOME": str(tmp_path), "RUNNER": "none", "PUBLISHER_LOGO": logo,
+                    "ENGINE_POOL": engine_pool})
 
 
 def _submit(client, article_id: str, url: str = "") -> None:  # noqa: ANN001

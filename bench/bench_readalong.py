@@ -12,6 +12,7 @@ the wall time the highlight reached it minus the moment the audio's currentTime 
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -57,6 +58,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="plays per rate")
     parser.add_argument("--seconds", type=float, default=10, help="seconds of wall time per play")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     with tempfile.TemporaryDirectory() as home:
         app = create_app({"HOME": home, "RUNNER": "inprocess"})
         server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -674,6 +674,22 @@ def test_popups_stay_on_a_phone_screen_and_the_tooltip_closes_on_a_second_tap(  
     inside(".np-download")
     page.locator(".np-more").tap()
 
+    # Focus rings: the docked "..." ring is wholly on screen; the seek bar's ring stays off the title.
+    def ring(selector: str) -> dict:
+        page.keyboard.press("Shift")  # a keyboard user: focus() shows the ring (:focus-visible)
+        return page.evaluate("""(sel) => {
+          const el = document.querySelector(sel); el.focus();
+          const s = getComputedStyle(el), r = el.getBoundingClientRect();
+          const grow = parseFloat(s.outlineOffset) + parseFloat(s.outlineWidth);
+          return {x: r.x - grow, y: r.y - grow, right: r.right + grow, bottom: r.bottom + grow,
+                  style: s.outlineStyle, visible: el.matches(':focus-visible')};
+        }""", selector)
+    more = ring(".np-more")
+    assert more["visible"] and more["style"] == "solid", more
+    assert more["x"] >= 0 and more["y"] >= 0 and more["right"] <= 390 and more["bottom"] <= 844, more
+    seek, title = ring(".np-seek"), page.locator(".np-title").bounding_box()
+    assert seek["visible"] and seek["y"] >= title["y"] + title["height"], (seek, title)
+
     # The AI-voice tooltip: a tap opens it inside the screen, off the play button; a second tap closes it.
     tip = page.locator(".np-tip")
     page.locator(".np-ai").tap()

@@ -98,6 +98,7 @@ def main() -> None:
             wait(page, "document.querySelector('.np-audio').currentTime > 0.5")
             page.locator("#transcript .block").first.focus()
             page.keyboard.press("Enter")  # read along from the first paragraph
+            page.evaluate("document.activeElement.blur()")
             wait(page, "document.querySelector('#transcript .block.current .s.now') !== null")
             time.sleep(1.5)
             page.evaluate("window.scrollTo(0, 0)")

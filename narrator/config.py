@@ -132,6 +132,9 @@ class Settings:
     empty: the request's own host."""
     player_label: str = LABEL
     """The AI-voice notice the player's "AI voice" badge shows (its tooltip; also in the podcast feed)."""
+    publisher_logo: str = ""
+    """The publisher's logo in the player's bar, beside its name: an http(s) URL, or an image file (PNG,
+    JPEG, GIF, WebP or SVG) that narrator serves itself; empty: no logo."""
     feed_title: str = "narrator"
     """Title of the podcast feed."""
     feed_author: str = ""

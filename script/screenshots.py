@@ -1,4 +1,5 @@
-"""Take the README's screenshots of the player (docs/img/): desktop, phone, and the dark embed.
+"""Take the README's screenshots of the player (docs/img/): desktop, phone, and the dark embed beside a
+playlist embed.
 
 Narrates the demo page (web/demo/article.html) with the default voice in a temporary home, serves the
 app on a loopback port and drives Debian's Chromium through Playwright (as the browser tests do).
@@ -77,9 +78,14 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
         article = ensure_demo(app, args.voice)
+        key = app.extensions["narrator"].accounts.create_key("screenshots", "editor")[1]
+        second = ("Harbour bridge reopens after repairs\n\nThe old harbour bridge opened again on Monday. "
+                  "Traffic moved slowly at first.\n\nEngineers replaced two steel cables over the summer.\n")
+        app.test_client().post("/api/articles", json={"text": second, "id": "bridge"},
+                               headers={"Authorization": f"Bearer {key}"})
         store = app.extensions["narrator"].store
         deadline = time.monotonic() + 600
-        while store.get_article(article).current_version is None:
+        while any(store.get_article(a).current_version is None for a in (article, "bridge")):
             if time.monotonic() > deadline:
                 raise SystemExit("the demo was not narrated within 10 minutes")
             time.sleep(0.5)
@@ -90,7 +96,9 @@ def main() -> None:
             wait(page, "document.querySelector('.np-audio').readyState >= 1")
             page.click(".np-play")
             wait(page, "document.querySelector('.np-audio').currentTime > 0.5")
-            page.locator("#transcript .block").first.click()  # read along from the first paragraph
+            page.locator("#transcript .block").first.focus()
+            page.keyboard.press("Enter")  # read along from the first paragraph
+            page.evaluate("document.activeElement.blur()")
             wait(page, "document.querySelector('#transcript .block.current .s.now') !== null")
             time.sleep(1.5)
             page.evaluate("window.scrollTo(0, 0)")
@@ -113,11 +121,14 @@ def main() -> None:
             snippet = ("<h1>Wagner commander seeks asylum</h1><p>Story text from the publisher's own page, "
                        "with the narrator player embedded in a dark theme and the publication's accent.</p>"
                        f'<script src="{base}/embed.js" data-article="{article}" data-theme="dark" '
-                       'data-color="#ff7a59" async></script><p>More of the story follows the player.</p>')
+                       'data-color="#ff7a59" async></script><p>More of the story follows the player. '
+                       'Below, the latest narrated articles in a playlist embed:</p>'
+                       f'<script src="{base}/embed.js" data-playlist="latest" data-theme="dark" '
+                       'data-color="#ff7a59" async></script>')
             host, url = publisher(snippet)
-            dark = browser.new_page(viewport={"width": 760, "height": 330}, device_scale_factor=1)
+            dark = browser.new_page(viewport={"width": 760, "height": 520}, device_scale_factor=1)
             dark.goto(url)
-            frame = dark.frame_locator("iframe[data-narrator-article]")
+            frame = dark.frame_locator(f"iframe[data-narrator-article='{article}']")
             frame.locator(".np-play").click()
             time.sleep(2.5)
             frame.locator(".np-ai").hover()

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from browser import watched_page
+from browser import pixel, watched_page
 from gates import GatedPool
 from web_fixtures import *  # noqa: F403
-from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, free_port, narrated, wait_for
+from web_fixtures import ARTIFACTS, SHORT_TEXT, BufferedClient, configure, free_port, narrated, wait_for
 from werkzeug.serving import make_server
 
 from narrator.config import LABEL
@@ -114,17 +114,21 @@ def _hit_box(page, selector: str) -> tuple[float, float]:  # noqa: ANN001
 # --- The bar ----------------------------------------------------------------------------------------
 
 
-def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa: ANN001
+def test_the_bar_on_a_desktop_screen(app, client, live_server, page) -> None:  # noqa: ANN001
     article = narrated(client)
+    configure(app, publication="The Harbour Times")
     timing = client.get(article["timing_url"]).json
     body = [p for p in timing["paragraphs"] if p["kind"] == "p"]
     page.goto(f"{live_server}/articles/a1")
     bar = page.locator(".np").bounding_box()
     assert 56 <= bar["height"] <= 72, bar  # one compact bar
-    assert page.locator(".np-title").inner_text() == "Harbour bridge reopens after repairs"
     minutes = -(-article["duration_ms"] // 60000)
-    assert page.locator(".np-intro").inner_text() == f"Listen · {minutes} min"
+    assert page.locator(".np-title").inner_text() == f"Listen to this article · {minutes} min"
+    assert page.locator(".np-intro").inner_text() == "The Harbour Times"  # not the H1 cut short
     assert not page.locator(".np-seek").is_visible()  # progress comes with the first play
+    for control, label in ((".np-back", "Back 15 seconds"), (".np-fwd", "Forward 15 seconds")):
+        assert page.locator(control).is_visible()
+        assert page.locator(control).get_attribute("aria-label") == label
     # The AI notice: a badge, its sentence in a tooltip it is described by; an SVG icon, no emoji.
     badge = page.locator(".np-ai")
     assert badge.inner_text().strip() == "AI voice" and badge.locator("svg").count() == 1
@@ -132,8 +136,9 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     assert tip.get_attribute("role") == "tooltip" and tip.text_content() == LABEL
     assert not tip.is_visible()
     badge.hover()
-    tip_id = tip.get_attribute("id")
-    page.wait_for_function(f"getComputedStyle(document.getElementById('{tip_id}')).opacity === '1'")
+    tip.wait_for(state="visible")
+    page.mouse.move(0, 0)
+    tip.wait_for(state="hidden")
     assert all(ord(ch) < 0x2000 or ch in "·–×" for ch in page.locator(".np").inner_text())  # no emoji
     assert page.locator(".np-play").get_attribute("aria-label") == "Play"
     assert page.locator(".np-play").get_attribute("aria-pressed") is None  # the label swaps; nothing else
@@ -148,12 +153,26 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     said = page.locator(".np-time-said").inner_text()
     assert said.startswith("Elapsed ") and "total 0 minutes" not in said and "seconds" in said
 
-    # Speed chip: 1 -> 1.25 -> 1.5, remembered.
+    # Speed: a small menu of rates (two presses to any rate), remembered.
     speed = page.locator(".np-speed")
     speed.click()
-    speed.click()
+    rates = page.locator(".np-speeds [role=menuitemradio]")
+    shown = [rates.nth(i).inner_text() for i in range(rates.count())]
+    assert shown == ["0.75×", "1×", "1.25×", "1.5×", "1.75×", "2×"]
+    assert page.evaluate("document.activeElement.textContent") == "1×"  # the current rate has the focus
+    assert page.locator(".np-speeds [aria-checked=true]").inner_text() == "1×"
+    rates.nth(3).click()
+    assert page.locator(".np-speeds").is_hidden()
     assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5
     assert speed.get_attribute("aria-label") == "Playback speed: 1.5×"
+    speed.click()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")  # keyboard: arrows and Enter
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.25
+    speed.click()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5
 
     # The scrubber: arrows move 5 s, PageUp/PageDown 30 s.
     page.locator(".np-play").click()
@@ -170,21 +189,26 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     assert _time(page) == 0
     assert _contrast(page, ".np-seek") >= 3  # the focus ring
 
-    # The overflow menu: forward and back 15 s, download; a menu button with arrow keys and Escape.
+    # Back and forward 15 s beside play.
+    page.locator(".np-fwd").click()
+    assert abs(_time(page) - 15) < 0.05
+    page.locator(".np-back").click()
+    page.locator(".np-back").click()
+    assert _time(page) == 0
+
+    # The overflow menu: up next and the download; a menu button with arrow keys and Escape.
     more = page.locator(".np-more")
     more.click()
     assert more.get_attribute("aria-expanded") == "true"
-    items = page.locator(".np-menu [role=menuitem]")
-    assert [items.nth(i).inner_text() for i in range(3)] == ["Back 15 seconds", "Forward 15 seconds",
-                                                              "Download audio"]
-    assert page.evaluate("document.activeElement.textContent") == "Back 15 seconds"
+    items = page.locator(".np-menu [role^=menuitem]:visible")
+    assert [items.nth(i).inner_text() for i in range(items.count())] == ["Up next", "Download audio"]
+    assert page.evaluate("document.activeElement.textContent") == "Up next"
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
-    assert abs(_time(page) - 15) < 0.05
+    assert page.evaluate("document.activeElement.textContent") == "Download audio"
     page.keyboard.press("Escape")
     assert more.get_attribute("aria-expanded") == "false"
     assert page.evaluate("document.activeElement.className") == "np-more"
-    assert items.nth(2).get_attribute("href") == f"{article['audio_url']}?download=1"
+    assert page.locator(".np-download").get_attribute("href") == f"{article['audio_url']}?download=1"
 
     # Read-along: the transcript is one Tab stop; arrows move inside it, Enter plays from a paragraph.
     assert page.locator("#transcript [tabindex='0']").count() == 1
@@ -208,7 +232,7 @@ def test_the_bar_on_a_desktop_screen(client, live_server, page) -> None:  # noqa
     page.reload()
     page.wait_for_function(f"{AUDIO}.readyState >= 1")
     page.wait_for_function(f"Math.abs({AUDIO}.currentTime - {paused_at}) < 0.5")
-    assert page.locator(".np-intro").inner_text().startswith("Resume · ")
+    assert page.locator(".np-intro").inner_text().startswith("The Harbour Times · Resume at ")
     assert page.locator(".np-speed").inner_text() == "1.5×"
 
 
@@ -288,20 +312,23 @@ def test_the_bar_on_a_phone(client, live_server, browser, width: int) -> None:  
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         bar = page.locator(".np").bounding_box()
         assert 56 <= bar["height"] <= 72, bar
-        for control in (".np-play", ".np-ai", ".np-seek", ".np-speed", ".np-more"):
+        for control in (".np-back", ".np-play", ".np-fwd", ".np-ai", ".np-seek", ".np-speed", ".np-more"):
             box = page.locator(control).bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, control
             assert min(_hit_box(page, control)) >= 44, control  # touch targets
         assert page.locator(".np-play").bounding_box()["width"] >= 44
         page.locator(".np-more").click()
-        for i in range(3):
-            assert page.locator(".np-menu [role=menuitem]").nth(i).bounding_box()["height"] >= 44
+        items = page.locator(".np-menu [role^=menuitem]:visible")
+        assert items.count() == 2
+        for i in range(items.count()):
+            assert items.nth(i).bounding_box()["height"] >= 44
         page.keyboard.press("Escape")
         assert _axe_violations(page) == []
 
         # Scrolled past, the bar docks at the bottom of the screen; the page stops following the voice
         # when the reader scrolls away, and "Back to current" brings it back.
-        page.locator("#transcript .block").nth(1).click()
+        page.locator("#transcript .block").nth(1).focus()
+        page.keyboard.press("Enter")  # plays from that paragraph
         page.wait_for_function("document.querySelector('#transcript .block.current') !== null")
         page.mouse.wheel(0, 3000)
         page.wait_for_function("document.querySelector('.np').classList.contains('is-docked')")
@@ -354,7 +381,7 @@ def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN0
     job = client.post("/api/articles", json={"text": LONGER_TEXT, "id": "w1", "voice": "espeak"}).json["job"]
     store, settings = app.extensions["narrator"].store, app.extensions["narrator"].settings
     page.goto(f"{base}/articles/w1")
-    assert page.locator(".np-intro").inner_text() == "Audio coming soon"  # queued: nothing made yet
+    assert page.locator(".np-state").inner_text() == " · Audio being prepared"  # queued: nothing made yet
     assert page.locator("#transcript [data-index]").count() == 0  # text shown, not yet timed
     page.evaluate(RECORD_EVENTS)
     page.locator(".np-play").click()  # pressed before any audio exists: it plays as soon as some does
@@ -412,7 +439,8 @@ def test_a_listener_who_waited_gets_the_published_file(idle_app, page) -> None: 
     assert Generator(store, settings, pool).run(job["id"]).version == 1
     page.wait_for_function(f"{AUDIO}.src.endsWith('/audio/w2/1.mp3')", timeout=15_000)
     page.wait_for_function("document.querySelectorAll('#transcript .block[data-index]').length === 4")
-    assert page.locator(".np-intro").inner_text().startswith("Listen · ")
+    assert page.locator(".np-title").inner_text().startswith("Listen to this article · ")
+    assert page.locator(".np-intro").inner_text() == "narrator"  # the publisher alone: nothing to wait for
     page.locator(".np-play").click()
     page.wait_for_function(f"{AUDIO}.currentTime > 0.3", timeout=15_000)
 
@@ -468,24 +496,34 @@ def test_the_embed_follows_its_content_and_shows_nothing_for_an_unknown_article(
         # Unknown: the frame goes, the host page shows no error.
         page.wait_for_function("document.querySelector(\"iframe[data-narrator-article='nope']\") === null")
         assert "Not Found" not in page.inner_text("body") and "404" not in page.inner_text("body")
-        # Queued: a compact "Audio coming soon".
+        # Queued: it says the audio is being prepared (and play works: the live stream).
         later = page.frame_locator("iframe[data-narrator-article='later']")
-        assert later.locator(".np-intro").inner_text() == "Audio coming soon"
+        assert later.locator(".np-state").inner_text() == " · Audio being prepared"
         # ...and its player is already on the live stream (Media Source Extensions), as on the article page.
         assert later.locator(".np-audio").evaluate("a => a.src.startsWith('blob:')")
         later.locator(".np-play").click()  # a press in the embed moves the article ahead, as on the page
         store = client.application.extensions["narrator"].store
         wait_for(lambda: store.latest_job("later").priority == PRIORITY_WAITING, 10, what="the press")
-        # The height follows the content: the bar, then the bar with its menu open, then the bar again.
+        # The height follows the bar; menus and the tooltip open over it, inside the frame (same height).
         bar = frame.locator(".np").bounding_box()["height"]
         page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")
-        frame.locator(".np-more").click()
-        menu = frame.locator(".np-menu").bounding_box()
-        bottom = menu["y"] + menu["height"]
-        page.wait_for_function(f"{_frame_js('a1')}.getBoundingClientRect().bottom >= {bottom}")
-        assert _frame_height(page, "a1") > bar + 80
-        frame.locator(".np-more").click()
-        page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")
+        height = _frame_height(page, "a1")
+        box = page.locator("iframe[data-narrator-article='a1']").bounding_box()
+        for opener, popup in ((".np-more", ".np-menu"), (".np-speed", ".np-speeds"), (".np-ai", ".np-tip")):
+            frame.locator(opener).click()
+            shown = frame.locator(popup).bounding_box()  # in the page's coordinates
+            assert box["y"] <= shown["y"] and shown["y"] + shown["height"] <= box["y"] + box["height"], popup
+            assert box["x"] <= shown["x"] and shown["x"] + shown["width"] <= box["x"] + box["width"], popup
+            items = frame.locator(f"{popup} [role^=menuitem]:visible")
+            for i in range(items.count()):  # each item wholly inside the frame and reachable
+                item = items.nth(i).bounding_box()
+                assert item["y"] >= box["y"] and item["y"] + item["height"] <= box["y"] + box["height"], popup
+            frame.locator(opener).click()  # the opener is never covered: a second press closes
+            frame.locator(popup).wait_for(state="hidden")
+            assert _frame_height(page, "a1") == height, popup
+        # The dark theme paints the bar, not a band under it: beside the rounded corner shows the host page.
+        assert pixel(page, box["x"] + 1, box["y"] + 1) == (255, 255, 255)
+        assert pixel(page, box["x"] + box["width"] - 2, box["y"] + box["height"] - 2) == (255, 255, 255)
         # Branding: the dark theme and the publisher's accent.
         background = frame.locator(".np").evaluate("el => getComputedStyle(el).backgroundColor")
         assert background == "rgb(30, 34, 42)"
@@ -508,7 +546,7 @@ def test_the_embed_finds_its_article_by_the_page_url(app, client, live_server, p
         page.goto(url)
         frame = page.frame_locator(f"iframe[data-narrator-article='{article_url}']")
         frame.locator(".np-play").wait_for()
-        assert "Harbour bridge" in frame.locator(".np-title").inner_text()
+        assert "Harbour bridge" in frame.locator("h1").text_content()  # the frame is that article's
         page.wait_for_function("document.querySelectorAll('iframe[data-narrator-article]').length === 1")
     missing = client.get("/embed", query_string={"url": "https://news.example/nothing.html"})
     assert missing.status_code == 404 and "frame-ancestors *" in missing.headers["Content-Security-Policy"]
@@ -550,3 +588,173 @@ def test_figures_count_seconds_heard_not_positions_reached(client, live_server, 
     figures = client.application.extensions["narrator"].analytics.listening("a1")
     assert figures.plays == 1 and figures.reached == {"25": 0, "50": 0, "75": 0, "100": 0}
     assert figures.seconds == sum(e["value"] for e in sent if e["event"] == "seconds") >= 8
+
+
+# --- Issue 25: contrast, popups inside the screen, deliberate controls only, the embed's document ------
+
+
+def _ratio(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (0-255 channels)."""
+    def luminance(rgb: tuple[float, ...]) -> float:
+        c = [v / 255 for v in rgb[:3]]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    """'rgb(1, 2, 3)' or 'rgba(1, 2, 3, 1)' as numbers."""
+    import re
+    return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+ACCENTS = ["", "#0b5cad", "#ffeb3b", "#c2185b", "#00e5ff", "#222", "#777777", "#5ea3ff"]
+"""Accents a publisher may choose (and none: the theme's own): dark, light, saturated, and a mid grey."""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_play_icon_contrasts_with_every_accent_in_both_themes(  # noqa: ANN201
+        client, live_server, browser, width: int) -> None:  # noqa: ANN001
+    narrated(client)
+    with watched_page(browser, width, 800) as page:
+        for theme in ("light", "dark"):
+            for accent in ACCENTS:
+                query = f"?theme={theme}" + (f"&color=%23{accent[1:]}" if accent else "")
+                for path in ("/embed/a1", "/articles/a1"):
+                    page.goto(f"{live_server}{path}{query}")
+                    colours = page.evaluate("""() => {
+                      const play = document.querySelector('.np-play');
+                      const icon = play.querySelector('.np-i-play');
+                      return [getComputedStyle(play).backgroundColor, getComputedStyle(icon).fill,
+                              getComputedStyle(play).color];
+                    }""")
+                    background, fill, color = (_rgb(c) for c in colours)
+                    assert fill == color  # the icon is painted in the button's colour
+                    if accent:
+                        hexa = accent[1:] if len(accent) == 7 else "".join(ch * 2 for ch in accent[1:])
+                        given = tuple(float(int(hexa[i:i + 2], 16)) for i in (0, 2, 4))
+                        assert background == given, (accent, colours)
+                    assert _ratio(background, fill) >= 4.5, (path, theme, accent, colours)
+
+
+def test_popups_stay_on_a_phone_screen_and_the_tooltip_closes_on_a_second_tap(  # noqa: ANN201
+        client, live_server, browser) -> None:  # noqa: ANN001
+    narrated(client, LONGER_TEXT)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.wait_for_function = csp_safe_wait(page)
+    page.goto(f"{live_server}/articles/a1")
+    page.wait_for_function(f"{AUDIO}.readyState >= 1")
+    page.locator(".np-play").tap()
+    page.wait_for_function(f"{AUDIO}.currentTime > 0.2")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("document.querySelector('.np').classList.contains('is-docked')")
+    bar = page.locator(".np").bounding_box()
+    assert abs(bar["y"] + bar["height"] - 844) <= 1  # docked at the bottom
+
+    def inside(selector: str) -> dict:
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
+        assert box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, (selector, box)
+        return box
+
+    for opener, popup in ((".np-more", ".np-menu"), (".np-speed", ".np-speeds")):
+        page.locator(opener).tap()
+        inside(popup)
+        items = page.locator(f"{popup} [role^=menuitem]:visible")
+        for i in range(items.count()):
+            inside(f"{popup} [role^=menuitem]:visible >> nth={i}")
+        page.locator(opener).tap()
+        page.locator(popup).wait_for(state="hidden")
+    # Back and forward, formerly in the menu, are on the bar; the download is in the menu, reachable.
+    page.locator(".np-more").tap()
+    inside(".np-download")
+    page.locator(".np-more").tap()
+
+    # Focus rings: the docked "..." ring is wholly on screen; the seek bar's ring stays off the title.
+    def ring(selector: str) -> dict:
+        page.keyboard.press("Shift")  # a keyboard user: focus() shows the ring (:focus-visible)
+        return page.evaluate("""(sel) => {
+          const el = document.querySelector(sel); el.focus();
+          const s = getComputedStyle(el), r = el.getBoundingClientRect();
+          const grow = parseFloat(s.outlineOffset) + parseFloat(s.outlineWidth);
+          return {x: r.x - grow, y: r.y - grow, right: r.right + grow, bottom: r.bottom + grow,
+                  style: s.outlineStyle, visible: el.matches(':focus-visible')};
+        }""", selector)
+    more = ring(".np-more")
+    assert more["visible"] and more["style"] == "solid", more
+    assert more["x"] >= 0 and more["y"] >= 0 and more["right"] <= 390 and more["bottom"] <= 844, more
+    seek, title = ring(".np-seek"), page.locator(".np-title").bounding_box()
+    assert seek["visible"] and seek["y"] >= title["y"] + title["height"], (seek, title)
+
+    # The AI-voice tooltip: a tap opens it inside the screen, off the play button; a second tap closes it.
+    tip = page.locator(".np-tip")
+    page.locator(".np-ai").tap()
+    tip.wait_for(state="visible")
+    box, play = inside(".np-tip"), page.locator(".np-play").bounding_box()
+    apart = (box["x"] >= play["x"] + play["width"] or box["y"] + box["height"] <= play["y"]
+             or box["y"] >= play["y"] + play["height"])
+    assert apart, (box, play)
+    page.locator(".np-ai").tap()
+    tip.wait_for(state="hidden")
+    page.locator(".np-ai").tap()
+    tip.wait_for(state="visible")
+    page.locator(".np-play").tap()  # a tap elsewhere closes it too
+    tip.wait_for(state="hidden")
+    context.close()
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_only_deliberate_controls_start_audio(client, live_server, browser, width: int) -> None:  # noqa: ANN001
+    """Taps on the headline, the byline or a paragraph play nothing; the play button, the paragraph's own
+    "play from here" button (desktop) and Enter on a paragraph do."""
+    article = narrated(client, "By the harbour desk\n\n" + SHORT_TEXT)
+    timing = client.get(article["timing_url"]).json
+    body = [p for p in timing["paragraphs"] if p["kind"] == "p"]
+    phone = width < 600
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    page.wait_for_function = csp_safe_wait(page)
+    page.goto(f"{live_server}/articles/a1")
+    page.wait_for_function(f"{AUDIO}.readyState >= 1 && document.querySelectorAll('#transcript .w').length")
+    page.evaluate(f"window.__plays = []; {AUDIO}.addEventListener('play', "
+                  "() => window.__plays.push(performance.now()))")
+    press = page.tap if phone else page.click
+    for target in ("h1", "#transcript .block >> nth=1", "#transcript .w >> nth=3"):
+        press(target)
+    before = page.evaluate("performance.now()")
+    press(".np-play")  # the events above were handled before this one: only this press plays
+    page.wait_for_function("window.__plays.length === 1")
+    assert page.evaluate("window.__plays")[0] > before
+    page.locator(".np-play").click()
+    page.wait_for_function(f"{AUDIO}.paused")
+    if not phone:  # the margin button of a paragraph, shown on hover
+        block = page.locator("#transcript .block").nth(2)
+        block.hover()
+        block.locator(".np-from").click()
+        page.wait_for_function(f"!{AUDIO}.paused && {AUDIO}.currentTime >= {body[2]['start'] / 1000 - 0.05}")
+        page.locator(".np-play").click()
+        page.wait_for_function(f"{AUDIO}.paused")
+    page.locator("#transcript .block").nth(1).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"!{AUDIO}.paused && {AUDIO}.currentTime >= {body[1]['start'] / 1000 - 0.05}")
+    context.close()
+
+
+def _axe_all(page) -> list[dict]:  # noqa: ANN001
+    """Every axe-core violation, with its impact (WCAG and best practices)."""
+    results = axe_playwright.Axe().run(page)
+    return [{"id": v["id"], "impact": v["impact"]} for v in results.response["violations"]]
+
+
+def test_the_embedded_players_have_no_axe_violations_at_all(client, live_server, page) -> None:  # noqa: ANN001
+    narrated(client)
+    narrated(client, SHORT_TEXT.replace("Harbour bridge", "Second bridge"), "a2")
+    for path in ("/embed/a1?theme=dark&color=%23ffeb3b", "/embed/playlist?of=latest", "/articles/a1"):
+        page.goto(f"{live_server}{path}")
+        page.wait_for_function(f"{AUDIO}.readyState >= 1")
+        assert _axe_all(page) == [], path  # landmark-one-main and page-has-heading-one included

@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         logs.configure("json", logging.INFO)
     load_jingles(settings)  # a missing or unreadable intro/outro stops the start with one line
     feed.check_settings(settings)  # so do podcast artwork or a category that directories refuse
+    player.check_settings(settings)  # and a publisher's logo the player could not show
     app.config.from_mapping(MAX_CONTENT_LENGTH=int(settings.max_upload_mb * 2**20),
                             SECRET_KEY=settings.secret_key, **{k: None for k in SEAMS})
     app.config.from_mapping(overrides)

@@ -31,6 +31,7 @@ from narrator.voices import Voice, all_voices, get_voice
 
 from .auth import editor_required, principal
 from .context import service
+from .playlist import item_json, next_after
 from .security import fetch_guard
 from .views import article_json, iso, job_json, json_error, preview_json, version_json
 
@@ -253,6 +254,14 @@ def remove_source(source_id: str):  # noqa: ANN201
 def get_article(article_id: str):  # noqa: ANN201
     store = service().store
     return jsonify(article_json(store, store.get_article(article_id), full=True))
+
+
+@bp.get("/articles/<article_id>/next")
+def next_article(article_id: str):  # noqa: ANN201
+    """What plays after the article when it ends ("up next"): the next older narrated article of its
+    group (its watched feed, else its site), or null (web.playlist)."""
+    group, item = next_after(service().store.get_article(article_id))
+    return jsonify(article=article_id, group=group, next=item_json(item) if item else None)
 
 
 @bp.put("/articles/<article_id>")

@@ -1,4 +1,5 @@
-"""The listener's pages: the article with its player, the embeddable player, and the embed script.
+"""The listener's pages: the article with its player, the embeddable player, the playlist embed, the
+embed script, the pages' icon and the publisher's logo.
 
 Publishers brand the embedded player with two attributes of the embed script, passed to the frame's
 query: ``data-theme`` (light, dark or auto: the reader's system setting) and ``data-color`` (the
@@ -8,13 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
 
+from narrator.config import Settings
+from narrator.errors import InputError
 from narrator.service.store import ArticleRecord, NotFound
 
 from .context import service
 from .live import estimate_of
+from .playlist import group_named, item_json, members, publisher
 
 bp = Blueprint("player", __name__)
 
@@ -22,6 +27,42 @@ THEMES = ("light", "dark", "auto")
 """The player's colour themes; auto follows the reader's system (prefers-color-scheme)."""
 COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}\Z")
 """An accent colour a publisher may give: #rgb or #rrggbb (nothing that could end a CSS value)."""
+
+
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+              ".webp": "image/webp", ".svg": "image/svg+xml"}
+"""The image files NARRATOR_PUBLISHER_LOGO may name, by extension."""
+PLAYLIST_LENGTH = (10, 50)
+"""The playlist embed's articles: by default, and at most (`data-limit`)."""
+
+
+def logo_file(settings: Settings) -> tuple[Path, str] | None:
+    """The publisher's logo when it is a file (path, type); None for a URL or no logo; InputError for
+    a file that is missing or not an image the player can show."""
+    logo = settings.publisher_logo.strip()
+    if not logo or logo.startswith(("https://", "http://")):
+        return None
+    path = Path(logo).expanduser()
+    kind = LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(f"NARRATOR_PUBLISHER_LOGO {logo}: not a URL nor a {', '.join(sorted(LOGO_TYPES))} "
+                         "file")
+    if not path.is_file():
+        raise InputError(f"NARRATOR_PUBLISHER_LOGO {logo}: no such file")
+    return path, kind
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse, at start, a publisher's logo the player could not show."""
+    logo_file(settings)
+
+
+def logo_url(settings: Settings) -> str:
+    """Where the player's bar loads the publisher's logo from ('' for none)."""
+    logo = settings.publisher_logo.strip()
+    if logo.startswith(("https://", "http://")):
+        return logo
+    return url_for("player.publisher_logo") if logo else ""
 
 
 def _record(article_id: str) -> ArticleRecord:
@@ -58,7 +99,8 @@ def _context(record: ArticleRecord) -> dict:
         "by_kind": by_kind,
         "duration_ms": v.duration_ms if v else None,
         "label": settings.player_label,
-        "publication": settings.publication or settings.feed_title,
+        "publication": publisher(settings, record),
+        "logo_url": logo_url(settings),
         "audio_url": url_for("audio.mp3", article_id=record.id, version=version)
         if version is not None
         else "",
@@ -68,6 +110,8 @@ def _context(record: ArticleRecord) -> dict:
         "api_url": url_for("api.get_article", article_id=record.id),
         "live_url": url_for("live.live", article_id=record.id),
         "listen_url": url_for("live.listen", article_id=record.id),
+        "next_url": url_for("api.next_article", article_id=record.id),
+        "page_url": url_for("player.article", article_id=record.id),
         "events_url": url_for("api.listening_event"),
         "estimate_ms": None if v else estimate_of(record),
         "artwork_url": url_for("static", filename="artwork.png"),
@@ -112,6 +156,44 @@ def embed_by_url():  # noqa: ANN201
 def _embedded(record: ArticleRecord) -> str:
     context = _context(record)
     return render_template("embed.html", embed=True, **{**context, "theme": context["theme"] or "light"})
+
+
+@bp.get("/embed/playlist")
+def embed_playlist():  # noqa: ANN201
+    """A site's latest narrated articles in one player (`data-playlist` on embed.js): ?of= names the
+    group (latest, a watched feed's URL, a site's host), ?limit= how many (1-50, default 10). One
+    that names nothing narrated shows nothing, as an unknown article does."""
+    group = group_named(request.args.get("of", "latest"))
+    default, most = PLAYLIST_LENGTH
+    limit = request.args.get("limit", default=default, type=int) or default
+    items = members(group, max(1, min(limit, most))) if group else []
+    if not items:
+        return render_template("embed_missing.html", article_id=""), 404
+    context = _context(items[0].record)
+    name = publisher(service().settings, items[0].record if group.startswith("site:") else None)
+    return render_template("embed_playlist.html", embed=True, playlist=[item_json(i) for i in items],
+                           **{**context, "theme": context["theme"] or "light", "publication": name})
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The pages' icon (browsers ask for it on every page)."""
+    response = current_app.send_static_file("favicon.ico")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.get("/publisher-logo")
+def publisher_logo() -> Response:
+    """The publisher's logo, when NARRATOR_PUBLISHER_LOGO names a file."""
+    found = logo_file(service().settings)
+    if found is None:
+        abort(404, description="no publisher logo is configured as a file")
+    path, kind = found
+    response = send_file(path, mimetype=kind, max_age=3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.get("/embed.js")

@@ -40,7 +40,7 @@ MAX_JSON_DEPTH = 16
 structured edits without letting a parser recurse a thousand levels."""
 
 POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{logo}; "
     "media-src 'self' blob:{audio}; connect-src 'self'{audio}; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
 )
@@ -65,7 +65,13 @@ def audio_origins(settings: Settings) -> str:
         origins.add("https://*.amazonaws.com")
     return "".join(" " + o for o in sorted(origins))
 
-EMBEDDABLE = frozenset({"player.embed", "player.embed_by_url"})
+def logo_origin(settings: Settings) -> str:
+    """The origin of the publisher's logo when it is a URL (the bar shows it), else empty."""
+    parts = urlsplit(settings.publisher_logo.strip())
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+EMBEDDABLE = frozenset({"player.embed", "player.embed_by_url", "player.embed_playlist"})
 """Endpoints publishers may put in an iframe on their own sites."""
 
 
@@ -84,8 +90,9 @@ def _headers(response: Response) -> Response:
     embeddable = request.endpoint in EMBEDDABLE
     ancestors = service().settings.embed_ancestors if embeddable else "'self'"
     headers = response.headers
-    audio = audio_origins(service().settings)
-    headers.setdefault("Content-Security-Policy", POLICY.format(ancestors=ancestors, audio=audio))
+    settings = service().settings
+    policy = POLICY.format(ancestors=ancestors, audio=audio_origins(settings), logo=logo_origin(settings))
+    headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if not embeddable:

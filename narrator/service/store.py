@@ -895,6 +895,14 @@ class Store:
                               (source_id, limit)).fetchall()
         return [PageRecord(**dict(r)) for r in rows]
 
+    def article_sources(self) -> dict[str, str]:
+        """The watched source that led to each article (article id -> source id; the most recently
+        checked page wins when several did)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT article_id, source_id FROM pages WHERE source_id IS NOT NULL "
+                              "ORDER BY checked, url").fetchall()
+        return {r["article_id"]: r["source_id"] for r in rows}
+
     def record_page(self, page: PageRecord) -> None:
         """Remember a page a source led to: its article and validators."""
         with self._write() as db:

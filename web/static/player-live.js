@@ -23,7 +23,7 @@
     var ms = new Source(), sb = null, objectUrl = URL.createObjectURL(ms);
     var stream = null, segments = [], paragraphs = [], published = null, complete = false;
     var next = 0, last = null, busy = false, removal = null, generation = 0, switchAt = Infinity;
-    var pressed = false, stopped = false, timer = null;
+    var pressed = false, stopped = false, timer = null, lastStatus = null;
 
     if (window.ManagedMediaSource && Source === window.ManagedMediaSource) audio.disableRemotePlayback = true;
     audio.src = objectUrl;
@@ -149,6 +149,7 @@
       });
       state.paragraphs.forEach(function (p) { paragraphs[p.index] = p; });
       complete = state.complete;
+      lastStatus = state.status;
     }
 
     function get(fromSegment, fromParagraph) {
@@ -211,6 +212,8 @@
       },
       available: available,
       active: function () { return !stopped; },
+      status: function () { return lastStatus; },  // the job's, as last polled: queued, generating, ready, failed
+      stop: stop,
       source: function () { return stopped ? 'version' : (last && last.fromFinal ? 'published' : 'live'); }
     };
   };

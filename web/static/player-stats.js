@@ -62,6 +62,8 @@
     window.addEventListener('pagehide', flush);
     return {
       speed: function (rate) { send('speed', rate); },
+      /* Another article in the same player (up next, the playlist): its own count from nothing. */
+      reset: function () { flush(); heard = {}; unique = 0; unsent = 0; reported = {}; last = null; },
       heard: function () { return unique; }
     };
   };

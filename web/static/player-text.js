@@ -1,7 +1,9 @@
 /* narrator read-along: the transcript timed by a timing map (whole, or as far as the live stream has
-   come), the block, sentence and word being spoken highlighted, click or Enter to play from a
-   paragraph, click on a word to play from it. Words are wrapped in plain spans (no role, the same
-   text), so the transcript reads the same to assistive technology (docs/words.md).
+   come), the sentence and the word being spoken highlighted (player.js calls highlight() every
+   animation frame while playing). Only deliberate controls play: a "play from this paragraph" button
+   in the margin, Enter on a paragraph, and, while playing, a mouse click on a word seeks to it; a tap
+   on the text plays nothing. Words are wrapped in plain spans (no role, the same text), so the
+   transcript reads the same to assistive technology (docs/words.md).
    The transcript is one Tab stop (arrow keys, Home and End move inside it). The page follows the
    voice until the reader scrolls away; then "Back to current" brings them back.
    Used by player.js as narrator.Text(player). */
@@ -20,10 +22,22 @@
 
     function tagFor(kind) { return kind === 'heading' ? 'h2' : kind === 'quote' ? 'blockquote' : 'p'; }
 
+    /* The margin button that plays from a paragraph (mouse; keyboard users press Enter on the paragraph). */
+    function addPlayButton(el) {
+      if (!el || el.querySelector(':scope > .np-from')) return;
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'np-from';
+      button.tabIndex = -1;
+      button.setAttribute('aria-label', 'Play from this paragraph');
+      button.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M8 5.5v13l10.5-6.5z"/></svg>';
+      el.insertBefore(button, el.firstChild);
+    }
+
     /* A timed block: a span per sentence; a block still being made shows the rest of its text untimed. */
     function build(p) {
       var el = document.createElement(tagFor(p.kind));
-      el.className = 'block seekable k-' + p.kind;
+      el.className = 'block k-' + p.kind;
       el.setAttribute('data-index', p.index);
       el.tabIndex = -1;
       var rest = p.text || '', cursor = 0;
@@ -50,7 +64,7 @@
         var el = document.querySelector('[data-index="' + p.index + '"]');
         if (SKIPPED[p.kind]) {
           var head = el || document.querySelector('.k-' + p.kind);
-          if (head) { head.setAttribute('data-index', p.index); head.classList.add('seekable'); }
+          if (head) head.setAttribute('data-index', p.index);
         } else {
           var fresh = build(p);
           if (el && el.parentNode === transcript) {
@@ -66,6 +80,7 @@
           body++;
         }
         var node = document.querySelector('[data-index="' + p.index + '"]');
+        if (node && node.parentNode === transcript) addPlayButton(node);
         var spans = node ? node.querySelectorAll('.s') : [];
         blocks[p.index] = {start: p.start, end: p.end, el: node, sentences: p.sentences.map(function (s, j) {
           return {start: s.start, end: s.end, el: spans[j] || null, words: wrapWords(spans[j], s)};
@@ -114,6 +129,26 @@
         spans[k].setAttribute('data-start', w.start);
         return {start: w.start, end: w.end, el: spans[k]};
       });
+    }
+
+    /* Start again from `paragraphs` (another version): the timed blocks go, the stored text shows again
+       until they are rebuilt; none (another article playing) leaves the transcript untimed. */
+    function replace(paragraphs) {
+      if (!transcript) return;
+      Array.prototype.forEach.call(transcript.querySelectorAll('.block[data-index]'), function (el) {
+        el.parentNode.removeChild(el);
+      });
+      Array.prototype.forEach.call(transcript.querySelectorAll('.untimed.is-timed'), function (el) {
+        el.classList.remove('is-timed');
+      });
+      blocks = [];
+      current = currentSentence = currentWord = null;
+      if (paragraphs.length) {
+        update(paragraphs);
+      } else {
+        var first = transcript.querySelector('.untimed');
+        if (first && !transcript.querySelector('[tabindex="0"]')) first.tabIndex = 0;
+      }
     }
 
     function find(list, ms) {
@@ -190,6 +225,10 @@
       var b = blocks[+el.getAttribute('data-index')];
       if (b) playAt(b.start);
     }
+    function currentIndex() {
+      for (var i = 0; i < blocks.length; i++) if (blocks[i] === current) return i;
+      return -1;
+    }
     function playAt(ms) {
       following = true;
       userScrolled = 0;
@@ -200,10 +239,15 @@
     document.addEventListener('click', function (e) {
       var el = blockOf(e.target);
       if (!el || e.target.closest('.np')) return;
+      if (e.target.closest('.np-from')) { playFrom(el); return; }
       var word = e.target.closest('.w[data-start]');
-      if (word && el.contains(word)) playAt(+word.getAttribute('data-start'));  // a word: from it
-      else playFrom(el);
+      var selecting = window.getSelection && String(window.getSelection()).length > 0;
+      if (word && el.contains(word) && !player.audio.paused && pointer === 'mouse' && !selecting) {
+        playAt(+word.getAttribute('data-start'));  // listening, a click on a word: from it
+      }
     });
+    var pointer = '';
+    document.addEventListener('pointerdown', function (e) { pointer = e.pointerType; }, true);
     if (transcript) {
       transcript.addEventListener('keydown', function (e) {
         var items = Array.prototype.slice.call(transcript.querySelectorAll('.block[data-index], .untimed:not(.is-timed)'));
@@ -228,6 +272,6 @@
       transcript.querySelectorAll('.untimed').forEach(function (el) { if (el.tabIndex !== 0) el.tabIndex = -1; });
     }
 
-    return {update: update, highlight: highlight};
+    return {update: update, replace: replace, highlight: highlight, currentIndex: currentIndex};
   };
 }());

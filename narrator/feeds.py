@@ -251,20 +251,23 @@ def _memory_message(megabytes: int) -> str:
     return f"reading it needs more than {megabytes} MB (NARRATOR_WATCH_PARSE_MB)"
 
 
-def _lower(limit: int, value: int) -> None:
-    """Set a resource limit (soft and hard) to `value`, or leave a lower one the process already has."""
-    _, hard = resource.getrlimit(limit)
-    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-    resource.setrlimit(limit, (value, value if hard == resource.RLIM_INFINITY else hard))
+def _lower(limit: int, soft: int, hard: int) -> None:
+    """Set a resource limit to `soft` and `hard`, keeping any lower one the process already has."""
+    _, now = resource.getrlimit(limit)
+    if now != resource.RLIM_INFINITY:
+        soft, hard = min(soft, now), min(hard, now)
+    resource.setrlimit(limit, (soft, hard))
 
 
 def _child(argv: list[str]) -> int:
     """The child process: limits first, then the body from stdin, the listing (or error) as JSON on
     stdout. A CPU overrun ends it with SIGXCPU; an allocation beyond the address space is a MemoryError."""
+    import xml.sax.expatreader  # noqa: F401 - feedparser imports it on first use: before the limits, not under them
+
     base, megabytes, seconds = argv[0], int(argv[1]), float(argv[2])
-    _lower(resource.RLIMIT_CORE, 0)  # a child killed at its CPU limit leaves no core file
-    _lower(resource.RLIMIT_CPU, _cpu_s(seconds))
-    _lower(resource.RLIMIT_AS, megabytes * 2**20)
+    _lower(resource.RLIMIT_CORE, 0, 0)  # a child stopped at its CPU limit leaves no core file
+    _lower(resource.RLIMIT_CPU, _cpu_s(seconds), _cpu_s(seconds) + 1)  # SIGXCPU, then SIGKILL a second later
+    _lower(resource.RLIMIT_AS, megabytes * 2**20, megabytes * 2**20)
     os.nice(10)  # behind the web process's threads for the CPU
     body = sys.stdin.buffer.read()
     try:
@@ -273,6 +276,8 @@ def _child(argv: list[str]) -> int:
         result = json.dumps({"error": str(e)})
     except MemoryError:
         result = json.dumps({"error": _memory_message(megabytes)})
+    except Exception as e:  # a parser's own failure on a hostile document: the source says which
+        result = json.dumps({"error": f"the parser failed ({type(e).__name__})"})
     sys.stdout.write(result)
     return 0
 

@@ -4,18 +4,18 @@ parsed in a child process under limits, the source's last pass saying why a feed
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hostile_web import *  # noqa: F403 - the web fixture
+from hostile_web import Web, rss
 from web_fixtures import wait_for
 
 from narrator.config import Settings
@@ -62,50 +62,6 @@ def children() -> Iterator[list[list[str]]]:
         yield _AUDIT["children"]
     finally:
         _AUDIT["children"] = None
-
-
-def rss(*links: str) -> bytes:
-    items = "".join(f"<item><title>Story</title><link>{link}</link></item>" for link in links)
-    return f"<rss version='2.0'><channel><title>Town</title>{items}</channel></rss>".encode()
-
-
-class Web:
-    """A hostile site on loopback: `pages` maps a path to the body served (as XML); every path asked
-    for is recorded."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, bytes] = {}
-        self.requested: list[str] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                outer.requested.append(self.path)
-                body = outer.pages.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def web() -> Iterator[Web]:
-    site = Web()
-    yield site
-    site.close()
 
 
 def _watcher(tmp_path: Path, **settings: object) -> tuple[Store, Watcher]:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,19 @@ from hostile_web import Web, rss
 from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 
 from narrator.config import Settings
+from narrator.model import Article, Paragraph, Section
 from narrator.netguard import NetGuard
 from narrator.service.generation import Generator
 from narrator.service.storage import LIVE_MANIFEST
-from narrator.service.store import PRIORITY_LARGE, PRIORITY_SMALL, PRIORITY_WAITING, Store
+from narrator.service.store import (
+    PRIORITY_LARGE,
+    PRIORITY_SMALL,
+    PRIORITY_WAITING,
+    Conflict,
+    JobRequest,
+    QuotaExceeded,
+    Store,
+)
 from narrator.service.watch import Watcher
 from web import close_app, create_app
 
@@ -287,3 +297,51 @@ def test_presses_are_rate_limited_per_client_address_with_the_listening_events(t
         assert listener.post("/api/articles/a1/listen", environ_base=two).status_code == 429  # one bucket
     finally:
         close_app(app)
+
+
+# The same rules in the store, on SQLite and on PostgreSQL ---------------------------------------------
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_stores_quota_and_press_rules_on_both_databases(tmp_path: Path, request,  # noqa: ANN001
+                                                           database: str) -> None:
+    url = request.getfixturevalue("postgres_url") if database == "postgresql" else ""
+    store = Store(tmp_path / "home", database_url=url)
+
+    def article(chars: int, title: str = "t") -> Article:
+        return Article(title=title, sections=(Section(None, (Paragraph("x" * (chars - len(title))),)),))
+
+    for i in range(2):
+        assert store.add_source(f"https://news.example/{i}.xml", limit=2).url == f"https://news.example/{i}.xml"
+    with pytest.raises(Conflict, match="NARRATOR_WATCH_MAX_SOURCES"):
+        store.add_source("https://news.example/2.xml", limit=2)
+    assert store.add_source("https://news.example/0.xml", "espeak", limit=2).voice == "espeak"  # known
+
+    key = JobRequest(requested_by="key:k", chars=100, max_queued_chars=1_000)
+    record, job = store.create_article(article(100), request=key)
+    with pytest.raises(QuotaExceeded):  # an edit folded into the waiting job may not grow it past the limit
+        store.update_article(record.id, article(5_000), None, request=replace(key, chars=5_000))
+    assert store.get_article(record.id).article.chars == 100 and store.get_job(job.id).chars == 100
+    _, folded, new = store.update_article(record.id, article(800), None, request=replace(key, chars=800))
+    assert (folded.id, folded.chars, new) == (job.id, 800, False)
+
+    url_request = JobRequest(requested_by="key:u", chars=20_000, page_request='{"url": "https://a.example/"}',
+                             max_queued_chars=50_000)
+    jobs = [store.create_article(article(10, "u"), request=url_request)[1] for _ in range(2)]
+    for n, expected in ((0, None), (1, "over the limit of 50,000")):
+        assert store.claim_job(jobs[n].id)
+        if expected is None:
+            store.set_fetched(jobs[n].id, article(30_000), "fp", 50_000)
+            fetched = store.get_job(jobs[n].id)
+            assert (fetched.chars, fetched.priority) == (30_000, PRIORITY_LARGE)
+        else:
+            with pytest.raises(QuotaExceeded, match=expected):
+                store.set_fetched(jobs[n].id, article(30_000), "fp", 50_000)
+
+    pressed = store.create_article(article(30_000, "p"), request=JobRequest(chars=30_000))[1]
+    assert store.prioritise(pressed.article_id).priority == PRIORITY_WAITING
+    assert store.claim_job(pressed.id)
+    store.give_way(pressed.id)
+    back = store.get_job(pressed.id)
+    assert (back.status, back.priority, back.attempts) == ("queued", PRIORITY_LARGE, 1)
+    assert store.prioritise(pressed.article_id).priority == PRIORITY_LARGE  # it has had its opening

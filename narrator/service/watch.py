@@ -147,8 +147,8 @@ class Watcher:
                 try:
                     self._entry(source, entry, outcome)
                 except QuotaExceeded as e:  # the rest waits for the next pass (their pages are not recorded)
-                    outcome.held = len(newest[:cap]) - i
-                    error = f"{outcome.held} entries held for a later pass: {e}"
+                    outcome.held = held = len(newest[:cap]) - i
+                    error = f"{held} {'entry' if held == 1 else 'entries'} held for a later pass: {e}"
                     break
         except InputError as e:
             error = str(e)

@@ -238,8 +238,8 @@ def read_listing(body: bytes, base: str, seconds: float, megabytes: int) -> List
                               "(NARRATOR_WATCH_PARSE_S)")
     if b"MemoryError" in run.stderr:
         raise ExtractionError(_memory_message(megabytes))
-    log.warning("the feed reader stopped (exit code %s): %s", run.returncode,
-                run.stderr.decode("utf-8", "replace").strip().splitlines()[-1:])
+    last = (run.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1]
+    log.warning("the feed reader stopped (exit code %s): %s", run.returncode, last)
     raise ExtractionError(f"the feed reader stopped (exit code {run.returncode})")
 
 
@@ -282,9 +282,9 @@ def _child(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1:]))
-
-
 __all__ = ["Entry", "Listing", "MAX_ATTRIBUTES", "MAX_DEPTH", "MAX_ELEMENTS", "check_shape", "listing",
            "parse_feed", "parse_sitemap", "read_listing"]
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))

@@ -1,20 +1,33 @@
 #!/usr/bin/env python3
-"""Hostile input against a running service (issue 14), bounded and on loopback only.
+"""Hostile input against a running service (issues 14 and 23), bounded and on loopback only.
 
 Starts `narrator serve` (embedded defaults: SQLite, jobs in the web process, the default voice) in a
-temporary NARRATOR_HOME, with an editor's API key, and a local "hostile web" server. Then, while a
-listener requests an article page and the article list twice a second throughout, it submits what
-took the service down before: a 4,800-character run-on sentence, '[[' plus 20,000 letters, a
-6,000-character dotted token, a URL whose server drips a byte every 100 ms, a URL to a 19.6 MB page,
-and a burst of thirty 180,000-character articles from one key. It waits until the hostile jobs have
-ended (done, failed or cancelled), with a deadline.
+temporary NARRATOR_HOME, with editors' API keys, and a local "hostile web" server. Then, while a
+listener requests an article page and the article list twice a second throughout, it runs the
+attacks asked for (all by default), one after another:
 
-Reports: each submission's answer (status, and how its job ended, with its message); the listener's
-requests (count, failures, p50/p99/max latency); the service's peak memory (the largest sum of RSS
-over the serve process and its children, sampled every 0.2 s); whether it stayed up. Appends the
-table to bench/RESULTS.md.
+* `issue14`: what took the service down before: a 4,800-character run-on sentence, '[[' plus 20,000
+  letters, a 6,000-character dotted token, a URL whose server drips a byte every 100 ms, a URL to a
+  19.6 MB page, and a burst of thirty 180,000-character articles from one key.
+* `feeds` (issue 23, items 1 and 3): watched feeds whose body is the text `/dev/zero`, the path of a
+  local feed file (whose one link points back at the hostile web), 40,000 attributes on one element,
+  400,000 attributes (4.7 MB), 5 MB of unclosed tags. Reports each source's last pass and whether the
+  link inside the local file was ever fetched.
+* `watch-quota` (item 4): a watched feed of 50 entries of 183,000 characters each (what one source may
+  queue), then 25 sources added by one editor (the bound on sources).
+* `url-size` (item 4): forty submissions by URL of 186,000-character pages from one key (each counts
+  20,000 until fetched): how many are accepted, and how many keep their place once fetched.
+* `press` (item 4): a 160,000-character article a listener presses play on, then five short articles:
+  how long the short ones wait, and whether the big one was lifted whole; then a flood of presses
+  from one address.
 
-    .venv/bin/python bench/bench_hostile.py [--deadline 600] [--no-append]
+Reports: per attack, each submission's answer and how it ended; the listener's requests (count,
+failures, p50/p99/max latency); the service's peak memory, the web process alone and with its
+children (feed readers, engines), sampled every 0.2 s; whether it stayed up. Appends the table to
+bench/RESULTS.md.
+
+    .venv/bin/python bench/bench_hostile.py [--attacks issue14,feeds,watch-quota,url-size,press]
+                                            [--deadline 600] [--no-append]
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ import json
 import os
 import platform
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -34,6 +48,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +62,50 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
 
 
+def distinct_text(topic: str, chars: int) -> str:
+    """An article of about `chars` characters whose sentences all differ (the synthesis cache cannot
+    answer for any of them: the narration costs what its length says)."""
+    paragraphs, size, i = [], 0, 0
+    while size < chars:
+        line = f"The {topic} committee met for the {i}th time and voted on item {i} of the agenda."
+        paragraphs.append(line)
+        size, i = size + len(line), i + 1
+    return f"The {topic} report\n\n" + "\n\n".join(paragraphs)
+
+
+def page_of(chars: int, n: int) -> bytes:
+    """An article page of about `chars` characters of text (the seed's body, repeated)."""
+    body = SEED.partition("\n\n")[2]
+    text = (body + "\n\n") * (chars // len(body) + 1)
+    paragraphs = "".join(f"<p>{p}</p>" for p in text[:chars].split("\n\n") if p.strip())
+    return f"<html><body><article><h1>Story {n}</h1>{paragraphs}</article></body></html>".encode()
+
+
+def rss(*links: str) -> bytes:
+    items = "".join(f"<item><title>Story</title><link>{link}</link></item>" for link in links)
+    return f"<rss version='2.0'><channel><title>Hostile</title>{items}</channel></rss>".encode()
+
+
 class HostileWeb(http.server.BaseHTTPRequestHandler):
-    """/drip: headers, then a byte every 100 ms for a minute; /huge: a 19.6 MB page."""
+    """/drip: headers, then a byte every 100 ms for a minute; /huge: a 19.6 MB page; /feed-*.xml: the
+    hostile feeds (FEEDS, filled in by main); /big/N.html and /page/N.html: 183,000- and
+    186,000-character articles. Every path asked for is counted in `asked`."""
+
+    FEEDS: dict[str, bytes] = {}
+    asked: dict[str, int] = {}
 
     def log_message(self, *args: object) -> None:
         pass
 
+    def _send(self, body: bytes, ctype: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_GET(self) -> None:  # noqa: N802
+        HostileWeb.asked[self.path] = HostileWeb.asked.get(self.path, 0) + 1
         try:
             if self.path == "/drip":
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 600\r\n\r\n")
@@ -63,14 +116,27 @@ class HostileWeb(http.server.BaseHTTPRequestHandler):
             elif self.path == "/huge":
                 para = b"<p>" + b"A paragraph about the mild weather of the year. " * 4 + b"</p>\n"
                 paragraphs = para * (int(19.6 * 2**20) // len(para))
-                body = b"<html><body><article><h1>Huge</h1>" + paragraphs + b"</article>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._send(b"<html><body><article><h1>Huge</h1>" + paragraphs + b"</article>", "text/html")
+            elif self.path in HostileWeb.FEEDS:
+                self._send(HostileWeb.FEEDS[self.path], "application/xml")
+            elif self.path.startswith(("/big/", "/page/")):
+                n = int(self.path.rsplit("/", 1)[1].removesuffix(".html"))
+                self._send(page_of(183_000 if self.path.startswith("/big/") else 186_000, n), "text/html")
+            else:
+                self._send(b"<html><body><p>nothing here</p></body></html>", "text/html")
         except OSError:
             pass  # the service hung up on us: that is the point
+
+
+def rss_of(pid: int) -> int:
+    """RSS in bytes of `pid` alone (/proc), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def rss_tree(pid: int) -> int:
@@ -89,12 +155,7 @@ def rss_tree(pid: int) -> int:
     while todo:
         p = todo.pop()
         todo.extend(children.get(p, []))
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
+        total += rss_of(p)
     return total
 
 
@@ -120,11 +181,226 @@ def call(base: str, method: str, path: str, key: str | None = None, body: dict |
     return status, answer if isinstance(answer, dict) else {}, seconds
 
 
+@dataclass
+class Attack:
+    """What an attack works with."""
+
+    base: str
+    """The service."""
+    web: str
+    """The hostile web."""
+    home: Path
+    """The service's NARRATOR_HOME (the bench reads its database to count queued characters)."""
+    env: dict
+    """The service's environment (to make API keys with the command line)."""
+    deadline: float
+    """Longest wait for anything the attack waits for, in seconds."""
+
+    def key(self, name: str) -> str:
+        """A new editor's API key."""
+        return subprocess.run([PY, "-m", "narrator.cli", "keys", "create", name], env=self.env,
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    def jobs(self, where: str, *args: object) -> list[sqlite3.Row]:
+        """Rows of the service's `jobs` table (read-only)."""
+        with sqlite3.connect(f"file:{self.home / 'narrator.db'}?mode=ro", uri=True) as db:
+            db.row_factory = sqlite3.Row
+            return db.execute(f"SELECT * FROM jobs WHERE {where}", args).fetchall()
+
+    def queued_chars(self, rows: list[sqlite3.Row]) -> int:
+        """Characters of those of `rows` that are queued or running."""
+        return sum(r["chars"] for r in rows if r["status"] in ("queued", "running"))
+
+    def wait(self, condition: Callable[[], object], seconds: float | None = None) -> object:
+        """Poll `condition` until it is truthy or the deadline passes (then its last value)."""
+        end = time.monotonic() + (seconds or self.deadline)
+        while True:
+            value = condition()
+            if value or time.monotonic() > end:
+                return value
+            time.sleep(1)
+
+
+def issue14(a: Attack) -> list[list[str]]:
+    """The issue-14 attacks (see the module)."""
+    key = a.key("attacker")
+    body = SEED.partition("\n\n")[2]
+    attacks = {
+        "run-on sentence, 4,800 characters": {"text": "A run on\n\n" + ("and then the rain came " * 220)},
+        "'[[' plus 20,000 letters": {"text": "Brackets\n\nIt said [[" + "a" * 20_000 + " and more."},
+        "dotted token, 6,000 characters": {"text": "Dots\n\nThe code " + "a." * 3000 + " was read."},
+        "URL of a peer dripping a byte / 100 ms": {"url": a.web + "/drip"},
+        "URL of a 19.6 MB page": {"url": a.web + "/huge"},
+    }
+    rows, jobs = [], {}
+    for name, payload in attacks.items():
+        status, answer, seconds = call(a.base, "POST", "/api/articles", key, payload)
+        rows.append([name, status, f"{seconds * 1000:.0f} ms"])
+        if answer.get("job"):
+            jobs[name] = answer["job"]["id"]
+    burst = [call(a.base, "POST", "/api/articles", key, {"text": "Long\n\n" + body * 36}) for _ in range(30)]
+    accepted = [x for s, x, _ in burst if s == 202]
+    statuses = sorted({s for s, _, _ in burst})
+    rows.append(["thirty 180,000-character articles from one key",
+                 f"{len(accepted)} x 202, {sum(s == 429 for s, _, _ in burst)} x 429"
+                 + (f" (also {statuses})" if set(statuses) - {202, 429} else ""),
+                 f"{max(t for _, _, t in burst) * 1000:.0f} ms slowest"])
+    # The burst is background work: cancel it (DELETE) once the hostile jobs have had their turn,
+    # which also shows deletion stopping a running job.
+    ended: dict[str, dict] = {}
+
+    def over() -> bool:
+        for name, job_id in jobs.items():
+            if name not in ended:
+                job = call(a.base, "GET", f"/api/jobs/{job_id}")[1]
+                if job.get("status") in ("done", "failed", "cancelled"):
+                    ended[name] = job
+        return len(ended) == len(jobs)
+
+    a.wait(over)
+    for x in accepted:
+        call(a.base, "DELETE", f"/api/articles/{x['id']}", key)
+    for row in rows:
+        job = ended.get(row[0])
+        row.append(f"{job['status']}: {(job.get('error') or '')[:80]}" if job else "-")
+    return rows
+
+
+def _sources(a: Attack, key: str) -> dict[str, dict]:
+    return {s["id"]: s for s in call(a.base, "GET", "/api/sources", key)[1].get("sources", [])}
+
+
+def feeds(a: Attack) -> list[list[str]]:
+    """Hostile feeds, watched (issue 23, items 1 and 3)."""
+    key = a.key("feeds")
+    local = a.home.parent / "local-feed.xml"
+    local.write_bytes(rss(a.web + "/secret.html"))
+    attrs = " ".join(f'a{i}="x"' for i in range(40_000))
+    many = b" ".join(b'a%d="x"' % i for i in range(400_000))
+    HostileWeb.FEEDS |= {
+        "/feed-zero.xml": b"/dev/zero",
+        "/feed-local.xml": str(local).encode(),
+        "/feed-attrs-40k.xml": f"<rss version='2.0'><channel><item {attrs}><link>{a.web}/secret.html</link>"
+                               "</item></channel></rss>".encode(),
+        "/feed-attrs-400k.xml": b"<rss version='2.0'><channel><item " + many + b"/></channel></rss>",
+        "/feed-unclosed.xml": b"<rss version='2.0'><channel>" + b"<a>" * ((5 * 2**20 - 64) // 3),
+    }
+    names = {"/feed-zero.xml": "watched feed whose body is '/dev/zero'",
+             "/feed-local.xml": "watched feed whose body names a local feed file",
+             "/feed-attrs-40k.xml": "watched feed, 40,000 attributes on one element",
+             "/feed-attrs-400k.xml": "watched feed, 400,000 attributes on one element (4.7 MB)",
+             "/feed-unclosed.xml": "watched feed, 5 MB of unclosed tags"}
+    rows, added = [], {}
+    for path, name in names.items():
+        status, answer, seconds = call(a.base, "POST", "/api/sources", key, {"url": a.web + path})
+        added[path] = (answer.get("id"), time.monotonic())
+        rows.append([name, status, f"{seconds * 1000:.0f} ms"])
+    read = a.wait(lambda: all((_sources(a, key).get(i) or {}).get("last_pass") for i, _ in added.values())
+                  and _sources(a, key))
+    for row, (source_id, _) in zip(rows, added.values(), strict=True):
+        source = (read or {}).get(source_id) or {}
+        row.append(f"last pass: {(source.get('error') or 'no error')[:160]}" if source.get("last_pass")
+                   else "not read before the deadline")
+        call(a.base, "DELETE", f"/api/sources/{source_id}", key)
+    rows.append(["(the link inside the local feed file)", "-", "-",
+                 f"fetched {HostileWeb.asked['/secret.html']} times" if HostileWeb.asked.get("/secret.html")
+                 else "never fetched"])
+    return rows
+
+
+def watch_quota(a: Attack) -> list[list[str]]:
+    """A watched feed of 50 huge entries, and more sources than allowed (issue 23, item 4)."""
+    key = a.key("watcher")
+    HostileWeb.FEEDS["/feed-big.xml"] = rss(*(f"{a.web}/big/{i}.html" for i in range(50)))
+    status, answer, seconds = call(a.base, "POST", "/api/sources", key, {"url": a.web + "/feed-big.xml"})
+    source_id = answer.get("id")
+    source = a.wait(lambda: (s := _sources(a, key).get(source_id) or {}).get("last_pass") and s) or {}
+    outcome = source.get("outcome") or {}
+    queued = a.queued_chars(a.jobs("requested_by = ?", f"watch:{source_id}"))
+    rows = [["watched feed of 50 entries of 183,000 characters", status, f"{seconds * 1000:.0f} ms",
+             f"{outcome.get('created', '?')} new, {outcome.get('held', '?')} held; {queued:,} characters "
+             "queued by the source (limit 600,000)"]]
+    call(a.base, "DELETE", f"/api/sources/{source_id}", key)
+    for article in call(a.base, "GET", "/api/articles")[1].get("articles", []):
+        if (article.get("url") or "").startswith(a.web + "/big/"):
+            call(a.base, "DELETE", f"/api/articles/{article['id']}", key)
+    answers = [call(a.base, "POST", "/api/sources", key, {"url": f"https://news-{i}.example/feed.xml"})
+               for i in range(25)]
+    counts = {s: sum(x[0] == s for x in answers) for s in sorted({x[0] for x in answers})}
+    rows.append(["25 sources added by one editor", ", ".join(f"{n} x {s}" for s, n in counts.items()),
+                 f"{max(x[2] for x in answers) * 1000:.0f} ms slowest", "-"])
+    for source_id in _sources(a, key):
+        call(a.base, "DELETE", f"/api/sources/{source_id}", key)
+    return rows
+
+
+def url_size(a: Attack) -> list[list[str]]:
+    """Forty URLs of 186,000-character pages from one key (issue 23, item 4)."""
+    key = a.key("urls")
+    answers = [call(a.base, "POST", "/api/articles", key, {"url": f"{a.web}/page/{i}.html"})
+               for i in range(40)]
+    accepted = [x for s, x, _ in answers if s == 202]
+
+    ids = [x["job"]["id"] for x in accepted]
+
+    def fetched() -> list[sqlite3.Row]:  # the jobs, once each is past its fetch (its page read, or failed)
+        rows = a.jobs(f"id IN ({', '.join('?' * len(ids))})", *ids)
+        past = [r for r in rows if r["page_request"] is None or r["status"] not in ("queued", "running")]
+        return rows if len(past) == len(ids) else []
+
+    ended = a.wait(fetched) or []
+    over = sum("NARRATOR_MAX_QUEUED_CHARS" in (r["error"] or "") for r in ended if r["status"] == "failed")
+    queued = a.queued_chars(ended)
+    for x in accepted:
+        call(a.base, "DELETE", f"/api/articles/{x['id']}", key)
+    return [["forty URLs of 186,000-character pages from one key",
+             f"{len(accepted)} x 202, {sum(s == 429 for s, _, _ in answers)} x 429",
+             f"{max(t for _, _, t in answers) * 1000:.0f} ms slowest",
+             f"{over} failed once fetched (over the limit); {queued:,} characters queued (limit 600,000)"
+             if ended else "not all fetched before the deadline"]]
+
+
+def press(a: Attack) -> list[list[str]]:
+    """A listener's press on a 160,000-character article, then short articles (issue 23, item 4)."""
+    key = a.key("presser")
+    status, big, _ = call(a.base, "POST", "/api/articles", key,
+                          {"text": distinct_text("orchard", 160_000), "voice": "espeak"})
+    pressed = call(a.base, "POST", f"/api/articles/{big['id']}/listen")[0]  # anonymous
+    started = time.monotonic()
+    shorts = [call(a.base, "POST", "/api/articles", key,
+                   {"text": f"Short {i}\n\nIt rained on the {i}th day of the month.", "voice": "espeak"})[1]
+              for i in range(5)]
+    ready = a.wait(lambda: all(call(a.base, "GET", f"/api/articles/{x['id']}")[1].get("current_version")
+                               for x in shorts))
+    waited = time.monotonic() - started
+    big_job = call(a.base, "GET", f"/api/articles/{big['id']}")[1].get("job") or {}
+    flood = [call(a.base, "POST", f"/api/articles/{big['id']}/listen")[0] for _ in range(100)]
+    for x in [big, *shorts]:
+        call(a.base, "DELETE", f"/api/articles/{x['id']}", key)
+    return [["press on a 160,000-character article, then five short ones", f"{status}, press {pressed}",
+             f"short ones ready {waited:.0f} s after the press" if ready else "short ones not ready in time",
+             f"the big one meanwhile: {big_job.get('status')}, "
+             f"{big_job.get('done')}/{big_job.get('total')} blocks"],
+            ["100 presses from one address", ", ".join(f"{flood.count(s)} x {s}" for s in sorted(set(flood))),
+             "-", "-"]]
+
+
+ATTACKS: dict[str, Callable[[Attack], list[list[str]]]] = {
+    "issue14": issue14, "feeds": feeds, "watch-quota": watch_quota, "url-size": url_size, "press": press}
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deadline", type=float, default=900, help="longest wait for the hostile jobs, s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--attacks", default=",".join(ATTACKS),
+                        help=f"comma-separated, from {', '.join(ATTACKS)} (default: all)")
+    parser.add_argument("--deadline", type=float, default=900, help="longest wait in each attack, s")
     parser.add_argument("--no-append", action="store_true", help="print only, do not append to RESULTS.md")
     args = parser.parse_args()
+    chosen = [name.strip() for name in args.attacks.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in ATTACKS]
+    if unknown or not chosen:
+        parser.error(f"unknown attack {', '.join(unknown) or '(none given)'}: "
+                     f"choose from {', '.join(ATTACKS)}")
 
     hostile = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostileWeb)
     hostile.daemon_threads = True
@@ -135,25 +411,31 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NARRATOR_")}
     env |= {"NARRATOR_HOME": str(tmp / "home"), "NARRATOR_ALLOW_PRIVATE_URLS": "1",  # hostile web: loopback
             "NARRATOR_EDITOR_REQUESTS_PER_MINUTE": "0"}
-    key = subprocess.run([PY, "-m", "narrator.cli", "keys", "create", "attacker"], env=env,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    setup = subprocess.run([PY, "-m", "narrator.cli", "keys", "create", "setup"], env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve = subprocess.Popen([PY, "-m", "narrator.cli", "serve", "--port", str(port)], env=env,
                              stdout=subprocess.DEVNULL, stderr=open(tmp / "serve.log", "wb"),  # noqa: SIM115
                              start_new_session=True)
-    peak = [0]
+    peak, own = [0], [0]
+    during: dict[str, int] = {}  # attack -> peak RSS of the web process alone while it ran
+    current = [""]
     stop_sampling = threading.Event()
     listener: list[tuple[int, float]] = []
+    rows: list[list[str]] = []
     try:
         wait_up(base + "/api/articles", serve)
         plain = {"text": "A plain article\n\nIt rained.", "id": "plain", "voice": "espeak"}
-        status = call(base, "POST", "/api/articles", key, plain)[0]
+        status = call(base, "POST", "/api/articles", setup, plain)[0]
         assert status == 202, status
 
         def sample() -> None:
             while not stop_sampling.wait(0.2):
                 peak[0] = max(peak[0], rss_tree(serve.pid))
+                own[0] = max(own[0], rss_of(serve.pid))
+                if current[0]:
+                    during[current[0]] = max(during.get(current[0], 0), rss_of(serve.pid))
 
         def listen() -> None:
             while not stop_sampling.wait(0.5):
@@ -166,48 +448,15 @@ def main() -> int:
         threads = [threading.Thread(target=sample, daemon=True), threading.Thread(target=listen, daemon=True)]
         for t in threads:
             t.start()
-        body = SEED.partition("\n\n")[2]
-        attacks = {
-            "run-on sentence, 4,800 characters": {"text": "A run on\n\n" + ("and then the rain came " * 220)},
-            "'[[' plus 20,000 letters": {"text": "Brackets\n\nIt said [[" + "a" * 20_000 + " and more."},
-            "dotted token, 6,000 characters": {"text": "Dots\n\nThe code " + "a." * 3000 + " was read."},
-            "URL of a peer dripping a byte / 100 ms": {"url": web + "/drip"},
-            "URL of a 19.6 MB page": {"url": web + "/huge"},
-        }
-        rows, jobs = [], {}
-        for name, payload in attacks.items():
-            status, answer, seconds = call(base, "POST", "/api/articles", key, payload)
-            rows.append([name, status, f"{seconds * 1000:.0f} ms"])
-            if answer.get("job"):
-                jobs[name] = answer["job"]["id"]
-        burst = [call(base, "POST", "/api/articles", key, {"text": "Long\n\n" + body * 36})
-                 for _ in range(30)]
-        accepted = [a for s, a, _ in burst if s == 202]
-        statuses = sorted({s for s, _, _ in burst})
-        rows.append(["thirty 180,000-character articles from one key",
-                     f"{len(accepted)} x 202, {sum(s == 429 for s, _, _ in burst)} x 429"
-                     + (f" (also {statuses})" if set(statuses) - {202, 429} else ""),
-                     f"{max(t for _, _, t in burst) * 1000:.0f} ms slowest"])
-        for i, a in enumerate(accepted):
-            jobs[f"burst article {i + 1}"] = a["job"]["id"]
-        # The burst is background work: cancel it (DELETE) once the hostile jobs have had their turn,
-        # which also shows deletion stopping a running job.
-        deadline = time.monotonic() + args.deadline
-        ended: dict[str, dict] = {}
-        while time.monotonic() < deadline and len(ended) < len(attacks):
-            for name, job_id in jobs.items():
-                if name in ended or name.startswith("burst"):
-                    continue
-                job = call(base, "GET", f"/api/jobs/{job_id}")[1]
-                if job.get("status") in ("done", "failed", "cancelled"):
-                    ended[name] = job
-            time.sleep(1)
-        for a in accepted:
-            call(base, "DELETE", f"/api/articles/{a['id']}", key)
+        attack = Attack(base, web, tmp / "home", env, args.deadline)
+        for name in chosen:
+            before = rss_of(serve.pid)
+            current[0] = name
+            rows += [[f"{name}: {row[0]}", *row[1:]] for row in ATTACKS[name](attack)]
+            current[0] = ""
+            during[name] = during.get(name, 0)
+            during[f"{name}:before"] = before
         alive = serve.poll() is None and call(base, "GET", "/api/articles/plain")[0] == 200
-        for row in rows:
-            job = ended.get(row[0])
-            row.append(f"{job['status']}: {(job.get('error') or '')[:80]}" if job else "-")
     finally:
         stop_sampling.set()
         os.killpg(serve.pid, signal.SIGTERM)
@@ -220,13 +469,19 @@ def main() -> int:
     failures = sum(1 for s, _ in listener if s != 200)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0]
-    lines = [f"## Hostile input (issue 14): {stamp}, {os.cpu_count()} cores, "
+    command = "`.venv/bin/python bench/bench_hostile.py" + (f" --attacks {','.join(chosen)}`"
+                                                           if chosen != list(ATTACKS) else "`")
+    lines = [f"## Hostile input (issues 14 and 23): {stamp}, {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, load average {load:.1f} at the end", "",
-             "Command: `.venv/bin/python bench/bench_hostile.py`", "",
-             "| submission | answer | answered in | how its job ended |", "|---|---|---|---|"]
-    lines += [f"| {' | '.join(str(c) for c in row)} |" for row in rows]
-    lines += ["", f"- Service up at the end: {'yes' if alive else 'NO'}; peak memory of the service "
-              f"(serve process and its children): {peak[0] / 2**20:.0f} MB (bound 1.5 GB).",
+             f"Command: {command}", "",
+             "| attack | answer | answered in | how it ended |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(str(c).replace('|', '/') for c in row)} |" for row in rows]
+    lines += ["", f"- Service up at the end: {'yes' if alive else 'NO'}; peak memory of the web process "
+              f"alone: {own[0] / 2**20:.0f} MB; of the service (serve process and its children: feed "
+              f"readers, engines): {peak[0] / 2**20:.0f} MB (bound 1.5 GB).",
+              "- The web process alone, at the start of each attack and its peak during it: "
+              + "; ".join(f"{n} {during[n + ':before'] / 2**20:.0f} -> {during[n] / 2**20:.0f} MB"
+                          for n in chosen) + ".",
               f"- A listener throughout (an article page and the article list, twice a second): "
               f"{len(listener)} requests, {failures} not 200; latency p50 "
               f"{statistics.median(latencies) * 1000:.0f} ms, p99 "

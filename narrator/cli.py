@@ -247,7 +247,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     queue = JobQueue(store, settings)
     if args.voice:
         get_voice(args.voice, "en", settings.voices)  # VoiceError now, not on every page
-    sources = [store.add_source(check_url(url), args.voice) for url in args.sources]
+    limit = settings.watch_max_sources
+    sources = [store.add_source(check_url(url), args.voice, limit) for url in args.sources]
     if not sources and not store.list_sources():
         raise InputError("no sources: give feed or sitemap URLs (they are remembered) or add some on the "
                          "dashboard")
@@ -263,6 +264,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
                 failed = failed or bool(source.error and not outcome.entries)
                 print(f"{source.url}: {outcome.entries} entries, {outcome.created} new, {outcome.updated} "
                       f"updated, {outcome.unchanged} unchanged, {outcome.failed} failed"
+                      + (f", {outcome.held} held" if outcome.held else "")
                       + (f"; {source.error}" if source.error else ""), flush=True)
             if args.once:
                 return 1 if failed else 0

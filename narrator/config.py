@@ -114,6 +114,15 @@ class Settings:
     """Pause between two requests to the same host while watching (one request at a time)."""
     watch_max_entries: int = 50
     """Entries looked at per pass, newest first (a feed of 10,000 entries costs no more)."""
+    watch_max_sources: int = 20
+    """Most feeds and sitemaps watched at once (adding another is refused; 0: no limit). Each source may
+    keep max_queued_chars of narration queued, so this bounds what watching can queue in all."""
+    watch_parse_s: float = 30.0
+    """Time (wall-clock and CPU) a feed or sitemap may take to be read, in a child process; beyond, the
+    pass fails and says so. A 5 MB feed takes 2 to 5 s."""
+    watch_parse_mb: int = 512
+    """Address space of the child process that reads a feed or sitemap (a 5 MB feed needs 100 to 230 MB);
+    beyond, the pass fails and says so."""
 
     # Webhook --------------------------------------------------------------------------------------
     webhook_url: str = ""

@@ -14,7 +14,7 @@ from .engines import Engine, open_engine, phoneme_checker
 from .jingles import Jingles, load_jingles, with_jingles
 from .lexicon import PUBLICATION, Lexicon, load_kept, load_lexicon, merge
 from .live import LiveSink, LiveStream
-from .model import Article, Script
+from .model import Article, Script, Unit
 from .normalise import normalise
 from .segment import segment
 from .synthesise import synthesise
@@ -64,12 +64,12 @@ def prepare(article: Article, voice: Voice, settings: Settings, jingles: Jingles
 
 def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, engine: Engine | None = None,
             progress: Callable[[int, int], None] | None = None, cache: UnitCache | None = None,
-            between: Callable[[], None] | None = None, live: LiveSink | None = None) -> Result:
+            between: Callable[[Unit], None] | None = None, live: LiveSink | None = None) -> Result:
     """Narrate `article` in `voice` to `out` (an .mp3 path), with .timing.json and .vtt beside it.
 
     Pass an open `engine` to reuse a loaded model across articles; otherwise one is opened
     for this call and closed after it. With a `cache`, only sentences it lacks are synthesised.
-    `between` is called before each sentence (a job queue stops or yields there). With a `live` sink,
+    `between(unit)` is called before each sentence (a job queue stops or yields there). With a `live` sink,
     the audio is also streamed there as it is made (narrator.live), indexed against the MP3 at the end.
     """
     jingles = load_jingles(settings)

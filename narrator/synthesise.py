@@ -81,17 +81,17 @@ def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "",
 def synthesise(script: Script, engine: Engine, voice: Voice,
                progress: Callable[[int, int], None] | None = None,
                cache: UnitCache | None = None,
-               between: Callable[[], None] | None = None) -> Iterator[AudioChunk]:
+               between: Callable[[Unit], None] | None = None) -> Iterator[AudioChunk]:
     """Yield one clip per unit of the script, in order (lazily, so memory stays flat).
 
     `progress(blocks_done, blocks_total)` is called after each block's last sentence, and
-    `between()` before each sentence (it may raise to stop the narration).
+    `between(unit)` before each sentence is spoken (it may raise to stop the narration).
     """
     total = len(script.blocks)
     units = script.units
     for i, unit in enumerate(units):
         if between:
-            between()
+            between(unit)
         kind = script.blocks[unit.block].kind
         yield synthesise_unit(unit, engine, voice, f"{kind} {unit.block + 1} of {total}", cache)
         if progress and (i + 1 == len(units) or units[i + 1].block != unit.block):

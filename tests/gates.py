@@ -1,4 +1,5 @@
-"""A real engine held mid-narration: a job caught between two sentences for as long as a test needs."""
+"""Real engines under a test's control: one held mid-narration (a job caught between two sentences for as
+long as a test needs), one that notes what it speaks."""
 from __future__ import annotations
 
 import threading
@@ -44,3 +45,34 @@ class GatedPool(EnginePool):
         if self.gate is None:
             self.gate = Gate(self.pool.get(voice), self.open_for)
         return self.gate
+
+
+class Recording:
+    """A real engine that notes every text it is asked to speak, in order."""
+
+    def __init__(self, engine, spoken: list[str]):  # noqa: ANN001
+        self.engine, self.spoken = engine, spoken
+
+    @property
+    def model_id(self) -> str:
+        return self.engine.model_id
+
+    def synthesize(self, text: str):  # noqa: ANN201
+        self.spoken.append(text)
+        return self.engine.synthesize(text)
+
+    def close(self) -> None:
+        pass
+
+
+class RecordingPool(EnginePool):
+    """The session's espeak engines, noting in `spoken` every text they speak (one worker thread: in
+    the order it spoke them)."""
+
+    def __init__(self, pool: EnginePool):
+        super().__init__()
+        self.pool = pool
+        self.spoken: list[str] = []
+
+    def get(self, voice):  # noqa: ANN001, ANN201
+        return Recording(self.pool.get(voice), self.spoken)

@@ -238,7 +238,8 @@ def add_source():  # noqa: ANN201
         get_voice(voice, "en", svc.settings.voices)  # 422 for an unknown voice
     url = check_url(data["url"].strip())
     fetch_guard(current_app)().check(url, resolve=False)  # 422 for an address plain to see
-    response = jsonify(source_json(svc.store.add_source(url, voice)))
+    source = svc.store.add_source(url, voice, svc.settings.watch_max_sources)  # 409 beyond the limit
+    response = jsonify(source_json(source))
     response.status_code = 201
     return response
 

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from narrator.errors import InputError, VoiceError
 from narrator.preview import compare, locators
 from narrator.service.analytics import PROGRESS
-from narrator.service.store import ArticleRecord, NotFound, Store
+from narrator.service.store import ArticleRecord, Conflict, NotFound, Store
 from narrator.service.submissions import check_url
 from narrator.voices import all_voices, get_voice
 
@@ -212,9 +212,9 @@ def add_source():  # noqa: ANN201
         if voice:
             get_voice(voice, "en", svc.settings.voices)
         fetch_guard(current_app)().check(check_url(url), resolve=False)
+        svc.store.add_source(url, voice, svc.settings.watch_max_sources)
     except InputError as e:
-        return sources(f"Not watched: {e}", error=True, status=400)
-    svc.store.add_source(url, voice)
+        return sources(f"Not watched: {e}", error=True, status=409 if isinstance(e, Conflict) else 400)
     return sources(f"Watching {url}: it is read within a minute.")
 
 

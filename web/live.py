@@ -7,8 +7,10 @@ press that moves a waiting article ahead of background work.
   links and, for each segment, the same frames' byte range in the published MP3 (narrator.live).
 * ``GET /audio/<id>/live/<stream>/<n>.mp3`` - one segment, from this machine's disk or by a redirect
   to the bucket (segments never change).
-* ``POST /api/articles/<id>/listen`` - public and rate-limited like /api/events: raises the priority
-  of the article's waiting or running job (it changes the order of work, nothing else).
+* ``POST /api/articles/<id>/listen`` - public and rate-limited like /api/events (one token bucket per
+  client address, NARRATOR_EVENTS_PER_MINUTE): raises the priority of the waiting or running job of an
+  article that has no version yet, for the job's opening only (narrator.service.generation.OPENING_CHARS):
+  it changes the order of work, nothing else, and never lifts the whole of a big article.
 """
 
 from __future__ import annotations
@@ -135,7 +137,8 @@ def segment(article_id: str, stream: str, n: int) -> BaseResponse:
 
 @bp.post("/api/articles/<article_id>/listen")
 def listen(article_id: str) -> Response:
-    """A listener pressed play on an article still being made: its job goes ahead of background work."""
+    """A listener pressed play on an article still being made: its job's opening goes ahead of
+    background work (204 when there is nothing to lift: no job, or the article has a version)."""
     svc = service()
     if not svc.events_limiter.allow(request.remote_addr or ""):
         return json_error(429, "too many requests; slow down", {"Retry-After": "10"})

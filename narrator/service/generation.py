@@ -24,6 +24,7 @@ from ..config import Settings
 from ..engines import AudioChunk, Engine, open_engine
 from ..errors import InputError
 from ..logs import job_context
+from ..model import Unit
 from ..netguard import NetGuard
 from ..pipeline import narrate
 from ..voices import Voice, get_voice
@@ -192,29 +193,54 @@ def _lease(store: Store, job_id: str, lease_s: float) -> Iterator[None]:
         beat.join()
 
 
+OPENING_CHARS = 1_000
+"""A listener's press lifts a job for its opening only: the first 1,000 spoken characters, about a
+minute of speech (espeak-ng reads some 15 characters a second at 175 words a minute, Piper about the
+same), which the player has buffered before the job falls back to its size's turn. Issue 23: a press
+lifted a 160,000-character job above every other for the whole of it."""
+
+
+class GiveWay(Exception):
+    """A job run while another was paused for it is no more urgent than that one any more (a big
+    article a listener pressed, past its opening): it goes back to the queue, and the paused job goes on."""
+
+
 class _Turns:
     """What a running job does between sentences, at most once a second: stop if it was cancelled
     (its article deleted or its content superseded), and run a more urgent queued job first (a
-    short article, or one a listener is waiting for, never waits for a long one to finish)."""
+    short article, or one a listener is waiting for, never waits for a long one to finish).
+
+    Its urgency is its priority in the store (a listener's press raises it) until it has spoken
+    OPENING_CHARS; from then on no more than its size's: past its opening, a big article a listener
+    pressed pauses for short articles and other listeners' openings like any big one, and if it was
+    itself run while a job of `paused` priority waited under it, it gives way to that job (GiveWay).
+    So the jobs one worker holds are ever more urgent from the bottom up: at most three deep."""
 
     INTERVAL_S = 1.0
     """How often to look: one or two small queries a second, while a sentence takes ~0.3 s to speak."""
 
-    def __init__(self, generator: Generator, job: JobRecord):
-        self.generator, self.job = generator, job
+    def __init__(self, generator: Generator, job: JobRecord, paused: int | None):
+        self.generator, self.job, self.paused = generator, job, paused
         self.next_look = time.monotonic() + self.INTERVAL_S
+        self.spoken = 0
+        """Characters spoken (or taken from the cache) so far in this run."""
 
-    def __call__(self) -> None:
+    def __call__(self, unit: Unit) -> None:
+        self.spoken += len(unit.spoken)
         if time.monotonic() < self.next_look:
             return
         store = self.generator.store
         status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority meanwhile
         if status != "running":
             raise Cancelled(f"job {self.job.id} was cancelled")
+        if self.spoken > OPENING_CHARS:
+            priority = min(priority, self.job.size_priority)
+        if self.paused is not None and priority <= self.paused:
+            raise GiveWay(f"job {self.job.id} gives way to the job it was run before")
         while (urgent := store.next_job(above=priority)) is not None:
             log.info("job %s pauses for the more urgent job %s", self.job.id, urgent.id)
             try:
-                self.generator.run(urgent.id)
+                self.generator.run(urgent.id, paused=priority)
             except RetryableError:
                 pass  # put back in the queue: it is tried again later, by whichever worker takes it
             if store.job_status(self.job.id) != "running":
@@ -235,11 +261,12 @@ class Generator:
         self.finished = finished
         """Told of every job run here when it ends (the webhook)."""
 
-    def run(self, job_id: str) -> Outcome | None:
-        """Run one job (see `_run`), then tell `finished` how it ended (not when it will be retried).
+    def run(self, job_id: str, paused: int | None = None) -> Outcome | None:
+        """Run one job (see `_run`), then tell `finished` how it ended (not when it will be retried or
+        run again). `paused`: the priority of a job paused under this one in this thread (see _Turns).
         Its log lines carry its id (narrator.logs)."""
         with job_context(job_id):
-            outcome = self._run(job_id)
+            outcome = self._run(job_id, paused)
             if self.finished:
                 self.finished(job_id, outcome)
         return outcome
@@ -255,7 +282,7 @@ class Generator:
         except Exception as e:  # a database busy for a moment: these figures are lost, the job is not
             log.warning("could not record the metrics of job %s: %s", job.id, e)
 
-    def _run(self, job_id: str) -> Outcome | None:
+    def _run(self, job_id: str, paused: int | None) -> Outcome | None:
         """Run one job. Returns its outcome, or None if it was not ours to run, was cancelled, or
         failed for good.
 
@@ -279,7 +306,8 @@ class Generator:
                     article = PageRequest.from_json(job.page_request).fetched(settings, self.guard)
                     voice = get_voice(record.voice, article.language, settings.voices)
                     made = fingerprint(article, record.voice, voice, settings)
-                    record = store.set_fetched(job_id, article, made)
+                    record = store.set_fetched(job_id, article, made, settings.max_queued_chars)
+                    job = store.get_job(job_id)  # its true size, for its turns
                 current = record.current_version and store.get_version(record.id, record.current_version)
                 if current and current.content_hash == record.content_hash:
                     store.finish_unchanged(job_id, current.version)  # made from this very content already
@@ -298,7 +326,7 @@ class Generator:
                 meters.live = live
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
                                  engine=meters.engine, progress=progress, cache=meters.cache,
-                                 between=_Turns(self, job), live=live)
+                                 between=_Turns(self, job, paused), live=live)
                 self._record(job, meters)  # before the version is visible: whoever sees it sees these too
                 store.job_stage(job_id, "publishing")
                 version = store.publish(job_id, result, record, settings.keep_versions)
@@ -308,6 +336,9 @@ class Generator:
                 return Outcome(version, result.synthesised, result.reused)
         except Cancelled:
             log.info("job %s was cancelled", job_id)
+        except GiveWay:
+            log.info("job %s had its opening and goes back to the queue", job_id)
+            store.give_way(job_id)
         except (InputError, NotFound) as e:
             store.fail_job(job_id, str(e))
         except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug

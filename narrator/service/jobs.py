@@ -123,7 +123,10 @@ class JobQueue:
         """A job ended (published, found its content narrated already, failed or was cancelled): its
         live streams go after LIVE_KEEP_S, and the webhook is told."""
         job = self.store.get_job(job_id)
-        if job.status in ("queued", "running"):  # not ours to run, or not over
+        if job.status == "queued":  # it gave way to a job it had been run before (or was never ours)
+            self.submit(job.id, job.priority)  # so it is in the queue again: a job enqueued twice runs once
+            return
+        if job.status == "running":  # another worker's
             return
         streams = [live_stream(dataclasses.replace(job, attempts=n)) for n in range(1, job.attempts + 1)]
         try:

@@ -195,6 +195,11 @@ class JobRecord:
     """For a submission by URL, what the job fetches and extracts before narrating (JSON: the url, and
     the submission's own title and pronunciations)."""
 
+    @property
+    def size_priority(self) -> int:
+        """Its priority by its size alone (short ones first), whatever a listener's press made it."""
+        return _priority(self.chars)
+
 
 JOB_FIELDS = frozenset(JobRecord.__dataclass_fields__)
 """Columns of `jobs` that JobRecord holds (PostgreSQL's has an insertion counter besides)."""
@@ -400,9 +405,12 @@ class Store:
         ).fetchone()
         if queued and not queued["page_request"]:
             if queued["chars"] != request.chars:  # the waiting job now narrates this content
-                db.execute(f"UPDATE jobs SET chars = ?, priority = {self.db.greatest}(priority, ?) "
-                           "WHERE id = ?",
-                           (request.chars, _priority(request.chars), queued["id"]))
+                if request.chars > queued["chars"]:  # growing a waiting job is queueing more: the limit holds
+                    self._check_quota(db, request, excluding=queued["id"])
+                db.execute(f"UPDATE jobs SET chars = ?, priority = {self.db.greatest}(priority, ?), "
+                           "requested_by = COALESCE(?, requested_by) WHERE id = ?",
+                           (request.chars, _priority(request.chars), request.requested_by, queued["id"]))
+                queued = db.execute("SELECT * FROM jobs WHERE id = ?", (queued["id"],)).fetchone()
             return self._job(queued), False
         running = db.execute(
             "SELECT 1 FROM jobs WHERE article_id = ? AND status = 'running'", (article_id,)
@@ -677,16 +685,7 @@ class Store:
     @staticmethod
     def _insert_job(db: sqlite3.Connection, article_id: str, now: float, request: JobRequest) -> JobRecord:
         """A new queued job; QuotaExceeded if it would take its requester over their limit."""
-        if request.requested_by and request.max_queued_chars:
-            row = db.execute("SELECT COALESCE(SUM(chars), 0) AS n FROM jobs WHERE requested_by = ? "
-                             "AND status IN ('queued', 'running')", (request.requested_by,)).fetchone()
-            queued = int(row["n"])
-            if queued + request.chars > request.max_queued_chars:
-                wait = (queued + request.chars - request.max_queued_chars) / request.chars_per_second
-                raise QuotaExceeded(
-                    f"{queued:,} characters of your work are queued already; with these {request.chars:,} "
-                    f"that is over the limit of {request.max_queued_chars:,} (NARRATOR_MAX_QUEUED_CHARS): "
-                    "try again when some of it is done", min(max(int(wait) + 1, 1), 3600))
+        Store._check_quota(db, request)
         job = JobRecord(id=new_id(), article_id=article_id, status="queued", done=0, total=0, error=None,
                         version=None, created=now, updated=now, requested_by=request.requested_by,
                         chars=request.chars, priority=_priority(request.chars),
@@ -697,6 +696,30 @@ class Store:
             (job.id, article_id, now, now, job.requested_by, job.chars, job.priority, job.page_request),
         )
         return job
+
+    @staticmethod
+    def _queued_chars(db: sqlite3.Connection, requester: str, excluding: str = "",
+                      fetched: bool = False) -> int:
+        """Characters of `requester`'s queued and running jobs (but the job `excluding`); with `fetched`,
+        only of those whose size is known (not a submission by URL still to be fetched)."""
+        known = " AND page_request IS NULL" if fetched else ""
+        row = db.execute("SELECT COALESCE(SUM(chars), 0) AS n FROM jobs WHERE requested_by = ? AND id != ? "
+                         f"AND status IN ('queued', 'running'){known}", (requester, excluding)).fetchone()
+        return int(row["n"])
+
+    @staticmethod
+    def _check_quota(db: sqlite3.Connection, request: JobRequest, excluding: str = "") -> None:
+        """QuotaExceeded if `request` would take its requester over their limit (with their other queued
+        and running work but the job `excluding`, whose content it replaces)."""
+        if not (request.requested_by and request.max_queued_chars):
+            return
+        queued = Store._queued_chars(db, request.requested_by, excluding)
+        if queued + request.chars > request.max_queued_chars:
+            wait = (queued + request.chars - request.max_queued_chars) / request.chars_per_second
+            raise QuotaExceeded(
+                f"{queued:,} characters of your work are queued already; with these {request.chars:,} "
+                f"that is over the limit of {request.max_queued_chars:,} (NARRATOR_MAX_QUEUED_CHARS): "
+                "try again when some of it is done", min(max(int(wait) + 1, 1), 3600))
 
     def get_job(self, job_id: str) -> JobRecord:
         """The job; NotFound if unknown."""
@@ -737,11 +760,20 @@ class Store:
         return row["status"] if row else None
 
     def prioritise(self, article_id: str, priority: int = PRIORITY_WAITING) -> JobRecord | None:
-        """Raise the article's waiting or running job to at least `priority` (a listener is waiting: a
-        queued job goes ahead of background work, a running one no longer pauses for it); the job, if any."""
+        """A listener is waiting for an article that has no version yet: raise its waiting or running
+        job to at least `priority`; the job, or None when there is none or the article has a version
+        (its listeners play that). The raise is for the job's opening only: past it, the job's turns
+        count its size again (narrator.service.generation._Turns), so a press speeds up the start of
+        an article, never the whole of a big one."""
         with self._write() as db:
-            db.execute(f"UPDATE jobs SET priority = {self.db.greatest}(priority, ?) "
-                       "WHERE article_id = ? AND status IN ('queued', 'running')", (priority, article_id))
+            article = db.execute(f"SELECT current_version FROM articles WHERE id = ?{self.db.for_update}",
+                                 (article_id,)).fetchone()
+            if article is None or article["current_version"] is not None:
+                return None
+            # A job that has started before (and went back to the queue) has had its opening.
+            db.execute(f"UPDATE jobs SET priority = {self.db.greatest}(priority, ?) WHERE article_id = ? "
+                       "AND (status = 'running' OR (status = 'queued' AND attempts = 0))",
+                       (priority, article_id))
             row = db.execute("SELECT * FROM jobs WHERE article_id = ? AND status IN ('queued', 'running') "
                              "ORDER BY created DESC LIMIT 1", (article_id,)).fetchone()
         return self._job(row) if row else None
@@ -793,21 +825,45 @@ class Store:
         """A job whose article already has a version made from the same content: done, no new version."""
         self._update_job(job_id, "running", status="done", stage="done", version=version, lease_until=None)
 
-    def set_fetched(self, job_id: str, article: Article, fingerprint: str) -> ArticleRecord:
+    def set_fetched(self, job_id: str, article: Article, fingerprint: str,
+                    max_queued_chars: int = 0) -> ArticleRecord:
         """A job has fetched and extracted its article: store the content (and its fingerprint) and
-        the job's true size; Cancelled if the job was cancelled meanwhile."""
+        the job's true size and priority; Cancelled if the job was cancelled meanwhile.
+
+        A submission by URL counted an estimate (URL_CHARS_ESTIMATE) until now, so its requester's
+        limit (`max_queued_chars`) is checked again with the true size, against their other work whose
+        size is known (each URL still to be fetched makes this check itself when it is): QuotaExceeded,
+        and the job fails saying so, when the page would take them over. Its priority follows the
+        true size, so a huge page pauses for short articles like any huge article."""
         now = time.time()
+        chars = article.chars
         with self._write() as db:
             job = db.execute(f"SELECT * FROM jobs WHERE id = ?{self.db.for_update}", (job_id,)).fetchone()
             if job is None or job["status"] != "running":
                 raise Cancelled(f"job {job_id} was cancelled")
+            if job["requested_by"] and max_queued_chars:
+                queued = self._queued_chars(db, job["requested_by"], job_id, fetched=True)
+                if queued + chars > max_queued_chars:
+                    raise QuotaExceeded(
+                        f"the page is {chars:,} characters long; with the {queued:,} of your work queued "
+                        f"already that is over the limit of {max_queued_chars:,} "
+                        "(NARRATOR_MAX_QUEUED_CHARS): submit it again when some of that is done", 60)
+            priority = job["priority"] if job["priority"] >= PRIORITY_WAITING else _priority(chars)
             content = json.dumps(article.to_dict(), ensure_ascii=False)
             db.execute("UPDATE articles SET title = ?, content = ?, content_hash = ?, updated = ?, "
                        "source_url = ? WHERE id = ?",
                        (article.title, content, fingerprint, now, article.url or None, job["article_id"]))
-            db.execute("UPDATE jobs SET chars = ?, page_request = NULL, updated = ? WHERE id = ?",
-                       (article.chars, now, job_id))
+            db.execute("UPDATE jobs SET chars = ?, priority = ?, page_request = NULL, updated = ? "
+                       "WHERE id = ?", (chars, priority, now, job_id))
         return self.get_article(job["article_id"])
+
+    def give_way(self, job_id: str) -> None:
+        """Put a running job back in the queue at its size's priority (it ran before a job that is now
+        more urgent than it; narrator.service.generation.GiveWay). Its run counts as an attempt: the
+        next one streams anew (listeners keep what they have until it does)."""
+        job = self.get_job(job_id)
+        self._update_job(job_id, "running", status="queued", stage="queued", worker=None, lease_until=None,
+                         priority=job.size_priority)
 
     def requeue_job(self, job_id: str, message: str) -> None:
         """Put a job that failed an attempt back in the queue (it will be retried)."""
@@ -834,10 +890,16 @@ class Store:
 
     # Watched sources (narrator.service.watch) -------------------------------------------------------
 
-    def add_source(self, url: str, voice: str | None = None) -> SourceRecord:
-        """Watch a feed or sitemap (again: its voice is updated); the source."""
+    def add_source(self, url: str, voice: str | None = None, limit: int = 0) -> SourceRecord:
+        """Watch a feed or sitemap (again: its voice is updated); the source. Conflict when `limit`
+        sources are watched already (NARRATOR_WATCH_MAX_SOURCES; 0: no limit)."""
         source_id = hashlib.sha256(url.encode()).hexdigest()[:12]
         with self._write() as db:
+            known = db.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone()
+            count = db.execute("SELECT COUNT(*) AS n FROM sources").fetchone()["n"]
+            if limit and not known and count >= limit:
+                raise Conflict(f"{count} sources are watched already, the limit "
+                               "(NARRATOR_WATCH_MAX_SOURCES): remove one first")
             db.execute("INSERT INTO sources (id, url, voice, created) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (id) DO UPDATE SET voice = excluded.voice",
                        (source_id, url, voice, time.time()))

@@ -1,14 +1,17 @@
 """Watching a site's feeds and sitemaps: new pages become articles, edited pages new versions.
 
 `Watcher.run(source)` is one pass over a feed (RSS 2.0, Atom: parsed by feedparser) or a sitemap
-(urlset, sitemap index, Google News sitemap: parsed with lxml). For each entry, newest first and at
-most NARRATOR_WATCH_MAX_ENTRIES, it fetches the page (the fetch module: SSRF guard, time limit,
-size cap; conditionally, with the ETag and Last-Modified it last saw, and not at all when a
-sitemap's <lastmod> has not moved), extracts the article and stores it through the same path as
-the API (narrator.service.submissions.store_article): a new URL makes an article, a changed page a
-new version (only its changed sentences are synthesised: the cache has the rest), an unchanged one
-nothing. One request at a time, with NARRATOR_WATCH_DELAY_S between two to the same host. A page
-that fails is counted and named, and the pass goes on.
+(urlset, sitemap index, Google News sitemap: parsed with lxml), read by narrator.feeds in a child
+process within bounds (a feed's body never reaches a parser in this process). For each entry,
+newest first and at most NARRATOR_WATCH_MAX_ENTRIES, it fetches the page (the fetch module: SSRF
+guard, time limit, size cap; conditionally, with the ETag and Last-Modified it last saw, and not at
+all when a sitemap's <lastmod> has not moved), extracts the article and stores it through the same
+path as the API (narrator.service.submissions.store_article): a new URL makes an article, a changed
+page a new version (only its changed sentences are synthesised: the cache has the rest), an
+unchanged one nothing. One request at a time, with NARRATOR_WATCH_DELAY_S between two to the same
+host. A page that fails is counted and named, and the pass goes on. A source's narrations count
+against NARRATOR_MAX_QUEUED_CHARS like an API key's (requester 'watch:<id>'): entries beyond it are
+held for a later pass.
 
 Sources are kept in the store (added by `narrator watch URL` or on the dashboard). `narrator serve`
 and `narrator worker` run due sources in a thread of their own (`Watching`), one watcher per source
@@ -22,41 +25,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
-
-import feedparser
-import lxml.etree
+from urllib.parse import urlsplit
 
 from ..config import Settings
-from ..errors import InputError
+from ..errors import ExtractionError, InputError
 from ..extract import from_page
+from ..feeds import Entry, Listing, read_listing
 from ..fetch import FEED_TYPES, Page, fetch
 from ..netguard import NetGuard
 from .metrics import WATCH_FAILURES, WATCH_PAGE_FAILURES, WATCH_PASSES, Batch
-from .store import JobRequest, NotFound, PageRecord, SourceRecord, Store
+from .store import JobRequest, NotFound, PageRecord, QuotaExceeded, SourceRecord, Store
 from .submissions import check_size, store_article
 
 log = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 10
 """Child sitemaps of an index read in one pass (the newest, by their <lastmod>)."""
-SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A page a source lists."""
-
-    url: str
-    """The page."""
-    lastmod: str = ""
-    """When a sitemap says it last changed (<lastmod>): while it stays the same the page is not asked
-    for. Feeds give none here: their dates say when a story was published, not when it was edited."""
-    order: float = 0.0
-    """A sort key, larger for newer (a Unix time where one is known)."""
 
 
 @dataclass
@@ -75,6 +59,9 @@ class Outcome:
     """Pages that could not be fetched or read."""
     skipped: int = 0
     """Entries beyond the cap on entries per pass."""
+    held: int = 0
+    """Entries left for a later pass: the source's narrations queued already are at its limit
+    (NARRATOR_MAX_QUEUED_CHARS)."""
     errors: list[str] = field(default_factory=list)
     """What failed, a line per page (the first few)."""
     kind: str = ""
@@ -84,63 +71,7 @@ class Outcome:
         """For the store and the API."""
         return {"kind": self.kind, "entries": self.entries, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "failed": self.failed, "skipped": self.skipped,
-                "errors": self.errors[:10]}
-
-
-def _when(text: str) -> float:
-    """A date from a sitemap or a feed as a Unix time (0 if there is none or it does not parse)."""
-    text = (text or "").strip()
-    if not text:
-        return 0.0
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return 0.0
-
-
-def parse_sitemap(body: bytes) -> tuple[list[Entry], list[Entry]] | None:
-    """The pages and child sitemaps a sitemap lists, or None if `body` is no sitemap."""
-    try:
-        parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
-        root = lxml.etree.fromstring(body, parser=parser)
-    except lxml.etree.XMLSyntaxError:
-        return None
-    if root is None or lxml.etree.QName(root).localname not in ("urlset", "sitemapindex"):
-        return None
-    pages: list[Entry] = []
-    children: list[Entry] = []
-    for item in root:
-        if not isinstance(item.tag, str):
-            continue
-        kind = lxml.etree.QName(item).localname
-        loc = (item.findtext(f"{SITEMAP_NS}loc") or item.findtext("loc") or "").strip()
-        if not loc:
-            continue
-        lastmod = (item.findtext(f"{SITEMAP_NS}lastmod") or item.findtext("lastmod") or
-                   item.findtext(f"{NEWS_NS}news/{NEWS_NS}publication_date") or "").strip()
-        entry = Entry(loc, lastmod, _when(lastmod))
-        (children if kind == "sitemap" else pages).append(entry)
-    return pages, children
-
-
-def parse_feed(body: bytes, base: str) -> list[Entry] | None:
-    """The pages an RSS or Atom feed lists, or None if `body` is no feed."""
-    parsed = feedparser.parse(body)
-    if not parsed.get("version") and not parsed.entries:
-        return None
-    entries = []
-    for item in parsed.entries:
-        link = item.get("link") or next((x.get("href") for x in item.get("links", []) if x.get("href")), "")
-        if not link:
-            continue
-        keys = set(item.keys())  # item.get("updated") would fall back to "published" with a warning
-        stamp = next((item[k] for k in ("updated_parsed", "published_parsed") if k in keys and item[k]), None)
-        entries.append(Entry(urljoin(base, link), "", time.mktime(stamp) if stamp else 0.0))
-    return entries
+                "held": self.held, "errors": self.errors[:10]}
 
 
 class Watcher:
@@ -182,21 +113,27 @@ class Watcher:
         if page.not_modified:
             known = self.store.pages_of(source.id, self.settings.watch_max_entries)
             return [Entry(p.url, p.lastmod or "", p.checked) for p in known], page, kind
-        sitemap = parse_sitemap(page.body)
-        if sitemap is not None:
-            pages, children = sitemap
-            for child in sorted(children, key=lambda e: -e.order)[:MAX_SITEMAPS]:
+        listed = self._read(page)
+        if listed.kind == "sitemap":
+            pages = list(listed.pages)
+            for child in sorted(listed.children, key=lambda e: -e.order)[:MAX_SITEMAPS]:
                 try:
-                    found = parse_sitemap(self._fetch(child.url, accept=FEED_TYPES).body)
+                    pages.extend(self._read(self._fetch(child.url, accept=FEED_TYPES)).pages)
                 except InputError as e:
                     log.warning("sitemap %s: %s", child.url, e)
-                    continue
-                pages.extend(found[0] if found else [])
-            return pages, page, "index" if children else "sitemap"
-        feed = parse_feed(page.body, page.url)
-        if feed is None:
+            return pages, page, "index" if listed.children else "sitemap"
+        if listed.kind != "feed":
             raise InputError(f"{source.url} is neither an RSS or Atom feed nor a sitemap")
-        return feed, page, "feed"
+        return list(listed.pages), page, "feed"
+
+    def _read(self, page: Page) -> Listing:
+        """What a fetched feed or sitemap lists, read by narrator.feeds in a child process within
+        NARRATOR_WATCH_PARSE_S and NARRATOR_WATCH_PARSE_MB; InputError saying why it was not read."""
+        try:
+            settings = self.settings
+            return read_listing(page.body, page.url, settings.watch_parse_s, settings.watch_parse_mb)
+        except ExtractionError as e:
+            raise InputError(f"{page.url} was not read: {e}") from None
 
     def run(self, source: SourceRecord) -> Outcome:
         """One pass over `source` (see the module); the store records it and when the next is due."""
@@ -207,17 +144,24 @@ class Watcher:
             newest = sorted(entries, key=lambda e: -e.order)  # stable: a feed's own order among equals
             cap = self.settings.watch_max_entries
             outcome.skipped = max(len(newest) - cap, 0)
-            for entry in newest[:cap]:
-                self._entry(source, entry, outcome)
+            for i, entry in enumerate(newest[:cap]):
+                try:
+                    self._entry(source, entry, outcome)
+                except QuotaExceeded as e:  # the rest waits for the next pass (their pages are not recorded)
+                    outcome.held = held = len(newest[:cap]) - i
+                    error = f"{held} {'entry' if held == 1 else 'entries'} held for a later pass: {e}"
+                    break
         except InputError as e:  # the source itself could not be fetched or parsed
             error, unreadable = str(e), True
         if outcome.failed and not error:
             error = f"{outcome.failed} of {outcome.entries} pages failed: {outcome.errors[0]}"
+        validators = (source.etag or "", source.last_modified or "")
+        if page is not None and not page.not_modified:
+            validators = (page.etag, page.last_modified)
+        if outcome.held:  # held entries are not recorded: the next pass must read the source in full
+            validators = ("", "")
         self.store.finish_source(source.id, outcome.as_dict(), error,
-                                 time.time() + self.settings.watch_interval_s,
-                                 etag=page.etag if page and not page.not_modified else (source.etag or ""),
-                                 last_modified=(page.last_modified if page and not page.not_modified
-                                                else (source.last_modified or "")))
+                                 time.time() + self.settings.watch_interval_s, *validators)
         self._count(outcome, unreadable)
         return outcome
 
@@ -247,7 +191,12 @@ class Watcher:
                                                   known.last_modified, entry.lastmod or None, time.time()))
                 return
             article = check_size(from_page(page), self.settings)
-            request = JobRequest(requested_by=f"watch:{source.id}", chars=article.chars)
+            # A source is charged like an API key: its queued narrations count against
+            # NARRATOR_MAX_QUEUED_CHARS under its own name, so one hostile or runaway feed holds at most
+            # that much of the queue and the other sources (and editors) keep their room; the number of
+            # sources is bounded too (NARRATOR_WATCH_MAX_SOURCES).
+            request = JobRequest(requested_by=f"watch:{source.id}", chars=article.chars,
+                                 max_queued_chars=self.settings.max_queued_chars)
             try:
                 record, job, new = store_article(self.store, self.settings, article, source.voice, request,
                                                  known.article_id if known else None, existing=bool(known))
@@ -264,6 +213,8 @@ class Watcher:
                 outcome.unchanged += 1
             self.store.record_page(PageRecord(entry.url, record.id, source.id, page.etag or None,
                                               page.last_modified or None, entry.lastmod or None, time.time()))
+        except QuotaExceeded:
+            raise
         except InputError as e:
             outcome.failed += 1
             outcome.errors.append(f"{entry.url}: {e}")
@@ -311,4 +262,4 @@ class Watching:
             self._thread.join()
 
 
-__all__ = ["Entry", "Outcome", "Watcher", "Watching", "parse_feed", "parse_sitemap"]
+__all__ = ["Entry", "Outcome", "Watcher", "Watching"]

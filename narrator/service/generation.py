@@ -3,8 +3,9 @@
 `Generator.run(job_id)` is the whole job: claim it, fetch the page of a submission by URL, narrate
 into a staging folder with the synthesis cache, streaming the audio as it is made to the audio
 storage (the live stream listeners play before the version exists, narrator.live), publish. Between
-sentences a running job stops if it was cancelled and lets a more urgent queued job run first
-(`_Turns`).
+units (a sentence, or a part of a long one: narrator.segment.MAX_UNIT_CHARS) a running job stops if it
+was cancelled or has used up its time (NARRATOR_JOB_TIMEOUT_S), and lets a more urgent queued job run
+first (`_Turns`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from ..cache import UnitCache
 from ..config import Settings
 from ..engines import Engine, open_engine
 from ..errors import InputError
+from ..lexicon import Flag
 from ..netguard import NetGuard
 from ..pipeline import narrate
 from ..voices import Voice, get_voice
+from .lexicons import PublicationLexicon
 from .storage import AudioStorage
 from .store import Cancelled, JobRecord, NotFound, Store
-from .submissions import PageRequest, default_guard, fingerprint
+from .submissions import PageRequest, default_guard, fingerprint, narration_size
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,10 @@ class RetryableError(Exception):
     """An attempt failed for a reason that may pass (engine crash, full disk, locked database)."""
 
 
+class OutOfTime(Exception):
+    """A job worked longer than NARRATOR_JOB_TIMEOUT_S: it fails for good (another attempt would too)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How a job ended."""
@@ -122,30 +129,43 @@ def _lease(store: Store, job_id: str, lease_s: float) -> Iterator[None]:
 
 
 class _Turns:
-    """What a running job does between sentences, at most once a second: stop if it was cancelled
-    (its article deleted or its content superseded), and run a more urgent queued job first (a
-    short article, or one a listener is waiting for, never waits for a long one to finish)."""
+    """What a running job does between units (sentences, or parts of a long one), at most once a second:
+    stop if it was cancelled (its article deleted or its content superseded) or has worked longer than
+    NARRATOR_JOB_TIMEOUT_S, and run a more urgent queued job first (a short article, or one a listener
+    is waiting for, never waits for a long one to finish). A unit is at most
+    narrator.segment.MAX_UNIT_CHARS spoken characters, so this happens within seconds even inside a
+    run-on sentence."""
 
     INTERVAL_S = 1.0
     """How often to look: one or two small queries a second, while a sentence takes ~0.3 s to speak."""
 
     def __init__(self, generator: Generator, job: JobRecord):
         self.generator, self.job = generator, job
-        self.next_look = time.monotonic() + self.INTERVAL_S
+        self.started = time.monotonic()
+        self.lent = 0.0
+        """Seconds spent running more urgent jobs (not counted against this job's time)."""
+        self.next_look = self.started + self.INTERVAL_S
 
     def __call__(self) -> None:
-        if time.monotonic() < self.next_look:
+        now = time.monotonic()
+        if now < self.next_look:
             return
+        budget = self.generator.settings.job_timeout_s
+        if budget and now - self.started - self.lent > budget:
+            raise OutOfTime(f"the narration took longer than the {budget:,g} s a job may work "
+                            "(NARRATOR_JOB_TIMEOUT_S) and was stopped; the previous version stays current")
         store = self.generator.store
         status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority meanwhile
         if status != "running":
             raise Cancelled(f"job {self.job.id} was cancelled")
         while (urgent := store.next_job(above=priority)) is not None:
             log.info("job %s pauses for the more urgent job %s", self.job.id, urgent.id)
+            lent = time.monotonic()
             try:
                 self.generator.run(urgent.id)
             except RetryableError:
                 pass  # put back in the queue: it is tried again later, by whichever worker takes it
+            self.lent += time.monotonic() - lent
             if store.job_status(self.job.id) != "running":
                 raise Cancelled(f"job {self.job.id} was cancelled")
         self.next_look = time.monotonic() + self.INTERVAL_S
@@ -192,7 +212,8 @@ class Generator:
                     article = PageRequest.from_json(job.page_request).fetched(settings, self.guard)
                     voice = get_voice(record.voice, article.language, settings.voices)
                     made = fingerprint(article, record.voice, voice, settings)
-                    record = store.set_fetched(job_id, article, made)
+                    size = narration_size(article, voice, settings)  # 422-like failure if too long spoken
+                    record = store.set_fetched(job_id, article, made, size)
                 current = record.current_version and store.get_version(record.id, record.current_version)
                 if current and current.content_hash == record.content_hash:
                     store.finish_unchanged(job_id, current.version)  # made from this very content already
@@ -209,12 +230,13 @@ class Generator:
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
                                  engine=self.engines.get(voice), progress=progress, cache=self.cache,
                                  between=_Turns(self, job), live=live)
+                self._flag(list(result.left_out))
                 store.job_stage(job_id, "publishing")
                 version = store.publish(job_id, result, record, settings.keep_versions)
                 return Outcome(version, result.synthesised, result.reused)
         except Cancelled:
             log.info("job %s was cancelled", job_id)
-        except (InputError, NotFound) as e:
+        except (InputError, NotFound, OutOfTime) as e:
             store.fail_job(job_id, str(e))
         except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
             message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
@@ -228,3 +250,19 @@ class Generator:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
         return None
+
+    def _flag(self, left_out: list[Flag]) -> None:
+        """Tell the desk about the publication's entries a narration could not use (read plainly
+        instead); the others (an article's own, a voice's) are only logged. Never fails the job."""
+        if not left_out:
+            return
+        settings = self.settings
+        publication = PublicationLexicon(settings.publication_lexicon, settings.max_lexicon_entries)
+        entries = publication.load().as_dict()
+        mine = [f for f in left_out if entries.get(f.written) == f.spoken]
+        for f in left_out:
+            log.warning("pronunciation of %r left out in %s: %s", f.written, f.voice, f.problem)
+        try:
+            publication.flag(mine)
+        except OSError as e:
+            log.warning("could not flag pronunciations on the desk: %s", e)

@@ -787,9 +787,11 @@ class Store:
         """A job whose article already has a version made from the same content: done, no new version."""
         self._update_job(job_id, "running", status="done", stage="done", version=version, lease_until=None)
 
-    def set_fetched(self, job_id: str, article: Article, fingerprint: str) -> ArticleRecord:
+    def set_fetched(self, job_id: str, article: Article, fingerprint: str,
+                    chars: int | None = None) -> ArticleRecord:
         """A job has fetched and extracted its article: store the content (and its fingerprint) and
-        the job's true size; Cancelled if the job was cancelled meanwhile."""
+        the job's true size (`chars`, default the written text's); Cancelled if the job was cancelled
+        meanwhile."""
         now = time.time()
         with self._write() as db:
             job = db.execute(f"SELECT * FROM jobs WHERE id = ?{self.db.for_update}", (job_id,)).fetchone()
@@ -800,7 +802,7 @@ class Store:
                        "source_url = ? WHERE id = ?",
                        (article.title, content, fingerprint, now, article.url or None, job["article_id"]))
             db.execute("UPDATE jobs SET chars = ?, page_request = NULL, updated = ? WHERE id = ?",
-                       (article.chars, now, job_id))
+                       (article.chars if chars is None else chars, now, job_id))
         return self.get_article(job["article_id"])
 
     def requeue_job(self, job_id: str, message: str) -> None:

@@ -22,6 +22,7 @@ from ..lexicon import (
     Flag,
     Kept,
     Lexicon,
+    bounds_problem,
     dump_lexicon,
     load_flags,
     load_kept,
@@ -131,6 +132,8 @@ def entry(written: str, spoken: str, nocase: bool = False, voice: Voice | None =
     if "[[" in spoken or "]]" in spoken:
         raise InputError("a pronunciation here is a respelling; [[ ]] (phonemes) belong in a voice's own "
                          "lexicon file")
+    if problem := bounds_problem(written, spoken):
+        raise InputError(f"this entry cannot be saved: {problem}")
     if voice is not None and (problem := script_problem(spoken, voice.scripts)):
         raise InputError(f"{voice.name} cannot say {written!r} that way: {problem}")
     wanted = Lexicon(((written, spoken),), frozenset({written}) if nocase else frozenset())

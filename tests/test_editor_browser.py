@@ -321,7 +321,7 @@ def test_a_pronunciation_is_heard_before_it_is_saved(app, client, live_server: s
     assert page.evaluate("getComputedStyle(document.querySelector('.ed-message')).color") == green
     assert page.inner_text(".ed-affected-list") == "Harbour bridge reopens after repairs"
     assert client.get("/api/lexicon").json["entries"] == [
-        {"written": "mayor", "spoken": "mare", "nocase": False}]
+        {"written": "mayor", "spoken": "mare", "nocase": False, "problem": None}]
 
     # A saved row plays what its input says now, saved or not.
     row.locator(".ed-spoken-input").fill(LONG)

@@ -3,6 +3,9 @@ and a file broken by hand never takes the service down (its last good entries st
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -141,3 +144,18 @@ def test_an_article_own_broken_pronunciation_never_fails_it(client) -> None:  # 
     assert data["status"] == "ready", data["job"]
     spoken = " ".join(_spoken(client, data))
     assert "zzz" not in spoken and "the summer" in spoken and "harbor" in spoken
+
+
+def test_the_command_line_narrates_without_a_broken_entry_and_says_so(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    lexicon = tmp_path / "lexicon.tsv"
+    lexicon.write_text(f"the\t{BUZZ}\n", encoding="utf-8")
+    monkeypatch.setenv("NARRATOR_LEXICON", str(lexicon))
+    src = tmp_path / "story.txt"
+    src.write_text("A short story\n\nIt was the quietest day of the year.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "narrator.cli", "narrate", str(src), "--voice", "espeak"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "the pronunciation of 'the' is not used: espeak could not say it" in result.stderr
+    timing = json.loads((tmp_path / "out" / "story.timing.json").read_text(encoding="utf-8"))
+    spoken = [s["spoken"] for p in timing["paragraphs"] for s in p["sentences"]]
+    assert "It was the quietest day of the year." in spoken

@@ -350,6 +350,25 @@ def test_a_pronunciation_is_heard_before_it_is_saved(app, client, live_server: s
     assert client.get("/api/lexicon").json["entries"] == []
 
 
+def test_an_entry_a_voice_could_not_say_is_marked_until_it_is_changed(app, client, live_server: str,
+                                                                      page) -> None:  # noqa: ANN001
+    path = app.extensions["narrator"].settings.publication_lexicon
+    path.write_text("the\t" + "z" * 40 + "\n", encoding="utf-8")  # by hand: nothing tried it
+    narrated(client)  # read plainly, and flagged
+    sign_in(app, page, live_server)
+    page.goto(f"{live_server}/editor/pronunciations")
+    row = page.locator('tr[data-written="the"]')
+    problem = row.locator(".ed-entry-problem")
+    assert problem.is_visible() and "espeak (en-US)" in problem.inner_text()
+    assert "could not be said" in page.inner_text(".ed-problem")
+    page.select_option(".ed-lexicon .ed-voice", "espeak")
+    row.locator(".ed-spoken-input").fill("thee")
+    row.locator(".ed-save-entry").click()
+    until(page, "document.querySelector('.ed-message').textContent.includes('Saved')")
+    assert not problem.is_visible()
+    assert client.get("/api/lexicon").json["entries"][0]["problem"] is None
+
+
 TARGETS = ("button, select, input:not([type=hidden]):not([type=checkbox]), textarea, .ed-check, .ed-nav a, "
            ".ed-meta a, .ed-title-cell a")
 """What a finger must hit: at least 44 x 44 CSS px (WCAG 2.5.5), and inside the screen."""

@@ -20,6 +20,15 @@ attacks asked for (all by default), one after another:
 * `press` (item 4): a 160,000-character article a listener presses play on, then five short articles:
   how long the short ones wait, and whether the big one was lifted whole; then a flood of presses
   from one address.
+* `multiplied` (item 2): 2,000 times "a" with {"a": "word " * 99} (4.6 KB that made a million spoken
+  characters), then the same with a pronunciation inside the bounds (counted as it will be spoken).
+* `runon-joe` (item 2): a 150,000-character run-on sentence in the default voice (Piper): 60 s into the
+  sentence another key's short article is submitted (how long until it is done), then the article is
+  deleted (how long until the service's CPU falls idle).
+* `runon-espeak` (item 2): the same sentence in espeak-ng, narrated to the end (assembly and encoding
+  included).
+* `emoji` (item 5): PUT /api/lexicon/the with 100 emoji and with a respelling no voice can say (refused),
+  then both written into the lexicon file by hand: an article with "the" is narrated anyway.
 
 Reports: per attack, each submission's answer and how it ended; the listener's requests (count,
 failures, p50/p99/max latency); the service's peak memory, the web process alone and with its
@@ -195,6 +204,8 @@ class Attack:
     """The service's environment (to make API keys with the command line)."""
     deadline: float
     """Longest wait for anything the attack waits for, in seconds."""
+    pid: int
+    """The serve process."""
 
     def key(self, name: str) -> str:
         """A new editor's API key."""
@@ -219,6 +230,50 @@ class Attack:
             if value or time.monotonic() > end:
                 return value
             time.sleep(1)
+
+    def job(self, job_id: str) -> dict:
+        return call(self.base, "GET", f"/api/jobs/{job_id}")[1]
+
+    def ended(self, job_id: str, deadline: float | None = None) -> dict:
+        """Wait until the job is done, failed or cancelled (or the deadline passes: its last state)."""
+        until = time.monotonic() + (deadline or self.deadline)
+        job = self.job(job_id)
+        while job.get("status") not in ("done", "failed", "cancelled") and time.monotonic() < until:
+            time.sleep(0.5)
+            job = self.job(job_id)
+        return job
+
+    def idle_after(self, start: float, limit: float = 120) -> float:
+        """Seconds from `start` until the service's processes use under a fifth of a core over a second."""
+        hz = os.sysconf("SC_CLK_TCK")
+        while time.monotonic() - start < limit:
+            before = cpu_ticks(self.pid)
+            time.sleep(1)
+            if (cpu_ticks(self.pid) - before) / hz < 0.2:
+                return time.monotonic() - start - 1
+        return float("inf")
+
+
+def cpu_ticks(pid: int) -> int:
+    """CPU time (clock ticks, user + system) used so far by `pid` and all its descendants (/proc)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        stats[int(entry.name)] = fields
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        if p in stats:
+            total += int(stats[p][11]) + int(stats[p][12])  # utime, stime
+    return total
 
 
 def issue14(a: Attack) -> list[list[str]]:
@@ -385,8 +440,97 @@ def press(a: Attack) -> list[list[str]]:
              "-", "-"]]
 
 
+def ending(job: dict) -> str:
+    return f"{job.get('status')}: {(job.get('error') or '')[:90]}" if job else "-"
+
+
+RUN_ON_150K = "A run on\n\n" + ("and then the rain came over the hills " * 3950)[:150_000].strip() + "."
+"""One sentence of 150,000 characters, inside the 200,000-character limit (it peaked at 3.7 GB)."""
+
+
+def multiplied(a: Attack) -> list[list[str]]:
+    """Pronunciations that multiply the text (issue 23, item 2)."""
+    key = a.key("multiplier")
+    attack = {"text": "Many\n\n" + "a " * 2000, "pronunciations": {"a": "word " * 99}}
+    status, answer, seconds = call(a.base, "POST", "/api/articles", key, attack)
+    rows = [["2,000 x \"a\" with {\"a\": \"word \" * 99} (4.6 KB)", str(status), f"{seconds * 1000:.0f} ms",
+             answer.get("message", "")[:90]]]
+    bounded = {"text": attack["text"], "voice": "espeak",
+               "pronunciations": {"a": "the first letter of the alphabet"}}
+    status, answer, seconds = call(a.base, "POST", "/api/articles", key, bounded)
+    job = a.ended(answer["job"]["id"]) if status == 202 else {}
+    rows.append(["the same with a 32-character pronunciation (66,000 spoken)", str(status),
+                 f"{seconds * 1000:.0f} ms", ending(job)])
+    return rows
+
+
+def runon_joe(a: Attack) -> list[list[str]]:
+    """A 150,000-character run-on sentence in the default voice, another key's article, a DELETE (item 2)."""
+    key, other = a.key("runon"), a.key("other-cms")
+    payload = {"text": RUN_ON_150K, "id": "runon"}
+    status, answer, seconds = call(a.base, "POST", "/api/articles", key, payload)
+    rows = [["150,000-character run-on sentence, default voice", str(status), f"{seconds * 1000:.0f} ms"]]
+    if status != 202:
+        return [rows[0] + [answer.get("message", "")[:90]]]
+    job_id = answer["job"]["id"]
+    until = time.monotonic() + 120
+    while a.job(job_id).get("status") != "running" and time.monotonic() < until:
+        time.sleep(0.5)
+    time.sleep(60)  # well inside the sentence (the whole takes 10 to 25 minutes)
+    short = {"text": "Short\n\nIt rained on Monday. The sun came out on Tuesday.", "voice": "espeak"}
+    started = time.monotonic()
+    status, answer, _ = call(a.base, "POST", "/api/articles", other, short)
+    other = a.ended(answer["job"]["id"], 300) if status == 202 else {}
+    rows.append(["another key's short article, submitted 60 s into the sentence", str(status),
+                 f"done {time.monotonic() - started:.1f} s later", ending(other)])
+    deleted = time.monotonic()
+    status = call(a.base, "DELETE", "/api/articles/runon", key)[0]
+    idle = a.idle_after(deleted)
+    rows.append(["DELETE of the run-on article mid-sentence", str(status),
+                 f"CPU idle {idle:.1f} s later", ending(a.job(job_id))])
+    rows[0].append(f"ran {deleted - started + 60:.0f} s, then deleted")
+    return rows
+
+
+def runon_espeak(a: Attack) -> list[list[str]]:
+    """The same sentence in espeak-ng, narrated to the end (item 2)."""
+    key = a.key("runon-espeak")
+    payload = {"text": RUN_ON_150K, "id": "runon-espeak", "voice": "espeak"}
+    started = time.monotonic()
+    status, answer, seconds = call(a.base, "POST", "/api/articles", key, payload)
+    job = a.ended(answer["job"]["id"]) if status == 202 else {}
+    return [["150,000-character run-on sentence, espeak, to the end", str(status), f"{seconds * 1000:.0f} ms",
+             f"{ending(job)} in {time.monotonic() - started:.0f} s"]]
+
+
+def emoji(a: Attack) -> list[list[str]]:
+    """A poisoned lexicon entry, by the API and by hand (item 5)."""
+    key = a.key("lexicographer")
+    rows = []
+    for name, spoken in (("100 emoji", "\U0001F600" * 100), ("2 emoji", "\U0001F600\U0001F389"),
+                         ("40 z (said for 6 s)", "z" * 40)):
+        status, answer, seconds = call(a.base, "PUT", "/api/lexicon/the", key, {"spoken": spoken})
+        rows.append([f"PUT /api/lexicon/the, {name}", str(status), f"{seconds * 1000:.0f} ms",
+                     answer.get("message", "")[:90]])
+    # What the API refuses may still be written into the file by hand: narrations go on without it.
+    lexicon = a.home / "lexicon.tsv"
+    lexicon.write_text(f"the\t{'z' * 40}\nharbour\t\U0001F600\U0001F389\n", encoding="utf-8")
+    text = "News from the harbour\n\n" + SEED.partition("\n\n")[2][:3000]
+    started = time.monotonic()
+    status, answer, seconds = call(a.base, "POST", "/api/articles", key, {"text": text, "voice": "espeak"})
+    job = a.ended(answer["job"]["id"]) if status == 202 else {}
+    flags = [e for e in call(a.base, "GET", "/api/lexicon")[1].get("entries", []) if e.get("problem")]
+    rows.append(["an article with \"the\", those entries in the file by hand", str(status),
+                 f"{time.monotonic() - started:.0f} s to its end",
+                 f"{ending(job)}; {len(flags)} entries flagged on the desk"])
+    for path in (lexicon, lexicon.with_name("lexicon.tsv.flags.json")):  # the next attacks start clean
+        path.unlink(missing_ok=True)
+    return rows
+
+
 ATTACKS: dict[str, Callable[[Attack], list[list[str]]]] = {
-    "issue14": issue14, "feeds": feeds, "watch-quota": watch_quota, "url-size": url_size, "press": press}
+    "issue14": issue14, "feeds": feeds, "watch-quota": watch_quota, "url-size": url_size, "press": press,
+    "multiplied": multiplied, "runon-joe": runon_joe, "runon-espeak": runon_espeak, "emoji": emoji}
 
 
 def main() -> int:
@@ -420,6 +564,7 @@ def main() -> int:
                              start_new_session=True)
     peak, own = [0], [0]
     during: dict[str, int] = {}  # attack -> peak RSS of the web process alone while it ran
+    tree: dict[str, int] = {}  # attack -> peak RSS of the service (with its children) while it ran
     current = [""]
     stop_sampling = threading.Event()
     listener: list[tuple[int, float]] = []
@@ -436,6 +581,7 @@ def main() -> int:
                 own[0] = max(own[0], rss_of(serve.pid))
                 if current[0]:
                     during[current[0]] = max(during.get(current[0], 0), rss_of(serve.pid))
+                    tree[current[0]] = max(tree.get(current[0], 0), rss_tree(serve.pid))
 
         def listen() -> None:
             while not stop_sampling.wait(0.5):
@@ -448,7 +594,7 @@ def main() -> int:
         threads = [threading.Thread(target=sample, daemon=True), threading.Thread(target=listen, daemon=True)]
         for t in threads:
             t.start()
-        attack = Attack(base, web, tmp / "home", env, args.deadline)
+        attack = Attack(base, web, tmp / "home", env, args.deadline, serve.pid)
         for name in chosen:
             before = rss_of(serve.pid)
             current[0] = name
@@ -482,6 +628,8 @@ def main() -> int:
               "- The web process alone, at the start of each attack and its peak during it: "
               + "; ".join(f"{n} {during[n + ':before'] / 2**20:.0f} -> {during[n] / 2**20:.0f} MB"
                           for n in chosen) + ".",
+              "- The service with its children (feed readers, engines), peak during each attack: "
+              + "; ".join(f"{n} {tree.get(n, 0) / 2**20:.0f} MB" for n in chosen) + ".",
               f"- A listener throughout (an article page and the article list, twice a second): "
               f"{len(listener)} requests, {failures} not 200; latency p50 "
               f"{statistics.median(latencies) * 1000:.0f} ms, p99 "

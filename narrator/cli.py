@@ -57,6 +57,8 @@ def cmd_narrate(args: argparse.Namespace, settings: Settings) -> int:
     voice = get_voice(args.voice, article.language, settings.voices)
     cache = None if args.no_cache else UnitCache.from_settings(settings)
     result = narrate(article, voice, out, settings, progress=_Progress(sys.stderr), cache=cache)
+    for flag in result.left_out:  # read plainly instead; the narration is made all the same
+        print(f"narrator: the pronunciation of {flag.written!r} is not used: {flag.problem}", file=sys.stderr)
     for path in (result.outputs.audio, result.outputs.timing, result.outputs.vtt):
         print(path)
     return 0

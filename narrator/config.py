@@ -105,7 +105,13 @@ class Settings:
     """Longest wait for a worker to speak a pronunciation on the dashboard (503 beyond)."""
     max_queued_chars: int = 600_000
     """Characters of narration one API key or editor may have queued or running at once (three of the
-    longest articles, or about a hundred ordinary ones); beyond, 429 with Retry-After. 0: no limit."""
+    longest articles, or about a hundred ordinary ones); beyond, 429 with Retry-After. 0: no limit.
+    An article counts its written or its spoken characters (after lexicons and normalisation),
+    whichever is more."""
+    job_timeout_s: float = 3600.0
+    """Longest a job may work on one narration (time it lets more urgent jobs run first not counted);
+    beyond, it stops and fails saying so. The longest article (200,000 spoken characters) takes about
+    25 minutes with the default voice on a busy 2-core machine. 0: no limit."""
 
     # Watching feeds and sitemaps (narrator watch) ----------------------------------------------------
     watch_interval_s: float = 300.0
@@ -160,7 +166,13 @@ class Settings:
     max_upload_mb: float = 5.0
     """Largest request body accepted (413 above it)."""
     max_article_chars: int = 200_000
-    """Longest article accepted (422 above it): about 33,000 words, three and a half hours of speech."""
+    """Longest article accepted (422 above it): about 33,000 words, three and a half hours of speech.
+    Both what is written and what will be spoken (after lexicons and normalisation) are measured."""
+    max_pronunciations: int = 100
+    """Entries an article's own "pronunciations" may hold (400 beyond). 0: no limit."""
+    max_lexicon_entries: int = 5000
+    """Entries the publication's lexicon may hold: saving one more is refused (400), and a file edited
+    by hand to hold more is read as broken (its last good entries stay in force). 0: no limit."""
     allow_private_urls: int = 0
     """1: articles may be fetched from loopback and private networks (development, tests); 0 refuses them."""
     embed_ancestors: str = "*"

@@ -9,9 +9,11 @@ key on it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,9 +34,69 @@ MAX_PHONEMES = 200
 """Longest phoneme string an entry may give: a long word is ~20 phonemes; espeak-ng 1.51 crashed on
 a thousand. Checked when a lexicon is read, so no longer one reaches an engine."""
 
+MAX_WRITTEN = 200
+"""Longest written form: a word or a phrase."""
+MAX_SPOKEN = 500
+"""Longest spoken form, whatever the written one."""
+SPOKEN_PER_WRITTEN = 10
+SPOKEN_SLACK = 30
+"""A spoken form may be at most SPOKEN_PER_WRITTEN times as long as its written form, plus SPOKEN_SLACK
+characters (and never over MAX_SPOKEN). Every real expansion we know fits: "NAACP" -> "the National
+Association for the Advancement of Colored People" (5 -> 63, the tightest), "WHO" -> "the World Health
+Organization", "&" -> "and", a respelling or IPA about as long as its word. A pronunciation can no
+longer multiply the text: 2,000 times "a" with {"a": "word " * 99} (495 characters) made a million
+spoken characters from 4 KB; at most 40 a word now, and what is spoken is counted against the size
+limit and the queue quota (narrator.service.submissions.narration_size)."""
+
+SPOKEN_PUNCTUATION = frozenset(" .,;:!?'’-‐")
+"""What a respelling may hold besides letters of the voice's script, their combining marks and digits:
+spaces, the punctuation a reader phrases by, apostrophes and hyphens. Symbols and emoji are not said
+by a voice ("the" spoken as 100 emoji made every article with "the" fail after 70 s of synthesis)."""
+
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 """Characters no entry may hold: controls (a NUL broke every article with its word), lone
 surrogates and noncharacters. Tabs separate the fields; line breaks end the line."""
+
+
+def longest_spoken(written: str) -> int:
+    """The longest spoken form `written` may have (SPOKEN_PER_WRITTEN, SPOKEN_SLACK, MAX_SPOKEN)."""
+    return min(MAX_SPOKEN, SPOKEN_PER_WRITTEN * len(written) + SPOKEN_SLACK)
+
+
+def bounds_problem(written: str, spoken: str) -> str | None:
+    """Why an entry is out of bounds, or None: a written form over MAX_WRITTEN characters, a spoken form
+    (respelling or bare phonemes) longer than `longest_spoken` allows for its written form."""
+    if len(written) > MAX_WRITTEN:
+        return f"the written form is longer than {MAX_WRITTEN} characters"
+    most = longest_spoken(written)
+    if len(spoken) > most:
+        return (f"the spoken form of {written!r} is {len(spoken):,} characters long; a written form of "
+                f"{len(written)} may be said in at most {most}")
+    return None
+
+
+def script_of(ch: str) -> str:
+    """The script of a letter as its Unicode name starts ("Latin", "Cyrillic", "Greek", "Han"...)."""
+    first = unicodedata.name(ch, "").partition(" ")[0]
+    return "Han" if first == "CJK" else first.capitalize()
+
+
+def script_problem(spoken: str, scripts: frozenset[str]) -> str | None:
+    """Why a voice that reads `scripts` cannot say the respelling `spoken` (letters of another script,
+    symbols, emoji, controls), or None. Letters, their combining marks, digits and SPOKEN_PUNCTUATION
+    pass."""
+    def sayable(ch: str) -> bool:
+        kind = unicodedata.category(ch)
+        return (ch in SPOKEN_PUNCTUATION or kind == "Nd" and ch.isascii() or kind[0] == "M"
+                or kind[0] == "L" and script_of(ch) in scripts)
+
+    bad = sorted({ch for ch in spoken if not sayable(ch)})
+    if not bad:
+        return None
+    shown = " ".join(bad[:8]) + (" ..." if len(bad) > 8 else "")
+    marks = " ".join(sorted(SPOKEN_PUNCTUATION - {" "}))
+    return (f"a voice reading {'/'.join(sorted(scripts))} script cannot say {shown} (a respelling holds "
+            f"letters of the voice's script, digits, spaces and {marks})")
 
 
 def as_phonemes(spoken: str) -> str | None:
@@ -102,6 +164,21 @@ class Lexicon:
         exact, folded = self._tables
         return exact.get(word, folded.get(word.lower()))
 
+    def written_of(self, word: str) -> str | None:
+        """The written form of the entry that matches `word` (itself, or the entry's own spelling of a
+        `nocase` one), or None."""
+        exact, _ = self._tables
+        if word in exact:
+            return word
+        return next((w for w in self.nocase if w.lower() == word.lower()), None)
+
+    def without(self, written: set[str] | frozenset[str]) -> Lexicon:
+        """This lexicon without the entries for `written`."""
+        if not written:
+            return self
+        return Lexicon(tuple(e for e in self.entries if e[0] not in written), self.nocase - set(written),
+                       self.source)
+
     def apply(self, text: str) -> str:
         """Replace every whole-word occurrence of an entry in `text` by its spoken form."""
         pattern = self._pattern
@@ -119,11 +196,12 @@ EMPTY = Lexicon()
 
 
 def parse_lexicon(text: str, name: str = "<lexicon>",
-                  check_phonemes: Callable[[str], str | None] | None = None) -> Lexicon:
+                  check_phonemes: Callable[[str], str | None] | None = None, max_entries: int = 0) -> Lexicon:
     """Parse lexicon file content; a bad line raises InputError naming `name` and the line.
 
     Flags (third column, comma-separated): `nocase`, and `phonemes` for a spoken form in the
     engine's phoneme notation, which `check_phonemes` (given by the voice) may reject with a reason.
+    Every entry is bounded (`bounds_problem`); with `max_entries`, so is their number.
     """
     entries: dict[str, str] = {}
     nocase: set[str] = set()
@@ -149,6 +227,8 @@ def parse_lexicon(text: str, name: str = "<lexicon>",
         if flags - set(FLAGS):
             raise InputError(f"{where}: unknown flag {', '.join(sorted(flags - set(FLAGS)))!r} "
                              f"(known: {', '.join(FLAGS)})")
+        if problem := bounds_problem(written, spoken):
+            raise InputError(f"{where}: {problem}")
         if "[[" in spoken or "]]" in spoken:  # [[...]] reaches the engine as phonemes: only by the flag
             if PHONEMES in flags:
                 raise InputError(f"{where}: write the phonemes of {written!r} without [[ ]]")
@@ -166,6 +246,8 @@ def parse_lexicon(text: str, name: str = "<lexicon>",
             raise InputError(f"{where}: {written!r} is already read {entries[written]!r} "
                              f"on line {first_line[written]}")
         entries[written] = spoken
+        if max_entries and len(entries) > max_entries:
+            raise InputError(f"{where}: more than {max_entries:,} entries (NARRATOR_MAX_LEXICON_ENTRIES)")
         first_line.setdefault(written, number)
         if NOCASE in flags:
             nocase.add(written)
@@ -187,6 +269,43 @@ def load_lexicon(path: Path | None, check_phonemes: Callable[[str], str | None] 
 
 
 @dataclass(frozen=True)
+class Flag:
+    """An entry a narration did not use because its voice could not say it (the plain reading was used
+    instead), as the editors' desk shows it."""
+
+    written: str
+    """The entry's written form."""
+    spoken: str
+    """Its spoken form when it failed (a changed entry is no longer flagged)."""
+    voice: str
+    """The voice profile that could not say it."""
+    problem: str
+    """What went wrong."""
+
+
+def flags_path(path: Path) -> Path:
+    """Where the flags of the lexicon file `path` are kept (beside it: PATH.flags.json)."""
+    return path.with_name(path.name + ".flags.json")
+
+
+def load_flags(path: Path) -> tuple[Flag, ...]:
+    """The flags kept for the lexicon file `path` (none if the flags file is missing or unreadable:
+    flags only inform, they never stop a narration)."""
+    try:
+        data = json.loads(flags_path(path).read_text(encoding="utf-8"))
+        return tuple(Flag(str(f["written"]), str(f["spoken"]), str(f["voice"]), str(f["problem"]))
+                     for f in data)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+        return ()
+
+
+def save_flags(flags: tuple[Flag, ...], path: Path) -> None:
+    """Keep `flags` for the lexicon file `path` (written aside, then renamed)."""
+    data = [{"written": f.written, "spoken": f.spoken, "voice": f.voice, "problem": f.problem} for f in flags]
+    _write_atomic(flags_path(path), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+@dataclass(frozen=True)
 class Kept:
     """A lexicon file as it is in force: its entries, or the last good ones while it is broken."""
 
@@ -194,23 +313,36 @@ class Kept:
     """The entries in force."""
     problem: str = ""
     """Why the file itself is not in force (empty when it is): its first bad line."""
+    flags: tuple[Flag, ...] = ()
+    """Entries narrations could not use in some voice, while they still read as they did then."""
+
+    def flagged(self, voice: str) -> frozenset[str]:
+        """The written forms of entries `voice` could not say (not used in it until they change)."""
+        return frozenset(f.written for f in self.current_flags() if f.voice == voice)
+
+    def current_flags(self) -> list[Flag]:
+        """The flags of entries that still read as they did when they failed."""
+        return [f for f in self.flags if self.lexicon.as_dict().get(f.written) == f.spoken]
 
 
-def load_kept(path: Path, name: str) -> Kept:
+def load_kept(path: Path, name: str, max_entries: int = 0) -> Kept:
     """Read a lexicon file that people edit by hand too, keeping a copy of its last good content
     beside it (PATH.good). While the file is broken its last good entries stay in force and the
-    problem is told (messages say `name`, never the server's path); a missing file is empty."""
+    problem is told (messages say `name`, never the server's path); a missing file is empty.
+    With `max_entries`, a file of more entries is broken too. The flags kept beside it come along."""
     path = Path(path)
     good = path.with_name(path.name + ".good")
+    flags = load_flags(path)
     try:
         text = path.read_text(encoding="utf-8")
-        lexicon = parse_lexicon(text, name)
+        lexicon = parse_lexicon(text, name, max_entries=max_entries)
     except FileNotFoundError:
         return Kept(EMPTY)
     except (OSError, UnicodeDecodeError, InputError) as e:
         problem = str(e) if isinstance(e, InputError) else f"{name} cannot be read ({type(e).__name__})"
         try:
-            return Kept(parse_lexicon(good.read_text(encoding="utf-8"), name), problem)
+            return Kept(parse_lexicon(good.read_text(encoding="utf-8"), name, max_entries=max_entries),
+                        problem, flags)
         except (OSError, UnicodeDecodeError, InputError):
             return Kept(EMPTY, problem)
     try:
@@ -218,7 +350,7 @@ def load_kept(path: Path, name: str) -> Kept:
             _write_atomic(good, text)
     except OSError:
         pass  # a read-only folder: the file itself is in force all the same
-    return Kept(lexicon)
+    return Kept(lexicon, "", flags)
 
 
 def dump_lexicon(lexicon: Lexicon) -> str:

@@ -11,13 +11,25 @@ from .assemble import Narration, assemble
 from .cache import UnitCache
 from .config import Settings
 from .engines import Engine, open_engine, phoneme_checker
+from .errors import SynthesisError
 from .jingles import Jingles, load_jingles, with_jingles
-from .lexicon import PUBLICATION, Lexicon, load_kept, load_lexicon, merge
+from .lexicon import (
+    PUBLICATION,
+    Flag,
+    Lexicon,
+    as_phonemes,
+    bounds_problem,
+    load_kept,
+    load_lexicon,
+    merge,
+    script_of,
+    script_problem,
+)
 from .live import LiveSink, LiveStream
 from .model import Article, Script, Unit
-from .normalise import normalise
-from .segment import segment
-from .synthesise import synthesise
+from .normalise import normalise, normalise_text
+from .segment import segment, split_long
+from .synthesise import synthesise, synthesise_unit
 from .voices import Voice
 
 
@@ -39,6 +51,8 @@ class Result:
     """Sentences the engine spoke in this run."""
     reused: int = 0
     """Sentences taken from the synthesis cache."""
+    left_out: tuple[Flag, ...] = ()
+    """Pronunciations of the article's words that the voice could not say, read plainly instead."""
 
     @property
     def duration_ms(self) -> int:
@@ -46,20 +60,85 @@ class Result:
         return self.narration.duration_ms
 
 
-def lexicon_for(voice: Voice, settings: Settings, article: Article | None = None) -> Lexicon:
-    """The lexicons in force, later ones winning: the voice's respellings, the voice's own
-    entries (which may be phonemes in its engine's notation), the publication's, the article's."""
-    publication = load_kept(settings.publication_lexicon, PUBLICATION).lexicon  # a broken file: its last good
+def voice_label(voice: Voice) -> str:
+    """How flags name a voice: its profile and the language it spoke ("espeak (de)")."""
+    return f"{voice.name} ({voice.language})"
+
+
+def lexicon_in_force(voice: Voice, settings: Settings,
+                     article: Article | None = None) -> tuple[Lexicon, list[Flag]]:
+    """The lexicons in force for `voice`, later ones winning: the voice's respellings, the voice's own
+    entries (which may be phonemes in its engine's notation), the publication's, the article's; and
+    the entries left out because the voice cannot say them (a respelling not in its script, or out of
+    bounds: narrator.lexicon.bounds_problem) or a narration in it flagged them (the publication's)."""
+    # A broken file: its last good entries.
+    kept = load_kept(settings.publication_lexicon, PUBLICATION, settings.max_lexicon_entries)
+    publication = kept.lexicon.without(kept.flagged(voice_label(voice)))
     own = load_lexicon(voice.phoneme_lexicon_path, phoneme_checker(voice)) if voice.phoneme_lexicon else None
-    entries = Lexicon.from_dict(dict(article.pronunciations)) if article and article.pronunciations else None
-    return merge(load_lexicon(voice.lexicon_path), own, publication, entries)
+    pronunciations = dict(article.pronunciations[:settings.max_pronunciations or None]) if article else {}
+    entries = Lexicon.from_dict(pronunciations) if pronunciations else None
+    lexicon = merge(load_lexicon(voice.lexicon_path), own, publication, entries)
+    left_out = []
+    for written, spoken in lexicon.entries:
+        phonemes = as_phonemes(spoken)  # checked against the engine's symbols when its file was read
+        problem = bounds_problem(written, spoken if phonemes is None else phonemes) or (
+            script_problem(spoken, voice.scripts) if phonemes is None else None)
+        if problem:
+            left_out.append(Flag(written, spoken, voice_label(voice), problem))
+    return lexicon.without({f.written for f in left_out}), left_out
 
 
-def prepare(article: Article, voice: Voice, settings: Settings, jingles: Jingles | None = None) -> Script:
-    """Segment and normalise: the script the engine will read (with the publisher's intro and outro
-    as blocks of their own when there are any)."""
-    script = normalise(segment(article, voice, settings.disclaimer), lexicon_for(voice, settings, article))
+def lexicon_for(voice: Voice, settings: Settings, article: Article | None = None) -> Lexicon:
+    """The entries in force for `voice` (`lexicon_in_force`)."""
+    return lexicon_in_force(voice, settings, article)[0]
+
+
+def prepare(article: Article, voice: Voice, settings: Settings, jingles: Jingles | None = None,
+            lexicon: Lexicon | None = None, used: set[str] | None = None) -> Script:
+    """Segment and normalise (with `lexicon`, by default the one in force): the script the engine will
+    read, a long sentence in parts (narrator.segment.split_long), with the publisher's intro and
+    outro as blocks of their own when there are any. The lexicon entries applied go in `used`."""
+    lexicon = lexicon_for(voice, settings, article) if lexicon is None else lexicon
+    script = split_long(normalise(segment(article, voice, settings.disclaimer), lexicon, used))
     return with_jingles(script, jingles) if jingles else script
+
+
+def spoken_chars(article: Article, voice: Voice, settings: Settings) -> int:
+    """How many characters a narration of `article` in `voice` will speak: after the lexicons in force
+    and normalisation (numbers said in words, junk dropped), the disclaimer included."""
+    return sum(len(u.spoken) for u in prepare(article, voice, settings).units)
+
+
+def tried(lexicon: Lexicon, written: set[str], engine: Engine, voice: Voice, language: str,
+          cache: UnitCache | None = None) -> list[Flag]:
+    """Each entry of `lexicon` for the `written` forms said on its own by `engine`, as an article
+    would say it (cached like any sentence): the entries the voice could not say (the engine failed,
+    or the clip's length does not fit the words, twice: narrator.synthesise.synthesise_unit)."""
+    broken = []
+    for word in sorted(written):
+        spoken = lexicon.lookup(word)
+        if spoken is None:
+            continue
+        alone = Lexicon(((word, spoken),), lexicon.nocase & {word})
+        said = normalise_text(word, language, alone)
+        where = f"the pronunciation of {word!r}"
+        try:
+            synthesise_unit(Unit(word, said, 0), engine, voice, where, cache)
+        except SynthesisError as e:
+            why = str(e).removeprefix(f"{where} ({word[:60]!r}): ")
+            broken.append(Flag(word, spoken, voice_label(voice), f"{voice.name} could not say it: {why}"))
+    return broken
+
+
+def _in_text(flags: list[Flag], article: Article, voice: Voice) -> list[Flag]:
+    """The flags of entries whose written form is in the voice's script and occurs in the article."""
+    mine = [f for f in flags if all(script_of(ch) in voice.scripts for ch in f.written if ch.isalpha())]
+    if not mine:
+        return []
+    probe = Lexicon(tuple((f.written, f.spoken) for f in mine))
+    text = "\n".join([article.title, article.byline, article.body_text()])
+    found = {m.group(0) for m in probe.finditer(text)}
+    return [f for f in mine if f.written in found]
 
 
 def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, engine: Engine | None = None,
@@ -73,11 +152,18 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
     the audio is also streamed there as it is made (narrator.live), indexed against the MP3 at the end.
     """
     jingles = load_jingles(settings)
-    script = prepare(article, voice, settings, jingles)
+    lexicon, left_out = lexicon_in_force(voice, settings, article)
+    used: set[str] = set()
+    script = prepare(article, voice, settings, jingles, lexicon, used)
     own = engine is None
     engine = engine or open_engine(voice, bool(settings.word_timings))
-    before = (cache.hits, cache.misses) if cache else (0, 0)
     try:
+        # A pronunciation the voice cannot say never fails the narration: it is tried alone first, and
+        # the article is read without the ones that fail (plainly, as if there were no entry).
+        broken = tried(lexicon, used, engine, voice, script.language, cache)
+        if broken:
+            script = prepare(article, voice, settings, jingles, lexicon.without({f.written for f in broken}))
+        before = (cache.hits, cache.misses) if cache else (0, 0)
         clips = synthesise(script, engine, voice, progress, cache, between)
         if jingles:
             clips = jingles.fill(script, clips)
@@ -103,4 +189,5 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
         narration.close()
     if stream is not None:
         stream.finish(outputs.audio)
-    return Result(outputs, narration, script, voice, engine.model_id, synthesised, reused)
+    return Result(outputs, narration, script, voice, engine.model_id, synthesised, reused,
+                  tuple(_in_text(left_out, article, voice) + broken))

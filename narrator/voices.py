@@ -71,11 +71,41 @@ class Voice:
         """Absolute path of the voice's own lexicon file, if the profile names one."""
         return self.folder / self.phoneme_lexicon if self.phoneme_lexicon else None
 
+    @property
+    def scripts(self) -> frozenset[str]:
+        """The scripts this profile reads (a respelling in another is not said by it)."""
+        return scripts_for(self.language)
+
     def for_language(self, language: str) -> Voice:
         """This profile speaking `language` (only fallback profiles change their engine voice)."""
         if language_base(language) == language_base(self.language) or not self.fallback:
             return self
         return replace(self, language=language, engine_voice=language, lexicon="", phoneme_lexicon="")
+
+
+SCRIPTS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "mn", "tt", "ba", "cv"),
+                    frozenset({"Cyrillic"})),
+    "el": frozenset({"Greek"}),
+    **dict.fromkeys(("ar", "fa", "ur", "ps", "ug", "sd"), frozenset({"Arabic"})),
+    **dict.fromkeys(("he", "yi"), frozenset({"Hebrew"})),
+    **dict.fromkeys(("hi", "mr", "ne", "sa", "kok"), frozenset({"Devanagari"})),
+    **dict.fromkeys(("bn", "as"), frozenset({"Bengali"})),
+    "pa": frozenset({"Gurmukhi"}), "gu": frozenset({"Gujarati"}), "or": frozenset({"Oriya"}),
+    "ta": frozenset({"Tamil"}), "te": frozenset({"Telugu"}), "kn": frozenset({"Kannada"}),
+    "ml": frozenset({"Malayalam"}), "si": frozenset({"Sinhala"}), "th": frozenset({"Thai"}),
+    "lo": frozenset({"Lao"}), "my": frozenset({"Myanmar"}), "km": frozenset({"Khmer"}),
+    "ka": frozenset({"Georgian"}), "hy": frozenset({"Armenian"}), "am": frozenset({"Ethiopic"}),
+    "zh": frozenset({"Han"}), "yue": frozenset({"Han"}), "ja": frozenset({"Han", "Hiragana", "Katakana"}),
+    "ko": frozenset({"Hangul", "Han"}),
+}
+"""The scripts a language is written in (as Unicode names its letters: narrator.lexicon.script_of),
+for languages not written in Latin letters; every other language is Latin. From CLDR's likely scripts."""
+
+
+def scripts_for(language: str) -> frozenset[str]:
+    """The scripts a voice speaking `language` reads (Latin unless SCRIPTS says otherwise)."""
+    return SCRIPTS.get(language_base(language), frozenset({"Latin"}))
 
 
 def language_base(tag: str) -> str:

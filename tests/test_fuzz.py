@@ -157,6 +157,7 @@ def fuzz_app(tmp_path: object) -> Iterator[object]:
                       "FETCH_RESOLVE": _no_dns, "FETCH_CONNECT": _no_connections,
                       "EDITOR_REQUESTS_PER_MINUTE": 0})  # the fuzzer's burst is far beyond an editor's rate
     app.test_client_class = web_fixtures.BufferedClient  # sends an editor's credential once the app asks
+    app.extensions["narrator"].runner.start_listening()  # a lexicon entry is tried on its voice before saving
     client = app.test_client()
     article = {"text": "Title\n\nA paragraph of text.", "id": "a1", "voice": "espeak"}
     client.post("/api/articles", json=article)

@@ -3,11 +3,15 @@ and a file broken by hand never takes the service down (its last good entries st
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from urllib.parse import quote
 
 import pytest
+from test_desk import signed_in
 from web_fixtures import *  # noqa: F403
-from web_fixtures import SHORT_TEXT, narrated
+from web_fixtures import SHORT_TEXT, narrated, wait_for
 
 from narrator.errors import InputError
 from narrator.lexicon import MAX_PHONEMES, parse_lexicon
@@ -52,10 +56,11 @@ def test_a_lexicon_broken_by_hand_keeps_its_last_good_entries_in_force(app, clie
 
 
 def test_phonemes_longer_than_the_cap_are_refused_when_read() -> None:
-    ok = parse_lexicon(f"Brynjulf\t{'a' * MAX_PHONEMES}\tphonemes\n")
-    assert ok.lookup("Brynjulf") == f"[[{'a' * MAX_PHONEMES}]]"
+    name = "Brynjulf Risnesson"  # long enough that only the phoneme cap binds (not the bound on its length)
+    ok = parse_lexicon(f"{name}\t{'a' * MAX_PHONEMES}\tphonemes\n")
+    assert ok.lookup(name) == f"[[{'a' * MAX_PHONEMES}]]"
     with pytest.raises(InputError, match=f"longer than {MAX_PHONEMES}"):
-        parse_lexicon(f"Brynjulf\t{'a' * (MAX_PHONEMES + 1)}\tphonemes\n")
+        parse_lexicon(f"{name}\t{'a' * (MAX_PHONEMES + 1)}\tphonemes\n")
 
 
 def test_article_text_in_double_brackets_is_read_as_text(client) -> None:  # noqa: ANN001
@@ -66,3 +71,91 @@ def test_article_text_in_double_brackets_is_read_as_text(client) -> None:  # noq
     spoken = [s["spoken"] for p in client.get(data["timing_url"]).json["paragraphs"] for s in p["sentences"]]
     assert not any("[[" in s or "]]" in s for s in spoken)
     assert any("slowly" in s for s in spoken)
+
+
+# --- a poisoned entry (issue 23, item 5) -------------------------------------------------------------------
+
+BUZZ = "z" * 40
+"""A respelling within bounds and in Latin letters that no voice can say as one word: espeak-ng and Piper
+spell it out for 6 s, which fails the length check of every sentence it is in."""
+
+
+@pytest.mark.parametrize(("spoken", "why"), [
+    ("\U0001F600" * 100, "at most 60"),  # the attack: every article with "the" failed after 70 s
+    ("\U0001F600\U0001F389", "cannot say"),  # emoji within the length bound: not the voice's script
+    ("\u0437\u0435", "Latin"),  # Cyrillic letters for an English voice
+    ("th\u2192e", "cannot say"),  # a symbol
+])
+def test_an_entry_not_in_the_voice_script_is_refused(client, spoken: str, why: str) -> None:  # noqa: ANN001
+    before = client.get("/api/lexicon").json
+    r = client.put("/api/lexicon/the", json={"spoken": spoken, "voice": "espeak"})
+    assert r.status_code == 400 and r.is_json and why in r.json["message"], r.json
+    assert client.get("/api/lexicon").json == before
+    listen = client.post("/api/lexicon/listen", json={"written": "the", "spoken": spoken, "voice": "espeak"})
+    assert listen.status_code == 400  # listening checks it as saving would
+
+
+@pytest.mark.parametrize("voice", ["espeak", "joe"])
+def test_an_entry_the_voice_cannot_say_is_refused_when_tried(client, voice: str) -> None:  # noqa: ANN001
+    r = client.put("/api/lexicon/the", json={"spoken": BUZZ, "voice": voice})
+    assert r.status_code == 400 and r.is_json, r.data
+    assert r.json["message"].startswith(f"{voice} cannot say 'the'") and "too long" in r.json["message"]
+    assert client.get("/api/lexicon").json["entries"] == []  # not saved
+    ok = client.put("/api/lexicon/the", json={"spoken": "thee", "voice": voice})  # a sayable one is
+    assert ok.status_code == 200 and ok.json["entry"] == {"written": "the", "spoken": "thee", "nocase": False,
+                                                          "problem": None}
+
+
+def _spoken(client, data: dict) -> list[str]:  # noqa: ANN001
+    return [s["spoken"] for p in client.get(data["timing_url"]).json["paragraphs"] for s in p["sentences"]]
+
+
+def test_a_broken_entry_never_fails_a_narration_and_is_flagged(app, client) -> None:  # noqa: ANN001
+    """Entries put in the file by hand (nothing tried them): the voice's plain reading is used instead, and
+    the desk shows what went wrong until the entry changes."""
+    path = app.extensions["narrator"].settings.publication_lexicon
+    path.write_text(f"the\t{BUZZ}\nharbour\t\U0001F600\U0001F600\nbridge\tbrij\n", encoding="utf-8")
+    data = narrated(client)  # SHORT_TEXT has "the" and "harbour"
+    assert data["status"] == "ready"
+    spoken = " ".join(_spoken(client, data))
+    assert "zzz" not in spoken and "the summer" in spoken and "harbour" in spoken  # read plainly
+    assert "brij" in spoken  # the good entry is used
+    entries = {e["written"]: e for e in client.get("/api/lexicon").json["entries"]}
+    assert "espeak (en-US)" in entries["the"]["problem"] and "too long" in entries["the"]["problem"]
+    assert "cannot say" in entries["harbour"]["problem"]
+    assert entries["bridge"]["problem"] is None
+    page = signed_in(app).get("/editor/pronunciations")
+    assert page.status_code == 200 and page.text.count("Not used, read plainly: espeak (en-US)") == 2
+    # A flagged entry is not tried again: the next narration reads the word plainly at once.
+    data = narrated(client, text=SHORT_TEXT.replace("Monday", "Sunday"), article_id="a2")
+    assert "zzz" not in " ".join(_spoken(client, data))
+    # Changing the entry clears its flag.
+    assert client.put("/api/lexicon/the", json={"spoken": "thuh", "voice": "espeak"}).status_code == 200
+    entries = {e["written"]: e for e in client.get("/api/lexicon").json["entries"]}
+    assert entries["the"]["problem"] is None and entries["harbour"]["problem"]
+
+
+def test_an_article_own_broken_pronunciation_never_fails_it(client) -> None:  # noqa: ANN001
+    r = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "own", "voice": "espeak",
+                                           "pronunciations": {"the": BUZZ, "harbour": "harbor"}})
+    assert r.status_code == 202
+    data = wait_for(lambda: (a := client.get("/api/articles/own").json)["status"] in ("ready", "failed")
+                    and a, 90, what="the narration")
+    assert data["status"] == "ready", data["job"]
+    spoken = " ".join(_spoken(client, data))
+    assert "zzz" not in spoken and "the summer" in spoken and "harbor" in spoken
+
+
+def test_the_command_line_narrates_without_a_broken_entry_and_says_so(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    lexicon = tmp_path / "lexicon.tsv"
+    lexicon.write_text(f"the\t{BUZZ}\n", encoding="utf-8")
+    monkeypatch.setenv("NARRATOR_LEXICON", str(lexicon))
+    src = tmp_path / "story.txt"
+    src.write_text("A short story\n\nIt was the quietest day of the year.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "narrator.cli", "narrate", str(src), "--voice", "espeak"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "the pronunciation of 'the' is not used: espeak could not say it" in result.stderr
+    timing = json.loads((tmp_path / "out" / "story.timing.json").read_text(encoding="utf-8"))
+    spoken = [s["spoken"] for p in timing["paragraphs"] for s in p["sentences"]]
+    assert "It was the quietest day of the year." in spoken

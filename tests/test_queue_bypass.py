@@ -39,7 +39,9 @@ from web import close_app, create_app
 
 def _page(topic: str, paragraphs: int, words: int = 30) -> bytes:
     """An article page about `topic`: `paragraphs` paragraphs of `words` words, each sentence its own."""
-    body = "".join(f"<p>Paragraph {i} about the {topic}: {' '.join(f'w{i}x{j}' for j in range(words))}.</p>"
+    letters = "abcdefghijklmnopqrstuvwxyz"  # words without digits: said as written, so spoken = written size
+    body = "".join(f"<p>Paragraph {letters[i % 26]} about the {topic}: "
+                   f"{' '.join(f'w{letters[i % 26]}ord{letters[j % 26]}' for j in range(words))}.</p>"
                    for i in range(paragraphs))
     return (f"<html lang='en'><head><title>The {topic}</title></head><body><article><h1>The {topic}</h1>"
             f"{body}</article></body></html>").encode()

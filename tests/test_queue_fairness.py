@@ -98,3 +98,61 @@ def test_queued_work_is_limited_per_key(tmp_path, engine_pool) -> None:  # noqa:
         assert one.get("/api/articles").status_code == 200
     finally:
         close_app(app)
+
+
+# --- inside one giant sentence (issue 23) -----------------------------------------------------------------
+
+GIANT = "A run on\n\n" + ("and then the rain came over the hills " * 1000).strip() + "."
+"""One sentence of 38,000 characters: ten minutes and more of work for Piper, and a large job."""
+
+
+def _other_key(app) -> BufferedClient:  # noqa: ANN001
+    """A client with a second CMS's key (its own queue allowance)."""
+    other = app.test_client(role=None)
+    other.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + app.extensions["narrator"].accounts.create_key(
+        "cms-2")[1]
+    return other
+
+
+@pytest.fixture
+def giant(app, client):  # noqa: ANN001, ANN201
+    """A giant one-sentence article being narrated by Piper, some way into its sentence."""
+    r = client.post("/api/articles", json={"text": GIANT, "id": "giant", "voice": "joe"})
+    assert r.status_code == 202
+    cache = app.extensions["narrator"].runner.cache
+    # The disclaimer and the title are two clips; more means the sentence's own parts are being made.
+    wait_for(lambda: _job(client, "giant")["status"] == "running" and cache.stats().units >= 5, 120,
+             what="the giant sentence to be under way")
+    yield r.json["job"]
+    client.delete("/api/articles/giant")
+
+
+def test_deleting_stops_a_job_inside_a_giant_sentence(app, client, giant) -> None:  # noqa: ANN001
+    store = app.extensions["narrator"].store
+    cache = app.extensions["narrator"].runner.cache
+    assert client.delete("/api/articles/giant").status_code == 204
+    assert store.get_job(giant["id"]).status == "cancelled"
+    # Another key's article runs as soon as the worker notices, long before the sentence would end.
+    other = _other_key(app)
+    r = other.post("/api/articles", json={"text": SHORT_TEXT, "id": "next", "voice": "espeak"})
+    assert r.status_code == 202
+    wait_for(lambda: client.get("/api/articles/next").json["current_version"], 60, what="the next article")
+    made = cache.stats().units
+    # Nothing more of the giant sentence is synthesised: another short job leaves only its own clips.
+    assert other.post("/api/articles", json={"text": "Two\n\nIt rained.", "id": "two",
+                                             "voice": "espeak"}).status_code == 202
+    wait_for(lambda: client.get("/api/articles/two").json["current_version"], 60, what="the second article")
+    assert cache.stats().units - made <= 3  # its disclaimer, title and sentence (some may be cached)
+    assert store.get_job(giant["id"]).status == "cancelled"
+
+
+def test_a_pressed_listen_runs_first_inside_a_giant_sentence(app, client, giant) -> None:  # noqa: ANN001
+    other = _other_key(app)
+    r = other.post("/api/articles", json={"text": GIANT.replace("hills", "lakes"), "id": "wanted",
+                                          "voice": "espeak"})
+    assert r.status_code == 202 and r.json["job"]["status"] == "queued"  # a large job: it waits its turn
+    assert app.test_client(role=None).post("/api/articles/wanted/listen").status_code == 202
+    # The listener's article starts within seconds, the giant one pausing in the middle of its sentence.
+    wait_for(lambda: _job(client, "wanted")["status"] != "queued", 60, what="the pressed article to start")
+    assert _job(client, "giant")["status"] == "running"
+    client.delete("/api/articles/wanted")

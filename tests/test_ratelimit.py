@@ -18,12 +18,24 @@ ONE = {"REMOTE_ADDR": "203.0.113.1"}
 TWO = {"REMOTE_ADDR": "203.0.113.2"}
 
 
+def said(spoken: str) -> dict:
+    """A lexicon entry's body, tried in espeak (quick to start and to speak)."""
+    return {"spoken": spoken, "voice": "espeak"}
+
+
+def trying(app):  # noqa: ANN001, ANN201
+    """`app` with its listening lane consumed: a saved lexicon entry is tried on its voice first."""
+    app.extensions["narrator"].runner.start_listening()
+    app.test_client_class = BufferedClient
+    return app
+
+
 @pytest.fixture
 def idle(tmp_path: Path):  # noqa: ANN201
-    """An app whose queue nobody consumes, with article a1 and a low editor limit."""
-    app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "none",
-                      "EDITOR_REQUESTS_PER_MINUTE": LIMIT, "EVENTS_PER_MINUTE": 3})
-    app.test_client_class = BufferedClient
+    """An app whose narration queue nobody consumes (lexicon entries are tried by its listening lane),
+    with article a1 and a low editor limit."""
+    app = trying(create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "none",
+                             "EDITOR_REQUESTS_PER_MINUTE": LIMIT, "EVENTS_PER_MINUTE": 3}))
     r = app.test_client().post("/api/articles", json={"text": SHORT_TEXT, "id": "a1", "voice": "espeak"},
                                environ_base={"REMOTE_ADDR": "192.0.2.99"})
     assert r.status_code == 202
@@ -47,11 +59,11 @@ def assert_429(r) -> int:  # noqa: ANN001
 def test_editor_api_writes_are_limited_per_address(idle) -> None:  # noqa: ANN001
     editor = idle.test_client()
     for i in range(LIMIT):
-        r = editor.put(f"/api/lexicon/Word{i}", json={"spoken": f"word {i}"}, environ_base=ONE)
+        r = editor.put(f"/api/lexicon/Word{i}", json=said(f"word {i}"), environ_base=ONE)
         assert r.status_code == 200, r.data
     before = lexicon(idle), idle.extensions["narrator"].store.queued_jobs()
 
-    assert_429(editor.put("/api/lexicon/Refused", json={"spoken": "refused"}, environ_base=ONE))
+    assert_429(editor.put("/api/lexicon/Refused", json=said("refused"), environ_base=ONE))
     assert_429(editor.delete("/api/articles/a1", environ_base=ONE))
     assert_429(editor.post("/api/articles", json={"text": SHORT_TEXT, "id": "a2"}, environ_base=ONE))
     assert (lexicon(idle), idle.extensions["narrator"].store.queued_jobs()) == before  # nothing changed
@@ -62,7 +74,7 @@ def test_editor_api_writes_are_limited_per_address(idle) -> None:  # noqa: ANN00
     # Reading is not limited, and another address has its own bucket.
     assert editor.get("/api/articles/a1", environ_base=ONE).status_code == 200
     assert editor.get("/api/lexicon", environ_base=ONE).status_code == 200
-    r = editor.put("/api/lexicon/Other", json={"spoken": "other"}, environ_base=TWO)
+    r = editor.put("/api/lexicon/Other", json=said("other"), environ_base=TWO)
     assert r.status_code == 200 and lexicon(idle)["Other"] == "other"
     assert "Refused" not in lexicon(idle)
 
@@ -86,21 +98,19 @@ def test_dashboard_sign_in_is_limited(idle) -> None:  # noqa: ANN001
 
 def test_limit_is_configurable_and_zero_turns_it_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NARRATOR_EDITOR_REQUESTS_PER_MINUTE", "2")
-    app = create_app({"TESTING": True, "HOME": str(tmp_path / "one"), "RUNNER": "none"})
-    app.test_client_class = BufferedClient
+    app = trying(create_app({"TESTING": True, "HOME": str(tmp_path / "one"), "RUNNER": "none"}))
     try:
         assert app.extensions["narrator"].settings.editor_requests_per_minute == 2
         client = app.test_client()
-        statuses = [client.put(f"/api/lexicon/W{i}", json={"spoken": "w"}).status_code for i in range(3)]
+        statuses = [client.put(f"/api/lexicon/W{i}", json=said("w")).status_code for i in range(3)]
         assert statuses == [200, 200, 429]
     finally:
         close_app(app)
-    app = create_app({"TESTING": True, "HOME": str(tmp_path / "two"), "RUNNER": "none",
-                      "EDITOR_REQUESTS_PER_MINUTE": 0})
-    app.test_client_class = BufferedClient
+    app = trying(create_app({"TESTING": True, "HOME": str(tmp_path / "two"), "RUNNER": "none",
+                             "EDITOR_REQUESTS_PER_MINUTE": 0}))
     try:
         client = app.test_client()
-        statuses = [client.put(f"/api/lexicon/W{i}", json={"spoken": "w"}).status_code for i in range(8)]
+        statuses = [client.put(f"/api/lexicon/W{i}", json=said("w")).status_code for i in range(8)]
         assert statuses == [200] * 8
     finally:
         close_app(app)
@@ -122,18 +132,17 @@ def test_forwarded_addresses_count_only_behind_a_configured_proxy(tmp_path: Path
     inventing addresses. Behind one proxy (PROXY_COUNT 1), each forwarded client has its own bucket."""
     nginx = {"REMOTE_ADDR": "127.0.0.1"}
     for proxies, expected in ((0, 429), (1, 200)):
-        app = create_app({"TESTING": True, "HOME": str(tmp_path / f"p{proxies}"), "RUNNER": "none",
-                          "EDITOR_REQUESTS_PER_MINUTE": 1, "PROXY_COUNT": proxies})
-        app.test_client_class = BufferedClient
+        app = trying(create_app({"TESTING": True, "HOME": str(tmp_path / f"p{proxies}"), "RUNNER": "none",
+                                 "EDITOR_REQUESTS_PER_MINUTE": 1, "PROXY_COUNT": proxies}))
         try:
             client = app.test_client()
-            first = client.put("/api/lexicon/A", json={"spoken": "a"}, environ_base=nginx,
+            first = client.put("/api/lexicon/A", json=said("a"), environ_base=nginx,
                                headers={"X-Forwarded-For": "198.51.100.1"})
-            second = client.put("/api/lexicon/B", json={"spoken": "b"}, environ_base=nginx,
+            second = client.put("/api/lexicon/B", json=said("b"), environ_base=nginx,
                                 headers={"X-Forwarded-For": "198.51.100.2"})
             assert (first.status_code, second.status_code) == (200, expected)
             if proxies:  # the proxy's own entry is what counts, not one the client prepended
-                spoofed = client.put("/api/lexicon/C", json={"spoken": "c"}, environ_base=nginx,
+                spoofed = client.put("/api/lexicon/C", json=said("c"), environ_base=nginx,
                                      headers={"X-Forwarded-For": "10.9.9.9, 198.51.100.2"})
                 assert spoofed.status_code == 429
         finally:

@@ -61,7 +61,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     per_minute = settings.editor_requests_per_minute
     app.extensions["narrator"] = Service(
         settings=settings, store=store, runner=runner, accounts=Accounts(store), analytics=Analytics(store),
-        lexicon=PublicationLexicon(settings.publication_lexicon),
+        lexicon=PublicationLexicon(settings.publication_lexicon, settings.max_lexicon_entries),
         events_limiter=RateLimiter(settings.events_per_minute),
         editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None,
         metrics=WebMetrics(store, settings.heartbeat_s))

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from narrator.errors import ExtractionError, InputError, VoiceError
 from narrator.extract import extract_html, extract_text
+from narrator.lexicon import Kept, bounds_problem, script_problem
 from narrator.model import Article
 from narrator.preview import apply_edits, locators
 from narrator.service.analytics import EVENTS, MAX_SECONDS, SECONDS
@@ -26,7 +27,13 @@ from narrator.service.store import (
     QuotaExceeded,
     SourceRecord,
 )
-from narrator.service.submissions import URL_CHARS_ESTIMATE, PageRequest, check_size, check_url, fingerprint
+from narrator.service.submissions import (
+    URL_CHARS_ESTIMATE,
+    PageRequest,
+    check_url,
+    fingerprint,
+    narration_size,
+)
 from narrator.voices import Voice, all_voices, get_voice
 
 from .auth import editor_required, principal
@@ -92,7 +99,8 @@ def _body() -> dict:
 
 
 def _pronunciations(value: object) -> tuple[tuple[str, str], ...]:
-    """The article's own lexicon: {"written": "spoken", ...} (plain respellings)."""
+    """The article's own lexicon: {"written": "spoken", ...} (plain respellings), at most
+    NARRATOR_MAX_PRONUNCIATIONS of them, each bounded (narrator.lexicon.bounds_problem)."""
     if value is None:
         return ()
     if not isinstance(value, dict) or not all(
@@ -100,7 +108,22 @@ def _pronunciations(value: object) -> tuple[tuple[str, str], ...]:
         for w, s in value.items()
     ):
         raise ApiError(400, "'pronunciations' must map words to respellings (non-empty strings)")
-    return tuple((w.strip(), s.strip()) for w, s in value.items())
+    most = service().settings.max_pronunciations
+    if most and len(value) > most:
+        raise ApiError(400, f"'pronunciations' holds {len(value):,} entries; at most {most:,} "
+                            "(NARRATOR_MAX_PRONUNCIATIONS)")
+    entries = tuple((w.strip(), s.strip()) for w, s in value.items())
+    for written, spoken in entries:
+        if problem := bounds_problem(written, spoken):
+            raise ApiError(400, f"'pronunciations': {problem}")
+    return entries
+
+
+def _sayable(entries: tuple[tuple[str, str], ...], voice: Voice) -> None:
+    """400 for an article's own pronunciation its voice cannot say (not in the voice's script)."""
+    for written, spoken in entries:
+        if problem := script_problem(spoken, voice.scripts):
+            raise ApiError(400, f"'pronunciations': {voice.name} cannot say {written!r} that way: {problem}")
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,8 @@ class Submission:
     """The profile that will read it (None until a URL's page is fetched: its language decides)."""
     page: PageRequest | None = None
     """For a submission by URL: what its job fetches."""
+    chars: int = URL_CHARS_ESTIMATE
+    """What it counts against the requester's queue limit (narration_size; an estimate for a URL)."""
 
     def fingerprint(self) -> str | None:
         """What decides its narration (None for a URL: the job computes it once it has the page)."""
@@ -127,8 +152,7 @@ class Submission:
         """The job request: who asks (from the credential), how much, what to fetch."""
         settings = service().settings
         who = principal()
-        return JobRequest(requested_by=who.requester if who else None,
-                          chars=self.article.chars if self.page is None else URL_CHARS_ESTIMATE,
+        return JobRequest(requested_by=who.requester if who else None, chars=self.chars,
                           page_request=self.page.to_json() if self.page else None,
                           max_queued_chars=settings.max_queued_chars)
 
@@ -158,8 +182,11 @@ def _submission(data: dict) -> Submission:
     article = extract_html(value) if kind == "html" else extract_text(value)
     if title:
         article = dataclasses.replace(article, title=title)
-    article = check_size(dataclasses.replace(article, pronunciations=pronunciations), settings)  # 422
-    return Submission(article, requested, get_voice(requested, article.language, settings.voices))
+    article = dataclasses.replace(article, pronunciations=pronunciations)
+    voice = get_voice(requested, article.language, settings.voices)
+    _sayable(pronunciations, voice)
+    size = narration_size(article, voice, settings)  # 422 when too long, written or spoken
+    return Submission(article, requested, voice, chars=size)
 
 
 def fingerprint_of(article: Article, requested: str | None, voice: Voice) -> str:
@@ -286,7 +313,7 @@ def regenerate(article_id: str):  # noqa: ANN201
     svc = service()
     record = svc.store.get_article(article_id)
     voice = get_voice(record.voice, record.article.language, svc.settings.voices)
-    request = dataclasses.replace(requested_by(), chars=record.article.chars)
+    request = dataclasses.replace(requested_by(), chars=narration_size(record.article, voice, svc.settings))
     made = fingerprint_of(record.article, record.voice, voice)
     record, job, new = svc.store.update_article(article_id, record.article, record.voice, made, request)
     return accepted(record, job, new)
@@ -362,8 +389,13 @@ def load_openapi() -> dict:
 # The editor's desk: the publication lexicon, previews, listening events --------------------------
 
 
-def _lexicon_entry(written: str, lexicon) -> dict:  # noqa: ANN001 - narrator.lexicon.Lexicon
-    return {"written": written, "spoken": dict(lexicon.entries)[written], "nocase": written in lexicon.nocase}
+def _lexicon_entry(written: str, kept: Kept) -> dict:
+    """An entry as the API shows it; `problem` says in which voices narrations could not use it (they
+    read the word plainly instead) until it is changed."""
+    lexicon = kept.lexicon
+    problems = [f"{f.voice}: {f.problem}" for f in kept.current_flags() if f.written == written]
+    return {"written": written, "spoken": dict(lexicon.entries)[written], "nocase": written in lexicon.nocase,
+            "problem": "; ".join(problems) or None}
 
 
 def _containing(written: str, nocase: bool = False) -> list[dict]:
@@ -379,22 +411,36 @@ def get_lexicon():  # noqa: ANN201
     it by hand (its last good entries are in force until it is mended or an entry is saved here)."""
     kept = service().lexicon.kept()
     lexicon = kept.lexicon
-    return jsonify(entries=[_lexicon_entry(w, lexicon) for w, _ in lexicon.entries], version=lexicon.version,
+    return jsonify(entries=[_lexicon_entry(w, kept) for w, _ in lexicon.entries], version=lexicon.version,
                    problem=kept.problem or None)
 
 
 @bp.put("/lexicon/<path:written>")
 @editor_required
 def put_lexicon_entry(written: str):  # noqa: ANN201
-    """Add or change an entry; the answer lists the articles that contain the word (to regenerate)."""
+    """Add or change an entry, once it is checked (bounded against its written form, in the voice's
+    script) and tried on the voice (`voice`, default the default voice: a worker says it, and the
+    clip's length must fit its words), so an entry the voice cannot say is refused (400) rather than
+    failing narrations. The answer lists the articles that contain the word (to regenerate)."""
+    svc = service()
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("spoken"), str) or not isinstance(
-            data.get("nocase", False), bool):
-        raise ApiError(400, 'send {"spoken": "...", "nocase": false}')
-    lexicon = service().lexicon.set(written, data["spoken"], data.get("nocase", False))
+            data.get("nocase", False), bool) or not isinstance(data.get("voice") or "", str):
+        raise ApiError(400, 'send {"spoken": "...", "nocase": false, "voice": "..." (optional)}')
+    nocase = data.get("nocase", False)
+    voice = get_voice(data.get("voice") or None, "en", svc.settings.voices)  # 422 for an unknown voice
+    lexicon_entry(written, data["spoken"], nocase, voice)  # 400 before a worker is asked
+    try:
+        svc.runner.speak(written.strip(), voice.name, timeout=svc.settings.listen_timeout_s,
+                         entry=(written.strip(), data["spoken"], nocase), check=True)
+    except TimeoutError as e:
+        return json_error(503, f"the entry could not be tried on {voice.name}, so it was not saved: {e}",
+                          {"Retry-After": "5"})
+    svc.lexicon.set(written, data["spoken"], nocase)
+    kept = svc.lexicon.kept()
     written = written.strip()
-    return jsonify(entry=_lexicon_entry(written, lexicon), version=lexicon.version,
-                   articles=_containing(written, written in lexicon.nocase))
+    return jsonify(entry=_lexicon_entry(written, kept), version=kept.lexicon.version,
+                   articles=_containing(written, written in kept.lexicon.nocase))
 
 
 @bp.delete("/lexicon/<path:written>")
@@ -419,11 +465,11 @@ def listen_lexicon():  # noqa: ANN201
         if data.get(key) is not None and not isinstance(data[key], kind):
             raise ApiError(400, f"'{key}' must be a {'string' if kind is str else 'boolean'}")
     written = data["written"].strip()
+    voice = get_voice(data.get("voice") or None, "en", svc.settings.voices)  # 422 if unknown, not queued
     tried = None
     if data.get("spoken") is not None:  # checked as saving it would check it: 400 here, not in the worker
-        lexicon_entry(written, data["spoken"], bool(data.get("nocase")))
+        lexicon_entry(written, data["spoken"], bool(data.get("nocase")), voice)
         tried = (written, data["spoken"], bool(data.get("nocase")))
-    get_voice(data.get("voice") or None, "en", svc.settings.voices)  # 422 for an unknown voice, not queued
     try:
         wav = svc.runner.speak(written, data.get("voice"), timeout=svc.settings.listen_timeout_s, entry=tried)
     except TimeoutError as e:

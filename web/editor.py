@@ -17,7 +17,7 @@ from narrator.errors import InputError, VoiceError
 from narrator.preview import compare, locators
 from narrator.service.analytics import PROGRESS
 from narrator.service.store import ArticleRecord, Conflict, NotFound, Store
-from narrator.service.submissions import check_url
+from narrator.service.submissions import check_url, narration_size
 from narrator.voices import all_voices, get_voice
 
 from .api import edited, fingerprint_of, refusal, requested_by
@@ -110,9 +110,13 @@ def _row(store: Store, record) -> dict:  # noqa: ANN001 - ArticleRecord
 def pronunciations():  # noqa: ANN201
     svc = service()
     kept = svc.lexicon.kept()
+    problems: dict[str, list[str]] = {}
+    for flag in kept.current_flags():  # entries narrations could not use, read plainly instead
+        problems.setdefault(flag.written, []).append(f"{flag.voice}: {flag.problem}")
     return render_template("editor/pronunciations.html", entries=kept.lexicon.entries,
                            nocase=kept.lexicon.nocase, voices=sorted(all_voices(svc.settings.voices)),
-                           default_voice=_default_voice(), problem=kept.problem)
+                           default_voice=_default_voice(), problem=kept.problem,
+                           problems={w: "; ".join(p) for w, p in problems.items()})
 
 
 def _default_voice() -> str | None:
@@ -182,7 +186,7 @@ def save(article_id: str):  # noqa: ANN201
         return json_error(400, "send a JSON object")
     try:
         article, requested, voice = edited(record, data)
-        asked = dataclasses.replace(requested_by(), chars=article.chars)
+        asked = dataclasses.replace(requested_by(), chars=narration_size(article, voice, svc.settings))
         record, job, new = svc.store.update_article(article_id, article, requested,
                                                     fingerprint_of(article, requested, voice), asked)
     except InputError as e:

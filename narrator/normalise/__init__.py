@@ -241,10 +241,11 @@ def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
     return words
 
 
-def _apply_lexicon(words: list[SpokenWord], lexicon: Lexicon) -> list[SpokenWord]:
+def _apply_lexicon(words: list[SpokenWord], lexicon: Lexicon,
+                   used: set[str] | None = None) -> list[SpokenWord]:
     """Word entries replace whole words of the spoken text; a match across several SpokenWords
     merges them into one (one written span, one spoken form). Phoneme entries arrive as [[...]],
-    every other replacement without brackets."""
+    every other replacement without brackets. The written forms of the entries applied go in `used`."""
     if not lexicon or not words:
         return words
     joined = " ".join(w.text for w in words)
@@ -266,6 +267,8 @@ def _apply_lexicon(words: list[SpokenWord], lexicon: Lexicon) -> list[SpokenWord
             last += 1
         out.extend(words[k:first])
         spoken = lexicon.lookup(m.group(0)) or m.group(0)
+        if used is not None:
+            used.add(lexicon.written_of(m.group(0)) or m.group(0))
         phonemes = as_phonemes(spoken)
         spoken = f"[[{_no_brackets(phonemes)}]]" if phonemes is not None else _no_brackets(spoken)
         text = joined[starts[first]:m.start()] + spoken + joined[m.end():starts[last] + len(words[last].text)]
@@ -275,18 +278,22 @@ def _apply_lexicon(words: list[SpokenWord], lexicon: Lexicon) -> list[SpokenWord
     return out
 
 
-def normalise_words(text: str, language: str = "en", lexicon: Lexicon | None = None) -> list[SpokenWord]:
+def normalise_words(text: str, language: str = "en", lexicon: Lexicon | None = None,
+                    used: set[str] | None = None) -> list[SpokenWord]:
     """What is said for `text`, word by word, each with the span of the input it was read from.
 
     "$2.4 million" is one span read as several words; a lexicon entry is one span; what is not
     read (emoji, decoration, a DOI) has no word. `normalise_text` is these words joined by spaces.
+    The written forms of the lexicon entries that were applied are added to `used`.
     """
     lexicon = lexicon or EMPTY
     cleaned = clean(_without_junk(text))
     if not cleaned.text.strip():
         return []
     tokens = _verbalised(language, lexicon, cleaned)
-    return _apply_lexicon(_assemble(tokens, cleaned), lexicon)
+    if used is not None:
+        used.update(lexicon.written_of(t.text) or t.text for t in tokens if t.cls == "lexicon")
+    return _apply_lexicon(_assemble(tokens, cleaned), lexicon, used)
 
 
 JUNK_CHARS = 100
@@ -317,12 +324,13 @@ def normalise_text(text: str, language: str = "en", lexicon: Lexicon | None = No
     return " ".join(w.text for w in normalise_words(text, language, lexicon))
 
 
-def normalise(script: Script, lexicon: Lexicon | None = None) -> Script:
+def normalise(script: Script, lexicon: Lexicon | None = None, used: set[str] | None = None) -> Script:
     """Fill in each unit's spoken form from its original text (the text itself stays as written),
-    with the written span of each spoken word (for word timings)."""
+    with the written span of each spoken word (for word timings); the written forms of the lexicon
+    entries applied go in `used`."""
     units = []
     for u in script.units:
-        words = normalise_words(u.text, script.language, lexicon)
+        words = normalise_words(u.text, script.language, lexicon, used)
         spans, at = [], 0
         for w in words:
             spans.append(WordSpan(at, at + len(w.text), w.start, w.end))

@@ -3,8 +3,9 @@
 `Generator.run(job_id)` is the whole job: claim it, fetch the page of a submission by URL, narrate
 into a staging folder with the synthesis cache, streaming the audio as it is made to the audio
 storage (the live stream listeners play before the version exists, narrator.live), publish. Between
-sentences a running job stops if it was cancelled and lets a more urgent queued job run first
-(`_Turns`).
+units (a sentence, or a part of a long one: narrator.segment.MAX_UNIT_CHARS) a running job stops if it
+was cancelled or has used up its time (NARRATOR_JOB_TIMEOUT_S), and lets a more urgent queued job run
+first (`_Turns`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from ..cache import UnitCache
 from ..config import Settings
 from ..engines import AudioChunk, Engine, open_engine
 from ..errors import InputError
+from ..lexicon import Flag
 from ..logs import job_context
 from ..model import Unit
 from ..netguard import NetGuard
 from ..pipeline import narrate
 from ..voices import Voice, get_voice
+from .lexicons import PublicationLexicon
 from .metrics import (
     CACHE_HITS,
     CACHE_MISSES,
@@ -39,7 +42,7 @@ from .metrics import (
 )
 from .storage import AudioStorage
 from .store import Cancelled, JobRecord, NotFound, Store
-from .submissions import PageRequest, default_guard, fingerprint
+from .submissions import PageRequest, default_guard, fingerprint, narration_size
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +163,10 @@ class RetryableError(Exception):
     """An attempt failed for a reason that may pass (engine crash, full disk, locked database)."""
 
 
+class OutOfTime(Exception):
+    """A job worked longer than NARRATOR_JOB_TIMEOUT_S: it fails for good (another attempt would too)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How a job ended."""
@@ -206,9 +213,12 @@ class GiveWay(Exception):
 
 
 class _Turns:
-    """What a running job does between sentences, at most once a second: stop if it was cancelled
-    (its article deleted or its content superseded), and run a more urgent queued job first (a
-    short article, or one a listener is waiting for, never waits for a long one to finish).
+    """What a running job does between units (sentences, or parts of a long one), at most once a second:
+    stop if it was cancelled (its article deleted or its content superseded) or has worked longer than
+    NARRATOR_JOB_TIMEOUT_S, and run a more urgent queued job first (a short article, or one a listener
+    is waiting for, never waits for a long one to finish). A unit is at most
+    narrator.segment.MAX_UNIT_CHARS spoken characters, so this happens within seconds even inside a
+    run-on sentence.
 
     Its urgency is its priority in the store (a listener's press raises it) until it has spoken
     OPENING_CHARS; from then on no more than its size's: past its opening, a big article a listener
@@ -221,14 +231,22 @@ class _Turns:
 
     def __init__(self, generator: Generator, job: JobRecord, paused: int | None):
         self.generator, self.job, self.paused = generator, job, paused
-        self.next_look = time.monotonic() + self.INTERVAL_S
+        self.started = time.monotonic()
+        self.lent = 0.0
+        """Seconds spent running more urgent jobs (not counted against this job's time)."""
+        self.next_look = self.started + self.INTERVAL_S
         self.spoken = 0
         """Characters spoken (or taken from the cache) so far in this run."""
 
     def __call__(self, unit: Unit) -> None:
         self.spoken += len(unit.spoken)
-        if time.monotonic() < self.next_look:
+        now = time.monotonic()
+        if now < self.next_look:
             return
+        budget = self.generator.settings.job_timeout_s
+        if budget and now - self.started - self.lent > budget:
+            raise OutOfTime(f"the narration took longer than the {budget:,g} s a job may work "
+                            "(NARRATOR_JOB_TIMEOUT_S) and was stopped; the previous version stays current")
         store = self.generator.store
         status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority meanwhile
         if status != "running":
@@ -239,10 +257,12 @@ class _Turns:
             raise GiveWay(f"job {self.job.id} gives way to the job it was run before")
         while (urgent := store.next_job(above=priority)) is not None:
             log.info("job %s pauses for the more urgent job %s", self.job.id, urgent.id)
+            lent = time.monotonic()
             try:
                 self.generator.run(urgent.id, paused=priority)
             except RetryableError:
                 pass  # put back in the queue: it is tried again later, by whichever worker takes it
+            self.lent += time.monotonic() - lent
             if store.job_status(self.job.id) != "running":
                 raise Cancelled(f"job {self.job.id} was cancelled")
         self.next_look = time.monotonic() + self.INTERVAL_S
@@ -306,7 +326,8 @@ class Generator:
                     article = PageRequest.from_json(job.page_request).fetched(settings, self.guard)
                     voice = get_voice(record.voice, article.language, settings.voices)
                     made = fingerprint(article, record.voice, voice, settings)
-                    record = store.set_fetched(job_id, article, made, settings.max_queued_chars)
+                    size = narration_size(article, voice, settings)  # fails like a 422 if too long spoken
+                    record = store.set_fetched(job_id, article, made, settings.max_queued_chars, size)
                     job = store.get_job(job_id)  # its true size, for its turns
                 current = record.current_version and store.get_version(record.id, record.current_version)
                 if current and current.content_hash == record.content_hash:
@@ -328,6 +349,7 @@ class Generator:
                                  engine=meters.engine, progress=progress, cache=meters.cache,
                                  between=_Turns(self, job, paused), live=live)
                 self._record(job, meters)  # before the version is visible: whoever sees it sees these too
+                self._flag(list(result.left_out))
                 store.job_stage(job_id, "publishing")
                 version = store.publish(job_id, result, record, settings.keep_versions)
                 log.info("job %s published version %d of article %s in %.1f s: %d sentences synthesised "
@@ -339,7 +361,7 @@ class Generator:
         except GiveWay:
             log.info("job %s had its opening and goes back to the queue", job_id)
             store.give_way(job_id)
-        except (InputError, NotFound) as e:
+        except (InputError, NotFound, OutOfTime) as e:
             store.fail_job(job_id, str(e))
         except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
             message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
@@ -354,3 +376,19 @@ class Generator:
                 shutil.rmtree(staging, ignore_errors=True)
             self._record(job, meters)
         return None
+
+    def _flag(self, left_out: list[Flag]) -> None:
+        """Tell the desk about the publication's entries a narration could not use (read plainly
+        instead); the others (an article's own, a voice's) are only logged. Never fails the job."""
+        if not left_out:
+            return
+        settings = self.settings
+        publication = PublicationLexicon(settings.publication_lexicon, settings.max_lexicon_entries)
+        entries = publication.load().as_dict()
+        mine = [f for f in left_out if entries.get(f.written) == f.spoken]
+        for f in left_out:
+            log.warning("pronunciation of %r left out in %s: %s", f.written, f.voice, f.problem)
+        try:
+            publication.flag(mine)
+        except OSError as e:
+            log.warning("could not flag pronunciations on the desk: %s", e)

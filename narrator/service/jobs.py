@@ -29,11 +29,13 @@ from huey.exceptions import HueyException, TaskException
 
 from ..cache import UnitCache
 from ..config import Settings
-from ..errors import InputError
+from ..errors import InputError, SynthesisError
 from ..lexicon import merge
+from ..model import Unit
 from ..netguard import NetGuard
 from ..normalise import normalise_text
 from ..pipeline import lexicon_for
+from ..synthesise import synthesise_unit
 from ..voices import get_voice
 from .generation import WORKER, EnginePool, Generator, Outcome, live_stream
 from .lexicons import entry as lexicon_entry
@@ -105,7 +107,7 @@ class JobQueue:
         self._webhook = self.huey.task(retries=max(settings.webhook_attempts - 1, 0),
                                        retry_delay=settings.webhook_retry_s, retry_backoff=2,
                                        name="narrator.webhook")(self._deliver)
-        self._say = self.listen_huey.task(name="narrator.say")(self.say)
+        self._say = self.listen_huey.task(name="narrator.say")(self._said)
         self._forget_live = self.huey.task(name="narrator.forget_live")(self.forget_live)
 
     def submit(self, job_id: str, priority: int | None = None) -> None:
@@ -165,31 +167,53 @@ class JobQueue:
         return deliver(self.settings.webhook_url, self.settings.webhook_secret, payload)
 
     def say(self, text: str, voice_name: str | None, language: str = "en",
-            entry: tuple[str, str, bool] | None = None) -> bytes:
+            entry: tuple[str, str, bool] | None = None, check: bool = False) -> bytes:
         """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV.
         It gets the voice by name: a worker on another machine has its own copy of the profiles.
         `entry` (written, spoken, nocase) is a lexicon entry being tried before it is saved: it
-        wins over every other lexicon."""
+        wins over every other lexicon. With `check`, InputError when the voice cannot say it (the
+        engine fails, or the clip's length does not fit the words, as a narration checks a sentence)."""
         voice = get_voice(voice_name, language, self.settings.voices)
         lexicon = lexicon_for(voice, self.settings)
         if entry is not None:
-            lexicon = merge(lexicon, lexicon_entry(*entry))
+            lexicon = merge(lexicon, lexicon_entry(*entry, voice=voice))
         spoken = normalise_text(text, voice.language, lexicon)
+        engine = self.listen_engines.get(voice)
         out = io.BytesIO()
-        self.listen_engines.get(voice).synthesize(spoken).write_wav(out)
+        if not check:
+            engine.synthesize(spoken).write_wav(out)
+            return out.getvalue()
+        try:
+            clip = synthesise_unit(Unit(text, spoken, 0), engine, voice, "it")
+        except SynthesisError as e:
+            why = str(e).removeprefix(f"it ({text[:60]!r}): ")
+            raise InputError(f"{voice.name} cannot say {text!r} as {spoken[:60]!r}: {why}") from None
+        clip.write_wav(out)
         return out.getvalue()
 
-    def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30,
-              entry: tuple[str, str, bool] | None = None) -> bytes:
-        """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
-        TimeoutError if no worker answers within `timeout` seconds."""
-        result = self._say(text, voice_name, language, entry)
+    def _said(self, *args: object) -> bytes | str:
+        """The listening task: `say`'s WAV, or the reason (InputError) it could not be said, which the
+        caller raises again with its message intact (Huey reports an exception by its repr)."""
         try:
-            return result.get(blocking=True, timeout=timeout)
+            return self.say(*args)  # type: ignore[arg-type]
+        except InputError as e:
+            return str(e)
+
+    def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30,
+              entry: tuple[str, str, bool] | None = None, check: bool = False) -> bytes:
+        """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
+        TimeoutError if no worker answers within `timeout` seconds; InputError if the worker could
+        not say it (with `check`: see `say`)."""
+        result = self._say(text, voice_name, language, entry, check)
+        try:
+            said = result.get(blocking=True, timeout=timeout)
         except TaskException as e:
             raise InputError(e.metadata.get("error") or "the voice could not speak it") from None
         except HueyException:
             raise TimeoutError(f"no worker spoke it within {timeout:g} s") from None
+        if isinstance(said, str):
+            raise InputError(said)
+        return said
 
     def warm_up(self) -> threading.Thread:
         """Load the default voice's engine in the background, so the first job after a start does not

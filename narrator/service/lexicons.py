@@ -15,14 +15,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
-from ..lexicon import PUBLICATION, Kept, Lexicon, dump_lexicon, load_kept, merge, parse_lexicon, save_kept
+from ..lexicon import (
+    MAX_SPOKEN,
+    MAX_WRITTEN,
+    PUBLICATION,
+    Flag,
+    Kept,
+    Lexicon,
+    bounds_problem,
+    dump_lexicon,
+    load_flags,
+    load_kept,
+    merge,
+    parse_lexicon,
+    save_flags,
+    save_kept,
+    script_problem,
+)
 from ..model import Article
+from ..voices import Voice
 from .store import ArticleRecord, NotFound, Store
-
-MAX_WRITTEN = 200
-"""Longest written form: a word or a phrase."""
-MAX_SPOKEN = 500
-"""Longest spoken form."""
 
 
 def _one_line(text: str) -> bool:
@@ -34,13 +46,15 @@ def _one_line(text: str) -> bool:
 class PublicationLexicon:
     """The publication's lexicon file."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, max_entries: int = 0):
         self.path = path
+        self.max_entries = max_entries
+        """The most entries the file may hold (NARRATOR_MAX_LEXICON_ENTRIES; 0: no limit)."""
 
     def kept(self) -> Kept:
         """The entries in force, and what is wrong with the file if it was broken by hand (its last
-        good entries are in force meanwhile)."""
-        return load_kept(self.path, PUBLICATION)
+        good entries are in force meanwhile), with the flags of entries narrations could not use."""
+        return load_kept(self.path, PUBLICATION, self.max_entries)
 
     def load(self) -> Lexicon:
         """The entries in force."""
@@ -71,12 +85,32 @@ class PublicationLexicon:
                 del entries[written]
                 flags.discard(written)
             else:
+                if written not in entries and self.max_entries and len(entries) >= self.max_entries:
+                    raise InputError(f"the lexicon holds {len(entries):,} entries, the most it may "
+                                     "(NARRATOR_MAX_LEXICON_ENTRIES)")
                 entries[written] = added.entries[0][1]
                 flags.discard(written)
                 flags |= added.nocase
             new = Lexicon.from_dict(entries, frozenset(flags))
             save_kept(new, self.path)  # also mends a file broken by hand: from its last good entries
+            self._unflag(written)
         return new
+
+    def flag(self, flags: list[Flag]) -> None:
+        """Tell the desk that narrations could not use these entries (in the flags' voices); a newer flag
+        of an entry in a voice replaces an older one."""
+        if not flags:
+            return
+        with self._locked():
+            new = {(f.written, f.voice) for f in flags}
+            kept = [f for f in load_flags(self.path) if (f.written, f.voice) not in new]
+            save_flags(tuple(kept + flags), self.path)
+
+    def _unflag(self, written: str) -> None:
+        """Forget the flags of `written` (its entry was changed or removed); the lock is held."""
+        flags = load_flags(self.path)
+        if any(f.written == written for f in flags):
+            save_flags(tuple(f for f in flags if f.written != written), self.path)
 
 
 def _written(written: str) -> str:
@@ -86,10 +120,11 @@ def _written(written: str) -> str:
     return written
 
 
-def entry(written: str, spoken: str, nocase: bool = False) -> Lexicon:
+def entry(written: str, spoken: str, nocase: bool = False, voice: Voice | None = None) -> Lexicon:
     """One entry as a lexicon, exactly as saving it to the file and loading the file would give it
     (so an entry can be tried before it is saved); InputError for one the file cannot hold or its
-    loader would refuse (a written form read as a comment, phonemes with stray brackets...)."""
+    loader would refuse (a written form read as a comment, phonemes with stray brackets, a spoken form
+    too long for its written one...) or, given the `voice` it is for, one not in the voice's script."""
     written = _written(written)
     spoken = spoken.strip()
     if not spoken or not _one_line(spoken) or len(spoken) > MAX_SPOKEN:
@@ -97,6 +132,10 @@ def entry(written: str, spoken: str, nocase: bool = False) -> Lexicon:
     if "[[" in spoken or "]]" in spoken:
         raise InputError("a pronunciation here is a respelling; [[ ]] (phonemes) belong in a voice's own "
                          "lexicon file")
+    if problem := bounds_problem(written, spoken):
+        raise InputError(f"this entry cannot be saved: {problem}")
+    if voice is not None and (problem := script_problem(spoken, voice.scripts)):
+        raise InputError(f"{voice.name} cannot say {written!r} that way: {problem}")
     wanted = Lexicon(((written, spoken),), frozenset({written}) if nocase else frozenset())
     try:
         loaded = parse_lexicon(dump_lexicon(wanted))

@@ -826,9 +826,10 @@ class Store:
         self._update_job(job_id, "running", status="done", stage="done", version=version, lease_until=None)
 
     def set_fetched(self, job_id: str, article: Article, fingerprint: str,
-                    max_queued_chars: int = 0) -> ArticleRecord:
+                    max_queued_chars: int = 0, chars: int | None = None) -> ArticleRecord:
         """A job has fetched and extracted its article: store the content (and its fingerprint) and
-        the job's true size and priority; Cancelled if the job was cancelled meanwhile.
+        the job's true size (`chars`, its spoken size; default the written text's) and priority;
+        Cancelled if the job was cancelled meanwhile.
 
         A submission by URL counted an estimate (URL_CHARS_ESTIMATE) until now, so its requester's
         limit (`max_queued_chars`) is checked again with the true size, against their other work whose
@@ -836,7 +837,7 @@ class Store:
         and the job fails saying so, when the page would take them over. Its priority follows the
         true size, so a huge page pauses for short articles like any huge article."""
         now = time.time()
-        chars = article.chars
+        chars = article.chars if chars is None else chars
         with self._write() as db:
             job = db.execute(f"SELECT * FROM jobs WHERE id = ?{self.db.for_update}", (job_id,)).fetchone()
             if job is None or job["status"] != "running":

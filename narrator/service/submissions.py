@@ -17,7 +17,7 @@ from ..fetch import fetch
 from ..jingles import load_jingles
 from ..model import Article
 from ..netguard import NetGuard
-from ..pipeline import lexicon_for
+from ..pipeline import lexicon_for, spoken_chars
 from ..voices import Voice, get_voice
 from .store import ArticleRecord, JobRecord, JobRequest, Store, content_hash
 
@@ -36,6 +36,27 @@ def check_size(article: Article, settings: Settings) -> Article:
         raise ExtractionError(f"the article is {article.chars:,} characters long; the limit is {limit:,} "
                               "(NARRATOR_MAX_ARTICLE_CHARS)")
     return article
+
+
+# How a narration is counted: one function for the size limit and the queue quota -------------------
+
+
+def narration_size(article: Article, voice: Voice, settings: Settings) -> int:
+    """What narrating `article` in `voice` counts against NARRATOR_MAX_ARTICLE_CHARS and the requester's
+    NARRATOR_MAX_QUEUED_CHARS: its written characters or the characters that will be spoken (after the
+    lexicons in force and normalisation), whichever is more, since pronunciations and numbers said in
+    words can make the spoken text far longer than the written one (2,000 times "a" with a 495-character
+    pronunciation were a million). ExtractionError (422) when either is over the limit; the written
+    text is measured first, so no more than the limit is ever normalised here (about 1 s for 200,000
+    characters)."""
+    check_size(article, settings)
+    spoken = spoken_chars(article, voice, settings)
+    limit = settings.max_article_chars
+    if limit and spoken > limit:
+        raise ExtractionError(f"the article would be {spoken:,} characters long when spoken (after "
+                              f"pronunciations and numbers said in words); the limit is {limit:,} "
+                              "(NARRATOR_MAX_ARTICLE_CHARS)")
+    return max(article.chars, spoken)
 
 
 def check_url(url: str) -> str:
@@ -109,6 +130,7 @@ def store_article(store: Store, settings: Settings, article: Article, requested:
     for the API and `narrator watch`. VoiceError for a voice that does not exist or speak it."""
     voice = get_voice(requested, article.language, settings.voices)
     made = fingerprint(article, requested, voice, settings)
+    request = replace(request, chars=narration_size(article, voice, settings))
     if existing:
         assert article_id is not None
         return store.update_article(article_id, article, requested, made, request)
@@ -122,4 +144,4 @@ def default_guard(settings: Settings) -> Callable[[], NetGuard]:
 
 
 __all__ = ["MAX_URL", "PageRequest", "URL_CHARS_ESTIMATE", "check_size", "check_url", "default_guard",
-           "fingerprint", "store_article"]
+           "fingerprint", "narration_size", "store_article"]

@@ -538,7 +538,8 @@
     function save(row) {
       var w = written(row), isNew = !row.dataset.written;
       var spoken = $(row, '.ed-spoken-input').value, nocase = $(row, '.ed-nocase').checked;
-      call('PUT', entryUrl(w), {spoken: spoken, nocase: nocase}).then(function (r) {
+      say('Trying “' + w + '” in ' + voice.value + '…', 'busy');
+      call('PUT', entryUrl(w), {spoken: spoken, nocase: nocase, voice: voice.value}).then(function (r) {
         if (isNew) {
           var existing = rowFor(r.entry.written);
           var target = existing || document.importNode($(root, '.ed-entry-template').content, true).firstElementChild;
@@ -563,6 +564,10 @@
       input.setAttribute('aria-label', 'How ' + entry.written + ' is said');
       $(row, '.ed-nocase').checked = entry.nocase;
       $(row, '.ed-nocase + .ed-sr').textContent = 'Match ' + entry.written + ' in any case';
+      var problem = $(row, '.ed-entry-problem');
+      problem.textContent = entry.problem ? 'Not used, read plainly: ' + entry.problem : '';
+      problem.hidden = !entry.problem;
+      row.classList.toggle('has-problem', !!entry.problem);
     }
 
     root.addEventListener('click', function (e) {

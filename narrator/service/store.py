@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 import sqlite3
@@ -40,8 +41,13 @@ from ..voices import Voice
 from .database import open_database
 from .storage import AudioStorage, LocalStorage, open_storage
 
+log = logging.getLogger(__name__)
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 """Article ids: URL-safe, at most 64 characters."""
+WORKER_LOST = "its worker stopped mid-job; running it again"
+"""The error of a job recovered from a worker that died (which worker, host and process, is logged only:
+the job's error is public)."""
 
 class Narrated(Protocol):
     """What publishing needs of a finished narration (narrator.pipeline.Result is one)."""
@@ -810,7 +816,8 @@ class Store:
 
     def recover_jobs(self, dead: Callable[[str], bool]) -> list[JobRecord]:
         """Jobs left 'running' by a worker that died (its lease ran out, or `dead(worker)` says so)
-        go back to the queue; they are returned so the caller can enqueue them again."""
+        go back to the queue; they are returned so the caller can enqueue them again. The job's error
+        (public: the API, the dashboard) says what happened; which worker ('host:pid') only the log says."""
         now = time.time()
         with self._write() as db:
             rows = db.execute("SELECT * FROM jobs WHERE status = 'running'").fetchall()
@@ -819,9 +826,10 @@ class Store:
                 db.execute(
                     "UPDATE jobs SET status = 'queued', stage = 'retrying', worker = NULL, "
                     "lease_until = NULL, error = ?, updated = ? WHERE id = ?",
-                    (f"worker {r['worker']} stopped mid-job; running it again", now, r["id"]),
+                    (WORKER_LOST, now, r["id"]),
                 )
         for r in lost:
+            log.warning("job %s: its worker %s stopped mid-job; queued again", r["id"], r["worker"])
             shutil.rmtree(self.audio_root / r["article_id"] / f".staging-{r['id']}", ignore_errors=True)
         return [self.get_job(r["id"]) for r in lost]
 

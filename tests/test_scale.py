@@ -148,6 +148,14 @@ def test_s3_public_url_mode_and_a_real_narration(tmp_path, s3_bucket, engine_poo
         status, _, body = fetch(first.headers["Location"])
         assert status == 200 and body[:2] == b"\xff\xf3"
         assert not (tmp_path / "home" / "audio" / "a1" / "live").exists()
+        # A web node reads a manifest again only when its stamp (the object's ETag) changed.
+        storage = app.extensions["narrator"].store.storage
+        assert storage.live_stamp("a1", live["stream"], "live.json")
+        assert storage.live_stamp("a1", "no-such-stream", "live.json") is None
+        storage.put_live("a1", "s2", "live.json", b'{"n": 1}')
+        stamp = storage.live_stamp("a1", "s2", "live.json")
+        storage.put_live("a1", "s2", "live.json", b'{"n": 2}')
+        assert stamp != storage.live_stamp("a1", "s2", "live.json")
         policy = page.headers["Content-Security-Policy"]
         assert f"media-src 'self' blob: {s3_server.endpoint};" in policy
         assert f"connect-src 'self' {s3_server.endpoint};" in policy

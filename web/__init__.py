@@ -21,6 +21,7 @@ from narrator.service.store import Store
 
 from . import api, audio, auth, editor, feed, live, player, security
 from .context import Service, service
+from .live_index import LiveIndex
 from .ratelimit import RateLimiter
 from .views import json_error
 
@@ -57,7 +58,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         settings=settings, store=store, runner=runner, accounts=Accounts(store), analytics=Analytics(store),
         lexicon=PublicationLexicon(settings.publication_lexicon),
         events_limiter=RateLimiter(settings.events_per_minute),
-        editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None)
+        editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None,
+        live_index=LiveIndex(store.storage))
 
     security.init_app(app)
     auth.init_app(app)

@@ -136,6 +136,22 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True)
+class ArticleHead:
+    """What is known of a stored article without reading its content (a listener's poll needs no more)."""
+
+    id: str
+    """URL-safe id."""
+    voice: str | None
+    """Requested voice profile, or None for the language's default."""
+    updated: float
+    """Unix time the content last changed."""
+    current_version: int | None
+    """The version listeners get, or None before the first one is ready."""
+    duration_ms: int | None
+    """Length of the current version's audio (None without one)."""
+
+
+@dataclass(frozen=True)
 class VersionRecord:
     """One immutable narration of an article."""
 
@@ -431,6 +447,18 @@ class Store:
         if row is None:
             raise NotFound(f"no article '{article_id}'")
         return self._article(row)
+
+    def article_head(self, article_id: str) -> ArticleHead:
+        """The article without its content, and its current version's length; NotFound if unknown."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT a.id, a.voice, a.updated, a.current_version, v.duration_ms FROM articles a LEFT JOIN "
+                "versions v ON v.article_id = a.id AND v.version = a.current_version WHERE a.id = ?",
+                (article_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no article '{article_id}'")
+        return ArticleHead(row["id"], row["voice"], row["updated"], row["current_version"],
+                           row["duration_ms"])
 
     def articles_from(self, url: str) -> list[ArticleRecord]:
         """The articles made from the page at `url` (its source URL), newest first."""
@@ -967,6 +995,7 @@ class PageRecord:
 
 
 __all__ = [
+    "ArticleHead",
     "ArticleRecord",
     "PageRecord",
     "SourceRecord",

@@ -97,10 +97,10 @@ def live_json(head: ArticleHead, job: JobRecord | None, from_segment: int = 0,
         return json.dumps(state, ensure_ascii=False)[:-1] + ', "paragraphs": []}'
     published = job is not None and job.status == "done" and job.version is not None \
         and job.version == version
+    folder = url_for("live.segment", article_id=head.id, stream=index.stream, n=0).removesuffix("0.mp3")
     segments = []
     for segment in index.segments[from_segment:]:
-        segment = dict(segment, url=url_for("live.segment", article_id=head.id, stream=index.stream,
-                                            n=segment["n"]))
+        segment = dict(segment, url=f"{folder}{segment['n']}.mp3")  # url_for's answer, without its cost
         if not published:
             segment.pop("final", None)  # the byte ranges are of a file not yet published
         segments.append(segment)

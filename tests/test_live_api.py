@@ -12,11 +12,16 @@ import pytest
 from gates import GatedPool
 from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 
+from narrator.config import Settings
+from narrator.extract import extract_text
+from narrator.pipeline import narrate
 from narrator.service.generation import Generator, _Turns, live_stream
 from narrator.service.jobs import LIVE_KEEP_S
 from narrator.service.storage import LocalStorage
 from narrator.service.store import PRIORITY_SMALL, PRIORITY_WAITING
+from narrator.voices import get_voice
 from web import close_app, create_app
+from web.live_index import StreamIndex
 
 
 @pytest.fixture
@@ -313,3 +318,44 @@ def test_a_manifests_stamp_changes_with_every_write(tmp_path) -> None:  # noqa: 
         storage.put_live("a1", "s1", "live.json", json.dumps({"segments": list(range(n))}).encode())
         stamps.append(storage.live_stamp("a1", "s1", "live.json"))
     assert len(set(stamps)) == 20
+
+
+class Manifests:
+    """A LiveSink keeping every manifest a narration writes, in order."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def write(self, name: str, data: bytes) -> None:
+        if name == "live.json":
+            self.written.append(data)
+
+
+def test_a_manifest_read_again_decodes_only_what_is_new(tmp_path, engine_pool) -> None:  # noqa: ANN001
+    """Every manifest a real narration writes, each read after the one before it: the index holds what
+    parsing the whole manifest gives (segments, and paragraphs in order), having decoded only the
+    paragraphs not finished at the read before; a manifest whose earlier paragraphs differ is read whole."""
+    voice = get_voice("espeak")
+    more = "\n\n".join(f"Paragraph {i} adds a sentence or two. It ends here." for i in range(8))
+    article = extract_text(f"{SHORT_TEXT}\n{more}")
+    sink = Manifests()
+    narrate(article, voice, tmp_path / "a.mp3", Settings(home=str(tmp_path)), engine=engine_pool.get(voice),
+            live=sink)
+    assert len(sink.written) > 5
+    before = None
+    for n, raw in enumerate(sink.written):
+        index = StreamIndex.parse("s-1", str(n), raw, before)
+        whole = json.loads(raw)
+        assert index.segments == tuple(whole["segments"]) and index.complete == whole["complete"]
+        assert [json.loads(p) for p in index.paragraphs] == whole["paragraphs"]
+        later = [p for p in whole["paragraphs"] if p["index"] >= 2]
+        assert json.loads(f"[{index.paragraphs_from(2)}]") == later
+        if before is not None and len(before.paragraphs) > 1:  # the finished ones are the same strings
+            assert all(a is b for a, b in zip(index.paragraphs, before.paragraphs[:-1], strict=False))
+        before = index
+    changed = json.loads(sink.written[-1])
+    changed["paragraphs"][0]["text"] = "A title edited by hand"
+    edited = json.dumps(changed, ensure_ascii=False)[:-1].encode()  # same layout, paragraphs last
+    redone = StreamIndex.parse("s-1", "x", edited + b"}", before)
+    assert json.loads(redone.paragraphs[0])["text"] == "A title edited by hand"
+    assert [json.loads(p) for p in redone.paragraphs] == changed["paragraphs"]

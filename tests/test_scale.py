@@ -192,6 +192,8 @@ def test_postgres_store_same_behaviour(tmp_path, postgres_url):
     assert publish(store, "p1", job.id, b"one") == 1
     _, job2, new = store.update_article("p1", extract_text("Title\n\nBody changed."), None)
     assert new and store.latest_job("p1").id == job2.id
+    head = store.article_head("p1")  # what a listener's poll reads, in one query
+    assert (head.current_version, head.duration_ms, head.job) == (1, 1000, store.get_job(job2.id))
     assert publish(store, "p1", job2.id, b"two", keep=1) == 2
     assert [v.version for v in store.list_versions("p1")] == [2]
     assert not store.files("p1", 1).audio.exists() and store.files("p1", 2).audio.read_bytes() == b"two"

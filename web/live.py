@@ -5,7 +5,7 @@ press that moves a waiting article ahead of background work.
   its status, the live stream's segments and timing map so far (``?from_segment=N&from_paragraph=P``
   leaves out what the player has), the estimated length, and once the version is published its
   links and, for each segment, the same frames' byte range in the published MP3 (narrator.live).
-  A poll costs what is new: two small queries (the article without its content, its newest job), a
+  A poll costs what is new: one small query (the article without its content, and its newest job), a
   look at the manifest's stamp, and the pieces after the listener's cursor from the process's
   `LiveIndex` (web.live_index); the answer has an ETag, and a poll that sends it back in
   If-None-Match while nothing changed gets 304 with no body.
@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from narrator.errors import VoiceError
 from narrator.live import estimate_article_ms
 from narrator.service.generation import live_stream
-from narrator.service.store import ID_PATTERN, ArticleHead, ArticleRecord, JobRecord, NotFound
+from narrator.service.store import ID_PATTERN, ArticleHead, ArticleRecord, NotFound
 from narrator.voices import get_voice
 
 from .audio import local_file
@@ -69,11 +69,10 @@ def _estimate(head: ArticleHead) -> int | None:
                                          lambda: estimate_of(store.get_article(head.id)))
 
 
-def live_json(head: ArticleHead, job: JobRecord | None, from_segment: int = 0,
-              from_paragraph: int = 0) -> str:
+def live_json(head: ArticleHead, from_segment: int = 0, from_paragraph: int = 0) -> str:
     """The article as a player listening before the version exists sees it (see the module), as JSON:
     only the segments from `from_segment` and the paragraphs from `from_paragraph`."""
-    version = head.current_version
+    job, version = head.job, head.current_version
     current = version is not None and head.duration_ms is not None
     state: dict = {
         "article": head.id,
@@ -114,8 +113,7 @@ def live_json(head: ArticleHead, job: JobRecord | None, from_segment: int = 0,
 @bp.get("/api/articles/<article_id>/live")
 def live(article_id: str) -> Response:
     head = _head(article_id)
-    body = live_json(head, service().store.latest_job(article_id), _since("from_segment"),
-                     _since("from_paragraph")).encode()
+    body = live_json(head, _since("from_segment"), _since("from_paragraph")).encode()
     etag = hashlib.blake2b(body, digest_size=12).hexdigest()  # of exactly what would be sent
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)

@@ -149,6 +149,8 @@ class ArticleHead:
     """The version listeners get, or None before the first one is ready."""
     duration_ms: int | None
     """Length of the current version's audio (None without one)."""
+    job: JobRecord | None
+    """The article's newest job (None before any)."""
 
 
 @dataclass(frozen=True)
@@ -449,16 +451,20 @@ class Store:
         return self._article(row)
 
     def article_head(self, article_id: str) -> ArticleHead:
-        """The article without its content, and its current version's length; NotFound if unknown."""
+        """The article without its content, its current version's length and its newest job, in one
+        query (a listener polls this several times a minute); NotFound if unknown."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT a.id, a.voice, a.updated, a.current_version, v.duration_ms FROM articles a LEFT JOIN "
-                "versions v ON v.article_id = a.id AND v.version = a.current_version WHERE a.id = ?",
+                "SELECT j.*, a.id AS a_id, a.voice AS a_voice, a.updated AS a_updated, "
+                "a.current_version AS a_version, v.duration_ms AS v_duration FROM articles a "
+                "LEFT JOIN versions v ON v.article_id = a.id AND v.version = a.current_version "
+                "LEFT JOIN jobs j ON j.id = (SELECT id FROM jobs WHERE article_id = a.id "
+                f"ORDER BY created DESC, {self.db.insertion_order} DESC LIMIT 1) WHERE a.id = ?",
                 (article_id,)).fetchone()
         if row is None:
             raise NotFound(f"no article '{article_id}'")
-        return ArticleHead(row["id"], row["voice"], row["updated"], row["current_version"],
-                           row["duration_ms"])
+        return ArticleHead(row["a_id"], row["a_voice"], row["a_updated"], row["a_version"], row["v_duration"],
+                           self._job(row) if row["id"] is not None else None)
 
     def articles_from(self, url: str) -> list[ArticleRecord]:
         """The articles made from the page at `url` (its source URL), newest first."""

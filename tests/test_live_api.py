@@ -21,7 +21,7 @@ from narrator.service.storage import LocalStorage
 from narrator.service.store import PRIORITY_SMALL, PRIORITY_WAITING
 from narrator.voices import get_voice
 from web import close_app, create_app
-from web.live_index import StreamIndex
+from web.live_index import LiveIndex, StreamIndex
 
 
 @pytest.fixture
@@ -359,3 +359,41 @@ def test_a_manifest_read_again_decodes_only_what_is_new(tmp_path, engine_pool) -
     redone = StreamIndex.parse("s-1", "x", edited + b"}", before)
     assert json.loads(redone.paragraphs[0])["text"] == "A title edited by hand"
     assert [json.loads(p) for p in redone.paragraphs] == changed["paragraphs"]
+
+
+def _manifest(segments: int, paragraphs: int) -> bytes:
+    """A manifest laid out as narrator.live writes one: its head, then its paragraphs."""
+    head = {"sample_rate": 22050, "estimated_ms": 60_000, "complete": False,
+            "segments": [{"n": n, "start": n * 5.0, "end": n * 5.0 + 5} for n in range(segments)]}
+    listed = ", ".join(json.dumps({"index": i, "text": f"Paragraph {i}."}) for i in range(paragraphs))
+    return (json.dumps(head)[:-1] + f', "paragraphs": [{listed}]}}').encode()
+
+
+def test_while_one_thread_reads_a_change_the_others_answer_from_the_manifest_before(tmp_path) -> None:  # noqa: ANN001
+    """Polls never queue behind the read of a changed manifest: one thread reads it, the others answer
+    from the one before (one change late, and said so by the answer's ETag), then all from the new one."""
+    storage = LocalStorage(tmp_path)
+    storage.put_live("a1", "s1", "live.json", _manifest(3, 2))
+    index = LiveIndex(storage)
+    before = index.stream("a1", "s1")
+    assert before is not None and len(before.segments) == 3
+    storage.put_live("a1", "s1", "live.json", _manifest(4, 3))
+    entered, go = threading.Event(), threading.Event()
+    read = storage.read_live
+
+    def slow_read(*args: str) -> bytes | None:
+        entered.set()
+        assert go.wait(30)
+        return read(*args)
+
+    storage.read_live = slow_read  # type: ignore[method-assign]
+    reader_saw: list = []
+    reader = threading.Thread(target=lambda: reader_saw.append(index.stream("a1", "s1")))
+    reader.start()
+    assert entered.wait(30)
+    assert index.stream("a1", "s1") is before  # at once, from the manifest before
+    go.set()
+    reader.join(30)
+    after = reader_saw[0]
+    assert len(after.segments) == 4 and len(after.paragraphs) == 3 and index.stream("a1", "s1") is after
+    assert index.reads == 2

@@ -19,8 +19,9 @@ place). A request unanswered after --timeout seconds counts as a time-out (its c
 Code bases: the baseline (--baseline-ref, by default main before this change, extracted with `git
 archive`; each poll read the article and the whole manifest) and this checkout, --runs times each,
 alternating. Reports per code base the medians over runs of: the lone poll, the joins' p50/p99, the
-steady polls' count, rate, p50, p99 and max, time-outs, errors and the share answered 304. Appends the
-table to bench/RESULTS.md.
+steady polls' count, rate, p50, p99 and max, time-outs, errors, the share answered 304, and the CPU time
+gunicorn's processes spent during the steady polls divided by their number (what a poll costs the
+server, whatever else the machine is doing). Appends the table to bench/RESULTS.md.
 
     .venv/bin/python bench/bench_live_poll.py [--listeners 200] [--seconds 30] [--runs 3] [--no-append]
 """
@@ -236,6 +237,20 @@ def lone_poll(base: str, path: str, count: int = 30) -> float:
     return statistics.median(times)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by a process and its children (gunicorn's workers), /proc."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            todo += map(int, Path(f"/proc/{p}/task/{p}/children").read_text().split())
+        except OSError:  # gone meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def replay(manifests: list[Path], target: Path, every: float, stop_at: float, done: threading.Event) -> None:
     """The job going on: the next kept manifest in place every `every` seconds."""
     for manifest in manifests:
@@ -268,6 +283,16 @@ def run(code: Path, home: Path, work: Path, manifests: list[Path], target: Path,
         end = start + args.join_seconds + args.seconds
         writer = threading.Thread(target=replay, args=(manifests[1:], target, args.segment_every, end, done))
         writer.start()
+        cpu: list[float] = []  # the server's CPU seconds when the steady polls start, and at the end
+
+        def sample() -> None:
+            for moment in (start + args.join_seconds, end):
+                if done.wait(max(moment - time.monotonic(), 0)):
+                    return
+                cpu.append(cpu_seconds(server.pid))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
 
         async def listen() -> None:
             rng = random.Random(7)
@@ -275,6 +300,7 @@ def run(code: Path, home: Path, work: Path, manifests: list[Path], target: Path,
                                             args.timeout, tally) for _ in range(args.listeners)))
 
         asyncio.run(listen())
+        sampler.join()
         steady = start + args.join_seconds
         polls = sorted(took for sent, took, _ in tally.polls if sent >= steady)
         answered_304 = sum(1 for sent, _, status in tally.polls if sent >= steady and status == 304)
@@ -284,6 +310,7 @@ def run(code: Path, home: Path, work: Path, manifests: list[Path], target: Path,
                 "rate": len(polls) / args.seconds, "p50": percentile(polls, 50), "p99": percentile(polls, 99),
                 "max": polls[-1] * 1000 if polls else float("nan"), "timeouts": tally.timeouts,
                 "errors": sum(tally.errors.values()), "what_failed": dict(tally.errors),
+                "cpu_ms": (cpu[1] - cpu[0]) * 1000 / len(polls) if len(cpu) == 2 and polls else float("nan"),
                 "share_304": answered_304 / len(polls) if polls else 0.0}
     finally:
         done.set()
@@ -339,14 +366,14 @@ def main() -> int:
         return statistics.median(r[key] for r in runs[name])
 
     rows = ["| code | ETag | one poll alone, ms | joins | join p50 ms | join p99 ms | polls | polls/s | "
-            "p50 ms | p99 ms | max ms | time-outs | errors | answered 304 |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "p50 ms | p99 ms | max ms | time-outs | errors | answered 304 | server CPU a poll, ms |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in runs:
         cells = [name, "yes" if runs[name][0]["etag"] else "no", f"{median(name, 'alone_ms'):.1f}",
                  *(f"{median(name, key):.0f}" for key in ("joins", "join_p50", "join_p99", "polls", "rate")),
                  f"{median(name, 'p50'):.1f}", f"{median(name, 'p99'):.1f}",
                  *(f"{median(name, key):.0f}" for key in ("max", "timeouts", "errors")),
-                 f"{median(name, 'share_304') * 100:.0f} %"]
+                 f"{median(name, 'share_304') * 100:.0f} %", f"{median(name, 'cpu_ms'):.2f}"]
         rows.append("| " + " | ".join(cells) + " |")
     names = list(runs)
     ratio = ""

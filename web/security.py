@@ -140,8 +140,8 @@ def json_refusal(value: object, limit: int = MAX_JSON_DEPTH) -> str | None:
         if depth >= limit and isinstance(item, dict | list):
             return f"the JSON body is nested more than {limit} levels deep"
         if isinstance(item, str) and LONE_SURROGATE.search(item):
-            return ("the JSON body holds a lone surrogate (an escape from \\ud800 to \\udfff that is not "
-                    "half of a pair): that is no character; send text as Unicode characters")
+            return ("the JSON body holds a lone surrogate (a \\ud800-\\udfff escape without its pair), "
+                    "which is no character: send text as Unicode characters")
     return None
 
 

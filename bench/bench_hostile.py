@@ -27,6 +27,12 @@ attacks asked for (all by default), one after another:
   deleted (how long until the service's CPU falls idle).
 * `runon-espeak` (item 2): the same sentence in espeak-ng, narrated to the end (assembly and encoding
   included).
+* `surrogates` (item 7): a lone surrogate ('\\ud800') in each field of every JSON route, anonymous and
+  with a key: every answer a 4xx with a JSON message.
+* `control-title` (item 8): ESC, BEL, NUL and C1 controls in an API title: the pages and the .vtt after
+  narration.
+* `delete-streaming` (item 9): DELETE of an article whose job is streaming: its live state and segments
+  at once, and whether a segment or manifest is written again.
 * `emoji` (item 5): PUT /api/lexicon/the with 100 emoji and with a respelling no voice can say (refused),
   then both written into the lexicon file by hand: an article with "the" is narrated anyway.
 
@@ -42,11 +48,13 @@ bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import http.server
 import json
 import os
 import platform
+import re
 import signal
 import sqlite3
 import statistics
@@ -528,9 +536,102 @@ def emoji(a: Attack) -> list[list[str]]:
     return rows
 
 
+SURROGATE = "\ud800"
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""C0 and C1 controls but tab, line feed and carriage return: never on a page or in a cue."""
+
+
+def surrogates(a: Attack) -> list[list[str]]:
+    """A lone surrogate in each field of every JSON route (it was a 500): every answer a 4xx (item 7)."""
+    base, key = a.base, a.key("surrogates")
+    sent = [("POST", "/api/events", None, {"article": SURROGATE, "event": "play"}),
+            ("POST", "/api/events", None, {"article": "plain", "event": SURROGATE})]
+    text = "T\n\nA paragraph."
+    for field in ("title", "voice", "id", "text"):
+        sent.append(("POST", "/api/articles", key, {"text": text, field: SURROGATE}))
+    sent += [("POST", "/api/articles", key, {"url": "https://news.example/" + SURROGATE}),
+             ("POST", "/api/articles", key, {"text": text, "pronunciations": {SURROGATE: "x"}}),
+             ("POST", "/api/articles", key, {"text": text, "pronunciations": {"x": SURROGATE}}),
+             ("PUT", "/api/articles/plain", key, {"text": text, "title": SURROGATE}),
+             ("POST", "/api/articles/plain/preview", key, {"paragraphs": [{"block": 3, "text": SURROGATE}]}),
+             ("PUT", "/api/lexicon/Kyiv", key, {"spoken": SURROGATE}),
+             ("POST", "/api/lexicon/listen", key, {"written": SURROGATE}),
+             ("POST", "/api/sources", key, {"url": "https://news.example/" + SURROGATE}),
+             ("POST", "/api/articles/plain/rollback", key, {"version": 1, SURROGATE: 1})]
+    answers = [call(base, method, path, who, body) for method, path, who, body in sent]
+    statuses = collections.Counter(status for status, _, _ in answers)
+    good = all(400 <= status < 500 and answer.get("message") for status, answer, _ in answers)
+    return [[f"a lone surrogate (\\ud800) in {len(sent)} fields of 10 JSON routes",
+             ", ".join(f"{n} x {status}" for status, n in sorted(statuses.items())),
+             f"{max(t for _, _, t in answers) * 1000:.0f} ms slowest",
+             "all 4xx with a JSON message" if good else "NOT ALL 4xx WITH A MESSAGE"]]
+
+
+def control_title(a: Attack) -> list[list[str]]:
+    """Controls in an API title: what `/`, the article page and the narration's WebVTT show (item 8)."""
+    base, key, deadline = a.base, a.key("controls"), min(a.deadline, 300)
+    title = "Breaking\x1b[31m news\x07 \x00today\x9b"
+    article = {"text": "T\n\nThe bridge opened again.", "id": "ctl", "title": title, "voice": "espeak"}
+    status, answer, seconds = call(base, "POST", "/api/articles", key, article)
+    ended = wait_job(base, answer.get("job", {}).get("id", ""), deadline)
+    shown = {path: fetch_text(base + path) for path in ("/", "/articles/ctl", "/audio/ctl/latest.vtt")}
+    raw = [path for path, text in shown.items() if CONTROLS.search(text)]
+    return [["ESC, BEL, NUL and CSI (C1) in an API title", str(status), f"{seconds * 1000:.0f} ms",
+             f"{ended}: title stored as {answer.get('title')!r}; " +
+             (f"CONTROL CHARACTERS SHOWN on {', '.join(raw)}" if raw else "/, the page and the .vtt clean")]]
+
+
+def delete_streaming(a: Attack) -> list[list[str]]:
+    """DELETE while the article's job streams: the live state and a segment at once, and whether any
+    file of the stream is written again while the job runs on to its next look at its status (item 9)."""
+    base, key, home, deadline = a.base, a.key("deleter"), a.home, min(a.deadline, 300)
+    body = "Streaming\n\n" + SEED.partition("\n\n")[2] * 4
+    article = {"text": body, "id": "gone", "voice": "espeak"}
+    status, answer, _ = call(base, "POST", "/api/articles", key, article)
+    if status != 202:
+        return [["DELETE of an article whose job is streaming", f"POST answered {status}", "-", "-"]]
+    end = time.monotonic() + deadline
+    state: dict = {}
+    while time.monotonic() < end and not state.get("segments"):
+        state = call(base, "GET", "/api/articles/gone/live")[1]
+        time.sleep(0.2)
+    if not state.get("segments"):
+        return [["DELETE of an article whose job is streaming", "no segment within the deadline", "-", "-"]]
+    folder = home / "audio" / "gone"
+    deleted, _, seconds = call(base, "DELETE", "/api/articles/gone", key)
+    after = [call(base, "GET", path)[0] for path in ("/api/articles/gone/live", state["segments"][0]["url"])]
+    job = wait_job(base, answer["job"]["id"], 60)
+    time.sleep(2)  # a job that had not stopped would write its next segment meanwhile
+    written = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+    again = f"WRITTEN AGAIN: {', '.join(written[:4])}" if written else "no file of the stream written again"
+    return [["DELETE of an article whose job is streaming", str(deleted), f"{seconds * 1000:.0f} ms",
+             f"{job}; live state and segment then {after[0]} and {after[1]}; {again}"]]
+
+
+def wait_job(base: str, job_id: str, deadline: float) -> str:
+    """The job's status once it has ended (or 'still <status>' at the deadline)."""
+    end, status = time.monotonic() + deadline, "unknown"
+    while job_id and time.monotonic() < end:
+        status = call(base, "GET", f"/api/jobs/{job_id}")[1].get("status", "unknown")
+        if status in ("done", "failed", "cancelled"):
+            return status
+        time.sleep(0.5)
+    return f"still {status}"
+
+
+def fetch_text(url: str) -> str:
+    """A page's text (following redirects); the error body for a 4xx/5xx."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.read().decode("utf-8", "replace")
+
+
 ATTACKS: dict[str, Callable[[Attack], list[list[str]]]] = {
     "issue14": issue14, "feeds": feeds, "watch-quota": watch_quota, "url-size": url_size, "press": press,
-    "multiplied": multiplied, "runon-joe": runon_joe, "runon-espeak": runon_espeak, "emoji": emoji}
+    "multiplied": multiplied, "runon-joe": runon_joe, "runon-espeak": runon_espeak, "emoji": emoji,
+    "surrogates": surrogates, "control-title": control_title, "delete-streaming": delete_streaming}
 
 
 def main() -> int:

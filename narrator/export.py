@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .assemble import Narration, Span
 from .errors import SynthesisError
+from .safetext import remove_unsafe
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,10 @@ _SPACES = re.compile(r"\s+")
 def _escape(text: str) -> str:
     """Text as WebVTT cue text: one line (a blank line would end the cue and start another block),
     with `&`, `<` and `>` as character references, so the text can open no cue tag and no `-->`
-    (WebVTT section 4.2.2: cue text may not contain "-->", "&" or "<" but as escapes)."""
-    return _SPACES.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    (WebVTT section 4.2.2: cue text may not contain "-->", "&" or "<" but as escapes), and without
+    control characters (an article stored by an older narrator may hold them: narrator.safetext)."""
+    text = _SPACES.sub(" ", remove_unsafe(text))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def webvtt(narration: Narration) -> str:

@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import InputError
 from .model import Article, Block, Script, Unit
 from .pipeline import prepare
+from .safetext import one_line
 from .segment import segment
 from .synthesise import spoken_words
 from .voices import Voice
@@ -207,7 +208,7 @@ def apply_edits(article: Article, edits: object, where: dict[int, Locator]) -> A
     headings = [s.heading for s in article.sections]
     title = article.title
     for edit in edits:
-        text = " ".join(edit["text"].split())
+        text = one_line(edit["text"])  # no control characters reach the pages, the feed or the cues
         place = where.get(edit["block"])
         if place is None:
             raise InputError(f"paragraph {edit['block']} cannot be edited")

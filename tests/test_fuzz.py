@@ -248,3 +248,153 @@ def test_listening_events_never_answer_5xx(narrated_app, event, value) -> None: 
     response = client.post("/api/events", data=body, content_type="application/json",
                            environ_base={"REMOTE_ADDR": f"10.{len(body) % 250}.0.1"})
     assert response.status_code in (204, 400, 429), response.data
+
+
+# --- every field of every JSON body, with any Unicode (issue 23) -------------------------------------
+
+ANY_CHARACTER = st.characters(exclude_categories=())
+"""Any code point but a surrogate (Hypothesis leaves them out unless asked)."""
+SURROGATE = st.characters(categories=["Cs"])
+"""Half of a UTF-16 pair, alone: JSON's "\\ud800" spells one."""
+ODD_TEXT = st.one_of(
+    st.text(ANY_CHARACTER, max_size=40), st.text(ANY_CHARACTER, min_size=1, max_size=40),
+    st.text(st.one_of(ANY_CHARACTER, SURROGATE), max_size=40),
+    st.sampled_from(["\ud800", "a\udfffb", "\x00", "\x1b[31m", "\u202e", "\ufffe", "\U0010ffff", "\u0085",
+                     "\ud83d\ude00"]))
+"""Arbitrary Unicode: controls, noncharacters, bidi overrides, astral characters; lone surrogates in
+about a third of the examples (a body holding one stops at the edge, so most must not)."""
+ODD_JSON = st.one_of(ODD_TEXT, st.none(), st.booleans(), st.integers(-2**70, 2**70),
+                     st.floats(allow_nan=False, allow_infinity=False), st.lists(ODD_TEXT, max_size=3),
+                     st.dictionaries(ODD_TEXT, ODD_TEXT, max_size=3))
+"""Any JSON value in a field's place."""
+VOICES = st.sampled_from([None, "espeak", "joe"])
+ARTICLE_TEXT = st.builds(lambda t, b: f"{t}\n\n{b}", ODD_TEXT, ODD_TEXT) | st.just(
+    "A title\n\nA paragraph about the harbour.")
+RESPELLING = st.sampled_from(["KEE-iv", "keev"]) | ODD_TEXT
+PARAGRAPHS = st.lists(st.fixed_dictionaries({"block": st.integers(-2, 12), "text": ODD_TEXT}), max_size=3)
+SOURCES = {"text": ARTICLE_TEXT, "html": ARTICLE_TEXT.map(lambda t: f"<article><p>{t}</p></article>"),
+           "url": st.builds(lambda p: f"https://news.example/{p}", ODD_TEXT)}
+SUBMISSION = {"voice": VOICES, "title": ODD_TEXT,
+              "pronunciations": st.dictionaries(ODD_TEXT, ODD_TEXT, max_size=3)}
+NEW_ID = st.sampled_from(["a2", "b-3"]) | ODD_TEXT
+JSON_ROUTES: dict[tuple[str, str], list[dict[str, st.SearchStrategy]]] = {
+    ("POST", "/api/articles"): [{"id": NEW_ID, **SUBMISSION, source: value}
+                                for source, value in SOURCES.items()],
+    ("PUT", "/api/articles/a1"): [{"id": st.just("a1"), **SUBMISSION, source: value}
+                                  for source, value in SOURCES.items()],
+    ("POST", "/api/sources"): [{"url": st.builds(lambda p: f"https://news.example/{p}.xml", ODD_TEXT),
+                               "voice": VOICES}],
+    ("POST", "/api/articles/a1/rollback"): [{"version": st.integers(-5, 2**64)}],
+    ("PUT", "/api/lexicon/Kyiv"): [{"spoken": RESPELLING, "nocase": st.booleans()}],
+    ("POST", "/api/lexicon/listen"): [{"written": ODD_TEXT, "voice": st.just("espeak") | VOICES,
+                                      "spoken": RESPELLING, "nocase": st.booleans()}],
+    ("POST", "/api/articles/a1/preview"): [{"paragraphs": PARAGRAPHS, "voice": VOICES}],
+    ("POST", "/editor/articles/a1/save"): [{"paragraphs": PARAGRAPHS, "voice": VOICES}],
+    ("POST", "/api/events"): [{"article": st.just("a1"), "event": st.sampled_from(["play", "25", "speed"]),
+                              "value": st.integers(0, 20)}],
+    ("POST", "/api/articles/a1/listen"): [{}],
+}
+"""Every route that reads a JSON body, with a plausible value for each of its fields (the editor's desk
+saves through its own route, with a session; the others take an editor's key, or nothing)."""
+
+
+@st.composite
+def json_body(draw: st.DrawFn, fields: dict[str, st.SearchStrategy]) -> dict:
+    """A body for a route: each field plausible (most often, so that a body with one odd field among
+    good ones reaches the route's depths), any Unicode text, any JSON value, or absent; now and then
+    an unknown field too."""
+    body = {}
+    for name, plausible in fields.items():
+        kind = draw(st.sampled_from(["plausible"] * 4 + ["text", "any", "absent"]))
+        if kind != "absent":
+            body[name] = draw({"plausible": plausible, "text": ODD_TEXT, "any": ODD_JSON}[kind])
+    if draw(st.integers(0, 4)) == 0:
+        body[draw(ODD_TEXT)] = draw(ODD_JSON)
+    return body
+
+
+@pytest.fixture(scope="module")
+def json_app(tmp_path_factory) -> Iterator[object]:  # noqa: ANN001
+    """An app whose article jobs stay queued (nothing is fetched: no name resolution, no connection) and
+    whose listening lane runs (a word is spoken by a real engine), with one article, 'a1'."""
+    app = create_app({"TESTING": True, "HOME": str(tmp_path_factory.mktemp("json")), "RUNNER": "none",
+                      "FETCH_RESOLVE": _no_dns, "FETCH_CONNECT": _no_connections,
+                      "EDITOR_REQUESTS_PER_MINUTE": 0, "EVENTS_PER_MINUTE": 10**9, "LISTEN_TIMEOUT_S": 120})
+    app.test_client_class = web_fixtures.BufferedClient
+    app.extensions["narrator"].runner.start_listening()
+    client = app.test_client()
+    assert client.post("/api/articles", json={"text": "A title\n\nA paragraph about the harbour.", "id": "a1",
+                                              "voice": "espeak"}).status_code == 202
+    yield app
+    close_app(app)
+
+
+def _desk_client(app) -> tuple[object, str]:  # noqa: ANN001
+    """A client signed in to the editor's desk (session cookie) and its CSRF token."""
+    import re
+
+    accounts = app.extensions["narrator"].accounts
+    if not any(u.name == "fuzz" for u in accounts.list_users()):
+        accounts.create_user("fuzz", "correct horse battery")
+    browser = app.test_client(role=None)
+    page = browser.get("/editor/signin").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert browser.post("/editor/signin", data={"name": "fuzz", "password": "correct horse battery",
+                                                "csrf_token": token}).status_code == 302
+    with browser.session_transaction() as session:
+        return browser, session["csrf"]
+
+
+def _send(app, method: str, path: str, body: object, ascii_only: bool = True):  # noqa: ANN001, ANN202
+    """`body` as a JSON request to `path` with the credential the route takes; the response."""
+    data = json.dumps(body, ensure_ascii=ascii_only, allow_nan=False).encode("utf-8", "surrogatepass")
+    headers = {}
+    if path.startswith("/editor/"):
+        if "fuzz_desk" not in app.extensions:
+            app.extensions["fuzz_desk"] = _desk_client(app)
+        client, token = app.extensions["fuzz_desk"]
+        headers["X-CSRF-Token"] = token
+    else:
+        public = path in ("/api/events", "/api/articles/a1/listen")
+        client = app.test_client(role=None if public else "editor")
+    return client.open(path, method=method, data=data, content_type="application/json", headers=headers)
+
+
+def _assert_answered(response, path: str) -> None:  # noqa: ANN001
+    """No 5xx; a refusal is JSON with a message."""
+    assert response.status_code < 500, (path, response.status_code, response.data[:300])
+    if response.status_code >= 400:
+        answer = response.json
+        assert isinstance(answer, dict) and isinstance(answer.get("message"), str), response.data
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(JSON_ROUTES))
+def test_every_json_field_takes_any_unicode_without_a_5xx(json_app, method: str, path: str) -> None:  # noqa: ANN001
+    """Every JSON route, public and editor's, with any value and any Unicode (lone surrogates, controls,
+    noncharacters) in each of its fields, sent as \\u escapes or as raw UTF-8: never a 5xx, and every
+    refusal a JSON message."""
+
+    bodies = st.one_of([json_body(fields) for fields in JSON_ROUTES[(method, path)]])
+
+    @settings(max_examples=max(20, EXAMPLES // 3), deadline=None, database=None, derandomize=EXAMPLES <= 150,
+              suppress_health_check=list(HealthCheck))
+    @given(body=bodies, ascii_only=st.booleans())
+    def fuzz(body: dict, ascii_only: bool) -> None:
+        _assert_answered(_send(json_app, method, path, body, ascii_only), path)
+
+    fuzz()
+
+
+@pytest.mark.parametrize(("method", "path", "field"), [
+    (method, path, field) for (method, path), variants in sorted(JSON_ROUTES.items())
+    for field in sorted({f for fields in variants for f in fields})])
+def test_a_lone_surrogate_in_any_field_is_a_400(json_app, method: str, path: str, field: str) -> None:  # noqa: ANN001
+    """'\\ud800' in any field of any JSON route, or deep inside it, or in a key: 400 with a message,
+    before the route reads it (it was a 500 in the events, and in titles, URLs, voices, previews and
+    pronunciations)."""
+    for body in ({field: "\ud800"}, {field: ["x", {"y": "a\udc00"}]}, {field: {"\udbff": "x"}}):
+        response = _send(json_app, method, path, body)
+        assert response.status_code == 400, (path, body, response.data[:300])
+        assert "lone surrogate" in response.json["message"]
+    pair = _send(json_app, method, path, {field: "\ud83d\ude00"})  # a pair is one character: no such refusal
+    assert pair.status_code < 500 and "lone surrogate" not in (pair.json or {}).get("message", "")

@@ -1,6 +1,7 @@
 """The job queue for real: Huey on SQLite and on Redis, worker processes, retries, SIGKILL."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -10,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from store_helpers import fingerprint_of
-from web_fixtures import SHORT_TEXT, wait_for
+from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 
 from narrator.config import Settings
 from narrator.extract import extract_text
 from narrator.service.jobs import JobQueue
 from narrator.service.store import Store
+from web import close_app, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
@@ -192,3 +194,27 @@ def test_redis_queue_shared_by_two_workers(home, redis_server):
         queue.close()
     assert all(j.status == "done" for j in done), logs
     assert len({j.worker for j in done}) == 2  # both workers took jobs from the one queue
+
+
+def test_a_recovered_jobs_public_error_never_names_its_worker(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+    """A job whose worker died is queued again with an error saying so; which worker it was (host and
+    process id) is for the operator's log only, never for the API (issue 23)."""
+    app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "none"})
+    app.test_client_class = BufferedClient
+    try:
+        client = app.test_client()
+        article = {"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}
+        job = client.post("/api/articles", json=article).json["job"]
+        store = app.extensions["narrator"].store
+        assert store.claim_job(job["id"], "db-host-7.internal:31337", lease_s=-1)  # its lease ran out
+        with caplog.at_level(logging.WARNING, logger="narrator"):
+            assert app.extensions["narrator"].runner.recover() == 1
+        assert any("db-host-7.internal:31337" in r.getMessage() and job["id"] in r.getMessage()
+                   for r in caplog.records)
+        seen = client.get(f"/api/jobs/{job['id']}").json
+        assert (seen["status"], seen["error"]) == ("queued", "its worker stopped mid-job; running it again")
+        for text in (client.get(f"/api/jobs/{job['id']}").text, client.get("/api/articles/a1").text,
+                     client.get("/api/articles").text, client.get("/api/articles/a1/live").text):
+            assert "db-host-7" not in text and "31337" not in text
+    finally:
+        close_app(app)

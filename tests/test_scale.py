@@ -148,6 +148,14 @@ def test_s3_public_url_mode_and_a_real_narration(tmp_path, s3_bucket, engine_poo
         status, _, body = fetch(first.headers["Location"])
         assert status == 200 and body[:2] == b"\xff\xf3"
         assert not (tmp_path / "home" / "audio" / "a1" / "live").exists()
+        # A web node reads a manifest again only when its stamp (the object's ETag) changed.
+        storage = app.extensions["narrator"].store.storage
+        assert storage.live_stamp("a1", live["stream"], "live.json")
+        assert storage.live_stamp("a1", "no-such-stream", "live.json") is None
+        storage.put_live("a1", "s2", "live.json", b'{"n": 1}')
+        stamp = storage.live_stamp("a1", "s2", "live.json")
+        storage.put_live("a1", "s2", "live.json", b'{"n": 2}')
+        assert stamp != storage.live_stamp("a1", "s2", "live.json")
         policy = page.headers["Content-Security-Policy"]
         assert f"media-src 'self' blob: {s3_server.endpoint};" in policy
         assert f"connect-src 'self' {s3_server.endpoint};" in policy
@@ -184,6 +192,8 @@ def test_postgres_store_same_behaviour(tmp_path, postgres_url):
     assert publish(store, "p1", job.id, b"one") == 1
     _, job2, new = store.update_article("p1", extract_text("Title\n\nBody changed."), None)
     assert new and store.latest_job("p1").id == job2.id
+    head = store.article_head("p1")  # what a listener's poll reads, in one query
+    assert (head.current_version, head.duration_ms, head.job) == (1, 1000, store.get_job(job2.id))
     assert publish(store, "p1", job2.id, b"two", keep=1) == 2
     assert [v.version for v in store.list_versions("p1")] == [2]
     assert not store.files("p1", 1).audio.exists() and store.files("p1", 2).audio.read_bytes() == b"two"

@@ -3,8 +3,11 @@ folder, hostile article text in a real browser, and the production servers' slow
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +23,7 @@ import pytest
 from services import listening
 from test_player_browser import csp_safe_wait, publisher_page
 from web_fixtures import *  # noqa: F403
-from web_fixtures import BufferedClient, configure, free_port, narrated, wait_for
+from web_fixtures import BufferedClient, configure, free_port, narrated, version_ready, wait_for
 
 from narrator.config import Settings
 from narrator.errors import InputError
@@ -476,3 +479,58 @@ def test_lexicon_entries_stay_on_one_line_of_the_file(idle, breaker: str) -> Non
     r = client.put("/api/lexicon/Lviv", json={"spoken": "luh-veev", "voice": "espeak"})  # the file parses
     assert r.status_code == 200
     assert [e["written"] for e in client.get("/api/lexicon").json["entries"]] == ["Kyiv", "Lviv"]
+
+
+# --- control characters in what the API takes and what pages and cues show (issue 23) -------------
+
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+"""C0 and C1 controls (not tab, line feed, carriage return) and noncharacters: never on a page or in a cue."""
+RAW_TITLE = "Breaking\x1b[31m news\x07 \x00today\u2028again\x9b"
+"""A title as an API client or an older narrator might have stored it."""
+
+
+def test_control_characters_in_api_fields_are_removed_on_the_way_in(idle) -> None:  # noqa: ANN001
+    client = idle.test_client()
+    body = {"text": "T\n\nThe minister spoke in Kyiv.", "id": "a1", "title": RAW_TITLE,
+            "pronunciations": {"Ky\x1biv": "kee\x07ev\r\n"}}
+    r = client.post("/api/articles", json=body)
+    assert r.status_code == 202, r.json
+    stored = client.get("/api/articles/a1").json
+    assert stored["title"] == "Breaking[31m news today again"
+    assert stored["content"]["pronunciations"] == [["Kyiv", "keeev"]]
+    assert client.post("/api/articles", json={"text": "T\n\nBody.", "title": "\x1b\x07"}).json["title"] == "T"
+    url = client.post("/api/articles", json={"url": "https://news.example/a", "title": "Fetched\x1b later"})
+    assert url.status_code == 202 and url.json["title"] == "Fetched later"
+    for bad in ("https://news.example/a\x85b", "https://news.example/a\x9bb", "https://news.example/\ufffe"):
+        refused = client.post("/api/articles", json={"url": bad})
+        assert refused.status_code == 400 and refused.json["message"] == "the URL is not valid", bad
+    for page in ("/", "/articles/a1", "/embed/a1", "/editor/", "/editor/articles/a1"):
+        html = client.get(page).text
+        assert "Breaking[31m news today again" in html and not CONTROLS.search(html), page
+
+
+def test_pages_and_cues_show_no_control_character_an_older_row_holds(app, client) -> None:  # noqa: ANN001
+    """A title and a paragraph stored with control characters (by an older narrator, or straight into the
+    database): `/`, the article page and the dashboard show them without, and a narration made from
+    that row has none in its WebVTT cues (nor in the transcript the page shows from its timing map)."""
+    narrated(client)
+    store = app.extensions["narrator"].store
+    record = store.get_article("a1")
+    first = record.article.sections[0]
+    raw = dataclasses.replace(record.article, title=RAW_TITLE, sections=(dataclasses.replace(
+        first, paragraphs=(dataclasses.replace(first.paragraphs[0], text="Traffic\x1b moved\x0c slowly."),
+                           *first.paragraphs[1:])), *record.article.sections[1:]))
+    with store.db.write() as db:
+        db.execute("UPDATE articles SET title = ?, content = ? WHERE id = 'a1'",
+                   (RAW_TITLE, json.dumps(raw.to_dict(), ensure_ascii=False)))
+    for page in ("/", "/articles/a1", "/editor/", "/editor/articles/a1"):
+        html = client.get(page).text
+        assert "Breaking[31m news" in html and not CONTROLS.search(html), page
+    assert client.post("/api/articles/a1/regenerate").status_code == 202
+    version = version_ready(client, 2)
+    vtt = client.get(version["vtt_url"]).text
+    cues = re.sub(r"<[0-9:.]+>", "", vtt)  # the text without its word timestamps
+    assert "Breaking[31m news today" in cues and "Traffic moved slowly." in cues
+    assert not CONTROLS.search(vtt)
+    html = client.get("/articles/a1").text  # the transcript, from version 2's timing map
+    assert "Traffic" in html and not CONTROLS.search(html)

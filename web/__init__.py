@@ -23,6 +23,7 @@ from narrator.service.store import Store
 
 from . import api, audio, auth, editor, feed, live, ops, player, security
 from .context import Service, service
+from .live_index import LiveIndex
 from .metrics import WebMetrics
 from .ratelimit import RateLimiter
 from .views import json_error
@@ -64,7 +65,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         lexicon=PublicationLexicon(settings.publication_lexicon, settings.max_lexicon_entries),
         events_limiter=RateLimiter(settings.events_per_minute),
         editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None,
-        metrics=WebMetrics(store, settings.heartbeat_s))
+        metrics=WebMetrics(store, settings.heartbeat_s), live_index=LiveIndex(store.storage))
 
     security.init_app(app)
     auth.init_app(app)

@@ -15,6 +15,7 @@ from narrator.extract import extract_html, extract_text
 from narrator.lexicon import Kept, bounds_problem, script_problem
 from narrator.model import Article
 from narrator.preview import apply_edits, locators
+from narrator.safetext import one_line
 from narrator.service.analytics import EVENTS, MAX_SECONDS, SECONDS
 from narrator.service.lexicons import articles_containing
 from narrator.service.lexicons import entry as lexicon_entry
@@ -99,20 +100,20 @@ def _body() -> dict:
 
 
 def _pronunciations(value: object) -> tuple[tuple[str, str], ...]:
-    """The article's own lexicon: {"written": "spoken", ...} (plain respellings), at most
-    NARRATOR_MAX_PRONUNCIATIONS of them, each bounded (narrator.lexicon.bounds_problem)."""
+    """The article's own lexicon: {"written": "spoken", ...} (plain respellings, each one line of safe
+    text: narrator.safetext.one_line), at most NARRATOR_MAX_PRONUNCIATIONS of them, each bounded
+    (narrator.lexicon.bounds_problem)."""
     if value is None:
         return ()
-    if not isinstance(value, dict) or not all(
-        isinstance(w, str) and isinstance(s, str) and w.strip() and s.strip() and "[[" not in s
-        for w, s in value.items()
-    ):
+    pairs = list(value.items()) if isinstance(value, dict) else [("", "")]
+    entries = tuple((one_line(w), one_line(s)) if isinstance(w, str) and isinstance(s, str) else ("", "")
+                    for w, s in pairs)
+    if not all(w and s and "[[" not in s for w, s in entries):
         raise ApiError(400, "'pronunciations' must map words to respellings (non-empty strings)")
     most = service().settings.max_pronunciations
-    if most and len(value) > most:
-        raise ApiError(400, f"'pronunciations' holds {len(value):,} entries; at most {most:,} "
+    if most and len(entries) > most:
+        raise ApiError(400, f"'pronunciations' holds {len(entries):,} entries; at most {most:,} "
                             "(NARRATOR_MAX_PRONUNCIATIONS)")
-    entries = tuple((w.strip(), s.strip()) for w, s in value.items())
     for written, spoken in entries:
         if problem := bounds_problem(written, spoken):
             raise ApiError(400, f"'pronunciations': {problem}")
@@ -170,7 +171,7 @@ def _submission(data: dict) -> Submission:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise ApiError(400, f"'{key}' must be a string")
     kind, value = given[0], data[given[0]]
-    title = (data.get("title") or "").strip()
+    title = one_line(data.get("title") or "")  # no control characters reach a page, a feed or a cue
     pronunciations = _pronunciations(data.get("pronunciations"))
     requested = data.get("voice") or None
     if kind == "url":

@@ -13,6 +13,7 @@ from narrator.service.jobs import JobQueue
 from narrator.service.lexicons import PublicationLexicon
 from narrator.service.store import Store
 
+from .live_index import LiveIndex
 from .metrics import WebMetrics
 from .ratelimit import RateLimiter
 
@@ -39,6 +40,8 @@ class Service:
     """How fast one address may make state-changing editor requests (None: no limit)."""
     metrics: WebMetrics
     """HTTP latency by route and the /metrics page."""
+    live_index: LiveIndex
+    """The live streams' manifests as this process last read them (listeners' polls are answered from it)."""
 
 
 def service() -> Service:

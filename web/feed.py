@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, request, send_file, url_for
 
 from narrator.config import Settings
 from narrator.errors import InputError
-from narrator.extract import strip_unsafe
+from narrator.safetext import strip_unsafe
 
 from .context import service
 

@@ -5,8 +5,12 @@ press that moves a waiting article ahead of background work.
   its status, the live stream's segments and timing map so far (``?from_segment=N&from_paragraph=P``
   leaves out what the player has), the estimated length, and once the version is published its
   links and, for each segment, the same frames' byte range in the published MP3 (narrator.live).
+  A poll costs what is new: one small query (the article without its content, and its newest job), a
+  look at the manifest's stamp, and the pieces after the listener's cursor from the process's
+  `LiveIndex` (web.live_index); the answer has an ETag, and a poll that sends it back in
+  If-None-Match while nothing changed gets 304 with no body.
 * ``GET /audio/<id>/live/<stream>/<n>.mp3`` - one segment, from this machine's disk or by a redirect
-  to the bucket (segments never change).
+  to the bucket (segments never change); 404 once the article is deleted.
 * ``POST /api/articles/<id>/listen`` - public and rate-limited like /api/events (one token bucket per
   client address, NARRATOR_EVENTS_PER_MINUTE): raises the priority of the waiting or running job of an
   article that has no version yet, for the job's opening only (narrator.service.generation.OPENING_CHARS):
@@ -15,6 +19,7 @@ press that moves a waiting article ahead of background work.
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import Blueprint, Response, abort, jsonify, redirect, request, url_for
@@ -23,8 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from narrator.errors import VoiceError
 from narrator.live import estimate_article_ms
 from narrator.service.generation import live_stream
-from narrator.service.storage import LIVE_MANIFEST
-from narrator.service.store import ID_PATTERN, ArticleRecord, JobRecord, NotFound
+from narrator.service.store import ID_PATTERN, ArticleHead, ArticleRecord, NotFound
 from narrator.voices import get_voice
 
 from .audio import local_file
@@ -34,12 +38,12 @@ from .views import json_error, status_of
 bp = Blueprint("live", __name__)
 
 NO_STORE = {"Cache-Control": "no-store"}
-"""The live state changes every second: never cached."""
+"""The live state changes every second: never cached (the player revalidates with If-None-Match)."""
 
 
-def _record(article_id: str) -> ArticleRecord:
+def _head(article_id: str) -> ArticleHead:
     try:
-        return service().store.get_article(article_id)
+        return service().store.article_head(article_id)
     except NotFound:
         abort(404, description=f"no article '{article_id}'")
 
@@ -60,59 +64,64 @@ def estimate_of(record: ArticleRecord) -> int | None:
     return estimate_article_ms(record.article, voice) if record.article.sections else None
 
 
-def live_state(record: ArticleRecord, job: JobRecord | None, from_segment: int = 0,
-               from_paragraph: int = 0) -> dict:
-    """The article as a player listening before the version exists sees it (see the module)."""
+def _estimate(head: ArticleHead) -> int | None:
+    """`estimate_of` the article as it is now, read and computed once per content and process."""
     store = service().store
-    version = record.current_version
-    current = store.get_version(record.id, version) if version is not None else None
+    return service().live_index.estimate((head.id, head.updated, head.voice),
+                                         lambda: estimate_of(store.get_article(head.id)))
+
+
+def live_json(head: ArticleHead, from_segment: int = 0, from_paragraph: int = 0) -> str:
+    """The article as a player listening before the version exists sees it (see the module), as JSON:
+    only the segments from `from_segment` and the paragraphs from `from_paragraph`."""
+    job, version = head.job, head.current_version
+    current = version is not None and head.duration_ms is not None
     state: dict = {
-        "article": record.id,
+        "article": head.id,
         "status": status_of(job),
         "stage": job.stage if job else None,
         "error": job.error if job and job.status == "failed" else None,
         "version": version,
-        "audio_url": url_for("audio.mp3", article_id=record.id, version=version) if current else None,
-        "timing_url": url_for("audio.timing", article_id=record.id, version=version) if current else None,
-        "duration_ms": current.duration_ms if current else None,
+        "audio_url": url_for("audio.mp3", article_id=head.id, version=version) if current else None,
+        "timing_url": url_for("audio.timing", article_id=head.id, version=version) if current else None,
+        "duration_ms": head.duration_ms if current else None,
         "stream": None,
         "complete": False,
-        "estimated_ms": current.duration_ms if current else estimate_of(record),
+        "estimated_ms": None,
         "segments": [],
-        "paragraphs": [],
     }
-    if job is None or not job.attempts or job.status == "queued":
-        return state
-    stream = live_stream(job)
-    raw = store.storage.read_live(record.id, stream, LIVE_MANIFEST)
-    if raw is None:
-        return state
-    manifest = json.loads(raw)
-    published = job.status == "done" and job.version is not None and job.version == version
+    index = None
+    if job is not None and job.attempts and job.status != "queued":
+        index = service().live_index.stream(head.id, live_stream(job))
+    if index is None:
+        state["estimated_ms"] = head.duration_ms if current else _estimate(head)
+        return json.dumps(state, ensure_ascii=False)[:-1] + ', "paragraphs": []}'
+    published = job is not None and job.status == "done" and job.version is not None \
+        and job.version == version
+    folder = url_for("live.segment", article_id=head.id, stream=index.stream, n=0).removesuffix("0.mp3")
     segments = []
-    for segment in manifest["segments"][from_segment:]:
-        segment["url"] = url_for("live.segment", article_id=record.id, stream=stream, n=segment["n"])
+    for segment in index.segments[from_segment:]:
+        segment = dict(segment, url=f"{folder}{segment['n']}.mp3")  # url_for's answer, without its cost
         if not published:
             segment.pop("final", None)  # the byte ranges are of a file not yet published
         segments.append(segment)
-    state.update(
-        stream=stream,
-        complete=bool(manifest["complete"]),
-        estimated_ms=state["duration_ms"] or manifest["estimated_ms"],
-        sample_rate=manifest["sample_rate"],
-        segments=segments,
-        paragraphs=[p for p in manifest["paragraphs"] if p["index"] >= from_paragraph],
-        published=published,
-    )
-    return state
+    state.update(stream=index.stream, complete=index.complete,
+                 estimated_ms=state["duration_ms"] or index.estimated_ms, segments=segments,
+                 sample_rate=index.sample_rate, published=published)
+    paragraphs = index.paragraphs_from(from_paragraph)
+    return json.dumps(state, ensure_ascii=False)[:-1] + f', "paragraphs": [{paragraphs}]}}'
 
 
 @bp.get("/api/articles/<article_id>/live")
 def live(article_id: str) -> Response:
-    record = _record(article_id)
-    state = live_state(record, service().store.latest_job(article_id), _since("from_segment"),
-                       _since("from_paragraph"))
-    response = jsonify(state)
+    head = _head(article_id)
+    body = live_json(head, _since("from_segment"), _since("from_paragraph")).encode()
+    etag = hashlib.blake2b(body, digest_size=12).hexdigest()  # of exactly what would be sent
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
     response.headers.update(NO_STORE)
     return response
 
@@ -121,6 +130,7 @@ def live(article_id: str) -> Response:
 def segment(article_id: str, stream: str, n: int) -> BaseResponse:
     if not ID_PATTERN.match(article_id) or not ID_PATTERN.match(stream) or n >= 2**31:
         abort(404, description="no such segment")
+    _head(article_id)  # a deleted article's stream is gone at once, whatever its files
     storage = service().store.storage
     name = f"{n}.mp3"
     remote = storage.live_url(article_id, stream, name)
@@ -142,7 +152,7 @@ def listen(article_id: str) -> Response:
     svc = service()
     if not svc.events_limiter.allow(request.remote_addr or ""):
         return json_error(429, "too many requests; slow down", {"Retry-After": "10"})
-    _record(article_id)
+    _head(article_id)
     job = svc.store.prioritise(article_id)
     if job is None:
         return Response(status=204)
@@ -153,4 +163,4 @@ def listen(article_id: str) -> Response:
     return response
 
 
-__all__ = ["bp", "live_state"]
+__all__ = ["bp", "estimate_of", "live_json"]

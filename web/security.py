@@ -10,9 +10,13 @@ Registered by create_app with ``security.init_app(app)``:
 * a body without Content-Length (chunked) over MAX_CONTENT_LENGTH is refused with 413, like a sized
   one (werkzeug would silently truncate it);
 * a JSON body nested deeper than MAX_JSON_DEPTH is refused with 400 before a view reads it
-  (Python's parser would otherwise raise RecursionError: a 500);
+  (Python's parser would otherwise raise RecursionError: a 500), and so is one holding a lone
+  surrogate (``"\\ud800"``: JSON's escapes can spell half of a UTF-16 pair, which is no character,
+  and neither SQLite, PostgreSQL nor a UTF-8 response can hold it), in any value or key of any route;
 * the body size limit (413) is Flask's MAX_CONTENT_LENGTH (an article's own length limit is checked
   by narrator.service.submissions);
+* every value a template prints passes `safe_text` (Jinja's finalize): no control character reaches a
+  page, whatever a stored title or timing map holds;
 * `fetch_guard` makes the SSRF guard (narrator.netguard) for the pages the app's jobs fetch;
 * behind a reverse proxy (``NARRATOR_PROXY_COUNT``: the number of proxies in front),
   the client address and scheme are taken from that many X-Forwarded-For / X-Forwarded-Proto
@@ -23,15 +27,18 @@ Registered by create_app with ``security.init_app(app)``:
 from __future__ import annotations
 
 import io
+import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from narrator.config import Settings
 from narrator.netguard import NetGuard, system_resolve
+from narrator.safetext import strip_unsafe
 
 from .context import service
 
@@ -83,6 +90,16 @@ def init_app(app: Flask) -> None:
     app.before_request(_limit_unsized_body)
     app.before_request(_limit_json)
     app.after_request(_headers)
+    app.jinja_env.finalize = safe_text
+
+
+def safe_text(value: object) -> object:
+    """What a template prints of `value`: text without control characters and the like
+    (narrator.safetext), whatever an older narrator, a hand-edited database or a timing map holds;
+    markup stays markup (only characters are removed, so no tag can appear)."""
+    if isinstance(value, Markup):
+        return Markup(strip_unsafe(str(value)))
+    return strip_unsafe(value) if isinstance(value, str) else value
 
 
 def _headers(response: Response) -> Response:
@@ -100,20 +117,39 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def json_depth(value: object) -> int:
-    """How deeply lists and objects nest in `value` (a scalar: 0, ``{"a": 1}``: 1, ``[[1]]``: 2)."""
-    deepest, stack = 0, [(value, 1)]
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 surrogate pair: JSON's "\\ud800" decodes to it alone (a pair decodes to one character)."""
+
+
+def json_nodes(value: object) -> Iterator[tuple[object, int]]:
+    """Every list, object, key and scalar of a parsed JSON document with its depth (the document's
+    own: 0; what it holds: 1...), without recursion."""
+    stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()
+        yield item, depth
         if isinstance(item, dict):
-            children = list(item.values())
+            stack.extend((key, depth + 1) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
+            stack.extend((child, depth + 1) for child in item)
+
+
+def json_depth(value: object) -> int:
+    """How deeply lists and objects nest in `value` (a scalar: 0, ``{"a": 1}``: 1, ``[[1]]``: 2)."""
+    return max((depth + 1 for item, depth in json_nodes(value) if isinstance(item, dict | list)), default=0)
+
+
+def json_refusal(value: object, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """Why a parsed JSON body is refused before any view reads it (None: it is not): nested more than
+    `limit` levels, or a string or key holding a lone surrogate."""
+    for item, depth in json_nodes(value):
+        if depth >= limit and isinstance(item, dict | list):
+            return f"the JSON body is nested more than {limit} levels deep"
+        if isinstance(item, str) and LONE_SURROGATE.search(item):
+            return ("the JSON body holds a lone surrogate (a \\ud800-\\udfff escape without its pair), "
+                    "which is no character: send text as Unicode characters")
+    return None
 
 
 def _limit_unsized_body() -> None:
@@ -137,17 +173,17 @@ def _limit_unsized_body() -> None:
 
 
 def _limit_json() -> None:
-    """Parse a JSON body once (the view reuses the cached result) and refuse one nested too deeply."""
+    """Parse a JSON body once (the view reuses the cached result) and refuse, with 400, one nested too
+    deeply or holding a lone surrogate (`json_refusal`): every route's every field, in one place."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.is_json:
         return
-    limit = MAX_JSON_DEPTH
-    too_deep = f"the JSON body is nested more than {limit} levels deep"
     try:
         data = request.get_json(silent=True)  # a syntax error is left to the view to explain
     except RecursionError:
-        abort(400, description=too_deep)
-    if json_depth(data) > limit:
-        abort(400, description=too_deep)
+        abort(400, description=f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
+    refusal = json_refusal(data)
+    if refusal:
+        abort(400, description=refusal)
 
 
 def fetch_guard(app: Flask) -> Callable[[], NetGuard]:

@@ -20,10 +20,12 @@ from pathlib import Path
 from .. import fetch as fetching
 from ..errors import ExtractionError
 from ..model import Article, Paragraph, Section
+from ..safetext import one_line as clean
+from ..safetext import strip_unsafe
 from .blocks import body_sections, ld_sections, reconcile
 from .furniture import furniture
 from .meta import choose_title, detect_language, norm_lang, read_meta
-from .page import check_markup, clean, decode, parse, strip_unsafe
+from .page import check_markup, decode, parse
 
 __all__ = ["decode", "detect_language", "extract_html", "extract_text", "from_page", "furniture", "load",
            "main", "strip_unsafe"]

@@ -11,10 +11,12 @@ import lxml.html
 
 from ..errors import ExtractionError
 from ..model import Paragraph, Section
+from ..safetext import SPACE
+from ..safetext import one_line as clean
 from . import rules
 from .furniture import drop_captions, drop_other_stories, furniture, strip_boilerplate
 from .meta import Meta, title_tokens
-from .page import SPACE, WORD, clean, parse
+from .page import WORD, parse
 from .tree import ELLIPSIS, Stats, measure, strip_tags, tlen
 
 

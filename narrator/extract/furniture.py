@@ -7,8 +7,9 @@ import re
 
 import lxml.html
 
+from ..safetext import one_line as clean
 from . import rules
-from .page import WORD, clean
+from .page import WORD
 from .tree import IMAGE, Stats, drop
 
 

@@ -10,8 +10,9 @@ from datetime import datetime
 
 import lxml.html
 
+from ..safetext import one_line as clean
 from . import rules
-from .page import WORD, clean
+from .page import WORD
 
 
 @dataclass

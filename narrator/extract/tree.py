@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
+from ..safetext import strip_unsafe
 from . import rules
-from .page import strip_unsafe
 
 
 def _is_hidden(el: lxml.html.HtmlElement) -> bool:

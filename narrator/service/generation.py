@@ -82,15 +82,20 @@ def live_stream(job: JobRecord) -> str:
 
 class LiveFiles:
     """A job attempt's live stream, written to the audio storage. Listeners only lose the early audio
-    if storage fails: the first failed write ends the stream (logged), not the job."""
+    if storage fails: the first failed write ends the stream (logged), not the job. Before each write
+    it asks `running()`: once the job is cancelled (its article deleted, its content superseded) it
+    writes nothing more and raises Cancelled, so a deleted article's stream is not written again."""
 
-    def __init__(self, storage: AudioStorage, article_id: str, stream: str):
-        self.storage, self.article_id, self.stream = storage, article_id, stream
+    def __init__(self, storage: AudioStorage, article_id: str, stream: str,
+                 running: Callable[[], bool] = lambda: True):
+        self.storage, self.article_id, self.stream, self.running = storage, article_id, stream, running
         self.broken = False
         self.first_audio: float | None = None
         """Unix time its first segment was stored: from then on a listener can play the article."""
 
     def write(self, name: str, data: bytes) -> None:
+        if not self.running():
+            raise Cancelled(f"the job of live stream {self.stream} was cancelled")
         if self.broken:
             return
         try:
@@ -302,6 +307,14 @@ class Generator:
         except Exception as e:  # a database busy for a moment: these figures are lost, the job is not
             log.warning("could not record the metrics of job %s: %s", job.id, e)
 
+    def _forget_stream_of_deleted(self, job: JobRecord) -> None:
+        """A job cancelled because its article was deleted: its live stream goes at once (a segment may
+        have been written between the deletion and the job's next look at its status)."""
+        try:
+            self.store.article_head(job.article_id)
+        except NotFound:
+            self.store.storage.delete_live(job.article_id, live_stream(job))
+
     def _run(self, job_id: str, paused: int | None) -> Outcome | None:
         """Run one job. Returns its outcome, or None if it was not ours to run, was cancelled, or
         failed for good.
@@ -341,9 +354,13 @@ class Generator:
                 def progress(done: int, total: int) -> None:
                     store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
 
+                def running() -> bool:  # asked before each live file is written: one small query a segment
+                    return store.job_status(job_id) == "running"
+
                 # Only an article without a version streams: players of one that has a version play it
                 # until the new one is published, so a stream would be an encoding nobody hears.
-                live = None if current else LiveFiles(store.storage, job.article_id, live_stream(job))
+                live = None if current else LiveFiles(store.storage, job.article_id, live_stream(job),
+                                                      running)
                 meters.live = live
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
                                  engine=meters.engine, progress=progress, cache=meters.cache,
@@ -358,6 +375,7 @@ class Generator:
                 return Outcome(version, result.synthesised, result.reused)
         except Cancelled:
             log.info("job %s was cancelled", job_id)
+            self._forget_stream_of_deleted(job)
         except GiveWay:
             log.info("job %s had its opening and goes back to the queue", job_id)
             store.give_way(job_id)

@@ -234,8 +234,7 @@ class JobQueue:
         two leases (their enqueue may have failed); how many there were. A job enqueued twice
         still runs once: claiming it is atomic."""
         lost = self.store.recover_jobs(_dead_here)
-        for job in lost:
-            log.warning("job %s lost its worker; queued again", job.id)
+        for job in lost:  # the store logged which worker each lost
             self.submit(job.id, job.priority)
         stale = time.time() - 2 * self.settings.job_lease_s
         waiting = [job for job in self.store.queued_jobs() if job.updated < stale]

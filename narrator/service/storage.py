@@ -10,7 +10,8 @@ app serves the file with byte ranges, or hands it to nginx) and the bucket or CD
 A job also stores its live stream there while it narrates (narrator.live): MP3 segments and a manifest
 under ``<id>/live/<stream>/`` (stream: '<job>-<attempt>'), so a web node on any machine can serve
 them (from its disk, or by a redirect to the bucket). Segments never change once written; the
-manifest is rewritten after each segment. The job queue deletes a stream a while after its job ends.
+manifest is rewritten after each segment (a web node reads it again only when its `live_stamp` changed).
+The job queue deletes a stream a while after its job ends.
 
 The backend is chosen by configuration alone (`open_storage`): NARRATOR_S3_BUCKET selects S3.
 """
@@ -78,6 +79,10 @@ class AudioStorage(Protocol):
     def read_live(self, article_id: str, stream: str, name: str) -> bytes | None:
         """A live stream's file (None if missing)."""
 
+    def live_stamp(self, article_id: str, stream: str, name: str) -> str | None:
+        """A token that changes whenever the live stream's file is written again (None if missing): a web
+        node reads a manifest again only when it changed."""
+
     def live_path(self, article_id: str, stream: str, name: str) -> Path | None:
         """The local file of a live stream (None for remote storage)."""
 
@@ -142,6 +147,15 @@ class LocalStorage:
             return self.live_path(article_id, stream, name).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             return None
+
+    def live_stamp(self, article_id: str, stream: str, name: str) -> str | None:
+        try:
+            st = os.stat(self.live_path(article_id, stream, name))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        # A manifest's size changes at every rewrite (its segments and timing map only grow, its head says
+        # when it is complete); put_live renames a new file (inode) into place, with its own time.
+        return f"{st.st_ino:x}-{st.st_size:x}-{st.st_mtime_ns:x}"
 
     def live_url(self, article_id: str, stream: str, name: str) -> None:
         return None
@@ -237,6 +251,16 @@ class S3Storage:
         except self.client.exceptions.NoSuchKey:
             return None
         return answer["Body"].read()
+
+    def live_stamp(self, article_id: str, stream: str, name: str) -> str | None:
+        try:
+            answer = self.client.head_object(Bucket=self.settings.bucket,
+                                             Key=self.live_key(article_id, stream, name))
+        except self.client.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return str(answer["ETag"])
 
     def live_url(self, article_id: str, stream: str, name: str) -> str:
         return self._link(self.live_key(article_id, stream, name))

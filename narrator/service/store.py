@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 import sqlite3
@@ -42,8 +43,13 @@ from .metrics import Tallies
 from .storage import AudioStorage, LocalStorage, open_storage
 from .workers import Heartbeats
 
+log = logging.getLogger(__name__)
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 """Article ids: URL-safe, at most 64 characters."""
+WORKER_LOST = "its worker stopped mid-job; running it again"
+"""The error of a job recovered from a worker that died (which worker, host and process, is logged only:
+the job's error is public)."""
 
 class Narrated(Protocol):
     """What publishing needs of a finished narration (narrator.pipeline.Result is one)."""
@@ -129,6 +135,24 @@ class ArticleRecord:
     """Unix time the content last changed."""
     first_published: float | None = None
     """Unix time its first version was published (the podcast feed's date for it), None before."""
+
+
+@dataclass(frozen=True)
+class ArticleHead:
+    """What is known of a stored article without reading its content (a listener's poll needs no more)."""
+
+    id: str
+    """URL-safe id."""
+    voice: str | None
+    """Requested voice profile, or None for the language's default."""
+    updated: float
+    """Unix time the content last changed."""
+    current_version: int | None
+    """The version listeners get, or None before the first one is ready."""
+    duration_ms: int | None
+    """Length of the current version's audio (None without one)."""
+    job: JobRecord | None
+    """The article's newest job (None before any)."""
 
 
 @dataclass(frozen=True)
@@ -439,6 +463,22 @@ class Store:
         if row is None:
             raise NotFound(f"no article '{article_id}'")
         return self._article(row)
+
+    def article_head(self, article_id: str) -> ArticleHead:
+        """The article without its content, its current version's length and its newest job, in one
+        query (a listener polls this several times a minute); NotFound if unknown."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT j.*, a.id AS a_id, a.voice AS a_voice, a.updated AS a_updated, "
+                "a.current_version AS a_version, v.duration_ms AS v_duration FROM articles a "
+                "LEFT JOIN versions v ON v.article_id = a.id AND v.version = a.current_version "
+                "LEFT JOIN jobs j ON j.id = (SELECT id FROM jobs WHERE article_id = a.id "
+                f"ORDER BY created DESC, {self.db.insertion_order} DESC LIMIT 1) WHERE a.id = ?",
+                (article_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no article '{article_id}'")
+        return ArticleHead(row["a_id"], row["a_voice"], row["a_updated"], row["a_version"], row["v_duration"],
+                           self._job(row) if row["id"] is not None else None)
 
     def articles_from(self, url: str) -> list[ArticleRecord]:
         """The articles made from the page at `url` (its source URL), newest first."""
@@ -873,7 +913,8 @@ class Store:
 
     def recover_jobs(self, dead: Callable[[str], bool]) -> list[JobRecord]:
         """Jobs left 'running' by a worker that died (its lease ran out, or `dead(worker)` says so)
-        go back to the queue; they are returned so the caller can enqueue them again."""
+        go back to the queue; they are returned so the caller can enqueue them again. The job's error
+        (public: the API, the dashboard) says what happened; which worker ('host:pid') only the log says."""
         now = time.time()
         with self._write() as db:
             rows = db.execute("SELECT * FROM jobs WHERE status = 'running'").fetchall()
@@ -882,9 +923,10 @@ class Store:
                 db.execute(
                     "UPDATE jobs SET status = 'queued', stage = 'retrying', worker = NULL, "
                     "lease_until = NULL, error = ?, updated = ? WHERE id = ?",
-                    (f"worker {r['worker']} stopped mid-job; running it again", now, r["id"]),
+                    (WORKER_LOST, now, r["id"]),
                 )
         for r in lost:
+            log.warning("job %s: its worker %s stopped mid-job; queued again", r["id"], r["worker"])
             shutil.rmtree(self.audio_root / r["article_id"] / f".staging-{r['id']}", ignore_errors=True)
         return [self.get_job(r["id"]) for r in lost]
 
@@ -1036,6 +1078,7 @@ class PageRecord:
 
 
 __all__ = [
+    "ArticleHead",
     "ArticleRecord",
     "PageRecord",
     "SourceRecord",

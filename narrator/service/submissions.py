@@ -18,6 +18,7 @@ from ..jingles import load_jingles
 from ..model import Article
 from ..netguard import NetGuard
 from ..pipeline import lexicon_for, spoken_chars
+from ..safetext import has_unsafe
 from ..voices import Voice, get_voice
 from .store import ArticleRecord, JobRecord, JobRequest, Store, content_hash
 
@@ -60,7 +61,8 @@ def narration_size(article: Article, voice: Voice, settings: Settings) -> int:
 
 
 def check_url(url: str) -> str:
-    """`url` if it can be fetched at all (http or https, a host, no spaces or control characters);
+    """`url` if it can be fetched at all (http or https, a host, no spaces, control characters or other
+    characters narrator.safetext removes);
     InputError otherwise. Whether its address may be fetched is decided when it is fetched."""
     if len(url) > MAX_URL:
         raise InputError(f"the URL is longer than {MAX_URL} characters")
@@ -71,7 +73,7 @@ def check_url(url: str) -> str:
         raise InputError("the URL is not valid") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError("url must be an http or https URL with a host")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url) or port == 0:
+    if any(ch.isspace() for ch in url) or has_unsafe(url) or port == 0:  # controls, surrogates...
         raise InputError("the URL is not valid")
     return url
 

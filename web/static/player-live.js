@@ -152,21 +152,36 @@
       lastStatus = state.status;
     }
 
+    /* The state from what we have on: segments from `fromSegment`, paragraphs from `fromParagraph`.
+       Polls send back the last answer's ETag: while nothing changed the answer is 304 (null here). */
+    var etag = null;
     function get(fromSegment, fromParagraph) {
+      var headers = etag ? {'If-None-Match': etag} : {};
       return fetch(cfg.live + '?from_segment=' + fromSegment + '&from_paragraph=' + fromParagraph,
-                   {cache: 'no-store', credentials: 'omit'}).then(function (r) { return r.json(); });
+                   {cache: 'no-store', credentials: 'omit', headers: headers}).then(function (r) {
+        if (r.status === 304) return null;
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        etag = r.headers.get('ETag');
+        return r.json();
+      });
     }
 
     function poll() {
       timer = null;
       if (stopped) return;
-      get(segments.length, Math.max(paragraphs.length - 1, 0)).then(function (state) {
+      var growing = Math.max(paragraphs.length - 1, 0);  // the last paragraph may still grow
+      get(segments.length, growing).then(function (state) {
+        if (state === null) return null;
         var replaced = stream !== null && state.stream !== null && state.stream !== stream;
         var ranges = state.published && published === null && segments.length > 0;
-        // A new stream, or the published file's byte ranges (they come with every segment): read all once.
-        return replaced || ranges ? get(0, 0) : state;
-      }).then(function (state) { if (!stopped) handle(state); })
-        .catch(function () { schedule(3000); });
+        if (replaced) return get(0, 0);  // a new stream: its audio and timing map from the start
+        // The published file's byte ranges come with every segment (the timing map is the same): read them.
+        return ranges ? get(0, growing) : state;
+      }).then(function (state) {
+        if (stopped) return;
+        if (state !== null) handle(state);
+        else if (!published) schedule(pressed && !segments.length ? POLL_FAST_MS : POLL_MS);  // nothing new
+      }).catch(function () { schedule(3000); });
     }
 
     function handle(state) {

@@ -7,8 +7,10 @@ processes on several machines share one queue.
 
 Huey forgets a task once a worker has taken it, so a worker killed mid-job would lose it; the
 store's job record is the source of truth instead. A running job holds a lease its worker
-renews; `recover()` (at worker start and every minute) puts jobs whose worker is gone back in
-the queue. Claiming is atomic, so a job enqueued twice still runs once.
+renews; `recover()` (at worker start, then every half lease in each consuming process: `Upkeep`)
+puts jobs whose worker is gone back in the queue. Redis may lose what it holds when it restarts; the
+upkeep notices the restart and enqueues again every job the store holds as queued. Claiming is
+atomic, so a job enqueued twice still runs once.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
-from huey.exceptions import HueyException, TaskException
+from huey.exceptions import CancelExecution, HueyException, TaskException
+from huey.storage import PriorityRedisStorage
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..cache import UnitCache
 from ..config import Settings
@@ -34,7 +39,7 @@ from ..netguard import NetGuard
 from ..normalise import normalise_text
 from ..pipeline import lexicon_for
 from ..voices import get_voice
-from .generation import WORKER, EnginePool, Generator, Outcome, live_stream
+from .generation import WORKER, EnginePool, Generator, Outcome, RetryableError, live_stream
 from .lexicons import entry as lexicon_entry
 from .store import JobRecord, Store
 from .watch import Watcher, Watching
@@ -48,13 +53,43 @@ seconds to a regeneration that takes one; a poll is one cheap SELECT. (Redis blo
 LIVE_KEEP_S = 600
 """How long a job's live stream stays after the job ends: a player that was playing it moves onto the
 published version within seconds (narrator.live); ten minutes leave room for slow networks."""
+UPKEEP_S = 1.0
+"""How often a consuming process looks whether Redis restarted (one INFO call): jobs queued before a
+restart run again about a second after Redis is back."""
+REDIS_AWAY_S = 1.0
+"""How long a consumer waits before asking an unreachable Redis for work again."""
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
+"""What redis-py raises when the server cannot be reached."""
+
+
+class _RedisStorage(PriorityRedisStorage):
+    """Huey's Redis storage, patient while Redis is away: a consumer that cannot read the queue waits
+    a second and asks again, where Huey would log a traceback ten times a second until Redis is back
+    (the consuming process's `Upkeep` says once that it is away, and when it is back)."""
+
+    def dequeue(self) -> bytes | None:
+        try:
+            return super().dequeue()
+        except REDIS_ERRORS:
+            time.sleep(REDIS_AWAY_S)
+            return None
+
+    def read_schedule(self, timestamp: object) -> list[bytes]:
+        try:
+            return super().read_schedule(timestamp)
+        except REDIS_ERRORS:
+            return []
+
+
+class _RedisHuey(PriorityRedisHuey):
+    storage_class = _RedisStorage
 
 
 def make_huey(settings: Settings, name: str = "narrator") -> Huey:
     """Huey on Redis when a URL is configured, else on SQLite under the home folder; with task
     priorities either way (higher first)."""
     if settings.redis_url:
-        return PriorityRedisHuey(name, url=settings.redis_url)
+        return _RedisHuey(name, url=settings.redis_url)
     settings.home_path.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, filename=str(settings.home_path / "queue.db"))
 
@@ -97,8 +132,9 @@ class JobQueue:
         self._consumers: list[Consumer] = []
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
-                                        name="narrator.generate")(self.generator.run)
-        self.huey.periodic_task(crontab(minute="*"), name="narrator.recover")(self.recover)
+                                        name="narrator.generate")(self._run)
+        self.upkeep = Upkeep(self)
+        """Recovery of lost jobs and of a restarted Redis, in a thread once `consumer` is called."""
         self._webhook = self.huey.task(retries=max(settings.webhook_attempts - 1, 0),
                                        retry_delay=settings.webhook_retry_s, retry_backoff=2,
                                        name="narrator.webhook")(self._deliver)
@@ -115,6 +151,14 @@ class JobQueue:
             self._generate(job_id, priority=priority)
         except Exception as e:  # redis.ConnectionError, sqlite3.OperationalError
             log.warning("could not enqueue job %s (%s); it stays queued in the store", job_id, e)
+
+    def _run(self, job_id: str) -> Outcome | None:
+        """The generation task: run the job; an attempt that failed for a reason that may pass is
+        retried by Huey (with its backoff) without a traceback in the log: the generator logged why."""
+        try:
+            return self.generator.run(job_id)
+        except RetryableError as e:
+            raise CancelExecution(str(e), retry=None) from e  # retried while the task has retries left
 
     def _finished(self, job_id: str, outcome: Outcome | None) -> None:
         """A job ended (published, found its content narrated already, failed or was cancelled): its
@@ -213,11 +257,21 @@ class JobQueue:
             self.submit(job.id, job.priority)
         return len(lost) + len(waiting)
 
-    def consumer(self, workers: int = 1) -> Consumer:
-        """A Huey consumer of narrations, recovering lost jobs first."""
-        self.recover()
-        for job in self.store.queued_jobs():  # queued in the store but maybe not in Huey (a restart)
+    def resubmit(self) -> int:
+        """Enqueue every job the store holds as queued (after a restart of this process or of Redis,
+        the queue may not hold them); how many there were."""
+        waiting = self.store.queued_jobs()
+        for job in waiting:
             self.submit(job.id, job.priority)
+        return len(waiting)
+
+    def consumer(self, workers: int = 1) -> Consumer:
+        """A Huey consumer of narrations, recovering lost jobs first (and clearing what dead ones left
+        on this machine's disk); the upkeep thread starts with it."""
+        self.recover()
+        self.store.clear_staging()
+        self.resubmit()
+        self.upkeep.start()
         return self.huey.create_consumer(workers=workers, worker_type="thread", max_delay=POLL_MAX_S,
                                          check_worker_health=True)
 
@@ -243,6 +297,7 @@ class JobQueue:
 
     def close(self) -> None:
         """Stop consuming and watching (finishing the job and the pass in hand); release the engines."""
+        self.upkeep.stop()
         self.watching.stop()
         for consumer in self._consumers:
             consumer.stop(graceful=True)
@@ -250,3 +305,68 @@ class JobQueue:
         if self._own_engines:
             self.engines.close()
         self.listen_engines.close()
+
+
+class Upkeep:
+    """A consuming process's housekeeping, in a thread of its own: every half lease it gives the jobs of
+    dead workers back to the queue (`JobQueue.recover`), and every second it asks Redis who it is:
+    when the server restarted, it may have lost the queue, so every job the store holds as queued is
+    enqueued again (a copy too many runs nothing: claiming is atomic). It says once that Redis is
+    away, and when it is back."""
+
+    def __init__(self, queue: JobQueue):
+        self.queue = queue
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._redis_id: str | None = None
+        self._redis_away = False
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._redis_id = self._redis_identity()
+            self._thread = threading.Thread(target=self._run, name="narrator-upkeep", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        every = max(self.queue.settings.job_lease_s / 2, UPKEEP_S)
+        next_recovery = time.monotonic() + every
+        while not self._stop.wait(UPKEEP_S):
+            try:
+                self._check_redis()
+                if time.monotonic() >= next_recovery:
+                    next_recovery = time.monotonic() + every
+                    self.queue.recover()
+            except Exception as e:  # the database is unreachable: the next beat tries again
+                log.warning("queue upkeep: %s", e)
+
+    def _redis_identity(self) -> str | None:
+        """The Redis server's run id (new at every start); None for the SQLite queue, or when Redis
+        cannot be reached."""
+        storage = self.queue.huey.storage
+        if not isinstance(storage, PriorityRedisStorage):
+            return None
+        try:
+            return str(storage.conn.info("server")["run_id"])
+        except REDIS_ERRORS as e:
+            if not self._redis_away:
+                log.warning("the Redis queue is unreachable (%s); jobs stay queued in the store until it "
+                            "is back", e)
+                self._redis_away = True
+            return None
+
+    def _check_redis(self) -> None:
+        identity = self._redis_identity()
+        if identity is None or (identity == self._redis_id and not self._redis_away):
+            return
+        restarted = self._redis_id is not None and identity != self._redis_id
+        count = self.queue.resubmit()  # the database away too: the next beat tries again
+        log.warning("the Redis queue is back%s: %d queued job(s) enqueued again",
+                    ", restarted (what it held may be lost)" if restarted else "", count)
+        self._redis_id, self._redis_away = identity, False

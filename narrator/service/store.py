@@ -825,6 +825,17 @@ class Store:
             shutil.rmtree(self.audio_root / r["article_id"] / f".staging-{r['id']}", ignore_errors=True)
         return [self.get_job(r["id"]) for r in lost]
 
+    def clear_staging(self) -> int:
+        """Remove the staging folders under this home whose job is over (done, failed, cancelled or
+        gone): what a process killed mid-job left on this machine's disk. A queued job's folder is its
+        last attempt's, which its next attempt replaces; a running one's is in use. How many went."""
+        removed = 0
+        for folder in self.audio_root.glob("*/.staging-*"):
+            if self.job_status(folder.name.removeprefix(".staging-")) not in ("queued", "running"):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
+
 
     # Watched sources (narrator.service.watch) -------------------------------------------------------
 

@@ -1,0 +1,417 @@
+"""Faults on the real components: PostgreSQL, Redis, moto's S3 server, gunicorn web nodes and `narrator
+worker` processes, each fault injected for real (kill -9 of a worker mid-job, Redis and PostgreSQL
+restarted, the S3 endpoint cut or slowed by a TCP proxy in front of moto, a full tmpfs as NARRATOR_HOME).
+docs/operations.md ("Faults") says what each one does and names the test here that shows it.
+
+The servers are started once for the module; each test starts the workers it needs and stops them."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from services import S3_ENV, RedisServer, listening
+from web_fixtures import SHORT_TEXT, free_port, wait_for
+
+from narrator.service import migrations
+from narrator.service.accounts import Accounts
+from narrator.service.store import JobRecord, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
+LONG_TEXT = SEED + "\n\n" + "\n\n".join([SEED.partition("\n\n")[2]] * 2)
+"""About 11,000 characters: a job that runs for several seconds, long enough to be hit mid-way."""
+LEASE_S = 3
+"""NARRATOR_JOB_LEASE_S of the workers (renewed every second): a dead worker's job is free after it."""
+S3_TIMEOUT_S = 2
+"""NARRATOR_S3_TIMEOUT_S of every process: how long a stalled S3 endpoint is waited for."""
+
+
+# A TCP proxy in front of the S3 server -----------------------------------------------------------
+
+
+class Proxy:
+    """A TCP relay to moto's S3 server that a test can cut (nothing listens: connections are refused,
+    open ones are closed) or slow down (each chunk held `delay` seconds, both ways). moto keeps its
+    objects in memory, so the endpoint is cut here rather than by stopping moto: the bucket outlives
+    the outage, as a real one does."""
+
+    def __init__(self, target_port: int):
+        self.target = ("127.0.0.1", target_port)
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.delay = 0.0
+        """Seconds each chunk waits before it is passed on (a long one: a stalled endpoint)."""
+        self._generation = 0
+        self._threads: list[threading.Thread] = []
+
+    def up(self) -> None:
+        self._generation += 1
+        listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        self._start(self._accept, listener, self._generation)
+        wait_for(lambda: listening(self.port), 10, what="the S3 proxy to listen")
+
+    def down(self) -> None:
+        """Stop listening and close every relayed connection (within a fifth of a second)."""
+        self._generation += 1
+        threads, self._threads = self._threads, []
+        for thread in threads:
+            thread.join(10)
+
+    def _start(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _accept(self, listener: socket.socket, generation: int) -> None:
+        with listener:
+            listener.settimeout(0.2)
+            while generation == self._generation:
+                try:
+                    client, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                self._start(self._relay, client, generation)
+
+    def _relay(self, client: socket.socket, generation: int) -> None:
+        with client:
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                return
+            with upstream:
+                peers = {client: upstream, upstream: client}
+                while generation == self._generation:
+                    ready, _, _ = select.select(list(peers), [], [], 0.2)
+                    for sock in ready:
+                        try:
+                            data = sock.recv(65536)
+                        except OSError:
+                            return
+                        if not data:
+                            return
+                        received = time.monotonic()
+                        while time.monotonic() < received + self.delay:  # the slowness being simulated
+                            if generation != self._generation:
+                                return
+                            time.sleep(0.05)
+                        try:
+                            peers[sock].sendall(data)
+                        except OSError:
+                            return
+
+
+# Processes -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    """A process of the cluster (a gunicorn web node or a `narrator worker`) and its log."""
+
+    name: str
+    proc: subprocess.Popen
+    log: Path
+    home: Path
+    host: str | None = None
+    """The machine it runs on, when not this one (see worker_args)."""
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """SIGINT as an operator stops it (a worker finishes the job in hand), SIGKILL if that hangs."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """kill -9: no chance to clean up."""
+        self.proc.kill()
+        self.proc.wait()  # reaped, so its pid is free and no longer answers signals
+
+
+def clean_environ() -> dict[str, str]:
+    """This process's environment without any NARRATOR_* setting of the developer's shell."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("NARRATOR_")}
+
+
+def launch(name: str, args: list[str], env: dict[str, str], home: Path, logs: Path) -> Service:
+    home.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{name}-{time.monotonic_ns()}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, env={**env, "NARRATOR_HOME": str(home)}, stdout=out,
+                                stderr=subprocess.STDOUT, cwd=ROOT)
+    return Service(name, proc, log, home)
+
+
+def worker_args(host: str | None = None) -> list[str]:
+    """`narrator worker`; with `host`, on a machine of that name: in a UTS namespace of its own, so the
+    other workers cannot tell from its host name and pid that it died, only from its lapsed lease."""
+    args = [sys.executable, "-m", "narrator.cli", "worker"]
+    if host is None:
+        return args
+    return ["unshare", "--uts", "sh", "-c", f'hostname {host} && exec "$0" "$@"', *args]
+
+
+def web_node(env: dict[str, str], home: Path, logs: Path, name: str = "web") -> tuple[Service, str]:
+    """A gunicorn web node with the production configuration (deploy/gunicorn.conf.py), one process."""
+    port = free_port()
+    node_env = {**env, "NARRATOR_BIND": f"127.0.0.1:{port}", "NARRATOR_WORKERS": "1", "NARRATOR_THREADS": "4"}
+    service = launch(name, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+                     node_env, home, logs)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: up(base), 60, 0.2, what=f"the web node {name}")
+    return service, base
+
+
+def stop_all(services: list[Service]) -> None:
+    for service in services:
+        if service.proc.poll() is None:
+            service.proc.send_signal(signal.SIGINT)
+    for service in services:
+        service.stop()
+
+
+# HTTP ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """An HTTP answer, redirects not followed."""
+
+    status: int
+    headers: Any
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def call(url: str, method: str = "GET", body: dict | None = None, token: str = "",
+         headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
+    data = json.dumps(body).encode() if body is not None else None
+    sent = {**({"Content-Type": "application/json"} if data else {}), **(headers or {})}
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
+    try:
+        with _OPENER.open(request, timeout=timeout) as r:
+            return Answer(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        with e:
+            return Answer(e.code, e.headers, e.read())
+
+
+def up(base: str) -> bool:
+    try:
+        return call(base + "/api/articles", timeout=5).status == 200
+    except OSError:
+        return False
+
+
+def article(base: str, article_id: str) -> dict:
+    answer = call(f"{base}/api/articles/{article_id}")
+    assert answer.status == 200, (answer.status, answer.body)
+    return answer.json
+
+
+def ready(base: str, article_id: str, version: int | None = None) -> dict | None:
+    """The article once its newest job has ended well (and, if given, `version` is current)."""
+    data = article(base, article_id)
+    assert data["status"] != "failed", data["job"]
+    if data["status"] == "ready" and (version is None or data["current_version"] == version):
+        return data
+    return None
+
+
+def versions(base: str, article_id: str) -> list[int]:
+    return [v["version"] for v in call(f"{base}/api/articles/{article_id}/versions").json["versions"]]
+
+
+def play(base: str, article_id: str) -> tuple[int, bytes]:
+    """Play the current version as a browser does (latest -> the file, wherever it lives): its number
+    and the first kilobyte."""
+    latest = call(f"{base}/audio/{article_id}/latest.mp3")
+    assert latest.status == 302, (latest.status, latest.body)
+    location = latest.headers["Location"]
+    if location.startswith("/"):
+        location = base + location
+    number = int(re.search(rf"/{article_id}/(\d+)\.mp3", location).group(1))  # type: ignore[union-attr]
+    audio = call(location, headers={"Range": "bytes=0-1023"})
+    assert audio.status == 206 and len(audio.body) == 1024, (audio.status, audio.body[:200])
+    return number, audio.body
+
+
+# The production cluster ----------------------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    """PostgreSQL, Redis and an S3 bucket (through the proxy), one gunicorn web node, and the workers a
+    test starts; what a test needs to reach them."""
+
+    root: Path
+    env: dict[str, str]
+    base: str
+    token: str
+    store: Store
+    """The test's own view of the database (a node of its own)."""
+    postgres: Any
+    redis: RedisServer
+    proxy: Proxy
+    s3: Any
+    bucket: str
+    web: Service
+    workers: list[Service] = field(default_factory=list)
+
+    def worker(self, name: str, host: str | None = None, **env: str) -> Service:
+        service = launch(name, worker_args(host), {**self.env, **env}, self.root / name, self.root)
+        service.host = host
+        self.workers.append(service)
+        return service
+
+    def submit(self, article_id: str, text: str) -> str:
+        answer = call(self.base + "/api/articles", "POST", {"text": text, "id": article_id, "voice": "espeak"},
+                      self.token)
+        assert answer.status == 202, (answer.status, answer.body)
+        return answer.json["job"]["id"]
+
+    def edit(self, article_id: str, text: str) -> str:
+        answer = call(f"{self.base}/api/articles/{article_id}", "PUT", {"text": text, "voice": "espeak"},
+                      self.token)
+        assert answer.status == 202, (answer.status, answer.body)
+        return answer.json["job"]["id"]
+
+    def job(self, job_id: str) -> JobRecord:
+        return self.store.get_job(job_id)
+
+    def objects(self, article_id: str) -> list[str]:
+        """The keys the bucket holds for an article's versions (live streams left out)."""
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=self.s3.endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        listing = s3.list_objects_v2(Bucket=self.bucket, Prefix=f"{article_id}/")
+        return sorted(o["Key"] for o in listing.get("Contents", []) if "/live/" not in o["Key"])
+
+    def stop_workers(self) -> None:
+        stop_all(self.workers)
+        self.workers = []
+
+
+def running(cluster: Cluster, job_id: str, done: int = 2) -> JobRecord | None:
+    job = cluster.job(job_id)
+    assert job.status not in ("failed", "done"), job
+    return job if job.status == "running" and job.done >= done else None
+
+
+def no_tracebacks(*services: Service) -> None:
+    for service in services:
+        text = service.text()
+        assert "Traceback" not in text, f"{service.name}:\n{text[-6000:]}"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, postgres_server, s3_server) -> Iterator[Cluster]:
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed (script/setup installs it)")
+    root = tmp_path_factory.mktemp("faults")
+    redis = RedisServer(root)
+    redis.start()
+    proxy = Proxy(s3_server.port)
+    proxy.up()
+    database = postgres_server.database()
+    migrations.upgrade(database)
+    bucket = s3_server.bucket(f"faults-{uuid.uuid4().hex[:12]}")
+    env = {**clean_environ(), **S3_ENV, "XDG_DATA_HOME": str(root / "xdg"), "PYTHONWARNINGS": "ignore",
+           "NARRATOR_DATABASE_URL": database, "NARRATOR_REDIS_URL": redis.url, "NARRATOR_RUNNER": "none",
+           "NARRATOR_S3_BUCKET": bucket, "NARRATOR_S3_ENDPOINT_URL": proxy.endpoint,
+           "NARRATOR_S3_TIMEOUT_S": str(S3_TIMEOUT_S), "NARRATOR_JOB_LEASE_S": str(LEASE_S),
+           "NARRATOR_CACHE_MAX_MB": "0"}
+    store = Store(root / "probe", database_url=database)
+    token = Accounts(store).create_key("faults")[1]
+    web, base = web_node(env, root / "web", root)
+    cluster = Cluster(root, env, base, token, store, postgres_server, redis, proxy, s3_server, bucket, web)
+    try:
+        yield cluster
+    finally:
+        cluster.stop_workers()
+        web.stop()
+        proxy.down()
+        redis.stop()
+        store.db.close()  # type: ignore[union-attr]
+
+
+# The faults ----------------------------------------------------------------------------------------
+
+
+def test_worker_killed_with_sigkill_mid_job_another_finishes_it_after_the_lease(cluster):
+    # Two workers on two "machines": neither can see the other's processes, only its lease.
+    workers = [cluster.worker("kill-a", host="fault-a"), cluster.worker("kill-b", host="fault-b")]
+    job_id = cluster.submit("killed", LONG_TEXT)
+    job = wait_for(lambda: running(cluster, job_id), 90, what="the job to be part-way")
+    victim = next(w for w in workers if job.worker.endswith(f":{w.pid}"))  # type: ignore[union-attr]
+    survivor = next(w for w in workers if w is not victim)
+    victim.kill()
+    lease_until = cluster.job(job_id).lease_until  # no renewal after the kill
+    assert lease_until is not None
+    assert list((victim.home / "audio" / "killed").glob(".staging-*"))  # it died with a narration half made
+
+    def taken_over() -> float | None:
+        j = cluster.job(job_id)
+        return time.time() if j.worker != job.worker else None
+
+    taken = wait_for(taken_over, 60, what="another worker to take the job over")
+    assert taken >= lease_until  # not before its lease ran out
+    done = wait_for(lambda: (j := cluster.job(job_id)).status in ("done", "failed") and j, 120,
+                    what="the job to be finished by the other worker")
+    assert done.status == "done" and done.attempts == 2 and done.worker.endswith(f":{survivor.pid}"), done
+    assert ready(cluster.base, "killed", 1)
+    assert versions(cluster.base, "killed") == [1]  # one version, no duplicate
+    assert cluster.objects("killed") == ["killed/1.mp3", "killed/1.timing.json", "killed/1.vtt"]
+    assert play(cluster.base, "killed")[0] == 1
+    with cluster.store.db.connect() as db:
+        jobs = db.execute("SELECT id, status FROM jobs WHERE article_id = 'killed'").fetchall()
+    assert [(j["id"], j["status"]) for j in jobs] == [(job_id, "done")]
+
+    # The dead worker's machine restarts it (systemd's Restart=): it clears what the kill left behind.
+    cluster.worker(victim.name, host=victim.host)
+    wait_for(lambda: not list((victim.home / "audio" / "killed").glob(".staging-*")), 60,
+             what="the restarted worker to clear the dead one's staging folder")
+    cluster.stop_workers()
+    no_tracebacks(survivor, cluster.web)

@@ -178,7 +178,7 @@ class PostgresServer:
         wait_for(self._ready, 30, 0.1, what="postgres to accept connections")
 
     def halt(self) -> None:
-        """Stop postgres as `pg_ctl stop -m fast` does (clients are cut off), keeping the data for `launch`."""
+        """Stop postgres as `pg_ctl stop -m fast` does (clients are cut off); its data stays for `launch`."""
         if self.proc is not None:
             self.proc.send_signal(signal.SIGINT)  # fast shutdown: pooled client connections are cut
             try:

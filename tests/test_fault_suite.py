@@ -24,6 +24,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import ThreadPool
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,9 @@ from narrator.service.store import JobRecord, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
-LONG_TEXT = SEED + "\n\n" + "\n\n".join([SEED.partition("\n\n")[2]] * 2)
-"""About 11,000 characters: a job that runs for several seconds, long enough to be hit mid-way."""
+LONG_TEXT = SEED + "\n\n" + SEED.partition("\n\n")[2]
+"""About 7,000 characters (seven minutes of speech): a job of several seconds, long enough to be hit
+mid-way."""
 LEASE_S = 3
 """NARRATOR_JOB_LEASE_S of the workers (renewed every second): a dead worker's job is free after it."""
 S3_TIMEOUT_S = 2
@@ -50,16 +52,16 @@ S3_TIMEOUT_S = 2
 
 class Proxy:
     """A TCP relay to moto's S3 server that a test can cut (nothing listens: connections are refused,
-    open ones are closed) or slow down (each chunk held `delay` seconds, both ways). moto keeps its
-    objects in memory, so the endpoint is cut here rather than by stopping moto: the bucket outlives
-    the outage, as a real one does."""
+    open ones are closed) or slow down (each chunk of the server's answers held `delay` seconds). moto
+    keeps its objects in memory, so the endpoint is cut here rather than by stopping moto: the bucket
+    outlives the outage, as a real one does."""
 
     def __init__(self, target_port: int):
         self.target = ("127.0.0.1", target_port)
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.delay = 0.0
-        """Seconds each chunk waits before it is passed on (a long one: a stalled endpoint)."""
+        """Seconds each chunk of an answer waits before it is passed on (a long wait: a stalled endpoint)."""
         self._generation = 0
         self._threads: list[threading.Thread] = []
 
@@ -109,7 +111,7 @@ class Proxy:
                         if not data:
                             return
                         received = time.monotonic()
-                        while time.monotonic() < received + self.delay:  # the slowness being simulated
+                        while sock is upstream and time.monotonic() < received + self.delay:  # slow answers
                             if generation != self._generation:
                                 return
                             time.sleep(0.05)
@@ -183,8 +185,8 @@ def web_node(env: dict[str, str], home: Path, logs: Path, name: str = "web") -> 
     """A gunicorn web node with the production configuration (deploy/gunicorn.conf.py), one process."""
     port = free_port()
     node_env = {**env, "NARRATOR_BIND": f"127.0.0.1:{port}", "NARRATOR_WORKERS": "1", "NARRATOR_THREADS": "4"}
-    service = launch(name, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
-                     node_env, home, logs)
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    service = launch(name, gunicorn, node_env, home, logs)
     base = f"http://127.0.0.1:{port}"
     wait_for(lambda: up(base), 60, 0.2, what=f"the web node {name}")
     return service, base
@@ -306,8 +308,8 @@ class Cluster:
         return service
 
     def submit(self, article_id: str, text: str) -> str:
-        answer = call(self.base + "/api/articles", "POST", {"text": text, "id": article_id, "voice": "espeak"},
-                      self.token)
+        body = {"text": text, "id": article_id, "voice": "espeak"}
+        answer = call(self.base + "/api/articles", "POST", body, self.token)
         assert answer.status == 202, (answer.status, answer.body)
         return answer.json["job"]["id"]
 
@@ -362,6 +364,7 @@ def cluster(tmp_path_factory, postgres_server, s3_server) -> Iterator[Cluster]:
            "NARRATOR_DATABASE_URL": database, "NARRATOR_REDIS_URL": redis.url, "NARRATOR_RUNNER": "none",
            "NARRATOR_S3_BUCKET": bucket, "NARRATOR_S3_ENDPOINT_URL": proxy.endpoint,
            "NARRATOR_S3_TIMEOUT_S": str(S3_TIMEOUT_S), "NARRATOR_JOB_LEASE_S": str(LEASE_S),
+           "NARRATOR_JOB_ATTEMPTS": "6",  # room to see attempts fail and the fault end before the last
            "NARRATOR_CACHE_MAX_MB": "0"}
     store = Store(root / "probe", database_url=database)
     token = Accounts(store).create_key("faults")[1]
@@ -415,3 +418,222 @@ def test_worker_killed_with_sigkill_mid_job_another_finishes_it_after_the_lease(
              what="the restarted worker to clear the dead one's staging folder")
     cluster.stop_workers()
     no_tracebacks(survivor, cluster.web)
+
+
+def test_redis_restarted_mid_queue_every_queued_job_still_runs_once(cluster):
+    # A long lease: jobs lost with Redis's memory cannot be found again by the two-lease staleness
+    # rule within the test's deadline, only by the worker noticing that Redis restarted.
+    worker = cluster.worker("redis-w", NARRATOR_JOB_LEASE_S="120")
+    texts = {f"q{i}": SEED.replace("Medvedev", f"Medvedev {i}", 1) for i in range(4)}
+    jobs = {article_id: cluster.submit(article_id, text) for article_id, text in texts.items()}
+
+    def queue_busy() -> bool:
+        states = [cluster.job(j).status for j in jobs.values()]
+        return states.count("running") == 1 and states.count("queued") >= 2
+
+    wait_for(queue_busy, 90, what="one job running and more waiting in Redis")
+    cluster.redis.stop()  # no persistence: what the queue held is gone
+    try:
+        late = cluster.submit("q-late", SHORT_TEXT)  # accepted while Redis is away: the store holds it
+        assert cluster.job(late).status == "queued"
+        assert article(cluster.base, "q0")["id"] == "q0"  # reading needs no queue
+    finally:
+        cluster.redis.start()
+    jobs["q-late"] = late
+    for article_id in jobs:
+        wait_for(lambda a=article_id: ready(cluster.base, a, 1), 90, what=f"{article_id} to be narrated")
+    for article_id, job_id in jobs.items():
+        job = cluster.job(job_id)
+        assert job.status == "done" and job.attempts == 1 and job.version == 1, job  # each ran once
+        assert versions(cluster.base, article_id) == [1]
+    cluster.stop_workers()
+    assert "enqueued again" in worker.text()
+    assert "could not enqueue job" in cluster.web.text()  # the web node said why the late job waited
+    no_tracebacks(worker, cluster.web)
+
+
+def test_postgres_restarted_web_node_and_workers_recover_their_connections(cluster):
+    worker = cluster.worker("pg-w")
+    job_id = cluster.submit("pg", LONG_TEXT)
+    wait_for(lambda: running(cluster, job_id), 90, what="the job to be part-way")
+    web_pid = cluster.web.pid
+    with ThreadPool(4) as pool:  # the web node's threads each hold a pooled connection
+        assert set(pool.map(lambda _: call(cluster.base + "/api/articles").status, range(8))) == {200}
+
+    cluster.postgres.halt()
+    try:
+        during = call(cluster.base + "/api/articles/pg")
+        assert during.status == 503 and during.headers["Retry-After"] == "5", (during.status, during.body)
+        assert "database" in during.json["message"]
+        page = call(cluster.base + "/articles/pg", headers={"Accept": "text/html"})
+        assert page.status == 503 and b"database" in page.body and b"Traceback" not in page.body
+        post = call(cluster.base + "/api/articles", "POST", {"text": SHORT_TEXT, "id": "pg2"}, cluster.token)
+        assert post.status == 503, (post.status, post.body)
+    finally:
+        cluster.postgres.launch()
+
+    # Back: the same processes answer at once, from the first request on.
+    for _ in range(10):
+        assert call(cluster.base + "/api/articles/pg").status == 200
+    done = wait_for(lambda: ready(cluster.base, "pg", 1), 120, what="the job to finish after the restart")
+    assert done["job"]["id"] == job_id and versions(cluster.base, "pg") == [1]
+    cluster.submit("pg2", SHORT_TEXT)
+    wait_for(lambda: ready(cluster.base, "pg2", 1), 60, what="a job submitted after the restart")
+    assert cluster.web.pid == web_pid and worker.proc.poll() is None
+    assert cluster.web.text().count("Booting worker") == 1  # gunicorn did not replace its process
+    cluster.stop_workers()
+    no_tracebacks(worker, cluster.web)
+
+
+def test_s3_endpoint_down_publishing_fails_clearly_is_retried_and_listeners_keep_the_old_version(cluster):
+    worker = cluster.worker("s3-down-w")
+    cluster.submit("s3", SHORT_TEXT)
+    wait_for(lambda: ready(cluster.base, "s3", 1), 60, what="version 1")
+    assert play(cluster.base, "s3")[0] == 1
+
+    cluster.proxy.down()  # nothing listens where the bucket was: every connection is refused
+    try:
+        page = call(cluster.base + "/articles/s3", headers={"Accept": "text/html"})  # needs the timing map
+        assert page.status == 503 and page.headers["Retry-After"] == "5", (page.status, page.body)
+        assert b"audio storage cannot be reached" in page.body
+        latest = call(cluster.base + "/audio/s3/latest.mp3")  # signed here: still the old version's link
+        assert latest.status == 302 and "/s3/1.mp3?" in latest.headers["Location"]
+        job_id = cluster.edit("s3", SHORT_TEXT + "\nA line added while the bucket is away.\n")
+
+        def failed_once() -> JobRecord | None:
+            job = cluster.job(job_id)
+            assert job.status != "failed", job
+            return job if job.attempts >= 1 and job.status == "queued" and job.error else None
+
+        job = wait_for(failed_once, 90, what="an attempt to fail on the bucket")
+        assert "audio storage (S3" in job.error and "cannot be reached to store a new version" in job.error
+        data = article(cluster.base, "s3")
+        assert data["current_version"] == 1 and data["status"] == "queued"
+        assert data["job"]["stage"] == "retrying" and data["job"]["error"] == job.error
+    finally:
+        cluster.proxy.up()
+
+    done = wait_for(lambda: ready(cluster.base, "s3"), 90, what="the retried job to publish")
+    assert done["job"]["id"] == job_id and done["job"]["attempts"] >= 2
+    newest = done["current_version"]
+    assert versions(cluster.base, "s3") == [newest, 1]  # nothing lost; failed attempts' numbers never used
+    assert cluster.objects("s3") == sorted(f"s3/{n}{suffix}" for n in (1, newest)
+                                           for suffix in (".mp3", ".timing.json", ".vtt"))
+    assert play(cluster.base, "s3")[0] == newest
+    assert call(cluster.base + "/articles/s3", headers={"Accept": "text/html"}).status == 200
+    cluster.stop_workers()
+    no_tracebacks(worker, cluster.web)
+
+
+def test_s3_endpoint_slow_publishes_late_and_a_stalled_one_fails_clearly_in_time(cluster):
+    worker = cluster.worker("s3-slow-w")
+    cluster.submit("slow", SHORT_TEXT)
+    wait_for(lambda: ready(cluster.base, "slow", 1), 60, what="version 1")
+
+    cluster.proxy.delay = 0.4  # every answer 0.4 s late: slow, within the timeout
+    try:
+        job_id = cluster.edit("slow", SHORT_TEXT + "\nA line added while the bucket is slow.\n")
+        wait_for(lambda: cluster.job(job_id).stage == "publishing", 90, what="the job to be uploading")
+        assert play(cluster.base, "slow")[0] == 1  # until the new version is complete, the old one plays
+        done = wait_for(lambda: ready(cluster.base, "slow", 2), 90, what="the slow upload to finish")
+        assert done["job"]["attempts"] == 1  # slow is not a failure
+
+        cluster.proxy.delay = 3600  # stalled: connections are taken, nothing ever answers
+        page = call(cluster.base + "/articles/slow", headers={"Accept": "text/html"}, timeout=60)
+        assert page.status == 503 and b"audio storage cannot be reached" in page.body  # in time, no hang
+        assert article(cluster.base, "slow")["current_version"] == 2  # the rest of the node still answers
+        job_id = cluster.edit("slow", SHORT_TEXT + "\nA line added while the bucket is stalled.\n")
+
+        def failed_once() -> JobRecord | None:
+            job = cluster.job(job_id)
+            assert job.status != "failed", job
+            return job if job.attempts >= 1 and job.status == "queued" and job.error else None
+
+        job = wait_for(failed_once, 120, what="an attempt to give up on the stalled bucket")
+        assert "cannot be reached to store a new version" in job.error and "timeout" in job.error.lower()
+    finally:
+        cluster.proxy.delay = 0
+    done = wait_for(lambda: ready(cluster.base, "slow"), 90, what="the retried job to publish")
+    assert done["job"]["id"] == job_id and done["current_version"] > 2
+    assert versions(cluster.base, "slow") == [done["current_version"], 2, 1]
+    assert play(cluster.base, "slow")[0] == done["current_version"]
+    cluster.stop_workers()
+    no_tracebacks(worker, cluster.web)
+
+
+def fill(folder: Path) -> Path:
+    """Write zeros into `folder` until its filesystem has no byte left; the file written."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while f.write(bytes(size)):
+                    pass
+            except OSError as e:
+                assert e.errno == errno.ENOSPC, e
+    assert shutil.disk_usage(folder).free < 4096
+    return filler
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A 64 MB tmpfs of its own, to be NARRATOR_HOME."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("needs root to mount a small tmpfs")
+    home = tmp_path / "home"
+    home.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(home)], check=True)
+    try:
+        yield home
+    finally:
+        subprocess.run(["umount", "-l", str(home)], check=False)
+
+
+def test_full_disk_under_narrator_home_fails_the_job_clearly_corrupts_nothing_and_the_old_version_plays(
+        tmp_path, small_disk):
+    # One machine, everything in its home: SQLite, the SQLite queue, the audio, the synthesis cache.
+    env = {**clean_environ(), "XDG_DATA_HOME": str(tmp_path / "xdg"), "PYTHONWARNINGS": "ignore",
+           "NARRATOR_RUNNER": "none", "NARRATOR_JOB_LEASE_S": str(LEASE_S), "NARRATOR_JOB_ATTEMPTS": "1"}
+    token = Accounts(Store(small_disk)).create_key("faults")[1]
+    services: list[Service] = []
+    try:
+        web, base = web_node(env, small_disk, tmp_path, "disk-web")  # logs go elsewhere
+        services.append(web)
+        worker = launch("disk-w", worker_args(), env, small_disk, tmp_path)
+        services.append(worker)
+        body = {"text": SHORT_TEXT, "id": "disk", "voice": "espeak"}
+        assert call(base + "/api/articles", "POST", body, token).status == 202
+        wait_for(lambda: ready(base, "disk", 1), 60, what="version 1")
+        number, first = play(base, "disk")
+        assert number == 1
+
+        edit = call(f"{base}/api/articles/disk", "PUT", {"text": LONG_TEXT, "voice": "espeak"}, token)
+        assert edit.status == 202, edit.body
+        job_id = edit.json["job"]["id"]
+        wait_for(lambda: (j := article(base, "disk")["job"])["status"] == "running" and j["done"] >= 2, 90,
+                 what="the new narration to be part-way")
+        filler = fill(small_disk)  # the disk fills up while the job runs
+
+        def failed() -> dict | None:
+            data = article(base, "disk")
+            return data if data["status"] == "failed" else None
+
+        data = wait_for(failed, 90, what="the job to fail")
+        assert data["job"]["id"] == job_id and data["job"]["attempts"] == 1
+        assert "No space left on device" in data["job"]["error"], data["job"]
+        assert data["current_version"] == 1
+        assert play(base, "disk") == (1, first)  # the old version is still served, whole
+        assert call(base + "/articles/disk", headers={"Accept": "text/html"}).status == 200
+        assert not list((small_disk / "audio" / "disk").glob(".staging-*"))  # nothing half-written left
+        with sqlite3.connect(small_disk / "narrator.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        db.close()
+
+        filler.unlink()  # space again: the same article narrates
+        again = call(f"{base}/api/articles/disk/regenerate", "POST", {}, token)
+        assert again.status == 202, again.body
+        wait_for(lambda: ready(base, "disk", 2), 120, what="version 2 once there is space")
+        assert play(base, "disk")[0] == 2
+    finally:
+        stop_all(services)
+    no_tracebacks(*services)

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..netguard import NetGuard
 from ..pipeline import narrate
 from ..voices import Voice, get_voice
-from .storage import AudioStorage
+from .storage import AudioStorage, StorageUnavailable
 from .store import Cancelled, JobRecord, NotFound, Store
 from .submissions import PageRequest, default_guard, fingerprint
 
@@ -124,7 +124,11 @@ def _lease(store: Store, job_id: str, lease_s: float) -> Iterator[None]:
 class _Turns:
     """What a running job does between sentences, at most once a second: stop if it was cancelled
     (its article deleted or its content superseded), and run a more urgent queued job first (a
-    short article, or one a listener is waiting for, never waits for a long one to finish)."""
+    short article, or one a listener is waiting for, never waits for a long one to finish).
+
+    It also records the job's progress (`note`). Neither needs the database to be there: while it is
+    away or locked for a moment (PostgreSQL restarting), the job goes on narrating, said once in the
+    log; only publishing needs it."""
 
     INTERVAL_S = 1.0
     """How often to look: one or two small queries a second, while a sentence takes ~0.3 s to speak."""
@@ -132,12 +136,32 @@ class _Turns:
     def __init__(self, generator: Generator, job: JobRecord):
         self.generator, self.job = generator, job
         self.next_look = time.monotonic() + self.INTERVAL_S
+        self.database_away = False
+
+    def note(self, update: Callable[[], object]) -> None:
+        """Run a write that only informs (progress, stage); skip it while the database is away."""
+        try:
+            update()
+        except self.generator.store.db.busy_errors as e:
+            self._away(e)
+        else:
+            self.database_away = False
+
+    def _away(self, e: Exception) -> None:
+        if not self.database_away:
+            log.warning("job %s goes on without recording its progress: %s", self.job.id, e)
+            self.database_away = True
 
     def __call__(self) -> None:
         if time.monotonic() < self.next_look:
             return
+        self.next_look = time.monotonic() + self.INTERVAL_S
         store = self.generator.store
-        status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority meanwhile
+        try:
+            status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority
+        except store.db.busy_errors as e:
+            self._away(e)
+            return
         if status != "running":
             raise Cancelled(f"job {self.job.id} was cancelled")
         while (urgent := store.next_job(above=priority)) is not None:
@@ -180,8 +204,70 @@ class Generator:
         with its message. The article keeps its current version whatever happens here.
         """
         store, settings = self.store, self.settings
-        if not store.claim_job(job_id, WORKER, settings.job_lease_s):
+        try:
+            claimed = store.claim_job(job_id, WORKER, settings.job_lease_s)
+        except store.db.busy_errors as e:  # the queue tries again (and recovery, once it is back)
+            raise RetryableError(f"the database cannot be reached to claim job {job_id}: {e}") from None
+        if not claimed:
             return None
+        job = store.get_job(job_id)
+        turns = _Turns(self, job)
+        staging = None
+        try:
+            with _lease(store, job_id, settings.job_lease_s):
+                record = store.get_article(job.article_id)
+                if job.page_request:
+                    store.job_stage(job_id, "fetching")
+                    article = PageRequest.from_json(job.page_request).fetched(settings, self.guard)
+                    voice = get_voice(record.voice, article.language, settings.voices)
+                    made = fingerprint(article, record.voice, voice, settings)
+                    record = store.set_fetched(job_id, article, made)
+                current = record.current_version and store.get_version(record.id, record.current_version)
+                if current and current.content_hash == record.content_hash:
+                    store.finish_unchanged(job_id, current.version)  # made from this very content already
+                    return Outcome(current.version)
+                voice = get_voice(record.voice, record.article.language, settings.voices)
+                staging = store.staging_dir(job.article_id, job_id)
+
+                def progress(done: int, total: int) -> None:
+                    stage = "synthesising" if done < total else "encoding"
+                    turns.note(lambda: store.job_progress(job_id, done, total, stage))
+
+                # Only an article without a version streams: players of one that has a version play it
+                # until the new one is published, so a stream would be an encoding nobody hears.
+                live = None if current else LiveFiles(store.storage, job.article_id, live_stream(job))
+                result = narrate(record.article, voice, staging / "audio.mp3", settings,
+                                 engine=self.engines.get(voice), progress=progress, cache=self.cache,
+                                 between=turns, live=live)
+                turns.note(lambda: store.job_stage(job_id, "publishing"))
+                version = store.publish(job_id, result, record, settings.keep_versions)
+                return Outcome(version, result.synthesised, result.reused)
+        except Cancelled:
+            log.info("job %s was cancelled", job_id)
+        except (InputError, NotFound) as e:
+            store.fail_job(job_id, str(e))
+        except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
+            message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
+            retry = job.attempts < settings.job_attempts  # claim_job counted this attempt
+            try:
+                if retry:
+                    store.requeue_job(job_id, message)
+                else:
+                    store.fail_job(job_id, message)
+            except store.db.busy_errors as lost:  # nothing recorded: the job's lease lapses, it runs again
+                log.warning("job %s attempt %d failed (%s) and the database could not record it (%s); it "
+                            "runs again once its lease has lapsed", job_id, job.attempts, message, lost)
+                return None
+            if retry:
+                log.warning("job %s attempt %d failed, will retry: %s", job_id, job.attempts, message)
+                raise RetryableError(message) from e
+            known = (OSError, StorageUnavailable, *store.db.busy_errors)  # a fault outside: no traceback
+            log.error("job %s failed after %d attempts: %s", job_id, job.attempts, message,
+                      exc_info=not isinstance(e, known))
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+        return None
         job = store.get_job(job_id)
         staging = None
         try:

@@ -85,13 +85,14 @@ class _RedisHuey(PriorityRedisHuey):
     storage_class = _RedisStorage
 
 
-def make_huey(settings: Settings, name: str = "narrator") -> Huey:
+def make_huey(settings: Settings, name: str = "narrator", results: bool = True) -> Huey:
     """Huey on Redis when a URL is configured, else on SQLite under the home folder; with task
-    priorities either way (higher first)."""
+    priorities either way (higher first). Without `results`, what tasks return is not stored (nobody
+    would read it, and it would pile up)."""
     if settings.redis_url:
-        return _RedisHuey(name, url=settings.redis_url)
+        return _RedisHuey(name, results=results, url=settings.redis_url)
     settings.home_path.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=str(settings.home_path / "queue.db"))
+    return SqliteHuey(name, results=results, filename=str(settings.home_path / "queue.db"))
 
 
 def _dead_here(worker: str) -> bool:
@@ -120,8 +121,8 @@ class JobQueue:
                  engines: EnginePool | None = None, guard: Callable[[], NetGuard] | None = None):
         self.store = store
         self.settings = settings
-        self.huey = huey or make_huey(settings)
-        self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")
+        self.huey = huey or make_huey(settings, results=False)  # narrations are followed in the store
+        self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")  # a spoken word is a result
         self._own_engines = engines is None
         self.engines = engines or EnginePool(bool(settings.word_timings))
         self.listen_engines = EnginePool(words=False)  # a word heard on the dashboard needs no timings
@@ -337,14 +338,19 @@ class Upkeep:
     def _run(self) -> None:
         every = max(self.queue.settings.job_lease_s / 2, UPKEEP_S)
         next_recovery = time.monotonic() + every
+        trouble = ""
         while not self._stop.wait(UPKEEP_S):
             try:
                 self._check_redis()
                 if time.monotonic() >= next_recovery:
                     next_recovery = time.monotonic() + every
                     self.queue.recover()
-            except Exception as e:  # the database is unreachable: the next beat tries again
-                log.warning("queue upkeep: %s", e)
+            except Exception as e:  # the database unreachable, or its disk full: the next beat tries again
+                if str(e) != trouble:
+                    log.warning("queue upkeep: %s (said once while it lasts)", e)
+                trouble = str(e)
+            else:
+                trouble = ""
 
     def _redis_identity(self) -> str | None:
         """The Redis server's run id (new at every start); None for the SQLite queue, or when Redis

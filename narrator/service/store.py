@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 import sqlite3
@@ -38,7 +39,9 @@ from ..export import Outputs, outputs_for
 from ..model import Article, Paragraph, Section
 from ..voices import Voice
 from .database import open_database
-from .storage import AudioStorage, LocalStorage, open_storage
+from .storage import AudioStorage, LocalStorage, StorageUnavailable, open_storage
+
+log = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 """Article ids: URL-safe, at most 64 characters."""
@@ -447,7 +450,10 @@ class Store:
                 raise NotFound(f"no article '{article_id}'")
             db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
             self._cancel_jobs(db, article_id, "article deleted", time.time())
-        self.storage.delete_article(article_id)
+        try:
+            self.storage.delete_article(article_id)
+        except StorageUnavailable as e:  # the article is gone; its unreferenced files stay behind
+            log.warning("the audio of deleted article %s stays in storage: %s", article_id, e)
         shutil.rmtree(self.article_dir(article_id), ignore_errors=True)  # staging folders
 
     # Versions -------------------------------------------------------------------------------------
@@ -540,15 +546,24 @@ class Store:
         job = self.get_job(job_id)
         with self._write() as db:
             version = self._reserve_version(db, job.article_id)
-        size = self.storage.put_version(job.article_id, version, result.outputs)
         try:
+            size = self.storage.put_version(job.article_id, version, result.outputs)
             old = self._record_version(job, version, size, result, made_from, keep)
         except BaseException:
-            self.storage.delete_version(job.article_id, version)
+            self._discard(job.article_id, version)  # what was uploaded of it, if anything
             raise
         for n in old:  # after the commit: a listener may still be fetching it until then
-            self.storage.delete_version(job.article_id, n)
+            self._discard(job.article_id, n)
         return version
+
+    def _discard(self, article_id: str, version: int) -> None:
+        """Delete a version's files that no record points to; if the storage cannot be reached, they
+        stay there unreferenced (logged), and the caller goes on."""
+        try:
+            self.storage.delete_version(article_id, version)
+        except StorageUnavailable as e:
+            log.warning("what reached the storage of version %d of article %s stays there, unused: %s",
+                        version, article_id, e)
 
     def _reserve_version(self, db: sqlite3.Connection, article_id: str) -> int:
         """The article's next version number, counted as used from now on."""
@@ -764,8 +779,14 @@ class Store:
         sets = ", ".join(f"{column} = ?" for column in values)
         where = " AND status = ?" if only_if else ""
         params = [*values.values(), job_id, *([only_if] if only_if else [])]
-        with self._write() as db:
-            db.execute(f"UPDATE jobs SET {sets} WHERE id = ?{where}", params)
+        try:
+            with self._write() as db:
+                db.execute(f"UPDATE jobs SET {sets} WHERE id = ?{where}", params)
+        except self.db.busy_errors as e:
+            if not self.db.disk_full(e):
+                raise
+            with self._write() as db:  # once more, in the room the database made: a failure gets recorded
+                db.execute(f"UPDATE jobs SET {sets} WHERE id = ?{where}", params)
 
     def renew_lease(self, job_id: str, lease_s: float) -> None:
         """The running worker is alive: keep the job for another `lease_s` seconds."""

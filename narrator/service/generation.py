@@ -261,9 +261,10 @@ class Generator:
             if retry:
                 log.warning("job %s attempt %d failed, will retry: %s", job_id, job.attempts, message)
                 raise RetryableError(message) from e
-            known = (OSError, StorageUnavailable, *store.db.busy_errors)  # a fault outside: no traceback
+            # A fault outside (disk, storage, database) is said by its message; anything else gets a trace.
+            outside = isinstance(e, OSError | StorageUnavailable) or isinstance(e, store.db.busy_errors)
             log.error("job %s failed after %d attempts: %s", job_id, job.attempts, message,
-                      exc_info=not isinstance(e, known))
+                      exc_info=not outside)
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)

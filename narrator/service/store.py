@@ -549,6 +549,10 @@ class Store:
         try:
             size = self.storage.put_version(job.article_id, version, result.outputs)
             old = self._record_version(job, version, size, result, made_from, keep)
+        except StorageUnavailable as e:  # asking it to delete would only wait as long again
+            log.warning("what reached the storage of version %d of article %s stays there, unused: %s",
+                        version, job.article_id, e)
+            raise
         except BaseException:
             self._discard(job.article_id, version)  # what was uploaded of it, if anything
             raise

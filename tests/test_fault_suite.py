@@ -554,7 +554,7 @@ def test_s3_endpoint_slow_publishes_late_and_a_stalled_one_fails_clearly_in_time
     cluster.submit("slow", SHORT_TEXT)
     wait_for(lambda: ready(cluster.base, "slow", 1), 60, what="version 1")
 
-    cluster.proxy.delay = 0.3  # every answer 0.3 s late: slow, within the timeout
+    cluster.proxy.delay = 0.5  # every answer half a second late: slow, within the timeout
     try:
         job_id = cluster.edit("slow", SHORT_TEXT + "\nA line added while the bucket is slow.\n")
         wait_for(lambda: cluster.job(job_id).stage == "publishing", 90, what="the job to be uploading")
@@ -595,7 +595,6 @@ def fill(folder: Path) -> Path:
                     pass
             except OSError as e:
                 assert e.errno == errno.ENOSPC, e
-    assert shutil.disk_usage(folder).free < 4096
     return filler
 
 

@@ -87,6 +87,10 @@ class Settings:
     """Base URL of the public bucket or its CDN, for listeners' links; empty: presigned URLs."""
     s3_presign_s: int = 3600
     """Lifetime of a presigned URL (private bucket)."""
+    s3_timeout_s: float = 10.0
+    """How long a call to the S3 endpoint waits to connect, and then for each answer, before it is tried
+    again (three tries in all) and fails as 'the audio storage cannot be reached' (503 in the API; a job
+    retries). A stalled endpoint holds a request at most about three times this."""
 
     # Jobs -----------------------------------------------------------------------------------------
     redis_url: str = ""

@@ -161,17 +161,32 @@ class PostgresServer:
         if self.user:
             entry = pwd.getpwnam(self.user)
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
-        data = self.folder / "data"
-        subprocess.run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                        "-E", "UTF8", "--no-sync"], user=self.user, check=True, capture_output=True)
-        with open(self.folder / "postgres.log", "wb") as log:
+        subprocess.run([str(PG_BIN / "initdb"), "-D", str(self.folder / "data"), "-U", "postgres",
+                        "--auth=trust", "-E", "UTF8", "--no-sync"], user=self.user, check=True,
+                       capture_output=True)
+        self.launch()
+
+    def launch(self) -> None:
+        """Run postgres on the cluster's data (again, after `halt`: same port, same databases)."""
+        with open(self.folder / "postgres.log", "ab") as log:
             self.proc = subprocess.Popen(
-                [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(self.port),
+                [str(PG_BIN / "postgres"), "-D", str(self.folder / "data"), "-p", str(self.port),
                  "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}",
                  "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                  "-c", "max_connections=200"],
                 user=self.user, stdout=log, stderr=subprocess.STDOUT)
         wait_for(self._ready, 30, 0.1, what="postgres to accept connections")
+
+    def halt(self) -> None:
+        """Stop postgres as `pg_ctl stop -m fast` does (clients are cut off); its data stays for `launch`."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown: pooled client connections are cut
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
 
     def _ready(self) -> bool:
         import psycopg
@@ -192,14 +207,7 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGINT)  # fast shutdown: pooled client connections are cut
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+        self.halt()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -9,8 +9,9 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import fields
 
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from narrator import logs
 from narrator.config import Settings, env_name
@@ -19,6 +20,7 @@ from narrator.service.accounts import Accounts
 from narrator.service.analytics import Analytics
 from narrator.service.jobs import JobQueue
 from narrator.service.lexicons import PublicationLexicon
+from narrator.service.storage import StorageUnavailable
 from narrator.service.store import Store
 
 from . import api, audio, auth, editor, feed, live, ops, player, security
@@ -82,13 +84,21 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     @app.errorhandler(sqlite3.OperationalError)
     def database_busy(e: Exception):  # noqa: ANN202
         app.logger.warning("database error on %s: %s", request.path, e)
-        busy = "lock" in str(e) or "busy" in str(e) or "connect" in str(e)
-        message = ("the database is busy; try again shortly" if busy
-                   else "the database cannot be written (disk full?); try again later")
-        return json_error(503, message, {"Retry-After": "5"})
+        return _retry_later(http_error(ServiceUnavailable(_database_trouble(e))))
+
+    def _retry_later(answer: ResponseReturnValue) -> Response:
+        response = app.make_response(answer)
+        response.headers["Retry-After"] = "5"
+        return response
 
     for error in store.db.busy_errors:  # with PostgreSQL: psycopg's OperationalError (lock timeout, gone)
         app.register_error_handler(error, database_busy)
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_away(e: StorageUnavailable):  # noqa: ANN202
+        app.logger.warning("audio storage error on %s: %s", request.path, e)
+        return _retry_later(http_error(ServiceUnavailable("the audio storage cannot be reached; try again "
+                                                          "shortly")))
 
     @app.errorhandler(Exception)
     def internal_error(e: Exception):  # noqa: ANN202
@@ -96,6 +106,16 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         return json_error(500, "internal error; see the server log")
 
     return app
+
+
+def _database_trouble(e: Exception) -> str:
+    """What a 503 says of a database error: locked, full, or out of reach (PostgreSQL restarting)."""
+    text = str(e).lower()
+    if "lock" in text or "busy" in text:
+        return "the database is busy; try again shortly"
+    if "full" in text or "disk" in text or "readonly" in text:
+        return "the database cannot be written (disk full?); try again later"
+    return "the database cannot be reached; try again shortly"
 
 
 def _as_env(value: object) -> str:

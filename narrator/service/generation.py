@@ -40,7 +40,7 @@ from .metrics import (
     SYNTHESISED_AUDIO,
     Batch,
 )
-from .storage import AudioStorage
+from .storage import AudioStorage, StorageUnavailable
 from .store import Cancelled, JobRecord, NotFound, Store
 from .submissions import PageRequest, default_guard, fingerprint, narration_size
 
@@ -229,7 +229,11 @@ class _Turns:
     OPENING_CHARS; from then on no more than its size's: past its opening, a big article a listener
     pressed pauses for short articles and other listeners' openings like any big one, and if it was
     itself run while a job of `paused` priority waited under it, it gives way to that job (GiveWay).
-    So the jobs one worker holds are ever more urgent from the bottom up: at most three deep."""
+    So the jobs one worker holds are ever more urgent from the bottom up: at most three deep.
+
+    It also records the job's progress (`note`). Neither needs the database to be there: while it is
+    away or locked for a moment (PostgreSQL restarting), the job goes on narrating, said once in the
+    log; only publishing needs it."""
 
     INTERVAL_S = 1.0
     """How often to look: one or two small queries a second, while a sentence takes ~0.3 s to speak."""
@@ -242,6 +246,21 @@ class _Turns:
         self.next_look = self.started + self.INTERVAL_S
         self.spoken = 0
         """Characters spoken (or taken from the cache) so far in this run."""
+        self.database_away = False
+
+    def note(self, update: Callable[[], object]) -> None:
+        """Run a write that only informs (progress, stage); skip it while the database is away."""
+        try:
+            update()
+        except self.generator.store.db.busy_errors as e:
+            self._away(e)
+        else:
+            self.database_away = False
+
+    def _away(self, e: Exception) -> None:
+        if not self.database_away:
+            log.warning("job %s goes on without recording its progress: %s", self.job.id, e)
+            self.database_away = True
 
     def __call__(self, unit: Unit) -> None:
         self.spoken += len(unit.spoken)
@@ -252,8 +271,13 @@ class _Turns:
         if budget and now - self.started - self.lent > budget:
             raise OutOfTime(f"the narration took longer than the {budget:,g} s a job may work "
                             "(NARRATOR_JOB_TIMEOUT_S) and was stopped; the previous version stays current")
+        self.next_look = time.monotonic() + self.INTERVAL_S
         store = self.generator.store
-        status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority meanwhile
+        try:
+            status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority
+        except store.db.busy_errors as e:
+            self._away(e)
+            return
         if status != "running":
             raise Cancelled(f"job {self.job.id} was cancelled")
         if self.spoken > OPENING_CHARS:
@@ -324,13 +348,18 @@ class Generator:
         with its message. The article keeps its current version whatever happens here.
         """
         store, settings = self.store, self.settings
-        if not store.claim_job(job_id, WORKER, settings.job_lease_s):
+        try:
+            claimed = store.claim_job(job_id, WORKER, settings.job_lease_s)
+        except store.db.busy_errors as e:  # the queue tries again (and recovery, once it is back)
+            raise RetryableError(f"the database cannot be reached to claim job {job_id}: {e}") from None
+        if not claimed:
             return None
         job = store.get_job(job_id)
         log.info("job %s started (attempt %d) for article %s", job_id, job.attempts, job.article_id)
         started = time.monotonic()
         staging = None
         meters = Meters()
+        turns = _Turns(self, job, paused)
         try:
             with _lease(store, job_id, settings.job_lease_s):
                 record = store.get_article(job.article_id)
@@ -341,7 +370,7 @@ class Generator:
                     made = fingerprint(article, record.voice, voice, settings)
                     size = narration_size(article, voice, settings)  # fails like a 422 if too long spoken
                     record = store.set_fetched(job_id, article, made, settings.max_queued_chars, size)
-                    job = store.get_job(job_id)  # its true size, for its turns
+                    job = turns.job = store.get_job(job_id)  # its true size, for its turns
                 current = record.current_version and store.get_version(record.id, record.current_version)
                 if current and current.content_hash == record.content_hash:
                     store.finish_unchanged(job_id, current.version)  # made from this very content already
@@ -352,10 +381,14 @@ class Generator:
                 meters.cache = self.cache.counting() if self.cache else None
 
                 def progress(done: int, total: int) -> None:
-                    store.job_progress(job_id, done, total, "synthesising" if done < total else "encoding")
+                    stage = "synthesising" if done < total else "encoding"
+                    turns.note(lambda: store.job_progress(job_id, done, total, stage))
 
                 def running() -> bool:  # asked before each live file is written: one small query a segment
-                    return store.job_status(job_id) == "running"
+                    try:
+                        return store.job_status(job_id) == "running"
+                    except store.db.busy_errors:  # the database away a moment: the job's turns decide
+                        return True
 
                 # Only an article without a version streams: players of one that has a version play it
                 # until the new one is published, so a stream would be an encoding nobody hears.
@@ -364,10 +397,10 @@ class Generator:
                 meters.live = live
                 result = narrate(record.article, voice, staging / "audio.mp3", settings,
                                  engine=meters.engine, progress=progress, cache=meters.cache,
-                                 between=_Turns(self, job, paused), live=live)
+                                 between=turns, live=live)
                 self._record(job, meters)  # before the version is visible: whoever sees it sees these too
                 self._flag(list(result.left_out))
-                store.job_stage(job_id, "publishing")
+                turns.note(lambda: store.job_stage(job_id, "publishing"))
                 version = store.publish(job_id, result, record, settings.keep_versions)
                 log.info("job %s published version %d of article %s in %.1f s: %d sentences synthesised "
                          "(%.1f s in the engine), %d from the cache", job_id, version, job.article_id,
@@ -383,12 +416,23 @@ class Generator:
             store.fail_job(job_id, str(e))
         except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
             message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
-            if job.attempts < settings.job_attempts:  # claim_job counted this attempt
+            retry = job.attempts < settings.job_attempts  # claim_job counted this attempt
+            try:
+                if retry:
+                    store.requeue_job(job_id, message)
+                else:
+                    store.fail_job(job_id, message)
+            except store.db.busy_errors as lost:  # nothing recorded: the job's lease lapses, it runs again
+                log.warning("job %s attempt %d failed (%s) and the database could not record it (%s); it "
+                            "runs again once its lease has lapsed", job_id, job.attempts, message, lost)
+                return None
+            if retry:
                 log.warning("job %s attempt %d failed, will retry: %s", job_id, job.attempts, message)
-                store.requeue_job(job_id, message)
                 raise RetryableError(message) from e
-            log.exception("job %s failed after %d attempts", job_id, job.attempts)
-            store.fail_job(job_id, message)
+            # A fault outside (disk, storage, database) is said by its message; anything else gets a trace.
+            outside = isinstance(e, OSError | StorageUnavailable) or isinstance(e, store.db.busy_errors)
+            log.error("job %s failed after %d attempts: %s", job_id, job.attempts, message,
+                      exc_info=not outside)
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)

@@ -7,9 +7,11 @@ processes on several machines share one queue.
 
 Huey forgets a task once a worker has taken it, so a worker killed mid-job would lose it; the
 store's job record is the source of truth instead. A running job holds a lease its worker
-renews; `recover()` (at worker start and every minute) puts jobs whose worker is gone back in
-the queue. Claiming is atomic, so a job enqueued twice still runs once. Each consuming process
-also records a heartbeat in the database (narrator.service.workers), which /readyz reads.
+renews; `recover()` (at worker start, then every half lease in each consuming process: `Upkeep`)
+puts jobs whose worker is gone back in the queue. Redis may lose what it holds when it restarts; the
+upkeep notices the restart and enqueues again every job the store holds as queued. Claiming is
+atomic, so a job enqueued twice still runs once. Each consuming process also records a heartbeat in
+the database (narrator.service.workers), which /readyz reads.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
-from huey.exceptions import HueyException, TaskException
+from huey.exceptions import CancelExecution, HueyException, TaskException
+from huey.storage import PriorityRedisStorage
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..cache import UnitCache
 from ..config import Settings
@@ -37,7 +42,7 @@ from ..normalise import normalise_text
 from ..pipeline import lexicon_for
 from ..synthesise import synthesise_unit
 from ..voices import get_voice
-from .generation import WORKER, EnginePool, Generator, Outcome, live_stream
+from .generation import WORKER, EnginePool, Generator, Outcome, RetryableError, live_stream
 from .lexicons import entry as lexicon_entry
 from .store import JobRecord, Store
 from .watch import Watcher, Watching
@@ -52,15 +57,46 @@ seconds to a regeneration that takes one; a poll is one cheap SELECT. (Redis blo
 LIVE_KEEP_S = 600
 """How long a job's live stream stays after the job ends: a player that was playing it moves onto the
 published version within seconds (narrator.live); ten minutes leave room for slow networks."""
+UPKEEP_S = 1.0
+"""How often a consuming process looks whether Redis restarted (one INFO call): jobs queued before a
+restart run again about a second after Redis is back."""
+REDIS_AWAY_S = 1.0
+"""How long a consumer waits before asking an unreachable Redis for work again."""
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
+"""What redis-py raises when the server cannot be reached."""
 
 
-def make_huey(settings: Settings, name: str = "narrator") -> Huey:
+class _RedisStorage(PriorityRedisStorage):
+    """Huey's Redis storage, patient while Redis is away: a consumer that cannot read the queue waits
+    a second and asks again, where Huey would log a traceback ten times a second until Redis is back
+    (the consuming process's `Upkeep` says once that it is away, and when it is back)."""
+
+    def dequeue(self) -> bytes | None:
+        try:
+            return super().dequeue()
+        except REDIS_ERRORS:
+            time.sleep(REDIS_AWAY_S)
+            return None
+
+    def read_schedule(self, timestamp: object) -> list[bytes]:
+        try:
+            return super().read_schedule(timestamp)
+        except REDIS_ERRORS:
+            return []
+
+
+class _RedisHuey(PriorityRedisHuey):
+    storage_class = _RedisStorage
+
+
+def make_huey(settings: Settings, name: str = "narrator", results: bool = True) -> Huey:
     """Huey on Redis when a URL is configured, else on SQLite under the home folder; with task
-    priorities either way (higher first)."""
+    priorities either way (higher first). Without `results`, what tasks return is not stored (nobody
+    would read it, and it would pile up)."""
     if settings.redis_url:
-        return PriorityRedisHuey(name, url=settings.redis_url)
+        return _RedisHuey(name, results=results, url=settings.redis_url)
     settings.home_path.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=str(settings.home_path / "queue.db"))
+    return SqliteHuey(name, results=results, filename=str(settings.home_path / "queue.db"))
 
 
 def _dead_here(worker: str) -> bool:
@@ -89,8 +125,8 @@ class JobQueue:
                  engines: EnginePool | None = None, guard: Callable[[], NetGuard] | None = None):
         self.store = store
         self.settings = settings
-        self.huey = huey or make_huey(settings)
-        self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")
+        self.huey = huey or make_huey(settings, results=False)  # narrations are followed in the store
+        self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")  # a spoken word is a result
         self._own_engines = engines is None
         self.engines = engines or EnginePool(bool(settings.word_timings))
         self.listen_engines = EnginePool(words=False)  # a word heard on the dashboard needs no timings
@@ -102,8 +138,9 @@ class JobQueue:
         self._heartbeat: Heartbeat | None = None
         retries = max(settings.job_attempts - 1, 0)
         self._generate = self.huey.task(retries=retries, retry_delay=1, retry_backoff=2,
-                                        name="narrator.generate")(self.generator.run)
-        self.huey.periodic_task(crontab(minute="*"), name="narrator.recover")(self.recover)
+                                        name="narrator.generate")(self._run)
+        self.upkeep = Upkeep(self)
+        """Recovery of lost jobs and of a restarted Redis, in a thread once `consumer` is called."""
         self._webhook = self.huey.task(retries=max(settings.webhook_attempts - 1, 0),
                                        retry_delay=settings.webhook_retry_s, retry_backoff=2,
                                        name="narrator.webhook")(self._deliver)
@@ -120,6 +157,14 @@ class JobQueue:
             self._generate(job_id, priority=priority)
         except Exception as e:  # redis.ConnectionError, sqlite3.OperationalError
             log.warning("could not enqueue job %s (%s); it stays queued in the store", job_id, e)
+
+    def _run(self, job_id: str) -> Outcome | None:
+        """The generation task: run the job; an attempt that failed for a reason that may pass is
+        retried by Huey (with its backoff) without a traceback in the log: the generator logged why."""
+        try:
+            return self.generator.run(job_id)
+        except RetryableError as e:
+            raise CancelExecution(str(e), retry=None) from e  # retried while the task has retries left
 
     def _finished(self, job_id: str, outcome: Outcome | None) -> None:
         """A job ended (published, found its content narrated already, failed or was cancelled): its
@@ -242,11 +287,21 @@ class JobQueue:
             self.submit(job.id, job.priority)
         return len(lost) + len(waiting)
 
-    def consumer(self, workers: int = 1) -> Consumer:
-        """A Huey consumer of narrations, recovering lost jobs first."""
-        self.recover()
-        for job in self.store.queued_jobs():  # queued in the store but maybe not in Huey (a restart)
+    def resubmit(self) -> int:
+        """Enqueue every job the store holds as queued (after a restart of this process or of Redis,
+        the queue may not hold them); how many there were."""
+        waiting = self.store.queued_jobs()
+        for job in waiting:
             self.submit(job.id, job.priority)
+        return len(waiting)
+
+    def consumer(self, workers: int = 1) -> Consumer:
+        """A Huey consumer of narrations, recovering lost jobs first (and clearing what dead ones left
+        on this machine's disk); the upkeep thread starts with it."""
+        self.recover()
+        self.store.clear_staging()
+        self.resubmit()
+        self.upkeep.start()
         return self.huey.create_consumer(workers=workers, worker_type="thread", max_delay=POLL_MAX_S,
                                          check_worker_health=True)
 
@@ -279,8 +334,9 @@ class JobQueue:
         self.start_heartbeat("serve")
 
     def close(self) -> None:
-        """Stop consuming and watching (finishing the job and the pass in hand), then the heartbeat;
-        release the engines."""
+        """Stop the upkeep, consuming and watching (finishing the job and the pass in hand), then the
+        heartbeat; release the engines."""
+        self.upkeep.stop()
         self.watching.stop()
         for consumer in self._consumers:
             consumer.stop(graceful=True)
@@ -291,3 +347,73 @@ class JobQueue:
         if self._own_engines:
             self.engines.close()
         self.listen_engines.close()
+
+
+class Upkeep:
+    """A consuming process's housekeeping, in a thread of its own: every half lease it gives the jobs of
+    dead workers back to the queue (`JobQueue.recover`), and every second it asks Redis who it is:
+    when the server restarted, it may have lost the queue, so every job the store holds as queued is
+    enqueued again (a copy too many runs nothing: claiming is atomic). It says once that Redis is
+    away, and when it is back."""
+
+    def __init__(self, queue: JobQueue):
+        self.queue = queue
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._redis_id: str | None = None
+        self._redis_away = False
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._redis_id = self._redis_identity()
+            self._thread = threading.Thread(target=self._run, name="narrator-upkeep", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        every = max(self.queue.settings.job_lease_s / 2, UPKEEP_S)
+        next_recovery = time.monotonic() + every
+        trouble = ""
+        while not self._stop.wait(UPKEEP_S):
+            try:
+                self._check_redis()
+                if time.monotonic() >= next_recovery:
+                    next_recovery = time.monotonic() + every
+                    self.queue.recover()
+            except Exception as e:  # the database unreachable, or its disk full: the next beat tries again
+                if str(e) != trouble:
+                    log.warning("queue upkeep: %s (said once while it lasts)", e)
+                trouble = str(e)
+            else:
+                trouble = ""
+
+    def _redis_identity(self) -> str | None:
+        """The Redis server's run id (new at every start); None for the SQLite queue, or when Redis
+        cannot be reached."""
+        storage = self.queue.huey.storage
+        if not isinstance(storage, PriorityRedisStorage):
+            return None
+        try:
+            return str(storage.conn.info("server")["run_id"])
+        except REDIS_ERRORS as e:
+            if not self._redis_away:
+                log.warning("the Redis queue is unreachable (%s); jobs stay queued in the store until it "
+                            "is back", e)
+                self._redis_away = True
+            return None
+
+    def _check_redis(self) -> None:
+        identity = self._redis_identity()
+        if identity is None or (identity == self._redis_id and not self._redis_away):
+            return
+        restarted = self._redis_id is not None and identity != self._redis_id
+        count = self.queue.resubmit()  # the database away too: the next beat tries again
+        log.warning("the Redis queue is back%s: %d queued job(s) enqueued again",
+                    ", restarted (what it held may be lost)" if restarted else "", count)
+        self._redis_id, self._redis_away = identity, False

@@ -13,7 +13,9 @@ them (from its disk, or by a redirect to the bucket). Segments never change once
 manifest is rewritten after each segment (a web node reads it again only when its `live_stamp` changed).
 The job queue deletes a stream a while after its job ends.
 
-The backend is chosen by configuration alone (`open_storage`): NARRATOR_S3_BUCKET selects S3.
+The backend is chosen by configuration alone (`open_storage`): NARRATOR_S3_BUCKET selects S3. An S3
+endpoint that cannot be reached in time (NARRATOR_S3_TIMEOUT_S, three tries) raises `StorageUnavailable`:
+the API answers 503, a job retries.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from ..config import Settings
 from ..export import Outputs
 
 SUFFIXES = {".mp3": "audio/mpeg", ".timing.json": "application/json", ".vtt": "text/vtt; charset=utf-8"}
@@ -38,6 +43,10 @@ PROBE_TIMEOUT_S = 2
 reach is reported within the check's deadline, while uploads keep their patient client."""
 LIVE_MANIFEST = "live.json"
 """The name of a live stream's manifest (its segments are '<n>.mp3')."""
+
+
+class StorageUnavailable(Exception):
+    """The audio storage cannot be reached: its S3 endpoint is down, or too slow to answer in time."""
 
 
 def live_type(name: str) -> tuple[str, str]:
@@ -190,27 +199,33 @@ class S3Settings:
     """Base URL of a public bucket or CDN in front of it (the key is appended); empty: presigned URLs."""
     presign_s: int = 3600
     """How long a presigned URL stays valid."""
+    timeout_s: float = Settings.s3_timeout_s
+    """How long a call waits to connect, and then for each answer, before it is tried again (three tries)."""
 
 
 class S3Storage:
     """Objects in an S3-compatible bucket, uploaded with their Content-Type and an immutable Cache-Control.
 
     Credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a
-    profile, an instance role)."""
+    profile, an instance role). Every call that goes to the endpoint raises StorageUnavailable when it
+    cannot be reached in time."""
 
     def __init__(self, settings: S3Settings):
         import boto3  # only the S3 mode needs it
         from botocore.config import Config
+        from botocore.exceptions import ConnectionError, HTTPClientError
 
         self.settings = settings
         self.client = boto3.client(
             "s3",
             endpoint_url=settings.endpoint_url or None,
             region_name=settings.region,
-            config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"}),
+            config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
+                          connect_timeout=settings.timeout_s, read_timeout=settings.timeout_s),
         )
         self._probe: Any = None  # the client of `check` (boto3): one try, short time limits
         self._lock = threading.Lock()
+        self._unreachable = (ConnectionError, HTTPClientError)  # refused, timed out, cut mid-answer
 
     def check(self) -> str:
         with self._lock:  # boto3 makes clients from one shared session: not from two threads at once
@@ -224,6 +239,16 @@ class S3Storage:
                                   read_timeout=PROBE_TIMEOUT_S, retries={"max_attempts": 1}))
         self._probe.head_bucket(Bucket=self.settings.bucket)
         return f"bucket {self.settings.bucket} answers"
+
+    @contextmanager
+    def _reaching(self, what: str) -> Iterator[None]:
+        """Turn the endpoint's being out of reach, in the calls made inside, into StorageUnavailable."""
+        try:
+            yield
+        except self._unreachable as e:
+            where = self.settings.endpoint_url or "AWS"
+            raise StorageUnavailable(f"the audio storage (S3, {where}) cannot be reached to {what}: {e}"
+                                     ) from e
 
     def key(self, article_id: str, version: int, suffix: str) -> str:
         """The object key of one file."""
@@ -240,17 +265,19 @@ class S3Storage:
         return None
 
     def put_live(self, article_id: str, stream: str, name: str, data: bytes) -> None:
-        content_type, cache = live_type(name)
-        self.client.put_object(Bucket=self.settings.bucket, Key=self.live_key(article_id, stream, name),
-                               Body=data, ContentType=content_type, CacheControl=cache)
+        with self._reaching("store a live segment"):
+            content_type, cache = live_type(name)
+            self.client.put_object(Bucket=self.settings.bucket, Key=self.live_key(article_id, stream, name),
+                                   Body=data, ContentType=content_type, CacheControl=cache)
 
     def read_live(self, article_id: str, stream: str, name: str) -> bytes | None:
-        try:
-            answer = self.client.get_object(Bucket=self.settings.bucket,
-                                            Key=self.live_key(article_id, stream, name))
-        except self.client.exceptions.NoSuchKey:
-            return None
-        return answer["Body"].read()
+        with self._reaching("read a live stream"):
+            try:
+                answer = self.client.get_object(Bucket=self.settings.bucket,
+                                                Key=self.live_key(article_id, stream, name))
+            except self.client.exceptions.NoSuchKey:
+                return None
+            return answer["Body"].read()
 
     def live_stamp(self, article_id: str, stream: str, name: str) -> str | None:
         try:
@@ -266,42 +293,47 @@ class S3Storage:
         return self._link(self.live_key(article_id, stream, name))
 
     def delete_live(self, article_id: str, stream: str) -> None:
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.settings.bucket,
-                                       Prefix=self.live_key(article_id, stream, "")):
-            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-            if keys:
-                self.client.delete_objects(Bucket=self.settings.bucket,
-                                           Delete={"Objects": keys, "Quiet": True})
+        with self._reaching("delete a live stream"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.settings.bucket,
+                                           Prefix=self.live_key(article_id, stream, "")):
+                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+                if keys:
+                    self.client.delete_objects(Bucket=self.settings.bucket,
+                                               Delete={"Objects": keys, "Quiet": True})
 
     def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
-        for suffix, source in _staged(staged).items():
-            self.client.upload_file(
-                str(source), self.settings.bucket, self.key(article_id, version, suffix),
-                ExtraArgs={"ContentType": SUFFIXES[suffix], "CacheControl": IMMUTABLE},
-            )
-        return staged.audio.stat().st_size
+        with self._reaching("store a new version"):
+            for suffix, source in _staged(staged).items():
+                self.client.upload_file(
+                    str(source), self.settings.bucket, self.key(article_id, version, suffix),
+                    ExtraArgs={"ContentType": SUFFIXES[suffix], "CacheControl": IMMUTABLE},
+                )
+            return staged.audio.stat().st_size
 
     def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
-        try:
-            answer = self.client.get_object(Bucket=self.settings.bucket,
-                                            Key=self.key(article_id, version, suffix))
-        except self.client.exceptions.NoSuchKey:
-            return None
-        return answer["Body"].read()
+        with self._reaching("read a version"):
+            try:
+                answer = self.client.get_object(Bucket=self.settings.bucket,
+                                                Key=self.key(article_id, version, suffix))
+            except self.client.exceptions.NoSuchKey:
+                return None
+            return answer["Body"].read()
 
     def delete_version(self, article_id: str, version: int) -> None:
-        self.client.delete_objects(Bucket=self.settings.bucket, Delete={
-            "Objects": [{"Key": self.key(article_id, version, s)} for s in SUFFIXES], "Quiet": True})
+        with self._reaching("delete a version"):
+            self.client.delete_objects(Bucket=self.settings.bucket, Delete={
+                "Objects": [{"Key": self.key(article_id, version, s)} for s in SUFFIXES], "Quiet": True})
 
     def delete_article(self, article_id: str) -> None:
-        paginator = self.client.get_paginator("list_objects_v2")
-        prefix = f"{self.settings.prefix}{article_id}/"
-        for page in paginator.paginate(Bucket=self.settings.bucket, Prefix=prefix):
-            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-            if keys:
-                self.client.delete_objects(Bucket=self.settings.bucket,
-                                           Delete={"Objects": keys, "Quiet": True})
+        with self._reaching("delete an article's audio"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            prefix = f"{self.settings.prefix}{article_id}/"
+            for page in paginator.paginate(Bucket=self.settings.bucket, Prefix=prefix):
+                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+                if keys:
+                    self.client.delete_objects(Bucket=self.settings.bucket,
+                                               Delete={"Objects": keys, "Quiet": True})
 
     @property
     def redirect_max_age(self) -> int:
@@ -320,14 +352,15 @@ class S3Storage:
             ExpiresIn=self.settings.presign_s)
 
 
-def open_storage(settings, home: Path) -> AudioStorage:  # noqa: ANN001 - narrator.config.Settings
+def open_storage(settings: Settings, home: Path) -> AudioStorage:
     """S3 when a bucket is configured, else the local folder HOME/audio."""
-    if getattr(settings, "s3_bucket", ""):
+    if settings.s3_bucket:
         return S3Storage(S3Settings(
             bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
-            prefix=settings.s3_prefix, public_url=settings.s3_public_url, presign_s=settings.s3_presign_s))
+            prefix=settings.s3_prefix, public_url=settings.s3_public_url, presign_s=settings.s3_presign_s,
+            timeout_s=settings.s3_timeout_s))
     return LocalStorage(home / "audio")
 
 
 __all__ = ["LIVE_MANIFEST", "AudioStorage", "LocalStorage", "S3Settings", "S3Storage", "SUFFIXES",
-           "live_type", "open_storage"]
+           "StorageUnavailable", "live_type", "open_storage"]

@@ -40,7 +40,7 @@ from ..model import Article, Paragraph, Section
 from ..voices import Voice
 from .database import open_database
 from .metrics import Tallies
-from .storage import AudioStorage, LocalStorage, open_storage
+from .storage import AudioStorage, LocalStorage, StorageUnavailable, open_storage
 from .workers import Heartbeats
 
 log = logging.getLogger(__name__)
@@ -501,7 +501,10 @@ class Store:
                 raise NotFound(f"no article '{article_id}'")
             db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
             self._cancel_jobs(db, article_id, "article deleted", time.time())
-        self.storage.delete_article(article_id)
+        try:
+            self.storage.delete_article(article_id)
+        except StorageUnavailable as e:  # the article is gone; its unreferenced files stay behind
+            log.warning("the audio of deleted article %s stays in storage: %s", article_id, e)
         shutil.rmtree(self.article_dir(article_id), ignore_errors=True)  # staging folders
 
     # Versions -------------------------------------------------------------------------------------
@@ -594,15 +597,28 @@ class Store:
         job = self.get_job(job_id)
         with self._write() as db:
             version = self._reserve_version(db, job.article_id)
-        size = self.storage.put_version(job.article_id, version, result.outputs)
         try:
+            size = self.storage.put_version(job.article_id, version, result.outputs)
             old = self._record_version(job, version, size, result, made_from, keep)
+        except StorageUnavailable as e:  # asking it to delete would only wait as long again
+            log.warning("what reached the storage of version %d of article %s stays there, unused: %s",
+                        version, job.article_id, e)
+            raise
         except BaseException:
-            self.storage.delete_version(job.article_id, version)
+            self._discard(job.article_id, version)  # what was uploaded of it, if anything
             raise
         for n in old:  # after the commit: a listener may still be fetching it until then
-            self.storage.delete_version(job.article_id, n)
+            self._discard(job.article_id, n)
         return version
+
+    def _discard(self, article_id: str, version: int) -> None:
+        """Delete a version's files that no record points to; if the storage cannot be reached, they
+        stay there unreferenced (logged), and the caller goes on."""
+        try:
+            self.storage.delete_version(article_id, version)
+        except StorageUnavailable as e:
+            log.warning("what reached the storage of version %d of article %s stays there, unused: %s",
+                        version, article_id, e)
 
     def _reserve_version(self, db: sqlite3.Connection, article_id: str) -> int:
         """The article's next version number, counted as used from now on."""
@@ -842,8 +858,14 @@ class Store:
         sets = ", ".join(f"{column} = ?" for column in values)
         where = " AND status = ?" if only_if else ""
         params = [*values.values(), job_id, *([only_if] if only_if else [])]
-        with self._write() as db:
-            db.execute(f"UPDATE jobs SET {sets} WHERE id = ?{where}", params)
+        try:
+            with self._write() as db:
+                db.execute(f"UPDATE jobs SET {sets} WHERE id = ?{where}", params)
+        except self.db.busy_errors as e:
+            if not self.db.disk_full(e):
+                raise
+            with self._write() as db:  # once more, in the room the database made: a failure gets recorded
+                db.execute(f"UPDATE jobs SET {sets} WHERE id = ?{where}", params)
 
     def renew_lease(self, job_id: str, lease_s: float) -> None:
         """The running worker is alive: keep the job for another `lease_s` seconds."""
@@ -929,6 +951,17 @@ class Store:
             log.warning("job %s: its worker %s stopped mid-job; queued again", r["id"], r["worker"])
             shutil.rmtree(self.audio_root / r["article_id"] / f".staging-{r['id']}", ignore_errors=True)
         return [self.get_job(r["id"]) for r in lost]
+
+    def clear_staging(self) -> int:
+        """Remove the staging folders under this home whose job is over (done, failed, cancelled or
+        gone): what a process killed mid-job left on this machine's disk. A queued job's folder is its
+        last attempt's, which its next attempt replaces; a running one's is in use. How many went."""
+        removed = 0
+        for folder in self.audio_root.glob("*/.staging-*"):
+            if self.job_status(folder.name.removeprefix(".staging-")) not in ("queued", "running"):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
 
 
     # Watched sources (narrator.service.watch) -------------------------------------------------------

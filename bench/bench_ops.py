@@ -139,7 +139,7 @@ def record_cost(home: Path) -> tuple[float, float]:
 
 def hook_cost(home: Path, requests: int) -> tuple[float, float]:
     """Median µs of GET /api/articles/<id> with the ops hooks, and without them."""
-    from web import close_app, create_app, ops
+    from narrator.web import close_app, create_app, ops
 
     app = create_app({"HOME": str(home), "RUNNER": "none"})
     try:

@@ -28,7 +28,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from readalong import RECORD, lags  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from web import close_app, create_app  # noqa: E402
+from narrator.web import close_app, create_app  # noqa: E402
 
 TEXT = "Harbour bridge reopens after repairs\n\n" + "\n\n".join(
     f"Paragraph {n} tells more of the story. The council met again on the matter, and the crews spoke to "

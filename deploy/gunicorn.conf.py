@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-wsgi_app = "web:create_app()"
+wsgi_app = "narrator.web:create_app()"
 bind = os.environ.get("NARRATOR_BIND", "127.0.0.1:8000")
 # Two cores here: two processes. gthread keeps idle keep-alive connections out of the threads, so a few
 # threads per worker serve 64 listeners; 8 gave the best p99 for 64 concurrent range requests

@@ -138,8 +138,8 @@ def _note(settings: Settings, message: str) -> None:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the web service with Flask's server (for production: gunicorn, see deploy/)."""
-    from web import create_app  # Flask is loaded only to serve
-    from web.demo import ensure_demo
+    from narrator.web import create_app  # Flask is loaded only to serve
+    from narrator.web.demo import ensure_demo
 
     if settings.log_format == "json":  # a line per request (the app's own, with its id), and the jobs' lines
         logging.getLogger().setLevel(logging.INFO)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from web import close_app, create_app  # noqa: E402
-from web.demo import ensure_demo  # noqa: E402
+from narrator.web import close_app, create_app  # noqa: E402
+from narrator.web.demo import ensure_demo  # noqa: E402
 
 OUT = ROOT / "docs" / "img"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

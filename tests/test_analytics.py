@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from web_fixtures import SHORT_TEXT, BufferedClient
 
-from web import close_app, create_app
-from web.ratelimit import RateLimiter
+from narrator.web import close_app, create_app
+from narrator.web.ratelimit import RateLimiter
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from web_fixtures import SHORT_TEXT, BufferedClient, configure, free_port, narra
 
 from narrator.service.accounts import Accounts
 from narrator.service.store import Store
-from web import create_app
-from web.api import load_openapi
+from narrator.web import create_app
+from narrator.web.api import load_openapi
 
 ROOT = Path(__file__).resolve().parent.parent
 

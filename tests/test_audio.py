@@ -6,7 +6,7 @@ import pytest
 from web_fixtures import *  # noqa: F403
 from web_fixtures import configure, narrated
 
-from web.audio import UNSATISFIABLE, parse_range
+from narrator.web.audio import UNSATISFIABLE, parse_range
 
 MP3 = "/audio/a1/1.mp3"
 

@@ -13,7 +13,7 @@ from web_fixtures import SHORT_TEXT, BufferedClient, editor_key
 
 from narrator.service.accounts import Accounts
 from narrator.service.store import Store
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ after a failure."""
 from __future__ import annotations
 
 from narrator.extract import extract_html
-from web import close_app, create_app
-from web.demo import DEMO_ID, DEMO_PAGE, ensure_demo
+from narrator.web import close_app, create_app
+from narrator.web.demo import DEMO_ID, DEMO_PAGE, ensure_demo
 
 
 def test_demo_is_queued_once_and_again_after_a_failed_first_narration(tmp_path) -> None:  # noqa: ANN001

@@ -19,7 +19,7 @@ from narrator.config import Settings
 from narrator.extract import extract_text
 from narrator.service.jobs import JobQueue
 from narrator.service.store import Store
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 
 def _library(name: str) -> Path:

@@ -15,8 +15,8 @@ from web_fixtures import *  # noqa: F403
 from web_fixtures import SHORT_TEXT, BufferedClient, configure, narrated, wait_for
 
 from narrator.errors import InputError
-from web import close_app, create_app
-from web.feed import categories
+from narrator.web import close_app, create_app
+from narrator.web.feed import categories
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 

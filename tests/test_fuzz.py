@@ -24,7 +24,7 @@ from narrator.errors import ExtractionError  # noqa: E402
 from narrator.extract import extract_html, extract_text  # noqa: E402
 from narrator.model import Article  # noqa: E402
 from narrator.normalise import normalise_text  # noqa: E402
-from web import close_app, create_app  # noqa: E402
+from narrator.web import close_app, create_app  # noqa: E402
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 150,

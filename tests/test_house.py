@@ -17,7 +17,8 @@ import pytest
 from narrator.config import Settings, env_name
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("narrator", "web")
+PACKAGES = {"narrator": "narrator", "web": "narrator.web"}
+"""Folder -> the package it installs as (pyproject.toml's package-dir: web/ is narrator.web)."""
 
 
 def _readme_settings() -> dict[str, str]:
@@ -61,11 +62,11 @@ def _imports(path: Path, module: str) -> set[str]:
 
 def _modules() -> dict[str, Path]:
     modules = {}
-    for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            relative = path.relative_to(ROOT).with_suffix("")
+    for folder, package in PACKAGES.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = path.relative_to(ROOT / folder).with_suffix("")
             parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
-            modules[".".join(parts)] = path
+            modules[".".join((package, *parts))] = path
     return modules
 
 
@@ -93,7 +94,7 @@ def test_no_import_circles() -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module)
-    assert "web.api" in graph and "narrator.service.store" in graph  # the walk saw the real packages
+    assert "narrator.web.api" in graph and "narrator.service.store" in graph  # the walk saw the real packages
 
 
 @pytest.mark.slow
@@ -123,9 +124,12 @@ def test_pip_install_gives_a_working_narrator_from_any_folder(tmp_path: Path) ->
         return subprocess.run([str(narrator), *args], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=300)
 
-    show = "import narrator, web; print(narrator.__file__, web.__file__)"
+    show = "import narrator, narrator.web as web; print(narrator.__file__, web.__file__)"
     where = subprocess.run([str(python), "-c", show], cwd=elsewhere, env=env, capture_output=True, text=True,
                            check=True).stdout
+    top = subprocess.run([str(python), "-c", "import web"], cwd=elsewhere, env=env, capture_output=True,
+                         text=True)
+    assert top.returncode == 1 and "No module named 'web'" in top.stderr  # no top-level `web` to collide
     assert str(ROOT) not in where and str(env_dir) in where  # the installed copy, not this checkout
     voices = run("voices", cwd="/")
     assert voices.returncode == 0, voices.stderr

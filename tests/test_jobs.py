@@ -17,7 +17,7 @@ from narrator.config import Settings
 from narrator.extract import extract_text
 from narrator.service.jobs import JobQueue
 from narrator.service.store import Store
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")

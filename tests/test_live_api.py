@@ -20,8 +20,8 @@ from narrator.service.jobs import LIVE_KEEP_S
 from narrator.service.storage import LocalStorage
 from narrator.service.store import PRIORITY_SMALL, PRIORITY_WAITING
 from narrator.voices import get_voice
-from web import close_app, create_app
-from web.live_index import LiveIndex, StreamIndex
+from narrator.web import close_app, create_app
+from narrator.web.live_index import LiveIndex, StreamIndex
 
 
 @pytest.fixture

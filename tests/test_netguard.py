@@ -23,8 +23,8 @@ from narrator.config import Settings
 from narrator.errors import ExtractionError, InputError
 from narrator.fetch import fetch
 from narrator.netguard import METADATA_NAMES, NetGuard, default_guard, parse_ipv4_spelling, refusal
-from web import close_app, create_app
-from web.security import fetch_guard
+from narrator.web import close_app, create_app
+from narrator.web.security import fetch_guard
 
 PUBLIC = "93.184.215.34"
 """A public address the seam hands out; nothing ever connects to it."""

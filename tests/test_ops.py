@@ -30,7 +30,7 @@ from narrator.cli import main
 from narrator.service.accounts import Accounts
 from narrator.service.metrics import FIRST_AUDIO, SYNTHESIS_SECONDS, Batch, Tallies
 from narrator.service.store import Store
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from narrator.config import LABEL
 from narrator.service.generation import Generator
 from narrator.service.store import PRIORITY_WAITING
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")

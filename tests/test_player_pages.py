@@ -14,7 +14,7 @@ from web_fixtures import SHORT_TEXT, configure, narrated
 
 from narrator.errors import InputError
 from narrator.service.store import PageRecord
-from web import create_app
+from narrator.web import create_app
 
 
 class _Icons(HTMLParser):

@@ -34,7 +34,7 @@ from narrator.service.store import (
     Store,
 )
 from narrator.service.watch import Watcher
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 
 def _page(topic: str, paragraphs: int, words: int = 30) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 from web_fixtures import *  # noqa: F403
 from web_fixtures import SHORT_TEXT, BufferedClient, editor_key, wait_for
 
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 SEED = (Path(__file__).resolve().parent / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
 HUGE = SEED + "\n\n" + "\n\n".join([SEED.partition("\n\n")[2]] * 40)

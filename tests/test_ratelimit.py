@@ -10,8 +10,8 @@ import pytest
 from test_auth import sign_in
 from web_fixtures import SHORT_TEXT, BufferedClient
 
-from web import close_app, create_app
-from web.ratelimit import RateLimiter
+from narrator.web import close_app, create_app
+from narrator.web.ratelimit import RateLimiter
 
 LIMIT = 5
 ONE = {"REMOTE_ADDR": "203.0.113.1"}

@@ -23,7 +23,7 @@ from narrator.extract import extract_text
 from narrator.service.migrations import HEAD
 from narrator.service.storage import S3Storage
 from narrator.service.store import Cancelled, Conflict, Store
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -366,7 +366,7 @@ def test_two_web_nodes_two_workers_share_postgres_redis_and_the_bucket(tmp_path,
             home = tmp_path / name
             home.mkdir()
             gunicorn = ["-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "-k", "gthread",
-                        "--threads", "4", "web:create_app()"]
+                        "--threads", "4", "narrator.web:create_app()"]
             procs[name] = _service(gunicorn, {**env, "NARRATOR_HOME": str(home)}, tmp_path / f"{name}.log")
         a, b = (f"http://127.0.0.1:{ports[n]}" for n in ("A", "B"))
         wait_for(lambda: _up(a) and _up(b), 30, 0.2, what="both web nodes")

@@ -29,8 +29,8 @@ from narrator.config import Settings
 from narrator.errors import InputError
 from narrator.extract import extract_text
 from narrator.service.store import NotFound, Store
-from web import close_app, create_app
-from web.security import json_depth
+from narrator.web import close_app, create_app
+from narrator.web.security import json_depth
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ from narrator.segment import segment
 from narrator.service.lexicons import PublicationLexicon
 from narrator.synthesise import synthesise
 from narrator.voices import get_voice
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 MULTIPLIED = {"text": "Many\n\n" + "a " * 2000, "pronunciations": {"a": "word " * 99}}
 """The attack: 4.6 KB that a 495-character pronunciation made a million spoken characters."""

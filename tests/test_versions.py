@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from web_fixtures import SHORT_TEXT, BufferedClient, narrated, wait_for
 
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 from narrator.config import Settings
 from narrator.errors import InputError
 from narrator.service.webhooks import SIGNATURE_HEADER, DeliveryError, deliver, sign, verify
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 SECRET = "s3cret-for-tests-0123456789abcdef-0123"  # 32 characters at least
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from narrator.service.generation import EnginePool
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 """Test artefacts (screenshots); gitignored."""

@@ -7,7 +7,7 @@ press that moves a waiting article ahead of background work.
   links and, for each segment, the same frames' byte range in the published MP3 (narrator.live).
   A poll costs what is new: one small query (the article without its content, and its newest job), a
   look at the manifest's stamp, and the pieces after the listener's cursor from the process's
-  `LiveIndex` (web.live_index); the answer has an ETag, and a poll that sends it back in
+  `LiveIndex` (narrator.web.live_index); the answer has an ETag, and a poll that sends it back in
   If-None-Match while nothing changed gets 304 with no body.
 * ``GET /audio/<id>/live/<stream>/<n>.mp3`` - one segment, from this machine's disk or by a redirect
   to the bucket (segments never change); 404 once the article is deleted.

@@ -6,7 +6,7 @@ seconds themselves in batches (web/static/player-stats.js); seeking or resuming 
 
 Nothing personal is kept: no cookies, no addresses, no user agents; only a count per article, day
 and event. The API bounds how fast one client address may report with a `RateLimiter`
-(web.ratelimit: in memory, per process; the address is used for that and never stored).
+(narrator.web.ratelimit: in memory, per process; the address is used for that and never stored).
 """
 
 from __future__ import annotations

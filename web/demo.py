@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask
 
 from narrator.extract import extract_html
+from narrator.service.status import JobStatus
 from narrator.service.store import NotFound
 from narrator.service.submissions import fingerprint
 from narrator.voices import get_voice
@@ -29,7 +30,7 @@ def ensure_demo(app: Flask, voice_name: str | None = None) -> str:
     try:
         record = svc.store.get_article(DEMO_ID)
         job = svc.store.latest_job(DEMO_ID)
-        if record.current_version is not None or job is None or job.status != "failed":
+        if record.current_version is not None or job is None or job.status != JobStatus.FAILED:
             return DEMO_ID
         article, voice_name = record.article, record.voice
     except NotFound:

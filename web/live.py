@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from narrator.errors import VoiceError
 from narrator.live import estimate_article_ms
 from narrator.service.generation import live_stream
+from narrator.service.status import JobStatus
 from narrator.service.store import ID_PATTERN, ArticleHead, ArticleRecord, NotFound
 from narrator.voices import get_voice
 
@@ -80,7 +81,7 @@ def live_json(head: ArticleHead, from_segment: int = 0, from_paragraph: int = 0)
         "article": head.id,
         "status": status_of(job),
         "stage": job.stage if job else None,
-        "error": job.error if job and job.status == "failed" else None,
+        "error": job.error if job and job.status == JobStatus.FAILED else None,
         "version": version,
         "audio_url": url_for("audio.mp3", article_id=head.id, version=version) if current else None,
         "timing_url": url_for("audio.timing", article_id=head.id, version=version) if current else None,
@@ -91,12 +92,12 @@ def live_json(head: ArticleHead, from_segment: int = 0, from_paragraph: int = 0)
         "segments": [],
     }
     index = None
-    if job is not None and job.attempts and job.status != "queued":
+    if job is not None and job.attempts and job.status != JobStatus.QUEUED:
         index = service().live_index.stream(head.id, live_stream(job))
     if index is None:
         state["estimated_ms"] = head.duration_ms if current else _estimate(head)
         return json.dumps(state, ensure_ascii=False)[:-1] + ', "paragraphs": []}'
-    published = job is not None and job.status == "done" and job.version is not None \
+    published = job is not None and job.status == JobStatus.DONE and job.version is not None \
         and job.version == version
     folder = url_for("live.segment", article_id=head.id, stream=index.stream, n=0).removesuffix("0.mp3")
     segments = []
@@ -156,7 +157,7 @@ def listen(article_id: str) -> Response:
     job = svc.store.prioritise(article_id)
     if job is None:
         return Response(status=204)
-    if job.status == "queued":
+    if job.status == JobStatus.QUEUED:
         svc.runner.submit(job.id, job.priority)  # at its new priority (a job enqueued twice runs once)
     response = jsonify(article=article_id, job=job.id, status=status_of(job), priority=job.priority)
     response.status_code = 202

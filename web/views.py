@@ -14,12 +14,12 @@ from narrator.errors import VoiceError
 from narrator.model import Article
 from narrator.pipeline import prepare
 from narrator.preview import Baseline, preview
+from narrator.service.status import ArticleStatus, article_status
 from narrator.service.store import ArticleRecord, JobRecord, Store, VersionRecord
 from narrator.voices import Voice, get_voice
 
-STATUSES = ("queued", "generating", "ready", "failed")
-"""An article's status, in the API and on the dashboard alike: its newest job is waiting
-('queued'), running ('generating'), failed ('failed'), or there is nothing to do ('ready').
+STATUSES = tuple(ArticleStatus)
+"""An article's status, in the API and on the dashboard alike (narrator.service.status.ArticleStatus).
 Whether there is audio to play is a separate fact: `current_version` is not null."""
 
 REASONS = {
@@ -52,11 +52,9 @@ def iso(t: float | None) -> str | None:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if t else None
 
 
-def status_of(job: JobRecord | None) -> str:
-    """One of STATUSES, from the article's newest job."""
-    if job is None or job.status == "done":
-        return "ready"
-    return {"running": "generating", "queued": "queued", "failed": "failed"}.get(job.status, "queued")
+def status_of(job: JobRecord | None) -> ArticleStatus:
+    """One of STATUSES, from the article's newest job (ValueError for a job status nobody knows)."""
+    return article_status(job.status if job else None)
 
 
 def job_json(job: JobRecord | None) -> dict | None:

@@ -40,6 +40,7 @@ from .metrics import (
     SYNTHESISED_AUDIO,
     Batch,
 )
+from .status import JobStatus
 from .storage import AudioStorage, StorageUnavailable
 from .store import Cancelled, JobRecord, NotFound, Store
 from .submissions import PageRequest, default_guard, fingerprint, narration_size
@@ -278,7 +279,7 @@ class _Turns:
         except store.db.busy_errors as e:
             self._away(e)
             return
-        if status != "running":
+        if status != JobStatus.RUNNING:
             raise Cancelled(f"job {self.job.id} was cancelled")
         if self.spoken > OPENING_CHARS:
             priority = min(priority, self.job.size_priority)
@@ -292,7 +293,7 @@ class _Turns:
             except RetryableError:
                 pass  # put back in the queue: it is tried again later, by whichever worker takes it
             self.lent += time.monotonic() - lent
-            if store.job_status(self.job.id) != "running":
+            if store.job_status(self.job.id) != JobStatus.RUNNING:
                 raise Cancelled(f"job {self.job.id} was cancelled")
         self.next_look = time.monotonic() + self.INTERVAL_S
 
@@ -386,7 +387,7 @@ class Generator:
 
                 def running() -> bool:  # asked before each live file is written: one small query a segment
                     try:
-                        return store.job_status(job_id) == "running"
+                        return store.job_status(job_id) == JobStatus.RUNNING
                     except store.db.busy_errors:  # the database away a moment: the job's turns decide
                         return True
 

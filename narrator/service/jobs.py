@@ -44,6 +44,7 @@ from ..synthesise import synthesise_unit
 from ..voices import get_voice
 from .generation import WORKER, EnginePool, Generator, Outcome, RetryableError, live_stream
 from .lexicons import entry as lexicon_entry
+from .status import JobStatus
 from .store import JobRecord, Store
 from .watch import Watcher, Watching
 from .webhooks import deliver, event
@@ -170,10 +171,10 @@ class JobQueue:
         """A job ended (published, found its content narrated already, failed or was cancelled): its
         live streams go after LIVE_KEEP_S, and the webhook is told."""
         job = self.store.get_job(job_id)
-        if job.status == "queued":  # it gave way to a job it had been run before (or was never ours)
+        if job.status == JobStatus.QUEUED:  # it gave way to a job it had been run before (or was never ours)
             self.submit(job.id, job.priority)  # so it is in the queue again: a job enqueued twice runs once
             return
-        if job.status == "running":  # another worker's
+        if job.status == JobStatus.RUNNING:  # another worker's
             return
         streams = [live_stream(dataclasses.replace(job, attempts=n)) for n in range(1, job.attempts + 1)]
         try:
@@ -198,7 +199,7 @@ class JobQueue:
                             voice=version.voice if version else None,
                             duration_ms=version.duration_ms if version else None,
                             audio_path=f"/audio/{job.article_id}/{outcome.version}.mp3")
-        elif outcome is None and job.status == "failed" and job.worker == WORKER:
+        elif outcome is None and job.status == JobStatus.FAILED and job.worker == WORKER:
             payload = event("job.failed", article=job.article_id, job=job_id, error=job.error)
         else:
             return  # not ours, or nothing new (the content had been narrated already)

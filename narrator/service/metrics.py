@@ -25,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from .status import JobStatus
+
 
 @dataclass(frozen=True)
 class Tally:
@@ -78,7 +80,7 @@ TALLIES = (SYNTHESIS_SECONDS, SYNTHESIS_RTF, SYNTHESISED_AUDIO, CACHE_HITS, CACH
            WATCH_PASSES, WATCH_FAILURES, WATCH_PAGE_FAILURES)
 """Every metric kept in the database, in the order /metrics lists them."""
 
-JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+JOB_STATES = tuple(JobStatus)
 """The states of a job in the store (narrator.service.store), each reported even when no job is in it."""
 
 
@@ -196,10 +198,11 @@ def queue_facts(db: Any) -> QueueFacts:  # a narrator.service.database.Database
     """Count the jobs by state and find the oldest queued one: two indexed queries."""
     with db.connect() as conn:
         rows = conn.execute("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetchall()
-        oldest = conn.execute("SELECT MIN(created) AS t FROM jobs WHERE status = 'queued'").fetchone()["t"]
+        oldest = conn.execute("SELECT MIN(created) AS t FROM jobs WHERE status = ?",
+                              (JobStatus.QUEUED,)).fetchone()["t"]
     jobs = dict.fromkeys(JOB_STATES, 0) | {r["status"]: int(r["n"]) for r in rows}
     age = max(time.time() - oldest, 0.0) if oldest is not None else 0.0
-    return QueueFacts(jobs, jobs["queued"], age)
+    return QueueFacts(jobs, jobs[JobStatus.QUEUED], age)
 
 
 __all__ = ["CACHE_HITS", "CACHE_MISSES", "FIRST_AUDIO", "JOB_STATES", "SYNTHESISED_AUDIO", "SYNTHESIS_RTF",

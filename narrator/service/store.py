@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,8 +40,15 @@ from ..model import Article, Paragraph, Section
 from ..voices import Voice
 from .database import open_database
 from .metrics import Tallies
+from .status import ACTIVE, JobStatus, sql_list
 from .storage import AudioStorage, LocalStorage, StorageUnavailable, open_storage
 from .workers import Heartbeats
+
+ACTIVE_SQL = sql_list(*ACTIVE)
+"""The states of a job still to finish, as an SQL list."""
+QUEUED, RUNNING, DONE, CANCELLED = (s.value for s in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE,
+                                                        JobStatus.CANCELLED))
+"""The states the store's SQL names (its statements are f-strings of these)."""
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +194,8 @@ class JobRecord:
     """Job id."""
     article_id: str
     """The article to narrate."""
-    status: str
-    """'queued', 'running', 'done' or 'failed'."""
+    status: JobStatus
+    """Its state (read from the store: a value it does not know is an error)."""
     done: int
     """Blocks synthesised so far."""
     total: int
@@ -424,7 +431,7 @@ class Store:
         self, db: sqlite3.Connection, article_id: str, fingerprint: str, now: float, request: JobRequest
     ) -> tuple[JobRecord | None, bool]:
         queued = db.execute(
-            "SELECT * FROM jobs WHERE article_id = ? AND status = 'queued' ORDER BY created DESC LIMIT 1",
+            f"SELECT * FROM jobs WHERE article_id = ? AND status = '{QUEUED}' ORDER BY created DESC LIMIT 1",
             (article_id,),
         ).fetchone()
         if queued and not queued["page_request"]:
@@ -437,7 +444,7 @@ class Store:
                 queued = db.execute("SELECT * FROM jobs WHERE id = ?", (queued["id"],)).fetchone()
             return self._job(queued), False
         running = db.execute(
-            "SELECT 1 FROM jobs WHERE article_id = ? AND status = 'running'", (article_id,)
+            f"SELECT 1 FROM jobs WHERE article_id = ? AND status = '{RUNNING}'", (article_id,)
         ).fetchone()
         current = db.execute(
             "SELECT v.content_hash FROM articles a JOIN versions v "
@@ -452,8 +459,8 @@ class Store:
     @staticmethod
     def _cancel_jobs(db: sqlite3.Connection, article_id: str, reason: str, now: float) -> None:
         """Cancel the article's queued and running jobs (a running one stops at its next sentence)."""
-        db.execute("UPDATE jobs SET status = 'cancelled', stage = 'cancelled', error = ?, "
-                   "lease_until = NULL, updated = ? WHERE article_id = ? AND status IN ('queued', 'running')",
+        db.execute(f"UPDATE jobs SET status = '{CANCELLED}', stage = 'cancelled', error = ?, "
+                   f"lease_until = NULL, updated = ? WHERE article_id = ? AND status IN {ACTIVE_SQL}",
                    (reason, now, article_id))
 
     def get_article(self, article_id: str) -> ArticleRecord:
@@ -644,7 +651,7 @@ class Store:
                               (job.article_id,)).fetchone():
                 raise NotFound(f"article '{job.article_id}' was deleted during generation")
             status = db.execute("SELECT status FROM jobs WHERE id = ?", (job.id,)).fetchone()["status"]
-            if status != "running":
+            if status != JobStatus.RUNNING:
                 raise Cancelled(f"job {job.id} was cancelled before it published")
             db.execute(
                 "INSERT INTO versions (article_id, version, voice, model_id, duration_ms, size, content, "
@@ -670,7 +677,7 @@ class Store:
             db.execute("UPDATE articles SET first_published = ? WHERE id = ? AND first_published IS NULL",
                        (now, job.article_id))
             db.execute(
-                "UPDATE jobs SET status = 'done', stage = 'done', version = ?, lease_until = NULL, "
+                f"UPDATE jobs SET status = '{DONE}', stage = 'done', version = ?, lease_until = NULL, "
                 "updated = ? WHERE id = ?",
                 (version, now, job.id),
             )
@@ -714,7 +721,7 @@ class Store:
             ).fetchone()
             if row is None:
                 raise NotFound(f"article '{article_id}' has no version {version}")
-            if db.execute("SELECT 1 FROM jobs WHERE article_id = ? AND status IN ('queued', 'running')",
+            if db.execute(f"SELECT 1 FROM jobs WHERE article_id = ? AND status IN {ACTIVE_SQL}",
                           (article_id,)).fetchone():
                 raise Conflict(f"article '{article_id}' is being narrated; roll back once its job has ended")
             article = article_from_dict(json.loads(row["content"]))
@@ -736,19 +743,20 @@ class Store:
 
     @staticmethod
     def _job(row: sqlite3.Row) -> JobRecord:
-        return JobRecord(**{k: row[k] for k in row.keys() if k in JOB_FIELDS})
+        job = JobRecord(**{k: row[k] for k in row.keys() if k in JOB_FIELDS})
+        return replace(job, status=JobStatus(job.status))  # ValueError for a state nobody knows
 
     @staticmethod
     def _insert_job(db: sqlite3.Connection, article_id: str, now: float, request: JobRequest) -> JobRecord:
         """A new queued job; QuotaExceeded if it would take its requester over their limit."""
         Store._check_quota(db, request)
-        job = JobRecord(id=new_id(), article_id=article_id, status="queued", done=0, total=0, error=None,
-                        version=None, created=now, updated=now, requested_by=request.requested_by,
+        job = JobRecord(id=new_id(), article_id=article_id, status=JobStatus.QUEUED, done=0, total=0,
+                        error=None, version=None, created=now, updated=now, requested_by=request.requested_by,
                         chars=request.chars, priority=_priority(request.chars),
                         page_request=request.page_request)
         db.execute(
             "INSERT INTO jobs (id, article_id, status, created, updated, requested_by, chars, priority, "
-            "page_request) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+            f"page_request) VALUES (?, ?, '{QUEUED}', ?, ?, ?, ?, ?, ?)",
             (job.id, article_id, now, now, job.requested_by, job.chars, job.priority, job.page_request),
         )
         return job
@@ -760,7 +768,7 @@ class Store:
         only of those whose size is known (not a submission by URL still to be fetched)."""
         known = " AND page_request IS NULL" if fetched else ""
         row = db.execute("SELECT COALESCE(SUM(chars), 0) AS n FROM jobs WHERE requested_by = ? AND id != ? "
-                         f"AND status IN ('queued', 'running'){known}", (requester, excluding)).fetchone()
+                         f"AND status IN {ACTIVE_SQL}{known}", (requester, excluding)).fetchone()
         return int(row["n"])
 
     @staticmethod
@@ -798,14 +806,14 @@ class Store:
     def queued_jobs(self) -> list[JobRecord]:
         """Jobs waiting to run, most urgent first, then oldest first (to resubmit after a restart)."""
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM jobs WHERE status = 'queued' ORDER BY priority DESC, created"
+            rows = db.execute(f"SELECT * FROM jobs WHERE status = '{QUEUED}' ORDER BY priority DESC, created"
                               ).fetchall()
         return [self._job(r) for r in rows]
 
     def next_job(self, above: int) -> JobRecord | None:
         """The most urgent queued job with a priority above `above` (oldest first among equals)."""
         with self._connect() as db:
-            row = db.execute("SELECT * FROM jobs WHERE status = 'queued' AND priority > ? "
+            row = db.execute(f"SELECT * FROM jobs WHERE status = '{QUEUED}' AND priority > ? "
                              "ORDER BY priority DESC, created LIMIT 1", (above,)).fetchone()
         return self._job(row) if row else None
 
@@ -828,9 +836,9 @@ class Store:
                 return None
             # A job that has started before (and went back to the queue) has had its opening.
             db.execute(f"UPDATE jobs SET priority = {self.db.greatest}(priority, ?) WHERE article_id = ? "
-                       "AND (status = 'running' OR (status = 'queued' AND attempts = 0))",
+                       f"AND (status = '{RUNNING}' OR (status = '{QUEUED}' AND attempts = 0))",
                        (priority, article_id))
-            row = db.execute("SELECT * FROM jobs WHERE article_id = ? AND status IN ('queued', 'running') "
+            row = db.execute(f"SELECT * FROM jobs WHERE article_id = ? AND status IN {ACTIVE_SQL} "
                              "ORDER BY created DESC LIMIT 1", (article_id,)).fetchone()
         return self._job(row) if row else None
 
@@ -846,8 +854,8 @@ class Store:
         now = time.time()
         with self._write() as db:
             cur = db.execute(
-                "UPDATE jobs SET status = 'running', stage = 'preparing', attempts = attempts + 1, "
-                "worker = ?, lease_until = ?, updated = ? WHERE id = ? AND status = 'queued'",
+                f"UPDATE jobs SET status = '{RUNNING}', stage = 'preparing', attempts = attempts + 1, "
+                f"worker = ?, lease_until = ?, updated = ? WHERE id = ? AND status = '{QUEUED}'",
                 (worker, now + lease_s, now, job_id),
             )
             return cur.rowcount == 1
@@ -869,23 +877,24 @@ class Store:
 
     def renew_lease(self, job_id: str, lease_s: float) -> None:
         """The running worker is alive: keep the job for another `lease_s` seconds."""
-        self._update_job(job_id, "running", lease_until=time.time() + lease_s)
+        self._update_job(job_id, JobStatus.RUNNING, lease_until=time.time() + lease_s)
 
     def job_progress(self, job_id: str, done: int, total: int, stage: str = "synthesising") -> None:
         """Record how far a running job is."""
-        self._update_job(job_id, "running", done=done, total=total, stage=stage)
+        self._update_job(job_id, JobStatus.RUNNING, done=done, total=total, stage=stage)
 
     def job_stage(self, job_id: str, stage: str) -> None:
         """Record what a running job is doing."""
-        self._update_job(job_id, "running", stage=stage)
+        self._update_job(job_id, JobStatus.RUNNING, stage=stage)
 
     def fail_job(self, job_id: str, message: str) -> None:
         """Mark a job failed with a one-line reason (the article keeps its current version)."""
-        self._update_job(job_id, status="failed", stage="failed", error=message, lease_until=None)
+        self._update_job(job_id, status=JobStatus.FAILED, stage="failed", error=message, lease_until=None)
 
     def finish_unchanged(self, job_id: str, version: int) -> None:
         """A job whose article already has a version made from the same content: done, no new version."""
-        self._update_job(job_id, "running", status="done", stage="done", version=version, lease_until=None)
+        self._update_job(job_id, JobStatus.RUNNING, status=JobStatus.DONE, stage="done", version=version,
+                         lease_until=None)
 
     def set_fetched(self, job_id: str, article: Article, fingerprint: str,
                     max_queued_chars: int = 0, chars: int | None = None) -> ArticleRecord:
@@ -902,7 +911,7 @@ class Store:
         chars = article.chars if chars is None else chars
         with self._write() as db:
             job = db.execute(f"SELECT * FROM jobs WHERE id = ?{self.db.for_update}", (job_id,)).fetchone()
-            if job is None or job["status"] != "running":
+            if job is None or job["status"] != JobStatus.RUNNING:
                 raise Cancelled(f"job {job_id} was cancelled")
             if job["requested_by"] and max_queued_chars:
                 queued = self._queued_chars(db, job["requested_by"], job_id, fetched=True)
@@ -925,13 +934,13 @@ class Store:
         more urgent than it; narrator.service.generation.GiveWay). Its run counts as an attempt: the
         next one streams anew (listeners keep what they have until it does)."""
         job = self.get_job(job_id)
-        self._update_job(job_id, "running", status="queued", stage="queued", worker=None, lease_until=None,
-                         priority=job.size_priority)
+        self._update_job(job_id, JobStatus.RUNNING, status=JobStatus.QUEUED, stage="queued", worker=None,
+                         lease_until=None, priority=job.size_priority)
 
     def requeue_job(self, job_id: str, message: str) -> None:
         """Put a job that failed an attempt back in the queue (it will be retried)."""
-        self._update_job(job_id, "running", status="queued", stage="retrying", error=message, worker=None,
-                         lease_until=None)
+        self._update_job(job_id, JobStatus.RUNNING, status=JobStatus.QUEUED, stage="retrying", error=message,
+                         worker=None, lease_until=None)
 
     def recover_jobs(self, dead: Callable[[str], bool]) -> list[JobRecord]:
         """Jobs left 'running' by a worker that died (its lease ran out, or `dead(worker)` says so)
@@ -939,11 +948,11 @@ class Store:
         (public: the API, the dashboard) says what happened; which worker ('host:pid') only the log says."""
         now = time.time()
         with self._write() as db:
-            rows = db.execute("SELECT * FROM jobs WHERE status = 'running'").fetchall()
+            rows = db.execute(f"SELECT * FROM jobs WHERE status = '{RUNNING}'").fetchall()
             lost = [r for r in rows if (r["lease_until"] or 0) < now or dead(r["worker"] or "")]
             for r in lost:
                 db.execute(
-                    "UPDATE jobs SET status = 'queued', stage = 'retrying', worker = NULL, "
+                    f"UPDATE jobs SET status = '{QUEUED}', stage = 'retrying', worker = NULL, "
                     "lease_until = NULL, error = ?, updated = ? WHERE id = ?",
                     (WORKER_LOST, now, r["id"]),
                 )
@@ -958,7 +967,7 @@ class Store:
         last attempt's, which its next attempt replaces; a running one's is in use. How many went."""
         removed = 0
         for folder in self.audio_root.glob("*/.staging-*"):
-            if self.job_status(folder.name.removeprefix(".staging-")) not in ("queued", "running"):
+            if self.job_status(folder.name.removeprefix(".staging-")) not in ACTIVE:
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         return removed

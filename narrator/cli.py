@@ -5,13 +5,16 @@ import argparse
 import getpass
 import json
 import logging
+import math
 import os
 import re
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from . import extract, normalise
 from .cache import UnitCache
@@ -240,8 +243,6 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     from .service.submissions import check_url
 
     if args.interval is not None:
-        if args.interval <= 0:
-            raise InputError("--interval must be a number of seconds above 0")
         settings = settings.replace(watch_interval_s=args.interval)
     store = Store.from_settings(settings)
     queue = JobQueue(store, settings)
@@ -288,7 +289,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, whose errors are one line (and exit code 2), naming the command."""
 
-    def error(self, message: str):  # noqa: ANN201 - NoReturn
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
@@ -299,7 +300,7 @@ def _name(text: str) -> str:
     return text
 
 
-def _number(low: int, high: int | None = None):  # noqa: ANN202 - an argparse type
+def _number(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number from `low` to `high` (no upper bound: None)."""
 
     def parse(text: str) -> int:
@@ -308,11 +309,22 @@ def _number(low: int, high: int | None = None):  # noqa: ANN202 - an argparse ty
         except ValueError:
             value = low - 1
         if value < low or (high is not None and value > high):
-            bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number {bounds}")
+            bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number {bounds}")
         return value
 
     return parse
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0 (not infinite, not NaN)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
 
 
 PORT = _number(1, 65535)
@@ -395,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="*", metavar="SOURCE",
                    help="feed or sitemap URLs (remembered; default: the sources already watched)")
     p.add_argument("--once", action="store_true", help="one pass over the sources, then exit (for cron)")
-    p.add_argument("--interval", type=float, metavar="SECONDS",
+    p.add_argument("--interval", type=_seconds, metavar="SECONDS",
                    help="seconds between passes over a source (default NARRATOR_WATCH_INTERVAL_S)")
     p.add_argument("--voice", type=_name,
                    help="voice for the sources' articles (default: the language's default)")

@@ -161,7 +161,16 @@ def test_narrator_home_that_is_a_file_is_refused_in_one_line(tmp_path, story, ar
 def test_serve_refuses_a_port_out_of_range(tmp_path, port):
     """It took 99999 and listened on 34463 (99999 mod 65536); refused before anything starts."""
     one_line_exit_2(run("serve", "--port", port, cwd=tmp_path), "narrator serve", "--port",
-                    f"'{port}' is not a number from 1 to 65535")
+                    f"'{port}' is not a whole number from 1 to 65535")
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["worker", "--workers", "0"], "argument --workers: '0' is not a whole number of 1 or more"),
+    (["cache", "prune", "--max-mb", "-1"], "argument --max-mb: '-1' is not a whole number of 0 or more"),
+    *((["watch", "--once", "--interval", v], f"argument --interval: '{v}' is not a number of seconds above 0")
+      for v in ("0", "-5", "nan", "inf", "soon"))])
+def test_other_numbers_out_of_range_are_refused_in_one_line(tmp_path, args, said):
+    one_line_exit_2(run(*args, cwd=tmp_path), f"narrator {args[0]}: {said}")
 
 
 @pytest.mark.parametrize("args", [

@@ -5,13 +5,16 @@ import argparse
 import getpass
 import json
 import logging
+import math
 import os
 import re
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from . import extract, logs, normalise
 from .cache import UnitCache
@@ -49,11 +52,29 @@ class _Progress:
         self.stream.flush()
 
 
-def cmd_narrate(args: argparse.Namespace, settings: Settings) -> int:
-    article = load(args.source, NetGuard(allow_private=bool(settings.allow_private_urls)))
-    out = Path(args.output) if args.output else _default_out(args.source)
+def _output(out: Path) -> Path:
+    """`out`, an MP3 to write, once its folder exists and takes a new file; InputError otherwise (a
+    file where a folder should be, a folder that cannot be made or written to, such as /proc)."""
     if out.suffix.lower() != ".mp3":
         raise InputError(f"output must be an .mp3 path: {out}")
+    if out.is_dir():
+        raise InputError(f"cannot write {out}: it is a folder")
+    found = next((p for p in out.parents if p.exists()), None)
+    if found is not None and not found.is_dir():
+        raise InputError(f"cannot write {out}: {found} is a file, not a folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+    except OSError as e:
+        why = e.strerror or str(e)
+        raise InputError(f"cannot write {out}: no file can be made in {out.parent} ({why})") from None
+    return out
+
+
+def cmd_narrate(args: argparse.Namespace, settings: Settings) -> int:
+    article = load(args.source, NetGuard(allow_private=bool(settings.allow_private_urls)))
+    out = _output(Path(args.output) if args.output else _default_out(args.source))
     voice = get_voice(args.voice, article.language, settings.voices)
     cache = None if args.no_cache else UnitCache.from_settings(settings)
     result = narrate(article, voice, out, settings, progress=_Progress(sys.stderr), cache=cache)
@@ -84,14 +105,11 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
     """Speak a word or phrase as an article would (normaliser and lexicons applied): to try an entry."""
     if not args.text.strip():
         raise InputError("nothing to say")
-    out = Path(args.output)
-    if out.suffix.lower() != ".mp3":
-        raise InputError(f"output must be an .mp3 path: {out}")
+    out = _output(Path(args.output))
     settings = settings.replace(disclaimer="", intro="", outro="")
     voice = get_voice(args.voice, args.language, settings.voices)
     print(normalise_text(args.text, voice.language, lexicon_for(voice, settings)), file=sys.stderr)
     article = Article(title="", sections=(Section(None, (Paragraph(args.text),)),), language=args.language)
-    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         result = narrate(article, voice, Path(tmp) / "say.mp3", settings)
         os.replace(result.outputs.audio, out)
@@ -242,8 +260,6 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     if settings.log_format == "json":
         logging.getLogger().setLevel(logging.INFO)
     if args.interval is not None:
-        if args.interval <= 0:
-            raise InputError("--interval must be a number of seconds above 0")
         settings = settings.replace(watch_interval_s=args.interval)
     store = Store.from_settings(settings)
     queue = JobQueue(store, settings)
@@ -289,14 +305,60 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors are one line (and exit code 2), naming the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _name(text: str) -> str:
+    """A voice or language name given on the command line: not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def _number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high` (no upper bound: None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number {bounds}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0 (not infinite, not NaN)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+PORT = _number(1, 65535)
+"""A TCP port."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="narrator", description="Narrate news articles.")
+    parser = _Parser(prog="narrator", description="Narrate news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("narrate", help="narrate an article (path or URL) to an MP3")
     p.add_argument("source", help="a .html, .htm or .txt file, or an http(s) URL")
     p.add_argument("-o", "--output", help="the MP3 to write (default: out/<source name>.mp3)")
-    p.add_argument("--voice", help="voice profile (default: the default voice for the article's language)")
+    p.add_argument("--voice", type=_name,
+                   help="voice profile (default: the default voice for the article's language)")
     p.add_argument("--no-cache", action="store_true",
                    help="synthesise every sentence (default: reuse clips from $NARRATOR_HOME/cache)")
     p.set_defaults(func=cmd_narrate)
@@ -304,24 +366,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("script", help="print what will be said: per sentence, block kind, pause and "
                                       "the spoken text the engine receives")
     p.add_argument("source", help="a .html, .htm or .txt file, or an http(s) URL")
-    p.add_argument("--voice", help="voice profile (its lexicons apply; default: the language's default)")
+    p.add_argument("--voice", type=_name,
+                   help="voice profile (its lexicons apply; default: the language's default)")
     p.add_argument("--json", action="store_true", help="one JSON object per sentence per line")
     p.set_defaults(func=cmd_script)
 
     p = sub.add_parser("say", help="speak a word or phrase to an MP3, to try a pronunciation")
     p.add_argument("text")
-    p.add_argument("--voice", help="voice profile (default: the default voice for --language)")
-    p.add_argument("--language", default="en", help="language of the text (default en)")
+    p.add_argument("--voice", type=_name, help="voice profile (default: the default voice for --language)")
+    p.add_argument("--language", type=_name, default="en", help="language of the text (default en)")
     p.add_argument("-o", "--output", default="say.mp3", help="the MP3 to write (default say.mp3)")
     p.set_defaults(func=cmd_say)
 
     p = sub.add_parser("cache", help="synthesis cache: stats, or prune to its size limit")
     p.add_argument("action", choices=["stats", "prune"])
-    p.add_argument("--max-mb", type=int, help="with prune: the size to prune to (default: the limit)")
+    p.add_argument("--max-mb", type=_number(0), help="with prune: the size to prune to (default: the limit)")
     p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("worker", help="run queued narration jobs (SQLite queue, or Redis if configured)")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=_number(1), default=1,
                    help="jobs run at once (default 1: an engine already uses both cores)")
     p.set_defaults(func=cmd_worker)
 
@@ -363,22 +426,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="*", metavar="SOURCE",
                    help="feed or sitemap URLs (remembered; default: the sources already watched)")
     p.add_argument("--once", action="store_true", help="one pass over the sources, then exit (for cron)")
-    p.add_argument("--interval", type=float, metavar="SECONDS",
+    p.add_argument("--interval", type=_seconds, metavar="SECONDS",
                    help="seconds between passes over a source (default NARRATOR_WATCH_INTERVAL_S)")
-    p.add_argument("--voice", help="voice for the sources' articles (default: the language's default)")
+    p.add_argument("--voice", type=_name,
+                   help="voice for the sources' articles (default: the language's default)")
     p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("serve", help="run the web service (state in $NARRATOR_HOME)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=PORT, default=8000, help="port (default 8000)")
     p.add_argument("--demo", action="store_true", help="narrate the bundled demo article on first start")
-    p.add_argument("--voice", help="voice for the demo article (default: the language's default)")
+    p.add_argument("--voice", type=_name, help="voice for the demo article (default: the language's default)")
     p.set_defaults(func=cmd_serve)
+    for command in sub.choices.values():
+        command.set_defaults(command_parser=command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # said by the command's own parser (`narrate --speed`: narrate has no --speed)
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not sys.warnoptions:  # library warnings are for developers (python -W shows them), not users
         warnings.simplefilter("ignore")
     try:
@@ -391,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except NarratorError as e:
         print(f"narrator: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the system refused (a full disk, a port in use): one line, not a traceback
+        where = f": {e.filename}" if e.filename else ""
+        print(f"narrator: {e.strerror or e}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -206,6 +206,10 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.home:
             object.__setattr__(self, "home", default_home())
+        home = Path(self.home).expanduser()
+        found = next((p for p in (home, *home.parents) if p.exists()), None)  # made on first use if missing
+        if found is not None and not found.is_dir():
+            raise InputError(f"NARRATOR_HOME must be a folder: {found} is a file")
         if self.runner not in RUNNERS:
             raise InputError(f"NARRATOR_RUNNER must be one of {', '.join(RUNNERS)}, not {self.runner!r}")
         if self.log_format not in LOG_FORMATS:

@@ -370,7 +370,7 @@ class Pyttsx3Engine:
         assert self._proc is not None and self._proc.stdin is not None
         what = f"speaking {text[:40]!r}"
         try:
-            self._proc.stdin.write(json.dumps({"text": text}).encode() + b"\n")
+            self._proc.stdin.write(json.dumps({"text": text, "wpm": self._rate}).encode() + b"\n")
             self._proc.stdin.flush()
         except OSError:
             self.close()
@@ -381,7 +381,12 @@ class Pyttsx3Engine:
             raise SynthesisError(f"pyttsx3 failed: {header.get('error')}")
         words = header.get("words")
         starts = [(int(at), int(sample)) for at, sample in words] if words is not None else None
-        return AudioChunk(self._read_exact(header["bytes"], deadline, what), header["rate"]), starts
+        pcm = self._read_exact(header["bytes"], deadline, what)
+        if header.get("wpm") != self._rate:  # a clip at another speed than model_id says: never kept
+            self.close()  # the next utterance gets a worker started anew
+            raise SynthesisError(f"pyttsx3 spoke at {header.get('wpm')} words a minute instead of "
+                                 f"{self._rate} (its rate was lost)")
+        return AudioChunk(pcm, header["rate"]), starts
 
     def close(self) -> None:
         proc, self._proc = self._proc, None

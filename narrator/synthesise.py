@@ -1,6 +1,7 @@
 """Synthesise stage: each sentence of a Script through an engine, checked against its text."""
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -13,6 +14,8 @@ from .errors import SynthesisError
 from .model import Script, Unit
 from .voices import Voice
 from .words import QUIET, WordMark
+
+log = logging.getLogger(__name__)
 
 EDGE_MS = 40
 """Quiet kept at each trimmed edge so that consonants are not clipped."""
@@ -53,17 +56,49 @@ def check_duration(chunk: AudioChunk, text: str, voice: Voice) -> str | None:
     return None
 
 
+PACE_FASTER, PACE_SLOWER = 0.75, 1.8
+"""How far a clip's length may stray from its spoken characters at the voice's `ms_per_char` (as
+factors, each with PACE_SLACK_MS more) before its pace is taken to disagree with the speed its cache
+identity names. Per sentence of news text, both shipped voices speak at 0.80-1.25 times their
+ms_per_char, and punctuation-heavy fragments (the normaliser's test lines) up to 1.7 times slower,
+never faster (bench/bench_voice_pace.py --clips); so a clip outside is read about 45 % faster, or
+80 % slower, than its identity says."""
+PACE_SLACK_MS = 300
+"""Added to both bounds: a short clip's length is mostly its edges (EDGE_MS) and pauses."""
+
+
+def check_pace(chunk: AudioChunk, spoken: str, voice: Voice) -> str | None:
+    """Why the clip's pace disagrees with its voice's `ms_per_char`, or None when it agrees (or the
+    voice's pace was not measured for what it speaks: Voice.pace_measured)."""
+    if not voice.pace_measured:
+        return None
+    expected = len(spoken) * voice.ms_per_char
+    if chunk.duration_ms < expected * PACE_FASTER - PACE_SLACK_MS:
+        return f"{chunk.duration_ms / len(spoken):.0f} ms a character is too fast for {voice.name}"
+    if chunk.duration_ms > expected * PACE_SLOWER + PACE_SLACK_MS:
+        return f"{chunk.duration_ms / len(spoken):.0f} ms a character is too slow for {voice.name}"
+    return None
+
+
 def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "",
                     cache: UnitCache | None = None) -> AudioChunk:
     """One unit's clip, trimmed, from the cache or the engine; tried again once when its length
     does not match the text or the engine failed (a crashed engine process is started anew for
-    the second try). Then SynthesisError names the sentence. Only clips that pass are cached."""
+    the second try). Then SynthesisError names the sentence.
+
+    Only clips that pass are cached, and only those whose pace agrees with the voice's (`check_pace`):
+    a clip at another speed than its identity names would make every later narration of that
+    sentence wrong. One off pace is synthesised again (an engine that lost its rate for a moment
+    speaks at the right one then); if the second try is off pace too, or fails, the clip is used,
+    since it is a full reading of the sentence (its length matches the words), but not cached, so
+    the next narration tries anew."""
     if spoken_words(unit.spoken) == 0:
         return AudioChunk(b"", 0)
     key = UnitCache.key(engine.model_id, unit.spoken) if cache else ""
     if cache and (cached := cache.get(key)) is not None:
         return cached
     problem = ""
+    off_pace: AudioChunk | None = None  # a full reading at a pace that disagrees: used, never cached
     for _attempt in range(2):
         try:
             chunk = trim(engine.synthesize(unit.spoken))
@@ -71,10 +106,17 @@ def synthesise_unit(unit: Unit, engine: Engine, voice: Voice, where: str = "",
             problem = str(e)
             continue
         problem = check_duration(chunk, unit.spoken, voice) or ""
-        if not problem:
+        if problem:
+            continue
+        pace = check_pace(chunk, unit.spoken, voice)
+        if pace is None:
             if cache:
                 cache.put(key, chunk)
             return chunk
+        log.warning("%s (%r): %s; not cached", where or "a sentence", unit.text[:60], pace)
+        off_pace = chunk
+    if off_pace is not None:
+        return off_pace
     raise SynthesisError(f"{where or 'a sentence'} ({unit.text[:60]!r}): {problem}")
 
 

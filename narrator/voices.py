@@ -53,7 +53,10 @@ class Voice:
     before a narration is complete and measured (the live stream, narrator.live)."""
     ms_per_char: float = 55.0
     """Milliseconds of speech per spoken character, for the estimated length of a narration (both
-    shipped voices measure about 55: bench/bench_voice_pace.py)."""
+    shipped voices measure about 55: bench/bench_voice_pace.py), and for the pace check of clips."""
+    pace_measured: bool = False
+    """Whether `ms_per_char` was measured for what this profile speaks (its file gives it; not when a
+    fallback profile reads another language): only then is a clip's pace checked before it is cached."""
     lexicon: str = ""
     """Pronunciation lexicon file (respellings), relative to the voices folder."""
     phoneme_lexicon: str = ""
@@ -80,7 +83,8 @@ class Voice:
         """This profile speaking `language` (only fallback profiles change their engine voice)."""
         if language_base(language) == language_base(self.language) or not self.fallback:
             return self
-        return replace(self, language=language, engine_voice=language, lexicon="", phoneme_lexicon="")
+        return replace(self, language=language, engine_voice=language, lexicon="", phoneme_lexicon="",
+                       pace_measured=False)
 
 
 SCRIPTS: dict[str, frozenset[str]] = {
@@ -118,7 +122,7 @@ def _parse(path: Path) -> Voice:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise VoiceError(f"voice profile {path.name} is unreadable: {e}") from None
-    known = {f.name for f in fields(Voice)} - {"folder"}
+    known = {f.name for f in fields(Voice)} - {"folder", "pace_measured"}
     unknown = set(data) - known
     if unknown:
         raise VoiceError(f"voice profile {path.name} has unknown keys: {', '.join(sorted(unknown))}")
@@ -126,6 +130,7 @@ def _parse(path: Path) -> Voice:
         if not isinstance(data.get(key), str) or not data[key]:
             raise VoiceError(f"voice profile {path.name} needs a '{key}'")
     data["default_for"] = tuple(data.get("default_for", ()))
+    data["pace_measured"] = "ms_per_char" in data
     try:
         return Voice(**data, folder=path.parent)
     except TypeError as e:

@@ -143,6 +143,23 @@ def test_timing_and_vtt_are_immutable_too(client, mp3) -> None:  # noqa: ANN001
         assert r.headers["Cache-Control"].endswith("immutable") and r.headers["Accept-Ranges"] == "bytes"
 
 
+def test_vtt_answers_carry_one_charset(app, client, mp3, live_server) -> None:  # noqa: ANN001
+    """Issue 23, item 13: `.vtt` answers said 'charset=utf-8; charset=utf-8'. Over HTTP, for the whole
+    file, a range, a download, and through nginx (X-Accel-Redirect)."""
+    import urllib.request
+
+    with urllib.request.urlopen(live_server + "/audio/a1/1.vtt", timeout=10) as r:
+        assert r.headers.get_all("Content-Type") == ["text/vtt; charset=utf-8"]
+        assert r.read().startswith(b"WEBVTT")
+    for headers, query in (({"Range": "bytes=0-5"}, ""), ({}, "?download=1")):
+        r = client.get("/audio/a1/1.vtt" + query, headers=headers)
+        assert r.status_code in (200, 206) and r.headers["Content-Type"] == "text/vtt; charset=utf-8"
+    configure(app, accel_redirect="/_narrator_audio/")
+    r = client.get("/audio/a1/1.vtt")
+    assert r.headers["X-Accel-Redirect"] == "/_narrator_audio/a1/1.vtt"
+    assert r.headers["Content-Type"] == "text/vtt; charset=utf-8"
+
+
 def test_accel_redirect_mode(app, client, mp3) -> None:  # noqa: ANN001
     configure(app, accel_redirect="/_narrator_audio/")
     r = client.get(MP3, headers={"Range": "bytes=0-9"})

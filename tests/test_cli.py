@@ -1,5 +1,6 @@
 """The narrator command as a user runs it: a real process, exit codes and one-line errors."""
 import json
+import os
 import subprocess
 import sys
 
@@ -12,9 +13,20 @@ from narrator.pipeline import narrate
 from narrator.voices import get_voice
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "narrator.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+                          cwd=cwd, timeout=120, env=None if env is None else {**os.environ, **env})
+
+
+def one_line_exit_2(result, *phrases: str) -> str:
+    """The run was refused as bad input: exit code 2, nothing on stdout, one line on stderr holding
+    every phrase (and no traceback); that line."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert all(p in lines[0] for p in phrases), lines[0]
+    return lines[0]
 
 
 def test_narrate_writes_three_files_and_prints_their_paths(tmp_path):
@@ -109,3 +121,78 @@ def test_script_refuses_a_missing_source(tmp_path):
     result = run("script", "missing.html", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "narrator: cannot read missing.html: No such file or directory"
+
+
+# Issue 23, item 13 -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def story(tmp_path):
+    path = tmp_path / "story.txt"
+    path.write_text("A short story\n\nIt was a quiet day.\n")
+    return path
+
+
+def test_an_output_inside_a_file_is_refused_in_one_line(tmp_path, story):
+    line = one_line_exit_2(run("narrate", str(story), "-o", f"{story}/x.mp3", cwd=tmp_path),
+                           f"cannot write {story}/x.mp3", f"{story} is a file")
+    assert line.startswith("narrator: ")
+    deeper = run("say", "hello", "-o", f"{story}/a/b/x.mp3", cwd=tmp_path)
+    one_line_exit_2(deeper, f"{story} is a file")
+
+
+def test_an_output_where_no_file_can_be_made_is_refused_in_one_line(tmp_path, story):
+    one_line_exit_2(run("narrate", str(story), "-o", "/proc/x.mp3", cwd=tmp_path),
+                    "cannot write /proc/x.mp3", "no file can be made in /proc")
+    (tmp_path / "folder.mp3").mkdir()
+    folder = run("narrate", str(story), "-o", "folder.mp3", cwd=tmp_path)
+    one_line_exit_2(folder, "folder.mp3: it is a folder")
+
+
+@pytest.mark.parametrize("args", [["narrate", "story.txt"], ["cache", "stats"], ["keys", "list"]])
+@pytest.mark.parametrize("home", ["home-file", "home-file/inside"])
+def test_narrator_home_that_is_a_file_is_refused_in_one_line(tmp_path, story, args, home):
+    (tmp_path / "home-file").write_text("not a folder")
+    result = run(*args, cwd=tmp_path, env={"NARRATOR_HOME": str(tmp_path / home)})
+    one_line_exit_2(result, "NARRATOR_HOME must be a folder", f"{tmp_path / 'home-file'} is a file")
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "0", "-1", "http"])
+def test_serve_refuses_a_port_out_of_range(tmp_path, port):
+    """It took 99999 and listened on 34463 (99999 mod 65536); refused before anything starts."""
+    one_line_exit_2(run("serve", "--port", port, cwd=tmp_path), "narrator serve", "--port",
+                    f"'{port}' is not a whole number from 1 to 65535")
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["worker", "--workers", "0"], "argument --workers: '0' is not a whole number of 1 or more"),
+    (["cache", "prune", "--max-mb", "-1"], "argument --max-mb: '-1' is not a whole number of 0 or more"),
+    *((["watch", "--once", "--interval", v], f"argument --interval: '{v}' is not a number of seconds above 0")
+      for v in ("0", "-5", "nan", "inf", "soon"))])
+def test_other_numbers_out_of_range_are_refused_in_one_line(tmp_path, args, said):
+    one_line_exit_2(run(*args, cwd=tmp_path), f"narrator {args[0]}: {said}")
+
+
+@pytest.mark.parametrize("args", [
+    ["narrate", "story.txt", "--voice", ""], ["script", "story.txt", "--voice", ""],
+    ["say", "hello", "--voice", ""], ["say", "hello", "--language", " "], ["serve", "--voice", ""],
+    ["watch", "--once", "--voice", ""]])
+def test_an_empty_voice_is_refused_not_taken_for_the_default(tmp_path, story, args):
+    line = one_line_exit_2(run(*args, cwd=tmp_path), f"narrator {args[0]}", "must not be empty")
+    assert "--voice" in line or "--language" in line
+    assert not (tmp_path / "out").exists() and not (tmp_path / "say.mp3").exists()
+
+
+@pytest.mark.parametrize("args", [["narrate", "--speed"], ["narrate", "story.txt", "--speed"],
+                                  ["narrate", "story.txt", "--voice"], ["serve", "--port"]])
+def test_a_bad_option_is_explained_by_its_command(tmp_path, story, args):
+    """`narrate --speed` printed the top-level usage (every command's name) for an option of narrate: the
+    command's own parser says what is wrong (an unknown option, a missing source or value)."""
+    line = one_line_exit_2(run(*args, cwd=tmp_path), f"narrator {args[0]}: ", f"`narrator {args[0]} --help`")
+    assert "{narrate,script" not in line
+    if args[1:] == ["story.txt", "--speed"]:
+        assert "unrecognized arguments: --speed" in line
+    elif args == ["narrate", "--speed"]:
+        assert "required: source" in line
+    else:
+        assert f"argument {args[-1]}: expected one argument" in line

@@ -68,16 +68,17 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
     _, job = store.create_article(extract_text("T\n\nBody one."), "espeak", "x1")
     assert publish(store, "x1", job.id, b"version-one-bytes") == 1
 
-    # A slow upload of version 2: until all three objects are stored and the switch committed, v1 is current.
+    # A slow upload of version 2: until all three objects are stored and the switch committed, v1 is current
+    # (and no lock is held meanwhile: the app below starts and answers).
     uploading, release = threading.Event(), threading.Event()
-    put = store.storage.put_version
+    upload = store.storage.upload
 
-    def slow_put(article_id, version, staged):  # noqa: ANN001, ANN202
+    def slow_upload(article_id, staged):  # noqa: ANN001, ANN202
         uploading.set()
         assert release.wait(20)
-        return put(article_id, version, staged)
+        return upload(article_id, staged)
 
-    store.storage.put_version = slow_put  # type: ignore[method-assign]
+    store.storage.upload = slow_upload  # type: ignore[method-assign]
     _, job2, _ = store.update_article("x1", extract_text("T\n\nBody two."), "espeak")
     worker = threading.Thread(target=publish, args=(store, "x1", job2.id, b"version-two-bytes!"))
     worker.start()
@@ -88,7 +89,7 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
     try:
         assert uploading.wait(10)
         assert store.get_article("x1").current_version == 1
-        assert client.get("/audio/x1/2.mp3").status_code == 404  # its number is reserved, nothing more
+        assert client.get("/audio/x1/2.mp3").status_code == 404  # not even its number is taken
         release.set()
         worker.join(20)
         assert store.get_article("x1").current_version == 2
@@ -109,7 +110,7 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
         close_app(app)
 
     _, job3, _ = store.update_article("x1", extract_text("T\n\nBody three."), "espeak")
-    store.storage.put_version = put  # type: ignore[method-assign]
+    store.storage.upload = upload  # type: ignore[method-assign]
     assert publish(store, "x1", job3.id, b"three", keep=1) == 3
     assert store.storage.read("x1", 1, ".mp3") is None and store.storage.read("x1", 2, ".vtt") is None
     assert store.storage.read("x1", 3, ".mp3") == b"three"

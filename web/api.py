@@ -203,11 +203,13 @@ def requested_by() -> JobRequest:
 
 
 def accepted(record: ArticleRecord, job: JobRecord | None, new: bool) -> Response:
-    """202 with the article when a job is queued (submitted if new); 200 when nothing needs doing."""
+    """202 with the article and the job that narrates it (submitted if new: a job joined, of an edit
+    sent twice, is already in the queue); 200 when nothing needs doing."""
     svc = service()
     if job is not None and new:
         svc.runner.submit(job.id)
-    response = jsonify(article_json(svc.store, record, full=True))
+    shown = svc.store.get_job(job.id) if job is not None else None  # as it is now, not as it was made
+    response = jsonify(article_json(svc.store, record, full=True, job=shown))
     response.status_code = 202 if job is not None else 200
     response.headers["Location"] = url_for("api.get_article", article_id=record.id)
     return response

@@ -135,8 +135,9 @@ class FileRange:
     __del__ = close  # a server that loses the peer may drop the body without calling close()
 
 
-def send_immutable(path: Path, mimetype: str, download_name: str | None = None) -> Response:
-    """Serve a file that never changes, with validators, caching and single byte ranges."""
+def send_immutable(path: Path, content_type: str, download_name: str | None = None) -> Response:
+    """Serve a file that never changes, with validators, caching and single byte ranges. `content_type`
+    is sent as it is (with its charset, if any: Response's `mimetype` would add a second one)."""
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the response
     except (FileNotFoundError, NotADirectoryError):
@@ -172,12 +173,12 @@ def send_immutable(path: Path, mimetype: str, download_name: str | None = None) 
         body = wrap_file(request.environ, f)
     else:
         body = FileRange(f, start, end - start + 1)
-    response = Response(body, status, headers, mimetype=mimetype, direct_passthrough=True)
+    response = Response(body, status, headers, content_type=content_type, direct_passthrough=True)
     response.content_length = end - start + 1
     return response
 
 
-def _accel(store: Store, path: Path, mimetype: str, download_name: str | None) -> Response:
+def _accel(store: Store, path: Path, content_type: str, download_name: str | None) -> Response:
     """Let nginx send the file: an empty answer naming its internal location."""
     if not path.is_file():
         abort(404, description="no such file")
@@ -190,7 +191,7 @@ def _accel(store: Store, path: Path, mimetype: str, download_name: str | None) -
     }
     if download_name:
         headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
-    return Response(status=200, headers=headers, mimetype=mimetype)
+    return Response(status=200, headers=headers, content_type=content_type)
 
 
 def _to_bucket(store: Store, article_id: str, version: int, url: str) -> BaseResponse:
@@ -208,21 +209,21 @@ def _serve(article_id: str, version: int, kind: str) -> BaseResponse:
         abort(404, description="no such article")
     store = service().store
     suffix = "." + kind
-    mimetype = SUFFIXES[suffix]
+    content_type = SUFFIXES[suffix]
     remote = store.storage.url(article_id, version, suffix)
     if remote is not None:
         return _to_bucket(store, article_id, version, remote)
     path = store.audio_root / article_id / f"{version}{suffix}"
     download = f"{article_id}-v{version}{suffix}" if request.args.get("download") else None
-    return local_file(path, mimetype, download)
+    return local_file(path, content_type, download)
 
 
-def local_file(path: Path, mimetype: str, download_name: str | None = None) -> Response:
+def local_file(path: Path, content_type: str, download_name: str | None = None) -> Response:
     """A file of the audio folder that never changes: through nginx (X-Accel-Redirect) when configured,
     else sent by the app with byte ranges."""
     if service().settings.accel_redirect:
-        return _accel(service().store, path, mimetype, download_name)
-    return send_immutable(path, mimetype, download_name)
+        return _accel(service().store, path, content_type, download_name)
+    return send_immutable(path, content_type, download_name)
 
 
 @bp.get("/<article_id>/<int:version>.mp3")

@@ -93,9 +93,10 @@ def version_json(v: VersionRecord) -> dict:
     }
 
 
-def article_json(store: Store, record: ArticleRecord, full: bool = False) -> dict:
-    """An article with its status, current version, links and newest job."""
-    job = store.latest_job(record.id)
+def article_json(store: Store, record: ArticleRecord, full: bool = False,
+                 job: JobRecord | None = None) -> dict:
+    """An article with its status, current version, links and `job` (default: its newest job)."""
+    job = job or store.latest_job(record.id)
     current = store.get_version(record.id, record.current_version) if record.current_version else None
     files = version_json(current) if current else {}
     a = record.article

@@ -1,11 +1,16 @@
 """Audio storage: where published versions' files live, a local folder or an S3-compatible bucket.
 
 Both keep the same immutable, versioned names, ``<id>/<version>.mp3|.timing.json|.vtt``. A
-narration is always written into a local staging folder first; `put_version` moves it into
-storage (a rename on disk, three uploads to a bucket) before the store records the version, so
-no version is current until all its files are complete. `url()` is None for local storage (the
-app serves the file with byte ranges, or hands it to nginx) and the bucket or CDN URL for S3
-(public, or presigned when the bucket is private); range requests work there by nature.
+narration is always written into a local staging folder first. Publishing it takes two steps:
+`upload` brings the files into storage under a name of their own, before the version has a number
+(three uploads to a bucket, which take a while; nothing on disk), then, in the transaction that
+takes the number and records the version, `put_version` gives them their version's names (a rename
+on disk, copies inside the bucket: quick, while the article is locked). So no version is current
+until all its files are complete, and no number is taken before its files are there.
+
+`url()` is None for local storage (the app serves the file with byte ranges, or hands it to nginx)
+and the bucket or CDN URL for S3 (public, or presigned when the bucket is private); range requests
+work there by nature.
 
 A job also stores its live stream there while it narrates (narrator.live): MP3 segments and a manifest
 under ``<id>/live/<stream>/`` (stream: '<job>-<attempt>'), so a web node on any machine can serve
@@ -23,6 +28,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,8 +70,15 @@ def _staged(staged: Outputs) -> dict[str, Path]:
 class AudioStorage(Protocol):
     """What the store and the web app need from wherever published audio lives."""
 
-    def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
-        """Move a finished narration's three files into place; the MP3's size in bytes."""
+    def upload(self, article_id: str, staged: Outputs) -> str:
+        """Bring a finished narration's three files into storage under a fresh name of their own (no
+        listener sees them); that name, for `put_version` and `discard`."""
+
+    def put_version(self, article_id: str, version: int, staged: Outputs, uploaded: str) -> int:
+        """Give the files `upload` stored (from `staged`) their version's names; the MP3's size in bytes."""
+
+    def discard(self, article_id: str, uploaded: str) -> None:
+        """Remove what `upload` stored under `uploaded` (what `put_version` made stays)."""
 
     def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
         """A published file's bytes (None if missing)."""
@@ -120,10 +133,16 @@ class LocalStorage:
     def path(self, article_id: str, version: int, suffix: str) -> Path:
         return self.root / article_id / f"{version}{suffix}"
 
-    def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
+    def upload(self, article_id: str, staged: Outputs) -> str:
+        return ""  # the staging folder is on this disk already (under the root: a rename away)
+
+    def put_version(self, article_id: str, version: int, staged: Outputs, uploaded: str) -> int:
         for suffix, source in _staged(staged).items():
             os.replace(source, self.path(article_id, version, suffix))
         return self.path(article_id, version, ".mp3").stat().st_size
+
+    def discard(self, article_id: str, uploaded: str) -> None:
+        pass  # the job removes its staging folder
 
     def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
         try:
@@ -302,14 +321,34 @@ class S3Storage:
                     self.client.delete_objects(Bucket=self.settings.bucket,
                                                Delete={"Objects": keys, "Quiet": True})
 
-    def put_version(self, article_id: str, version: int, staged: Outputs) -> int:
+    def upload(self, article_id: str, staged: Outputs) -> str:
+        uploaded = f".upload-{uuid.uuid4().hex}"
         with self._reaching("store a new version"):
             for suffix, source in _staged(staged).items():
                 self.client.upload_file(
-                    str(source), self.settings.bucket, self.key(article_id, version, suffix),
+                    str(source), self.settings.bucket, self._uploaded_key(article_id, uploaded, suffix),
                     ExtraArgs={"ContentType": SUFFIXES[suffix], "CacheControl": IMMUTABLE},
                 )
-            return staged.audio.stat().st_size
+        return uploaded
+
+    def _uploaded_key(self, article_id: str, uploaded: str, suffix: str) -> str:
+        return f"{self.settings.prefix}{article_id}/{uploaded}{suffix}"
+
+    def put_version(self, article_id: str, version: int, staged: Outputs, uploaded: str) -> int:
+        # A copy inside the bucket keeps the uploaded objects' Content-Type and Cache-Control (one
+        # request each: an object up to 5 GB, hours of MP3).
+        with self._reaching("store a new version"):
+            for suffix in _staged(staged):
+                key = self._uploaded_key(article_id, uploaded, suffix)
+                source = {"Bucket": self.settings.bucket, "Key": key}
+                self.client.copy_object(Bucket=self.settings.bucket, CopySource=source,
+                                        Key=self.key(article_id, version, suffix))
+        return staged.audio.stat().st_size
+
+    def discard(self, article_id: str, uploaded: str) -> None:
+        keys = [{"Key": self._uploaded_key(article_id, uploaded, s)} for s in SUFFIXES]
+        with self._reaching("remove an upload"):
+            self.client.delete_objects(Bucket=self.settings.bucket, Delete={"Objects": keys, "Quiet": True})
 
     def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
         with self._reaching("read a version"):

@@ -11,10 +11,13 @@ Everything lives under one home folder (``NARRATOR_HOME``, default ``./data``)::
     HOME/audio/<id>/<version>.vtt         timing map as WebVTT
     HOME/audio/<id>/.staging-<job>/       a narration being written (never served)
 
-A version becomes current in three steps: a transaction reserves its number (never reused), its
-files are moved from the staging folder into storage (renamed on disk, uploaded to a bucket), then
-one transaction records the version and points the article at it. Until that commit the
-previous version stays current.
+A version becomes current in one transaction, once its files are uploaded (to a bucket, under a
+name of their own; on disk they are in the staging folder already): it locks the article, checks
+that the job is still running, takes the article's next number, gives the files its names (a
+rename on disk, copies inside a bucket), records the version and points the article at it. Until
+that commit the previous version stays current; a number is taken only by the commit that records
+its version, so an article's numbers run without gaps, and are never reused (not even after the
+article is deleted: its URLs were cached as immutable).
 """
 
 from __future__ import annotations
@@ -390,14 +393,21 @@ class Store:
         A job still waiting in the queue is reused: it reads the article when it starts, so the
         newest content wins and quick successive edits make one version. A job already running
         is cancelled (its worker stops at the next sentence) and a new one queued: it would make a
-        version of content that is no longer the article's. With a `request.page_request` the content
-        is kept until the job has fetched the page."""
+        version of content that is no longer the article's; but the same content again (one edit
+        sent twice, or by two nodes at once) is answered with the job already narrating it. With a
+        `request.page_request` the content is kept until the job has fetched the page."""
         now = time.time()
         fingerprint = fingerprint or content_hash(article, voice)
         if request.page_request:
             return self._refetch(article_id, voice, request, now)
         with self._write() as db:
-            cur = db.execute(
+            # The article's row is locked before anything about it is read: two nodes taking the same
+            # edit at once see one another's job (the second one reads what the first committed).
+            row = db.execute(f"SELECT content_hash FROM articles WHERE id = ?{self.db.for_update}",
+                             (article_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no article '{article_id}'")
+            db.execute(
                 "UPDATE articles SET title = ?, voice = ?, content = ?, content_hash = ?, updated = ?, "
                 "source_url = ? WHERE id = ?",
                 (
@@ -410,9 +420,7 @@ class Store:
                     article_id,
                 ),
             )
-            if cur.rowcount == 0:
-                raise NotFound(f"no article '{article_id}'")
-            job, new = self._pending_job(db, article_id, fingerprint, now, request)
+            job, new = self._pending_job(db, article_id, fingerprint, row["content_hash"], now, request)
         return self.get_article(article_id), job, new
 
     def _refetch(self, article_id: str, voice: str | None, request: JobRequest,
@@ -428,12 +436,15 @@ class Store:
         return self.get_article(article_id), job, True
 
     def _pending_job(
-        self, db: sqlite3.Connection, article_id: str, fingerprint: str, now: float, request: JobRequest
+        self, db: sqlite3.Connection, article_id: str, fingerprint: str, previous: str, now: float,
+        request: JobRequest,
     ) -> tuple[JobRecord | None, bool]:
-        queued = db.execute(
-            f"SELECT * FROM jobs WHERE article_id = ? AND status = '{QUEUED}' ORDER BY created DESC LIMIT 1",
-            (article_id,),
-        ).fetchone()
+        """The job that will narrate the article's new content (`fingerprint`; `previous`, what it held
+        before this edit), and whether it is new; None when nothing is to be done. Called with the
+        article's row locked, so one logical edit makes one job however many nodes submit it."""
+        order = f"ORDER BY created DESC, {self.db.insertion_order} DESC LIMIT 1{self.db.for_update}"
+        queued = db.execute(f"SELECT * FROM jobs WHERE article_id = ? AND status = '{QUEUED}' {order}",
+                            (article_id,)).fetchone()
         if queued and not queued["page_request"]:
             if queued["chars"] != request.chars:  # the waiting job now narrates this content
                 if request.chars > queued["chars"]:  # growing a waiting job is queueing more: the limit holds
@@ -443,9 +454,12 @@ class Store:
                            (request.chars, _priority(request.chars), request.requested_by, queued["id"]))
                 queued = db.execute("SELECT * FROM jobs WHERE id = ?", (queued["id"],)).fetchone()
             return self._job(queued), False
-        running = db.execute(
-            f"SELECT 1 FROM jobs WHERE article_id = ? AND status = '{RUNNING}'", (article_id,)
-        ).fetchone()
+        running = db.execute(f"SELECT * FROM jobs WHERE article_id = ? AND status = '{RUNNING}' {order}",
+                             (article_id,)).fetchone()
+        if running and not running["page_request"] and previous == fingerprint:
+            # The same content again (the same edit sent twice, or by two nodes at once): the running
+            # job narrates exactly this, since any change of content would have cancelled it.
+            return self._job(running), False
         current = db.execute(
             "SELECT v.content_hash FROM articles a JOIN versions v "
             "ON v.article_id = a.id AND v.version = a.current_version WHERE a.id = ?",
@@ -593,27 +607,39 @@ class Store:
         return path
 
     def publish(self, job_id: str, result: Narrated, made_from: ArticleRecord, keep: int = 0) -> int:
-        """Move a finished narration into storage and make it the article's current version.
+        """Move a finished narration into storage and make it the article's current version, made from
+        `made_from` (the article as it was read for the narration); the version's number.
 
-        The version number is reserved first (its own transaction), the files are stored under it
-        (uploads can take a while; no lock is held meanwhile), then one transaction records the
-        version, made from `made_from` (the article as it was read for the narration), and
-        switches the article to it. If that fails, the stored files are removed and the previous
-        version stays current; the number is never reused. With `keep`, only the newest `keep`
-        versions are kept (the current one always is)."""
+        The files are uploaded first (to a bucket: under a name of their own), with no lock held; then
+        one transaction (see the module) locks the article (its row in PostgreSQL, the database in
+        SQLite), takes the next number and gives the files its names (a rename, or copies inside the
+        bucket), so a job cancelled, superseded or failing takes no number, and two publishers of one
+        article queue up. Cancelled if the job is no longer running (its article edited, or another
+        worker finished it), NotFound if the article was deleted. If storing or recording fails, the
+        files stored are removed before the lock is released and the previous version stays current.
+        With `keep`, only the newest `keep` versions are kept (the current one always is)."""
         job = self.get_job(job_id)
-        with self._write() as db:
-            version = self._reserve_version(db, job.article_id)
+        with self._connect() as db:  # nothing worth uploading? (checked again under the lock)
+            self._check_publishable(db, job)
+        uploaded = self.storage.upload(job.article_id, result.outputs)  # no lock held meanwhile
+        reachable = True
         try:
-            size = self.storage.put_version(job.article_id, version, result.outputs)
-            old = self._record_version(job, version, size, result, made_from, keep)
-        except StorageUnavailable as e:  # asking it to delete would only wait as long again
-            log.warning("what reached the storage of version %d of article %s stays there, unused: %s",
-                        version, job.article_id, e)
-            raise
-        except BaseException:
-            self._discard(job.article_id, version)  # what was uploaded of it, if anything
-            raise
+            with self._write() as db:
+                version = self._next_version(db, job)
+                try:
+                    size = self.storage.put_version(job.article_id, version, result.outputs, uploaded)
+                    old = self._record_version(db, job, version, size, result, made_from, keep)
+                except StorageUnavailable as e:  # asking it to delete would only wait as long again
+                    reachable = False
+                    log.warning("what reached the storage of version %d of article %s stays there, "
+                                "unused: %s", version, job.article_id, e)
+                    raise
+                except BaseException:
+                    self._discard(job.article_id, version)  # still ours: nobody can take it
+                    raise
+        finally:
+            if reachable:
+                self._discard_upload(job.article_id, uploaded)
         for n in old:  # after the commit: a listener may still be fetching it until then
             self._discard(job.article_id, n)
         return version
@@ -627,76 +653,86 @@ class Store:
             log.warning("what reached the storage of version %d of article %s stays there, unused: %s",
                         version, article_id, e)
 
-    def _reserve_version(self, db: sqlite3.Connection, article_id: str) -> int:
-        """The article's next version number, counted as used from now on."""
+    def _discard_upload(self, article_id: str, uploaded: str) -> None:
+        """Delete the uploaded files of a publication (`AudioStorage.upload`), logged if they cannot be."""
+        try:
+            self.storage.discard(article_id, uploaded)
+        except StorageUnavailable as e:
+            log.warning("the upload %s of article %s stays in the storage, unused: %s", uploaded, article_id,
+                        e)
+
+    def _check_publishable(self, db: sqlite3.Connection, job: JobRecord) -> None:
+        """NotFound if the job's article is gone, Cancelled if the job no longer runs (in a transaction,
+        the article and the job stay locked until it ends)."""
         lock = f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}"
-        if not db.execute(lock, (article_id,)).fetchone():
-            raise NotFound(f"article '{article_id}' was deleted during generation")
-        row = db.execute("SELECT last_version FROM counters WHERE article_id = ?", (article_id,)).fetchone()
+        if not db.execute(lock, (job.article_id,)).fetchone():
+            raise NotFound(f"article '{job.article_id}' was deleted during generation")
+        row = db.execute(f"SELECT status FROM jobs WHERE id = ?{self.db.for_update}", (job.id,)).fetchone()
+        if row is None or row["status"] != JobStatus.RUNNING:
+            raise Cancelled(f"job {job.id} was cancelled before it published")
+
+    def _next_version(self, db: sqlite3.Connection, job: JobRecord) -> int:
+        """The article's next version number, for `job`, taken by this transaction (see
+        `_check_publishable`)."""
+        self._check_publishable(db, job)
+        row = db.execute("SELECT last_version FROM counters WHERE article_id = ?",
+                         (job.article_id,)).fetchone()
         version = (row["last_version"] if row else 0) + 1
         db.execute(
             "INSERT INTO counters (article_id, last_version) VALUES (?, ?) "
             "ON CONFLICT (article_id) DO UPDATE SET last_version = excluded.last_version",
-            (article_id, version),
+            (job.article_id, version),
         )
         return version
 
-    def _record_version(self, job: JobRecord, version: int, size: int, result: Narrated,
-                        made_from: ArticleRecord, keep: int) -> list[int]:
+    def _record_version(self, db: sqlite3.Connection, job: JobRecord, version: int, size: int,
+                        result: Narrated, made_from: ArticleRecord, keep: int) -> list[int]:
         """Record a stored version and make it current; the versions no longer kept."""
         voice = result.voice
         now = time.time()
-        with self._write() as db:
-            if not db.execute(f"SELECT 1 FROM articles WHERE id = ?{self.db.for_update}",
-                              (job.article_id,)).fetchone():
-                raise NotFound(f"article '{job.article_id}' was deleted during generation")
-            status = db.execute("SELECT status FROM jobs WHERE id = ?", (job.id,)).fetchone()["status"]
-            if status != JobStatus.RUNNING:
-                raise Cancelled(f"job {job.id} was cancelled before it published")
-            db.execute(
-                "INSERT INTO versions (article_id, version, voice, model_id, duration_ms, size, content, "
-                "content_hash, created, made_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job.article_id,
-                    version,
-                    voice.name,
-                    result.model_id,
-                    result.duration_ms,
-                    size,
-                    json.dumps(made_from.article.to_dict(), ensure_ascii=False),
-                    made_from.content_hash,
-                    now,
-                    job.requested_by,
-                ),
+        db.execute(
+            "INSERT INTO versions (article_id, version, voice, model_id, duration_ms, size, content, "
+            "content_hash, created, made_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                job.article_id,
+                version,
+                voice.name,
+                result.model_id,
+                result.duration_ms,
+                size,
+                json.dumps(made_from.article.to_dict(), ensure_ascii=False),
+                made_from.content_hash,
+                now,
+                job.requested_by,
+            ),
+        )
+        # The newest number stays current (a rollback to an older one is undone by the next version).
+        db.execute("UPDATE articles SET current_version = ? WHERE id = ? "
+                   "AND (current_version IS NULL OR current_version < ?)",
+                   (version, job.article_id, version))
+        db.execute("UPDATE articles SET first_published = ? WHERE id = ? AND first_published IS NULL",
+                   (now, job.article_id))
+        db.execute(
+            f"UPDATE jobs SET status = '{DONE}', stage = 'done', version = ?, lease_until = NULL, "
+            "updated = ? WHERE id = ?",
+            (version, now, job.id),
+        )
+        db.execute(
+            "INSERT INTO voices (name, model_id, engine, description, last_used) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (name, model_id) DO UPDATE SET last_used = excluded.last_used",
+            (voice.name, result.model_id, voice.engine, voice.description, now),
+        )
+        old = []
+        if keep > 0:
+            old = [r["version"] for r in db.execute(
+                "SELECT version FROM versions WHERE article_id = ? AND version != ? "
+                "ORDER BY version DESC",
+                (job.article_id, version),
+            )][keep - 1:]
+            db.executemany(
+                "DELETE FROM versions WHERE article_id = ? AND version = ?",
+                [(job.article_id, n) for n in old],
             )
-            # Numbers are reserved before the upload, so a slower upload can commit after a newer one:
-            # the highest number stays current (a rollback to an older one is undone by the next version).
-            db.execute("UPDATE articles SET current_version = ? WHERE id = ? "
-                       "AND (current_version IS NULL OR current_version < ?)",
-                       (version, job.article_id, version))
-            db.execute("UPDATE articles SET first_published = ? WHERE id = ? AND first_published IS NULL",
-                       (now, job.article_id))
-            db.execute(
-                f"UPDATE jobs SET status = '{DONE}', stage = 'done', version = ?, lease_until = NULL, "
-                "updated = ? WHERE id = ?",
-                (version, now, job.id),
-            )
-            db.execute(
-                "INSERT INTO voices (name, model_id, engine, description, last_used) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (name, model_id) DO UPDATE SET last_used = excluded.last_used",
-                (voice.name, result.model_id, voice.engine, voice.description, now),
-            )
-            old = []
-            if keep > 0:
-                old = [r["version"] for r in db.execute(
-                    "SELECT version FROM versions WHERE article_id = ? AND version != ? "
-                    "ORDER BY version DESC",
-                    (job.article_id, version),
-                )][keep - 1:]
-                db.executemany(
-                    "DELETE FROM versions WHERE article_id = ? AND version = ?",
-                    [(job.article_id, n) for n in old],
-                )
         return old
 
     def version_article(self, article_id: str, version: int) -> Article | None:

@@ -12,8 +12,6 @@ from .engines import AudioChunk
 from .model import Script, Unit
 from .words import WordMark, timed_words
 
-TARGET_LUFS = -16.0
-"""Integrated loudness of every narration (the podcast norm)."""
 PEAK_CEILING = 0.891
 """-1 dBFS: samples above it are softly limited after the loudness gain."""
 
@@ -94,10 +92,6 @@ class Narration:
         for samples in gained(_chunks(self.audio, size), self.gain_db):
             yield samples.tobytes()
 
-    def read_pcm(self) -> bytes:
-        """All the finished samples (for short narrations and tests)."""
-        return b"".join(self.pcm_chunks())
-
     def close(self) -> None:
         """Delete the audio."""
         self.audio.close()
@@ -117,7 +111,7 @@ def sentence_span(unit: Unit, marks: tuple[WordMark, ...] | None, start: int, en
     return Span(_ms(start, rate), _ms(end, rate), unit.text, unit.spoken, words)
 
 
-def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None = TARGET_LUFS) -> Narration:
+def assemble(script: Script, clips: Iterable[AudioChunk], loudness: float | None) -> Narration:
     """Write each unit's clip and its pause once, in order (linear time), and map where each sits."""
     audio = tempfile.TemporaryFile(prefix="narrator-pcm-")
     rate = 0

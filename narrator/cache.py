@@ -49,7 +49,7 @@ class CacheStats:
 class UnitCache:
     """A folder of clips keyed by content, bounded in size, evicting least recently used."""
 
-    def __init__(self, folder: Path, max_bytes: int = 1 << 30):
+    def __init__(self, folder: Path, max_bytes: int):
         self.folder = Path(folder)
         self.max_bytes = max_bytes
         self.hits = 0

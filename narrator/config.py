@@ -13,7 +13,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import InputError
-from .segment import DISCLAIMER
 
 
 def default_home() -> str:
@@ -31,6 +30,9 @@ RUNNERS = ("inprocess", "none")
 
 MIN_WEBHOOK_SECRET = 32
 """Shortest webhook signing key accepted: 32 characters of `openssl rand -hex 16` carry 128 bits."""
+
+DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
+"""The spoken AI-voice disclaimer every narration opens with, by default."""
 
 LABEL = DISCLAIMER
 """The player's AI-voice notice (the tooltip of its "AI voice" badge): by default the spoken disclaimer."""

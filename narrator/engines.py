@@ -152,16 +152,11 @@ def cut(text: str, max_chars: int) -> list[Piece]:
     return pieces
 
 
-def pieces(text: str, max_chars: int) -> list[str]:
-    """The texts of `cut(text, max_chars)`."""
-    return [p.text for p in cut(text, max_chars)]
-
-
 class PiperEngine:
     """Piper neural TTS; the model comes from a Python voice package, loaded once."""
 
     MAX_CHARS = 150
-    """Longer sentences are spoken clause by clause (then word group by word group: `pieces`):
+    """Longer sentences are spoken clause by clause (then word group by word group: `cut`):
     onnxruntime's memory grows with the input,
     and the seed's 213-character sentence alone takes the process from 340 to 440 MB."""
 

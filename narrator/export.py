@@ -158,7 +158,7 @@ def id3_tag(narration: Narration, tags: Tags) -> bytes:
     return b"ID3\x03\x00\x00" + syncsafe + body
 
 
-def encode_mp3(narration: Narration, path: Path, tags: Tags, bitrate_kbps: int = 64) -> None:
+def encode_mp3(narration: Narration, path: Path, tags: Tags, bitrate_kbps: int) -> None:
     """Encode to MP3 (mono, CBR) through ffmpeg, writing aside then renaming into place."""
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
@@ -202,7 +202,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write(narration: Narration, mp3: Path, tags: Tags, bitrate_kbps: int = 64) -> Outputs:
+def write(narration: Narration, mp3: Path, tags: Tags, bitrate_kbps: int) -> Outputs:
     """Write the MP3, the timing JSON and the WebVTT beside it; each appears only when complete."""
     outputs = outputs_for(mp3)
     mp3.parent.mkdir(parents=True, exist_ok=True)

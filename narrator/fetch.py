@@ -48,10 +48,6 @@ class Page:
     """The server answered 304 to a conditional request: nothing changed (the body is empty)."""
 
 
-def allow_all(url: str) -> None:
-    """A guard that accepts every URL (for callers that trust theirs; not the default)."""
-
-
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """Hand 3xx responses back to `fetch`, which follows them itself (guard and count)."""
 

@@ -179,13 +179,6 @@ class Lexicon:
         return Lexicon(tuple(e for e in self.entries if e[0] not in written), self.nocase - set(written),
                        self.source)
 
-    def apply(self, text: str) -> str:
-        """Replace every whole-word occurrence of an entry in `text` by its spoken form."""
-        pattern = self._pattern
-        if pattern is None:
-            return text
-        return pattern.sub(lambda m: self.lookup(m.group(0)) or m.group(0), text)
-
     def finditer(self, text: str):
         """Matches of the entries in `text` (for callers that protect replaced spans)."""
         pattern = self._pattern

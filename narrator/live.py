@@ -45,8 +45,6 @@ after changing streams may lack the bit reservoir it refers to (up to 255 bytes 
 MAX_SEGMENT_S = 20.0
 """A segment is cut at the next sentence once it holds this much audio, even without a long pause
 (a one-paragraph article still streams); such a cut is not a splice point."""
-BITRATE_KBPS_DEFAULT = 64
-"""The live stream's bit rate when not told (the published file's default)."""
 
 _BITRATES = {
     3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 layer III
@@ -144,7 +142,7 @@ class LiveStream:
     """
 
     def __init__(self, script: Script, voice: Voice, sink: LiveSink,
-                 bitrate_kbps: int = BITRATE_KBPS_DEFAULT):
+                 bitrate_kbps: int):
         self.script, self.voice, self.sink, self.bitrate_kbps = script, voice, sink, bitrate_kbps
         self.rate = 0
         self.encoder: lameenc.Encoder | None = None  # opened at the first clip with a sample rate

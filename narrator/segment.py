@@ -9,9 +9,6 @@ from .normalise.context import period_ends_sentence
 from .normalise.data import abbreviation_periods
 from .voices import Voice, language_base
 
-DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
-"""Spoken first in every narration unless configured otherwise."""
-
 MAX_UNIT_CHARS = 400
 """Longest spoken text synthesised as one unit. A longer sentence is said in parts, each a unit of its
 own, cut after clause punctuation where it can be, else between words (`split_long`). Between two units
@@ -75,7 +72,7 @@ def _same_words(a: str, b: str) -> bool:
     return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
 
 
-def segment(article: Article, voice: Voice, disclaimer: str = DISCLAIMER) -> Script:
+def segment(article: Article, voice: Voice, disclaimer: str) -> Script:
     """Lay out what is said, in order: disclaimer, title, byline, then each section's heading and body.
 
     A body paragraph that repeats the disclaimer (pages often print the label) is not read twice.

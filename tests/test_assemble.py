@@ -9,6 +9,7 @@ import pytest
 from audio_tools import probe
 
 from narrator.assemble import PEAK_CEILING, Narration, assemble, gained, integrated_loudness, loudness_gain
+from narrator.config import Settings
 from narrator.engines import AudioChunk
 from narrator.export import Tags, encode_mp3, timing_map, webvtt
 from narrator.model import Block, Script, Unit
@@ -78,7 +79,7 @@ def test_timing_map_is_exact_from_sample_counts(request):
     assert n.chapters == ((1800, "H"),)
     pauses = sum(RATE * u.pause_after_ms // 1000 for u in units)
     assert n.samples == sum(len(c.pcm) // 2 for c in clips) + pauses
-    assert len(n.read_pcm()) == 2 * n.samples
+    assert len(b"".join(n.pcm_chunks())) == 2 * n.samples
 
 
 @pytest.mark.parametrize("chapters", [0, 3, 300])  # more than 255: no table of contents, still chapters
@@ -88,7 +89,7 @@ def test_mp3_tags_and_chapters_in_order(tmp_path, chapters):
     marks = tuple((10 * k, f"Chapter {k} – ü") for k in range(chapters))
     narration = Narration(audio, RATE * 3, RATE, (), marks)
     tags = Tags("Title – é", "The Paper", "Voice is AI-generated.")
-    encode_mp3(narration, tmp_path / "a.mp3", tags)
+    encode_mp3(narration, tmp_path / "a.mp3", tags, Settings().bitrate_kbps)
     narration.close()
     info = probe(tmp_path / "a.mp3")
     assert info["format"]["tags"] == {"title": tags.title, "artist": tags.artist, "comment": tags.comment}

@@ -44,7 +44,7 @@ def test_voice_is_part_of_the_engine_identity(tmp_path):
     engines = [open_engine(english), open_engine(german)]
     try:
         assert engines[0].model_id != engines[1].model_id
-        cache = UnitCache(tmp_path / "cache")
+        cache = UnitCache(tmp_path / "cache", 1 << 30)
         article = Article("Zürich", (Section(None, (Paragraph("Wir fahren morgen nach Zürich."),)),),
                           language="de")
         settings = Settings(disclaimer="")
@@ -59,7 +59,7 @@ def test_voice_is_part_of_the_engine_identity(tmp_path):
 
 def test_only_changed_sentences_are_synthesised(tmp_path, espeak):
     voice, engine = espeak
-    cache = UnitCache(tmp_path / "cache")
+    cache = UnitCache(tmp_path / "cache", 1 << 30)
     settings = Settings()
     cold = narrate(extract_text(ARTICLE), voice, tmp_path / "a.mp3", settings, engine=engine,
                    cache=cache)
@@ -84,7 +84,7 @@ def test_only_changed_sentences_are_synthesised(tmp_path, espeak):
 
 def test_lexicon_change_resynthesises_only_sentences_with_the_word(tmp_path, espeak):
     voice, engine = espeak
-    cache = UnitCache(tmp_path / "cache")
+    cache = UnitCache(tmp_path / "cache", 1 << 30)
     narrate(extract_text(ARTICLE), voice, tmp_path / "a.mp3", Settings(), engine=engine, cache=cache)
     lexicon = tmp_path / "publication.tsv"
     lexicon.write_text("harbour\tharbor\n")
@@ -110,7 +110,7 @@ def test_prune_evicts_least_recently_used(tmp_path):
 
 
 def test_cache_command(tmp_path):
-    cache = UnitCache(tmp_path / "cache")
+    cache = UnitCache(tmp_path / "cache", 1 << 30)
     for i in range(3):
         cache.put(UnitCache.key("e", str(i)), AudioChunk(bytes(2000), 22050))
     env = {**os.environ, "NARRATOR_HOME": str(tmp_path)}
@@ -124,7 +124,7 @@ def test_cache_command(tmp_path):
 def test_prune_removes_clips_half_written_by_a_process_that_died(tmp_path):
     """A worker killed in the middle of writing a clip leaves a hidden temporary file: the next prune
     removes it at once (its writer is gone), and keeps one whose writer still runs."""
-    cache = UnitCache(tmp_path / "cache")
+    cache = UnitCache(tmp_path / "cache", 1 << 30)
     cache.put(UnitCache.key("m", "Hello."), AudioChunk(b"\0\0" * 100, 22050))
     folder = next((tmp_path / "cache").glob("??"))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,

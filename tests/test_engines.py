@@ -1,12 +1,17 @@
 import numpy as np
 import pytest
 
-from narrator.engines import AudioChunk, pieces
+from narrator.engines import AudioChunk, cut
 from narrator.errors import SynthesisError
 from narrator.model import Unit
 from narrator.synthesise import check_duration, spoken_words, synthesise_unit, trim
 
 SENTENCE = "The directorate did not provide more details."
+
+
+def pieces(text: str, max_chars: int) -> list[str]:
+    """The texts of the pieces `cut` makes of `text`."""
+    return [p.text for p in cut(text, max_chars)]
 
 
 @pytest.mark.parametrize("which", ["joe", "espeak"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from narrator.config import Settings
-from narrator.engines import MAX_WORD_CHARS, PiperEngine, pieces
+from narrator.engines import MAX_WORD_CHARS, PiperEngine, cut
 from narrator.extract import extract_text
 from narrator.normalise import JUNK_CHARS, normalise_text, normalise_words
 from narrator.pipeline import narrate
@@ -35,7 +35,7 @@ def test_addresses_and_long_words_are_still_read() -> None:
 def test_what_reaches_an_engine_is_capped_whatever_the_text(text: str) -> None:
     spoken = normalise_text(extract_text(text).paragraphs[0].text, "en-US")
     assert "[[" not in spoken and "]]" not in spoken
-    for piece in pieces(spoken, PiperEngine.MAX_CHARS):
+    for piece in (p.text for p in cut(spoken, PiperEngine.MAX_CHARS)):
         assert len(piece) <= PiperEngine.MAX_CHARS and max(map(len, piece.split())) <= MAX_WORD_CHARS
 
 

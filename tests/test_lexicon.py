@@ -11,6 +11,15 @@ from narrator.lexicon import Lexicon, load_lexicon, merge, parse_lexicon, save_l
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def apply(lexicon: Lexicon, text: str) -> str:
+    """`text` with every whole-word occurrence of an entry of `lexicon` replaced by its spoken form."""
+    out, at = [], 0
+    for m in lexicon.finditer(text):
+        out += [text[at:m.start()], lexicon.lookup(m.group(0)) or m.group(0)]
+        at = m.end()
+    return "".join(out) + text[at:]
+
+
 def test_parse_skips_comments_and_blank_lines():
     lex = parse_lexicon("# comment\n\nPrigozhin\tpree goh zhin\nnato\tNATO\tnocase\n")
     assert lex.as_dict() == {"Prigozhin": "pree goh zhin", "nato": "NATO"}
@@ -19,19 +28,19 @@ def test_parse_skips_comments_and_blank_lines():
 
 def test_whole_words_only_and_case_sensitive_by_default():
     lex = Lexicon.from_dict({"Prig": "prig", "UDI": "U D I"})
-    assert lex.apply("Prigozhin met UDI staff") == "Prigozhin met U D I staff"
-    assert lex.apply("udi and Udi") == "udi and Udi"
-    assert lex.apply("(UDI), UDI.") == "(U D I), U D I."
+    assert apply(lex, "Prigozhin met UDI staff") == "Prigozhin met U D I staff"
+    assert apply(lex, "udi and Udi") == "udi and Udi"
+    assert apply(lex, "(UDI), UDI.") == "(U D I), U D I."
 
 
 def test_nocase_entries_match_any_case():
     lex = parse_lexicon("nato\tNATO\tnocase\n")
-    assert lex.apply("Nato and nato and NATO") == "NATO and NATO and NATO"
+    assert apply(lex, "Nato and nato and NATO") == "NATO and NATO and NATO"
 
 
 def test_phrase_beats_the_word_it_contains():
     lex = Lexicon.from_dict({"New": "noo", "New York": "noo york"})
-    assert lex.apply("New York is new") == "noo york is new"
+    assert apply(lex, "New York is new") == "noo york is new"
 
 
 @pytest.mark.parametrize("content, needle", [
@@ -57,7 +66,7 @@ def test_duplicate_with_same_reading_is_fine():
 def test_missing_or_none_is_empty(tmp_path):
     assert not load_lexicon(None)
     assert not load_lexicon(tmp_path / "nope.tsv")
-    assert load_lexicon(None).apply("UDI") == "UDI"
+    assert apply(load_lexicon(None), "UDI") == "UDI"
 
 
 def test_version_follows_content_not_order():

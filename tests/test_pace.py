@@ -45,7 +45,7 @@ def test_a_worker_that_loses_its_rate_makes_no_clip_and_caches_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     voice = get_voice("espeak")
     unit = Unit(SENTENCE, SENTENCE, 0)
-    cache = UnitCache(tmp_path / "cache")
+    cache = UnitCache(tmp_path / "cache", 1 << 30)
     sound = open_engine(voice)  # before the fault: the clip at the right rate, as control
     try:
         right = trim(sound.synthesize(SENTENCE))
@@ -84,7 +84,7 @@ def test_a_clip_at_another_pace_than_its_identity_is_used_but_not_cached(
     are not cached under that identity; the engine at the right pace fills the cache."""
     voice = get_voice("espeak")
     unit = Unit(SENTENCE, SENTENCE, 0)
-    cache = UnitCache(tmp_path / "cache")
+    cache = UnitCache(tmp_path / "cache", 1 << 30)
     right = open_engine(voice)
     wrong = open_engine(replace(voice, rate=rate))
     try:
@@ -113,7 +113,7 @@ def test_a_fallback_voice_reading_another_language_is_not_held_to_its_english_pa
     voice = get_voice("espeak", "ko")
     assert get_voice("espeak").pace_measured and not voice.pace_measured
     text = "정부는 화요일 재생 에너지 지원을 크게 확대하기로 결정했다고 밝혔습니다."
-    cache = UnitCache(tmp_path / "cache")
+    cache = UnitCache(tmp_path / "cache", 1 << 30)
     engine = open_engine(voice)
     try:
         clip = synthesise_unit(Unit(text, text, 0), engine, voice, "p 1 of 1", cache)

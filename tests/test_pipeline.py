@@ -32,7 +32,7 @@ def seed_narration(request, seed_path, tmp_path_factory):
     original = export.encode_mp3
 
     def keep_pcm(narration, path, tags, bitrate_kbps=64):
-        encoded["pcm"] = np.frombuffer(narration.read_pcm(), dtype=np.int16)
+        encoded["pcm"] = np.frombuffer(b"".join(narration.pcm_chunks()), dtype=np.int16)
         original(narration, path, tags, bitrate_kbps)
 
     export.encode_mp3 = keep_pcm

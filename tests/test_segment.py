@@ -1,5 +1,6 @@
 import pytest
 
+from narrator.config import Settings
 from narrator.model import Article, Paragraph, Section
 from narrator.segment import segment, split_sentences
 from narrator.voices import get_voice
@@ -71,7 +72,7 @@ def _article():
 
 
 def test_order_disclaimer_first_and_printed_label_not_read_twice():
-    script = segment(_article(), get_voice("espeak"))
+    script = segment(_article(), get_voice("espeak"), Settings().disclaimer)
     kinds = [b.kind for b in script.blocks]
     assert kinds == ["disclaimer", "title", "byline", "p", "heading", "p", "li"]
     assert script.blocks[0].text == DISCLAIMER
@@ -82,7 +83,7 @@ def test_order_disclaimer_first_and_printed_label_not_read_twice():
 
 def test_pauses_sentence_paragraph_heading():
     voice = get_voice("espeak")
-    script = segment(_article(), voice)
+    script = segment(_article(), voice, Settings().disclaimer)
     pauses = {u.text: u.pause_after_ms for u in script.units}
     assert pauses["First."] == voice.sentence_pause_ms
     assert pauses["Second sentence."] == voice.heading_pause_ms  # next block is a heading
@@ -99,7 +100,7 @@ def test_custom_and_empty_disclaimer():
 
 def test_script_speaks_the_voice_variety_of_the_article_language():
     article = Article("T", (Section(None, (Paragraph("It cost $250."),)),), language="en")
-    assert segment(article, get_voice("joe")).language == "en-US"
+    assert segment(article, get_voice("joe"), "").language == "en-US"
     german = Article("T", (Section(None, (Paragraph("Es kostet 250 Euro."),)),), language="de")
-    assert segment(german, get_voice(None, "de")).language == "de"
-    assert segment(german, get_voice("joe")).language == "de"  # an English voice does not make it English
+    assert segment(german, get_voice(None, "de"), "").language == "de"
+    assert segment(german, get_voice("joe"), "").language == "de"  # an English voice does not make it English

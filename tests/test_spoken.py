@@ -151,7 +151,7 @@ def test_a_run_on_sentence_is_said_in_bounded_units(tmp_path: Path) -> None:
         for w in unit.words:
             assert unit.spoken[w.said_from:w.said_to] == unit.text[w.written_from:w.written_to]
     assert all(u.pause_after_ms == 0 for u in body[:-1])  # no clause punctuation: it runs on
-    assert body[-1].pause_after_ms == segment(_article(sentence), voice).units[-1].pause_after_ms
+    assert body[-1].pause_after_ms == segment(_article(sentence), voice, "").units[-1].pause_after_ms
 
 
 def test_a_long_sentence_is_cut_after_its_clauses(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_trimming_a_clip_moves_its_marks():
 
 
 def test_the_cache_keeps_each_clips_marks(tmp_path):
-    cache = UnitCache(tmp_path)
+    cache = UnitCache(tmp_path, 1 << 30)
     marks = (WordMark(0, 100, 0, 5), WordMark(120, 300, 6, 11))
     cache.put("a" * 64, AudioChunk(np.arange(400, dtype=np.int16).tobytes(), 22050, marks))
     cache.put("b" * 64, AudioChunk(bytes(400), 22050))

@@ -5,25 +5,62 @@ import re
 
 from .model import Article, Block, Script, Unit
 from .normalise.context import period_ends_sentence
-from .normalise.data import abbreviation_periods
+from .normalise.data import abbreviation_periods, tables
 from .voices import Voice, language_base
 
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 """Spoken first in every narration unless configured otherwise."""
 
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
-_NEXT_WORD = re.compile(r"[\"'“‘(\[]?([^\W_]+)")
+_STOPS = ".!?…\u037e"
+"""Sentence ends of scripts that put a space after them: Latin, Cyrillic, Greek (with its own question
+mark), and the scripts without capitals that borrow the Latin ones (Arabic, Hebrew)."""
+_STOPS_NO_SPACE = "。！？｡︒।॥؟۔։።။།"
+"""Sentence ends that need no space after them: CJK full stops and full-width ! and ?, the Devanagari
+danda, the Arabic question mark and full stop, the Armenian, Ethiopic, Myanmar and Tibetan ends."""
+_CLOSING = "\"'”’»)]」』）"
+"""Closing quotes and brackets that stay with the sentence they close."""
+_OPENING = "\"'“‘«„‚([¿¡*#_「『（-–—"
+"""Opening quotes, brackets, dashes and decoration that may come before a sentence's first word
+("*Sharks", "#Today", a quote with a space after it, "-- CONCERNED SISTER")."""
+_CLOSERS = f"[{re.escape(_CLOSING)}]"
+_CANDIDATE = re.compile(rf"[{re.escape(_STOPS)}]+{_CLOSERS}*(?:\s+{_CLOSERS}+)*(?=\s)\s+"
+                        rf"|[{re.escape(_STOPS_NO_SPACE)}]+{_CLOSERS}*\s*"
+                        r"|(?<=[a-z][a-z]\.)(?=[A-Z][a-z])")
+"""A sentence end and the spaces after it: closing marks may stand apart (`culture.’ ” Instead`); a
+full stop between a lower-case word and a capitalised one with no space (`physician.Police`: text
+run together) ends a sentence too."""
+_NEXT_WORD = re.compile(rf"[{re.escape(_OPENING)}]*\s?([^\W_]+)")
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 """A word that is a single letter or letters joined by dots ("J", "U.S", "a.m", "W.Va")."""
 
 
-def _period_rule(before: str) -> str | None:
+def _opens_sentence(text: str, at: int) -> bool:
+    """What starts at `at` can start a sentence: after opening marks (and a space after one), a
+    capital in a script with capitals, a digit, or a letter of a script without capitals (Arabic,
+    Devanagari, CJK...)."""
+    n, k = len(text), at
+    while k < n and text[k] in _OPENING:
+        k += 1
+    if k > at and k < n and text[k] == " ":  # a quote typed with a space after it: "“ I love"
+        k += 1
+    if k >= n:
+        return False
+    ch = text[k]
+    return ch.isdecimal() or ch.isupper() or (ch.isalpha() and not ch.islower())
+
+
+def _period_rule(before: str, after: str) -> str | None:
     """How the period closing `before` (the text up to it) may end a sentence, from the
-    normaliser's abbreviation data: "never", "number", "opener", "time"; None for a plain word."""
+    normaliser's abbreviation data: "never", "number", "opener", "time"; None for a plain word.
+    A word in capitals is an abbreviation only among capitals ("ST. JOSEPH, Mich."), and a postal
+    code never is: "MD." is "MD" and a full stop, as the normaliser reads it."""
     words = before.split()
     if not words:
         return None
     last = words[-1].rstrip(".").lstrip("\"'“‘([")
+    if len(last) >= 2 and last.isalpha() and last.isupper() and (
+            not after.isupper() or last in tables().postal_codes):
+        return None
     key = last.lower()
     if key == "al" and len(words) > 1 and words[-2].lower() == "et":
         key = "et al"
@@ -44,11 +81,15 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for m in _CANDIDATE.finditer(text):
-        if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis
-            rule = _period_rule(text[start:m.start() + 1])
-            if rule is not None:
+        if m.end() >= len(text):
+            break
+        if text[m.start()] in _STOPS:
+            if not _opens_sentence(text, m.end()):
+                continue
+            if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis
                 nxt = _NEXT_WORD.match(text, m.end())
-                if not period_ends_sentence(rule, nxt.group(1) if nxt else None):
+                rule = _period_rule(text[start:m.start() + 1], nxt.group(1) if nxt else "")
+                if rule is not None and not period_ends_sentence(rule, nxt.group(1) if nxt else None):
                     continue
         sentences.append(text[start:m.end()].strip())
         start = m.end()

@@ -26,8 +26,9 @@ from ..lexicon import EMPTY, Lexicon, as_phonemes, load_lexicon
 from ..model import Script, WordSpan
 from ..voices import get_voice
 from . import electronic
+from .capitals import recase
 from .context import WORD_CLASSES, resolve
-from .data import Variety, variety
+from .data import Variety, tables, variety
 from .numbers import cardinal, ordinal, year
 from .scan import Token
 from .tagger import Tagger
@@ -114,6 +115,13 @@ def _simple_tokens(parts: list[Atom], protected: dict[int, Token]) -> list[Token
     return out
 
 
+@lru_cache(maxsize=1)
+def _dotted_abbreviations() -> frozenset[str]:
+    """The abbreviations written with a dot, without it ("St", "Gov"): in a dateline in capitals
+    ("ST. JOSEPH, Mich. —") they take their usual case to be read as abbreviations."""
+    return frozenset(w[:-1] for w in tables().abbreviations if w.endswith("."))
+
+
 def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token]:
     var = variety(language)
     protected = _protected(cleaned.text, var, lexicon)
@@ -129,10 +137,14 @@ def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token
             else:
                 tok.spoken = "" if tok.cls == "drop" else tok.text
         return tokens
-    tokens = Tagger(cleaned.text, parts, var, protected).run()
+    # Capitals that shout (a dateline, a byline) take their usual case before tagging: the same length,
+    # so offsets stay offsets into the cleaned text.
+    text = recase(cleaned.text, _dotted_abbreviations()) if var.spell_initialisms else cleaned.text
+    tokens = Tagger(text, parts, var, protected).run()
     for tok in tokens:
-        if tok.cls in WORD_CLASSES and lexicon.lookup(tok.text) is not None:
+        if tok.cls in WORD_CLASSES and lexicon.lookup(cleaned.text[tok.start:tok.end]) is not None:
             tok.cls = "plain"  # the lexicon says it (applied to the spoken words)
+            tok.text = cleaned.text[tok.start:tok.end]
     resolve(tokens, var)
     say = Verbaliser(var)
     for tok in tokens:
@@ -186,8 +198,8 @@ def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
         if spoken == "":
             space = False  # what followed the dropped piece decides the spacing
             continue
-        if spoken is None:  # punctuation as written
-            ch = _no_brackets(tok.text)
+        if spoken is None or (tok.cls == "punct" and not any(c.isalnum() for c in spoken)):
+            ch = _no_brackets(tok.text if spoken is None else spoken)  # punctuation, as written or not
             if not ch:
                 space = False
                 continue

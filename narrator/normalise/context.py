@@ -358,22 +358,88 @@ def roman_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str |
 
 # --- initialisms -------------------------------------------------------------------------------
 
-def is_headline(tokens: list[Token]) -> bool:
-    """Most words in capitals (three or more): a headline, whose capitals are not acronyms."""
-    words = [tok for tok in tokens if tok.cls in WORD_CLASSES and len(tok.text) > 1 and tok.text.isalpha()]
-    caps = [tok for tok in words if tok.text.isupper()]
-    return len(caps) >= 3 and len(caps) * 2 > len(words)
+def initial(tokens: list[Token], i: int) -> bool:
+    """Token i is a letter alone before its dot and a capitalised word: an initial ("John M. Ford",
+    "L. Patikas scored") or an abbreviation of one letter ("Viera d. Melbourne"). The dot is no full
+    stop unless a word that opens sentences follows (period_ends_sentence, as the sentence splitter
+    decides), and is then not said: the engine would end the sentence there."""
+    dot = tokens[i + 1] if i + 1 < len(tokens) else None
+    if dot is None or dot.cls != "punct" or dot.text != ".":
+        return False
+    _, nxt, gap = neighbour(tokens, i + 1, 1)
+    if nxt is None or gap != " " or not nxt.text[:1].isupper():
+        return False
+    if not period_ends_sentence("opener", nxt.text):
+        dot.fields["spoken"] = ""
+    return True
 
 
-def letters_reading(word: str, t: Tables) -> str:
-    """spell, word or keep for a word in capitals (data/en/acronyms.tsv); an unknown one of
-    three letters with a vowel is spelled (espeak-ng would read "UDI" as a word)."""
-    known = t.acronyms.get(word)
-    if known:
-        return known
-    if len(word) == 3 and any(v in word for v in "AEIOU"):
-        return "spell"
-    return "keep"
+def single_letter(tokens: list[Token], i: int) -> None:
+    """A capital letter alone: an initial (`initial`), or an "A" inside a sentence before a lower-case
+    word or punctuation ("a Type A personality", "Plan A."), which is the letter, not the article."""
+    tok = tokens[i]
+    if initial(tokens, i):
+        tok.fields["kind"] = "initial"
+        return
+    if tok.text != "A":
+        return
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    if after is not None and after.text == "-" and (i + 2 >= len(tokens) or tokens[i + 2].cls == "space"):
+        tok.fields["kind"] = "letter"  # "A- " is how the letter is written for the engine (LETTER_A)
+        after.fields["spoken"] = ""
+        return
+    prev, _ = prev_word(tokens, i)
+    nxt, _ = next_word(tokens, i)
+    inside = not sentence_initial(tokens, i) and not (prev is not None and prev.text in "—–")
+    before_lower = nxt is None or (nxt.cls == "punct" and nxt.text not in _OPENERS) or nxt.text[:1].islower()
+    if inside and before_lower:
+        tok.fields["kind"] = "letter"
+
+
+def run_together(tokens: list[Token], i: int) -> bool:
+    """A full stop between two words with no space ("IQ.LIGHT"): no sentence ends there (the splitter
+    would have cut it), so it is not said, or the engine would end one."""
+    return (0 < i < len(tokens) - 1 and tokens[i].text == "." and tokens[i - 1].cls in WORD_CLASSES
+            and tokens[i + 1].cls in WORD_CLASSES)
+
+
+def ampersand_letters(tokens: list[Token], i: int) -> bool:
+    """Capitals joined to an ampersand are letters of an initialism ("AT&T", "S&P", "M&A", "Texas
+    A&M"), whatever else they could be ("AT" the word, "A" the article)."""
+    prev, pgap = prev_word(tokens, i)
+    nxt, ngap = next_word(tokens, i)
+    return ((prev is not None and not pgap and prev.text == "&")
+            or (nxt is not None and not ngap and nxt.text == "&"))
+
+
+_TERMINAL = ".!?"
+_CLOSERS = "\"'”’)]»"
+_OPENERS = "\"“'‘([«"
+_CONTINUES = ",;:-–—"
+
+
+def continued(tokens: list[Token], i: int) -> bool:
+    """A "!" or "?" inside a sentence, or a full stop before a closing quote or bracket: what follows
+    it (after closing marks and spaces) is a lower-case word or punctuation that carries the sentence
+    on (`Hands up!" an officer said`, `It's on.” campaign`, `right?), and`). The sentence splitter keeps
+    these in one sentence, but espeak-ng (Piper's phonemizer too) ends one at each: the voice stops,
+    pauses and starts again in mid-sentence. Said as a comma instead."""
+    tok = tokens[i]
+    if tok.text not in _TERMINAL or (i > 0 and tokens[i - 1].text == ".") or (
+            i + 1 < len(tokens) and tokens[i + 1].text == "." and tok.text == "."):
+        return False  # an ellipsis
+    closed = False
+    j = i + 1
+    while j < len(tokens) and (tokens[j].cls == "space" or (
+            tokens[j].cls == "punct" and tokens[j].text in _TERMINAL + _CLOSERS)):
+        closed = closed or tokens[j].text in _CLOSERS
+        j += 1
+    if j >= len(tokens) or (tok.text == "." and not closed):
+        return False
+    nxt = tokens[j]
+    if nxt.cls == "punct":
+        return nxt.text in _CONTINUES
+    return nxt.text[:1].islower()
 
 
 def bearing(tokens: list[Token], i: int, t: Tables) -> bool:
@@ -408,7 +474,6 @@ def street_direction(tokens: list[Token], i: int, t: Tables) -> bool:
 def resolve(tokens: list[Token], var: Variety) -> None:
     """Apply the context rules to every token (decisions go into token.fields)."""
     t = tables()
-    headline = is_headline(tokens)
     for i, tok in enumerate(tokens):
         if bearing(tokens, i, t):
             tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text].lower()}
@@ -419,6 +484,16 @@ def resolve(tokens: list[Token], var: Variety) -> None:
         f = tok.fields
         if cls == "punct" and tok.text in var.range_dashes and dash_range(tokens, i, t):
             f["spoken"] = "to"
+        elif cls == "punct" and var.one_sentence_per_unit and "spoken" not in f and continued(tokens, i):
+            f["spoken"] = ","
+            for after in tokens[i + 1:]:  # the rest of a run ("?!"): the comma says it
+                if after.cls != "punct" or after.text not in _TERMINAL:
+                    break
+                after.fields["spoken"] = ""
+        elif cls == "punct" and var.one_sentence_per_unit and run_together(tokens, i):
+            f["spoken"] = ""
+        elif cls == "plain" and var.one_sentence_per_unit and len(tok.text) == 1 and tok.text.isalpha():
+            initial(tokens, i)
         elif cls == "cardinal":
             f["reading"] = cardinal_reading(tokens, i, var, t)
         elif cls == "address":
@@ -434,7 +509,6 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             if f.get("dot"):
                 f["stop"] = _stop(tokens, i, f.get("ends", "opener"))
         elif cls in ("roman", "letters", "state_code"):
-            f["headline"] = headline
             if cls == "state_code":
                 j, prev, _ = neighbour(tokens, i, -1)
                 nxt, _ = next_word(tokens, i)
@@ -448,6 +522,10 @@ def resolve(tokens: list[Token], var: Variety) -> None:
                 f["reading"] = roman_reading(tokens, i, var, t)
                 if f["reading"] is None:
                     tok.cls = "letters"
+            if tok.cls == "letters" and var.spell_initialisms and ampersand_letters(tokens, i):
+                f["kind"] = "letter" if len(tok.text) == 1 else "spelled"
+            elif tok.cls == "letters" and var.spell_initialisms and len(tok.text) == 1 and tok.text.isupper():
+                single_letter(tokens, i)
             if f.get("dot"):
                 ends = "time" if f.get("kind") == "ampm" else "opener"
                 f["stop"] = _stop(tokens, i, ends)

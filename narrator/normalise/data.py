@@ -56,12 +56,17 @@ class Variety:
     markup: str
     """Markup-like text ("<noise/>"): "keep" or "drop"."""
     spell_initialisms: bool
-    """Capitals an engine would read as a word are written dotted for it ("UDI" -> "U.D.I.",
-    acronyms.tsv); else every word in capitals stays as written ("EPA", NeMo's convention)."""
-    possessive_letters: bool
-    """An initialism with a possessive or plural ending written letter by letter ("F B I's")."""
+    """Words in capitals are read by what they are (capitals.py): an acronym English can pronounce
+    as a word in its usual case ("NASA" -> "Nasa"), an initialism spelled for the engine ("UDI" ->
+    "U.D.I", "FBI's" -> "F B I's"), and capitals that shout in mixed-case text (datelines, bylines)
+    as words ("CHICAGO" -> "Chicago"); else every word in capitals stays as written (NeMo's
+    convention)."""
     plural_numbers: bool
     """A number with a plural "s" is said in the plural ("the 747s" -> "seven forty sevens")."""
+    one_sentence_per_unit: bool
+    """A "!" or "?" that a lower-case word continues (`Hands up!" he said`) is said as a comma, as is
+    a full stop before a closing quote that one continues: the engine's text reader ends a sentence
+    at each, cutting the voice off in mid-sentence (context.continued)."""
     join_initials: bool
     """A name's initials said as one unit: "C. S. Lewis" -> "CS Lewis"."""
     model_numbers: bool
@@ -210,8 +215,6 @@ class Tables:
     """Words after an amount that keep its unit plural."""
     identifier_nouns: frozenset[str]
     """Lower-case nouns after which a number is an identifier."""
-    acronyms: dict[str, str]
-    """Capitalised word -> spell, word, keep or headline."""
     roman: dict[str, str]
     """Lower-case context word -> cardinal, regnal, name or pronoun."""
     given_names: frozenset[str]
@@ -305,7 +308,6 @@ def tables() -> Tables:
         sentence_openers=frozenset(w for (w,) in rows("sentence_openers.tsv", 1)),
         not_nouns=frozenset(w for (w,) in rows("not_nouns.tsv", 1)),
         identifier_nouns=frozenset(w for (w,) in rows("identifier_nouns.tsv", 1)),
-        acronyms=dict(rows("acronyms.tsv", 2)),
         roman={w.lower(): r for w, r in rows("roman.tsv", 2)},
         given_names=frozenset(w.lower() for (w,) in rows("given_names.tsv", 1)),
         symbols=by_context["any"],

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .context import letters_reading
+from .capitals import reading, spelled_letters, usual_case
 from .data import Tables, Variety, tables
 from .numbers import (
     cardinal,
@@ -204,9 +204,9 @@ class Verbaliser:
         if style == "quarter":
             return f"the {ordinal(f['quarter'])} quarter of {self._year(f['year'])}"
         if style == "era":
-            return f"{year(int(f['year']), self.and_years)} {f['era']}"
+            return f"{year(int(f['year']), self.and_years)} {self._initialism(f['era'])}"
         if style == "era_before":
-            return f"AD {year(int(f['year']), self.and_years)}"
+            return f"{self._initialism('AD')} {year(int(f['year']), self.and_years)}"
         if style == "prefix":
             return f"{f['prefix']} {self._year(f['year'])}"
         month = self.t.months[f["month"] - 1]
@@ -253,7 +253,7 @@ class Verbaliser:
             else:
                 out = f"{hour} {cardinal(m)}"
         if ap:
-            out += f" {ap.upper()}M"
+            out += f" {self._initialism(ap.upper() + 'M')}"
         if f.get("zone"):
             out += " " + self._zone(f["zone"])
             if f.get("zone2"):
@@ -291,37 +291,34 @@ class Verbaliser:
         return tok.text if reading is None else reading
 
     def letters(self, tok: Token) -> str:
+        """Capitals and initials. In NeMo's conventions as written; for a newsreader, by what the
+        capitals are (capitals.reading): a word in its usual case ("NASA" -> "Nasa"), else spelled for
+        the engine (spelled_letters)."""
         f = tok.fields
-        if f.get("kind") == "ampm":
+        kind = f.get("kind")
+        if kind == "ampm":
+            return self._initialism(f["letters"])
+        if kind == "initials":
             return f["letters"]
-        if f.get("kind") == "initials":
-            return f["letters"]
-        word = tok.text
-        if f.get("kind") == "dotted":  # "U.S." -> "US", "E.P.A." stays spelled
-            word = f["letters"]
-            if not word.isupper() or f.get("headline"):
-                return word
-        if f.get("headline"):
+        word = f["letters"] if kind == "dotted" else tok.text
+        if not self.var.spell_initialisms:
             return word
         base, suffix = word, ""
         if word.endswith(("'s", "’s")):
-            base, suffix = word[:-2], word[-2:]
+            base, suffix = word[:-2], "'s"
         elif word.endswith("s") and not word.isupper():
-            base, suffix = word[:-1], "s"
-        if not base.isupper() or not base.isalpha():
+            base, suffix = word[:-1], "'s"  # "CEOs": the ending said as in "O's" (espeak-ng: "Os" is "O S")
+        if kind in ("initial", "letter", "spelled") and base.isalpha():
+            return spelled_letters(base, suffix)
+        if not base.isupper() or not base.isalpha() or len(base) < 2:
             return word
-        reading = letters_reading(base, self.t)
-        if f.get("kind") == "dotted" and reading == "headline" and not suffix and self.var.spell_initialisms:
-            return ".".join(base) + "."  # "W.H.O.": dots say letters, though "WHO" is also a word
-        if reading in ("word", "headline") or len(base) < 2:
-            return word
-        if suffix and self.var.possessive_letters:
-            return " ".join(base) + suffix  # "F B I's": the ending stays on the last letter
-        if suffix:
-            return word
-        if reading == "spell" and self.var.spell_initialisms:
-            return ".".join(base) + "."  # "E.P.A.": both engines spell dotted capitals, "A" too
-        return word
+        if reading(base) == "word":
+            return usual_case(base) + word[len(base):]
+        return spelled_letters(base, suffix)
+
+    def _initialism(self, letters: str) -> str:
+        """Letters the rules write ("AM", "BC"), as the variety writes spelled capitals."""
+        return spelled_letters(letters) if self.var.spell_initialisms else letters
 
     def roman(self, tok: Token) -> str:
         value = roman_value(tok.text) or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .capitals import reading, spelled_letters, usual_case
 from .data import Tables, Variety, tables
 from .numbers import cardinal, digits, number, ordinal, pairs, plural_words
 from .scan import Token
@@ -60,16 +61,31 @@ class CodeVerbaliser:
             body = tok.text[1:]
             if self.var.hashtag == "hash":
                 return f"hash {body}"
-            words = " ".join(_hashtag_words(body, self.and_))
+            words = " ".join(self._said(_hashtag_words(body, self.and_)))
             return words if f.get("after_hashtag") else "hashtag " + words
         if kind == "handle":  # "@NASAWebb" -> "at NASA Webb"; "on X at @NASAWebb" says "at" once
-            words = " ".join(_hashtag_words(tok.text[1:], self.and_))
+            words = " ".join(self._said(_hashtag_words(tok.text[1:], self.and_)))
             return words if f.get("after_at") else "at " + words
         if kind == "doi" and self.var.urls == "domain":
             return ""
         if self.var.urls == "domain":
             return self._domain_reading(tok.text, kind)
         return _electronic_words(tok.text, self.t)
+
+    def _letters(self, run: str) -> str:
+        """Letters of a code ("PM" of "PM2.5", "A" of "A320") as capitals are read elsewhere."""
+        if not self.var.spell_initialisms or not run.isupper() or not run.isalpha():
+            return run
+        if len(run) == 1:
+            return spelled_letters(run)
+        return usual_case(run) if reading(run) == "word" else spelled_letters(run)
+
+    def _said(self, words: list[str]) -> list[str]:
+        """The words of a hashtag or handle; its capitals read as any others are (capitals.reading):
+        "#NASAWebb" -> "Nasa Webb", "@NWS" -> "N.W.S"."""
+        if not self.var.spell_initialisms:
+            return words
+        return [self._letters(w) if len(w) > 1 else w for w in words]
 
     def _domain_reading(self, s: str, kind: str) -> str:
         """A newsreader's reading: the domain without scheme, "www." and path; an e-mail address
@@ -106,7 +122,7 @@ class CodeVerbaliser:
             if _DECIMAL.fullmatch(r):
                 return number(r, and_=False)
             if not r.isdecimal():
-                return r
+                return self._letters(r)
             if r[0] == "0" or len(r) >= 5:
                 return digits(r)
             if model and len(r) >= 3:
@@ -127,7 +143,7 @@ class CodeVerbaliser:
                     and runs[k + 1].isdecimal():
                 words.append("by")  # "4x4"
             else:
-                words.append(r)
+                words.append(self._letters(r))
         return " ".join(words)
 
     def math(self, tok: Token) -> str:

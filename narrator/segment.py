@@ -23,7 +23,8 @@ _OPENING = "\"'“‘«„‚([¿¡*#_「『（-–—"
 """Opening quotes, brackets, dashes and decoration that may come before a sentence's first word
 ("*Sharks", "#Today", a quote with a space after it, "-- CONCERNED SISTER")."""
 _CLOSERS = f"[{re.escape(_CLOSING)}]"
-_CANDIDATE = re.compile(rf"[{re.escape(_STOPS)}]+{_CLOSERS}*(?:\s+{_CLOSERS}+)*(?=\s)\s+"
+_CLOSERS_ONLY = f"[{re.escape(_CLOSING[2:])}]"  # not the straight quotes: apart, they may open the next
+_CANDIDATE = re.compile(rf"[{re.escape(_STOPS)}]+{_CLOSERS}*(?:\s+{_CLOSERS_ONLY}+)*(?=\s)\s+"
                         rf"|[{re.escape(_STOPS_NO_SPACE)}]+{_CLOSERS}*\s*"
                         r"|(?<=[a-z][a-z]\.)(?=[A-Z][a-z])")
 """A sentence end and the spaces after it: closing marks may stand apart (`culture.’ ” Instead`); a

@@ -112,13 +112,13 @@ NEWS = {
     "money": [
         # a capital that starts a hyphenated word is no magnitude ("T-shirt"); the amount describes it
         ("A $12 T-shirt and a $2.5 B bond.",
-         "A twelve dollar T-shirt and a two point five billion dollar bond."),
+         "A twelve-dollar T-shirt and a two point five billion-dollar bond."),
         # "bil." and "mil." keep their dot
         ("The prize hit $1.2 bil. on Friday, after $800 mil in May.",
          "The prize hit one point two billion dollars on Friday, after eight hundred million dollars in "
          "May."),
         # a magnitude joined by a hyphen
-        ("It has a $4.5-billion budget.", "It has a four point five billion dollar budget."),
+        ("It has a $4.5-billion budget.", "It has a four point five billion-dollar budget."),
         # an adverb of place after an amount: the amount is no adjective, its unit stays plural
         ("The tour grossed $88M overseas and $2 billion nationwide.",
          "The tour grossed eighty eight million dollars overseas and two billion dollars nationwide."),
@@ -135,11 +135,11 @@ NEWS = {
         ("The rent is $2,500/month.", "The rent is two thousand five hundred dollars per month."),
         # before the noun it describes, an amount is an adjective: singular unit
         ("The council approved a $12 million budget.",
-         "The council approved a twelve million dollar budget."),
+         "The council approved a twelve million-dollar budget."),
         ("Each violation carries $250,000 fines.",
-         "Each violation carries two hundred fifty thousand dollar fines."),
-        ("A €40 fee applies.", "A forty euro fee applies."),
-        ("Workers want a $20-an-hour wage.", "Workers want a twenty dollar-an-hour wage."),
+         "Each violation carries two hundred fifty thousand-dollar fines."),
+        ("A €40 fee applies.", "A forty-euro fee applies."),
+        ("Workers want a $20-an-hour wage.", "Workers want a twenty-dollar-an-hour wage."),
         # an amount without its magnitude shares the next one's
         ("It will cost between $2 and $3 billion.", "It will cost between two and three billion dollars."),
     ],
@@ -217,7 +217,7 @@ NEWS = {
         # one digit after a colon is no clock: a ratio, or after a name a chapter and verse
         ("The court ruled 5:4 in a 3:1 split, citing Psalm 23:1.",
          "The court ruled five to four in a three to one split, citing Psalm twenty three one."),
-        ("They won 24-17.", "They won twenty four - seventeen."),
+        ("They won 24-17.", "They won twenty four to seventeen."),
         ("Ages 18-34 are eligible.", "Ages eighteen to thirty four are eligible."),
         ("The exhibit covers 1914–1918.", "The exhibit covers nineteen fourteen to nineteen eighteen."),
     ],
@@ -235,7 +235,7 @@ NEWS = {
     ],
     "electronic": [
         ("Visit https://www.example.gov/help/faq.html today.", "Visit example dot gov today."),
-        ("Forms are at irs.gov/forms.", "Forms are at irs dot gov."),
+        ("Forms are at irs.gov/forms.", "Forms are at irs dot gov slash forms."),
         ("Email tips@example.com with questions.", "Email tips at example dot com with questions."),
         ("The #WorldSeries trended.", "The hashtag World Series trended."),
         ("Posts tagged hashtag #MeToo spread.", "Posts tagged hashtag Me Too spread."),
@@ -540,11 +540,11 @@ def test_installed_command_takes_language_and_lexicon_and_defaults_to_the_voice_
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    us = "governor Hale paid two hundred fifty dollars for a two point four million dollar home.\n"
+    us = "governor Hale paid two hundred fifty dollars for a two point four million-dollar home.\n"
     assert run("--language", "en-US") == us
     assert run() == us  # the default voice (joe) speaks en-US
     assert run("--language", "en-GB", "--lexicon", str(lex)) == \
-        "governor hail paid two hundred and fifty dollars for a two point four million dollar home.\n"
+        "governor hail paid two hundred and fifty dollars for a two point four million-dollar home.\n"
     assert run("--language", "en") == \
         "governor Hale paid two hundred and fifty dollars for a two point four million dollars home.\n"
 

@@ -19,7 +19,7 @@ def _pairs(text: str, language: str = "en-US", lexicon: Lexicon | None = None) -
     ("It lost $2.4 million today.",
      [("It", "It"), ("lost", "lost"), ("$2.4 million", "two point four million dollars"),
       ("today", "today.")]),
-    ("a $5 fee", [("a", "a"), ("$5", "five dollar"), ("fee", "fee")]),
+    ("a $5 fee", [("a", "a"), ("$5", "five-dollar"), ("fee", "fee")]),
     # cardinal, ordinal, decimal, fraction, measure
     ("He is 26, the 3rd of 4.5 kids",
      [("He", "He"), ("is", "is"), ("26", "twenty six,"), ("the", "the"), ("3rd", "third"), ("of", "of"),

@@ -97,7 +97,9 @@ def is_plural_noun(tok: Token | None, t: Tables) -> bool:
 def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
     """An amount before the noun it describes is an adjective, and its unit is singular:
     "a $2.4 million loss", "an 87W charger", "$15-an-hour", "12-ounce can". The amount is
-    followed by a noun (is_noun), or joined to the next word by a hyphen."""
+    followed by a noun (is_noun), or joined to the next word by a hyphen; after "a" or "an", by any
+    word ("a 55" TV"). A comparative after it is no noun: "$60 cheaper (than)" says "sixty dollars"
+    (a word in -er after an amount with no article before it, or before "than")."""
     j, nxt, gap = neighbour(tokens, i, 1)
     if nxt is None:
         return False
@@ -105,6 +107,15 @@ def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
         return nxt.cls in ("plain", "cardinal")
     if gap == " " and len(nxt.text) == 1 and nxt.text.isupper():  # "a $5 T-shirt", "a $40 X-ray"
         return neighbour(tokens, j, 1)[2] == "-"
+    prev, pgap = prev_word(tokens, i)
+    article = prev is not None and pgap == " " and prev.text.lower() in ("a", "an")
+    if gap == " " and nxt.text.lower().endswith("er") and nxt.text.islower():
+        than = next_word(tokens, j)[0]
+        if (than is not None and than.text.lower() == "than") or not (
+                article or (prev is not None and prev.text.lower() in t.context["determiner"])):
+            return False  # "$60 cheaper", "10 km longer than"
+    if gap == " " and article and nxt.cls in ("letters", "abbreviation"):
+        return True
     return gap == " " and is_noun(nxt, t)
 
 
@@ -480,6 +491,8 @@ def resolve(tokens: list[Token], var: Variety) -> None:
         elif street_direction(tokens, i, t):
             tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text]}
             tokens[i + 1].cls = "drop"  # its dot
+        if tok.cls in ("serial", "letters", "plain") and var.spell_initialisms and typed_code(tokens, i, t):
+            tok.cls, tok.fields = "instrument", {"code": tok.text, "angled": False, "typed": True}
         cls = tok.cls
         f = tok.fields
         if cls == "punct" and tok.text in var.range_dashes and dash_range(tokens, i, t):
@@ -494,6 +507,8 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             f["spoken"] = ""
         elif cls == "plain" and var.one_sentence_per_unit and len(tok.text) == 1 and tok.text.isalpha():
             initial(tokens, i)
+        elif cls == "range" and f.get("kind") == "number":
+            f["record"] = record(tokens, i, t)
         elif cls == "cardinal":
             f["reading"] = cardinal_reading(tokens, i, var, t)
         elif cls == "address":
@@ -545,6 +560,8 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             word = prev.text.lower() if prev is not None and gap == " " else ""
             compound = next_word(tokens, i)[1] == "-"
             f["after_a"] = word in ("a", "an") or (compound and word in t.context["determiner"])
+        elif cls == "instrument":
+            f["drop"] = not f.get("typed") and (f["angled"] or bracketed(tokens, i))
         elif cls == "emoji":
             f["word_position"] = _word_position(tokens, i)
         elif cls == "electronic" and f.get("kind") == "hashtag":
@@ -556,6 +573,35 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             nxt, _ = next_word(tokens, i)
             if prev is not None and prev.text == "(" and nxt is not None and nxt.text == ")":
                 f["drop"] = True
+
+
+def record(tokens: list[Token], i: int, t: Tables) -> bool:
+    """Two numbers joined by a dash that are a team's wins and losses, said "ten and seven": after
+    "to" or "at" with the wins first ("improved to 10-7", "at 4-7"), or before a word that names a
+    record ("a 10-7 record", "3-4 on the season"). A score or a vote ("won 24-17") says "to"."""
+    f = tokens[i].fields
+    prev, pgap = prev_word(tokens, i)
+    nxt, ngap = next_word(tokens, i)
+    if nxt is not None and ngap == " " and nxt.text.lower() in t.context["record-after"]:
+        return True
+    wins, losses = int(f["a"].replace(",", "")), int(f["b"].replace(",", ""))
+    return (prev is not None and pgap == " " and prev.text.lower() in t.context["record-before"]
+            and wins >= losses and wins < 200)
+
+
+def typed_code(tokens: list[Token], i: int, t: Tables) -> bool:
+    """A code in capitals (and digits) after a word that names one to type ("promo code SAVE20",
+    "coupon FALL25"): spelled letter by letter and digit by digit, not read as words."""
+    text = tokens[i].text
+    if not (any(c.isalpha() for c in text) and text.replace("-", "").isalnum() and text.upper() == text):
+        return False
+    prev, gap = prev_word(tokens, i)
+    return prev is not None and gap == " " and prev.text.lower() in t.context["code"]
+
+
+def bracketed(tokens: list[Token], i: int) -> bool:
+    """Token i stands alone in brackets: "(.DJI)", "(EUR=)"."""
+    return (0 < i < len(tokens) - 1 and tokens[i - 1].text in "([" and tokens[i + 1].text in ")]")
 
 
 def numeric_date(tokens: list[Token], i: int, var: Variety, t: Tables) -> bool:

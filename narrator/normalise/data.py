@@ -42,7 +42,9 @@ class Variety:
     clock_hundreds: bool
     """24-hour times on the hour said "twenty two hundred" (else "twenty two o'clock")."""
     plain_range: str
-    """What a dash between two bare numbers says: "-" (kept, a pause) or "to"."""
+    """What a dash between two bare numbers says: "-" (kept, a pause) or "to" (a range, a score or a
+    vote: "ages 18-34", "won 61-39"; a team's record after "to" or "at", or before "record", says
+    "and": "improved to 10-7")."""
     range_dashes: str
     """The dashes that join a range ("-" alone, or "-" and the en dash "–"); any other dash is
     punctuation, a pause ("1961–1965" in NeMo's conventions)."""
@@ -88,6 +90,10 @@ class Variety:
     is an everyday word or a lone letter (units.tsv, "word")."""
     adjectival_units: bool
     """Amounts before the noun they describe take the singular unit ("a five kilometer run")."""
+    average_decimals: bool
+    """A decimal written without its zero and with three places is an average or a caliber, said as
+    thousandths in pairs: ".287" -> "two eighty seven" (a batting average), ".300" -> "three hundred",
+    ".357 Magnum"; else "point two eight seven"."""
     contextual_numbers: bool
     """Decide year-or-number by the words around a four-digit number (else its value decides)."""
     zero_digit: str = "oh"

@@ -45,7 +45,7 @@ class Verbaliser:
             "measure": self.measure, "date": self.date, "time": self.time, "range": self.range,
             "decade": self.decade, "telephone": codes.telephone, "electronic": codes.electronic,
             "abbreviation": self.abbreviation, "letters": self.letters, "roman": self.roman,
-            "serial": codes.serial, "symbol": lambda tok: tok.fields["spoken"], "math": codes.math,
+            "serial": codes.serial, "instrument": codes.instrument, "symbol": lambda tok: tok.fields["spoken"], "math": codes.math,
             "address": codes.address, "party": lambda tok: f"{tok.fields['party']} of {tok.fields['state']}",
             "state": lambda tok: tok.fields["state"], "state_code": lambda tok: tok.fields["state"],
             "month": lambda tok: self.t.months[tok.fields["month"] - 1], "special": self.special,
@@ -84,6 +84,9 @@ class Verbaliser:
         return self._sign(f.get("sign")) + year(int(s), self.and_years)
 
     def decimal(self, tok: Token) -> str:
+        num = tok.fields["num"]
+        if self.var.average_decimals and re.fullmatch(r"\.[1-9]\d\d", num) and not tok.fields.get("sign"):
+            return pairs(num[1:])  # ".287" -> "two eighty seven", ".300" -> "three hundred"
         after = tok.fields.get("said_after")  # "40M" -> "million", "2x" -> "times"
         return (self._sign(tok.fields.get("sign")) + number(tok.fields["num"], self.and_)
                 + (f" {after}" if after else ""))
@@ -91,10 +94,11 @@ class Verbaliser:
     def ordinal(self, tok: Token) -> str:
         s, suffix = tok.fields["n"], tok.fields["suffix"]
         n = int(s.replace(",", ""))
+        ending = "'s" if tok.fields.get("possessive") else ""
         if suffix == ordinal_suffix(n):
-            return ordinal(n)
+            return ordinal(n) + ending
         spoken = digits(s) if len(s) >= 3 else cardinal(n, self.and_)
-        return f"{spoken} {suffix}"
+        return f"{spoken} {suffix}{ending}"
 
     def fraction(self, tok: Token) -> str:
         f = tok.fields
@@ -122,7 +126,7 @@ class Verbaliser:
         return fraction(num, den, whole, self.and_)
 
     def _amount(self, s: str) -> str:
-        mixed = re.fullmatch(r"(\d+)\s(\d+)/(\d+)", s)
+        mixed = re.fullmatch(r"(\d+)[\s-](\d+)/(\d+)", s)
         if mixed:
             return self._fraction(int(mixed.group(2)), int(mixed.group(3)), int(mixed.group(1)))
         fm = re.fullmatch(r"(\d+)/(\d+)", s)
@@ -166,6 +170,9 @@ class Verbaliser:
                 out = f"{first} to {self._money_amount(f['num2'], f.get('mag2'), f.get('cur2') or cur, adj)}"
         else:
             out = self._money_amount(f["num"], f.get("mag"), cur, adj)
+        unit = self.t.currencies[cur].singular
+        if adj and self.var.adjectival_units and out.endswith(f" {unit}") and " " not in unit:
+            out = f"{out[:-len(unit) - 1]}-{unit}"  # "a $10 gift card" -> "a ten-dollar gift card"
         per = f.get("per")
         if per:  # "£10/wk", "$3.99/lb"
             out += f" per {self.t.periods[per] if per in self.t.periods else self.t.units[per].singular}"
@@ -179,8 +186,10 @@ class Verbaliser:
             out += (" to " if joiner in "-–" else " by ") + self._amount(f["num2"])
         if f["unit"] == "%":
             return out + " percent"
+        if f.get("mag"):  # "100 million kg" -> "one hundred million kilograms"
+            out += " " + self.t.magnitudes[f["mag"]]
         unit = self.t.units[f["unit"]]
-        one = f["num"] == "1" and not f.get("num2")
+        one = f["num"] == "1" and not f.get("num2") and not f.get("mag")
         out += " " + (unit.singular if one or f.get("adjectival") else unit.plural)
         if f.get("inches"):  # "5'10"" -> "five feet ten inches", before a noun "six foot two"
             inches = self.t.units["in"]
@@ -216,7 +225,10 @@ class Verbaliser:
         if day is None:
             return f"{month}{comma} {self._year(y or '')}"
         if f["order"] == "dmy":
-            out = f"{'' if f.get('after_the') else 'the '}{ordinal(day)} of {month}"
+            out = f"{'' if f.get('after_the') else 'the '}{ordinal(day)}"
+            if f.get("day2"):  # "18-24 November" -> "the eighteenth to the twenty fourth of November"
+                out += f" to the {ordinal(f['day2'])}"
+            out += f" of {month}"
         else:
             out = f"{month} {ordinal(day)}"
             if f.get("day2"):
@@ -273,8 +285,10 @@ class Verbaliser:
             return f"{cardinal(int(f['a']), self.and_)}{joiner}{cardinal(int(f['b']))}"
         if f["kind"] == "number":
             a, b = f["a"], f["b"]
-            va, vb = int(a.replace(",", "")), int(b.replace(",", ""))
-            to = " to " if self.var.plain_range == "to" and vb > va else " - "
+            if self.var.plain_range != "to":
+                to = " - "
+            else:  # a range or a score ("eighteen to thirty four", "sixty one to thirty nine"), a record
+                to = " and " if f.get("record") else " to "  # "improved to ten and seven"
             return number(a, self.and_) + to + number(b, self.and_)
         a = int(f["a"])
         b = f["b"]
@@ -288,6 +302,8 @@ class Verbaliser:
     # words -------------------------------------------------------------------------------------
     def abbreviation(self, tok: Token) -> str:
         reading = tok.fields.get("reading")
+        if reading is None and tok.text.endswith(".") and self.var.one_sentence_per_unit:
+            return tok.text[:-1]  # a word, not the abbreviation ("Just Say No."): its dot only as a full stop
         return tok.text if reading is None else reading
 
     def letters(self, tok: Token) -> str:

@@ -88,8 +88,10 @@ class CodeVerbaliser:
         return [self._letters(w) if len(w) > 1 else w for w in words]
 
     def _domain_reading(self, s: str, kind: str) -> str:
-        """A newsreader's reading: the domain without scheme, "www." and path; an e-mail address
-        in full ("tips at example dot com")."""
+        """A newsreader's reading: the domain without scheme, "www." and path ("https://www.cdc.gov/flu/
+        index.html" -> "cdc dot gov": a link, its path for the eye); an address written to be typed
+        keeps its path of words ("example.org/help/floods" -> "example dot org slash help slash
+        floods"); an e-mail address in full ("tips at example dot com")."""
         if kind == "email":
             local, _, domain = s.partition("@")
             return f"{_label_words(local)} at {self._host(domain.split('/')[0])}"
@@ -97,6 +99,9 @@ class CodeVerbaliser:
         host = host.split("@")[-1].split(":")[0]
         if host.lower().startswith("www."):
             host = host[4:]
+        path = s.split("/", 1)[1].rstrip("/") if kind == "domain" and "/" in s else ""
+        if path and _WORD_PATH.fullmatch(path):  # "example.org/help/floods": an address to type
+            return " slash ".join([self._host(host)] + [_label_words(part) for part in path.split("/")])
         return self._host(host)
 
     def _host(self, host: str) -> str:
@@ -146,6 +151,15 @@ class CodeVerbaliser:
                 words.append(self._letters(r))
         return " ".join(words)
 
+    def instrument(self, tok: Token) -> str:
+        """A market code: left out alone in brackets (a wire's reference for its own readers, "the Dow
+        (.DJI)"), else spelled, letters one by one and digits one by one ("LCOc1" -> "L.C.O.C one");
+        its "=" and "." are never said."""
+        if tok.fields.get("drop"):
+            return ""
+        return " ".join(spelled_letters(run.upper()) if run.isalpha() else digits(run)
+                        for run in re.findall(r"[A-Za-z]+|\d+", tok.fields["code"]))
+
     def math(self, tok: Token) -> str:
         names = self.t.math_symbols
         out = []
@@ -185,6 +199,9 @@ class CodeVerbaliser:
 
 
 _DECIMAL = re.compile(r"\d+\.\d+")
+_WORD_PATH = re.compile(r"[A-Za-z][A-Za-z-]{0,30}(?:/[A-Za-z][A-Za-z-]{0,30}){0,3}")
+"""The path of an address written to be typed: up to four segments of letters and hyphens (no file
+name, no query, no numbers of a link)."""
 
 
 def _hashtag_words(body: str, and_: bool) -> list[str]:

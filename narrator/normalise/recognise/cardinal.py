@@ -17,14 +17,14 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
     t = tables()
     return {
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{NUM})"),
-        "fraction": re.compile(r"(?P<sign>[-−])?(?:(?P<whole>\d{1,6})[\s-])?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
-                               r"(?P<suf>(?:th|rd|nd|st)s?|s)?(?![\w/]|\.\d)"),
+        "fraction": re.compile(r"(?P<sign>[-−])?(?:(?P<whole>\d{1,6})[\s-])?"
+                               r"(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})(?P<suf>(?:th|rd|nd|st)s?|s)?(?![\w/]|\.\d)"),
         "math": re.compile(r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)(?:\s{0,3}[-+*/=×÷]\s{0,3}"
                            r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)){1,4}(?![\w.])"),
         "range": re.compile(rf"(?P<a>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<dash>\s?{f.dash}\s?)"
                             r"(?P<b>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?![\w-]|[.,/⁄]\d)"),
-        "year_range": re.compile(rf"(?P<a>\d{{4}})(?:\s?(?P<dash>{f.dash})\s?|(?P<slash>/))(?P<b>\d{{4}}|\d{{2}})"
-                                 r"(?![\w/-])"),
+        "year_range": re.compile(rf"(?P<a>\d{{4}})(?:\s?(?P<dash>{f.dash})\s?|(?P<slash>/))"
+                                 r"(?P<b>\d{4}|\d{2})(?![\w/-])"),
         "ordinal": re.compile(
             rf"(?P<n>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<suf>{ORD}|ST|ND|RD|TH)(?P<pos>['’]s)?(?![A-Za-z])"),
         "ratio": re.compile(r"(?P<a>\d{1,3}):(?P<b>\d)(?![\d:]|[.,]\d)"),

@@ -32,8 +32,8 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "era_after": re.compile(r"(?P<y>\d{1,4})\s?(?P<era>A\.D\.?|B\.C\.E\.?|B\.C\.?|C\.E\.?|AD|BCE|BC|CE)"
                                 r"(?![\w])"),
         "era_before": re.compile(r"(?P<era>A\.D\.|AD)\s?(?P<y>\d{1,4})(?![\w.,]\d)(?!\d)"),
-        "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)(?:(?P<apos>\s?['’‘`´])|(?<=\d{4})(?P<space>\s))?s"
-                             r"(?![\w'’])"),
+        "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)"
+                             r"(?:(?P<apos>\s?['’‘`´])|(?<=\d{4})(?P<space>\s))?s(?![\w'’])"),
         "decade_short": re.compile(r"['’‘`´]\s?(?P<short>\d0)(?:\s?['’])?s(?![\w])"),
     }
 

@@ -14,9 +14,13 @@ DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 _STOPS = ".!?…\u037e"
 """Sentence ends of scripts that put a space after them: Latin, Cyrillic, Greek (with its own question
 mark), and the scripts without capitals that borrow the Latin ones (Arabic, Hebrew)."""
-_STOPS_NO_SPACE = "。！？｡︒।॥؟۔։።။།"
+_STOPS_NO_SPACE = "。！？｡︒।॥؟۔։።။།។៕"
 """Sentence ends that need no space after them: CJK full stops and full-width ! and ?, the Devanagari
-danda, the Arabic question mark and full stop, the Armenian, Ethiopic, Myanmar and Tibetan ends."""
+danda, the Arabic question mark and full stop, the Armenian, Ethiopic, Myanmar, Tibetan and Khmer ends."""
+_GREEK = "\u0370-\u03ff\u1f00-\u1fff"
+"""Greek letters: after one, ";" is the Greek question mark (Unicode folds its own, U+037E, into it)."""
+_SPACED_SCRIPTS = "\u0e00-\u0e7f\u0e80-\u0eff"
+"""Thai and Lao: no sentence-end mark; a space between two of their letters ends a sentence."""
 _CLOSING = "\"'”’»)]」』）"
 """Closing quotes and brackets that stay with the sentence they close."""
 _OPENING = "\"'“‘«„‚([¿¡*#_「『（-–—"
@@ -26,10 +30,12 @@ _CLOSERS = f"[{re.escape(_CLOSING)}]"
 _CLOSERS_ONLY = f"[{re.escape(_CLOSING[2:])}]"  # not the straight quotes: apart, they may open the next
 _CANDIDATE = re.compile(rf"[{re.escape(_STOPS)}]+{_CLOSERS}*(?:\s+{_CLOSERS_ONLY}+)*(?=\s)\s+"
                         rf"|[{re.escape(_STOPS_NO_SPACE)}]+{_CLOSERS}*\s*"
-                        r"|(?<=[a-z][a-z]\.)(?=[A-Z][a-z])")
+                        r"|(?<=[a-z][a-z]\.)(?=[A-Z][a-z])"
+                        rf"|(?<=[{_GREEK}]);{_CLOSERS}*\s+"
+                        rf"|(?<=[{_SPACED_SCRIPTS}])\s+(?=[{_SPACED_SCRIPTS}])")
 """A sentence end and the spaces after it: closing marks may stand apart (`culture.’ ” Instead`); a
 full stop between a lower-case word and a capitalised one with no space (`physician.Police`: text
-run together) ends a sentence too."""
+run together) ends a sentence too; so do a Greek question mark and a space in Thai or Lao."""
 _NEXT_WORD = re.compile(rf"[{re.escape(_OPENING)}]*\s?([^\W_]+)")
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 """A word that is a single letter or letters joined by dots ("J", "U.S", "a.m", "W.Va")."""
@@ -84,7 +90,7 @@ def split_sentences(text: str) -> list[str]:
     for m in _CANDIDATE.finditer(text):
         if m.end() >= len(text):
             break
-        if text[m.start()] in _STOPS:
+        if text[m.start()] in _STOPS + ";":
             if not _opens_sentence(text, m.end()):
                 continue
             if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis

@@ -28,7 +28,7 @@ from ..voices import get_voice
 from . import electronic
 from .capitals import recase
 from .context import WORD_CLASSES, resolve
-from .data import Variety, tables, variety
+from .data import Variety, number_marks, tables, variety
 from .numbers import cardinal, ordinal, year
 from .scan import Token
 from .tagger import Tagger
@@ -72,13 +72,57 @@ def _symbolic_entries(lexicon: Lexicon) -> Lexicon:
     return Lexicon(keep, lexicon.nocase & {w for w, _ in keep})
 
 
-def _protected(cleaned: str, var: Variety | None, lexicon: Lexicon) -> dict[int, Token]:
-    """Spans found before tagging: addresses (English only) and lexicon entries the rules would
-    rewrite, each one token."""
+_JOINED_NUMBER = re.compile(r"(?<![\d.,'’])\d+(?:[.,'’]\d+)+")
+"""Digits joined by dots, commas or apostrophes with no space ("12.03.2024", "2.5"): one word for
+the engine, never cut at the mark (a cut "40. 000" ends a sentence)."""
+
+
+@lru_cache(maxsize=64)
+def _local_number(language: str) -> re.Pattern[str] | None:
+    """A number as the language writes it: thousands in groups of three after the same group mark
+    ("40.000", "1 250 000"), then its decimal mark and digits ("3,5"); None for a language whose
+    marks are not known."""
+    decimal, groups = number_marks(language)
+    if not decimal:
+        return None
+    grouped = rf"(?:([{re.escape(groups)}])\d{{3}}(?:\1\d{{3}})*)?" if groups else ""
+    return re.compile(rf"(?<![\d.,'’])\d{{1,3}}{grouped}(?:{re.escape(decimal)}\d+)?(?![\d.,'’]\d|\d)"
+                      rf"|(?<![\d.,'’])\d+{re.escape(decimal)}\d+(?![\d.,'’]\d|\d)")
+
+
+def _numbers(text: str, language: str) -> list[tuple[int, int, str]]:
+    """(start, end, what the engine gets) for each number written with marks in a language the English
+    rules do not read: in the language's own way, its group marks dropped ("40.000" in German and
+    "40 000" in French are "40000", which espeak-ng says as one number where "40 000" is "forty, zero
+    zero zero"); any other digits joined by marks as written."""
+    out: list[tuple[int, int, str]] = []
+    local = _local_number(language)
+    decimal = number_marks(language)[0]
+    if local is not None:
+        for m in local.finditer(text):
+            if not any(ch in m.group() for ch in ".,'’ \u00a0\u202f\u2009"):
+                continue  # plain digits: as written
+            whole, _, fraction = m.group().partition(decimal) if decimal else (m.group(), "", "")
+            digits = "".join(ch for ch in whole if ch.isdecimal())
+            out.append((m.start(), m.end(), digits + (decimal + fraction if fraction else "")))
+    taken = [(s, e) for s, e, _ in out]
+    for m in _JOINED_NUMBER.finditer(text):
+        if not any(s < m.end() and m.start() < e for s, e in taken):
+            out.append((m.start(), m.end(), m.group()))
+    return sorted(out)
+
+
+def _protected(cleaned: str, var: Variety | None, lexicon: Lexicon, language: str = "") -> dict[int, Token]:
+    """Spans found before tagging: addresses (English only), numbers written with thousands marks
+    (other languages: said as plain digits, one number for the engine) and lexicon entries the
+    rules would rewrite, each one token."""
     spans: list[tuple[int, int, Token]] = []
     if var is not None:
         for s, e, kind in electronic.find(cleaned):
             spans.append((s, e, Token("electronic", s, e, cleaned[s:e], {"kind": kind})))
+    else:
+        for s, e, said in _numbers(cleaned, language):
+            spans.append((s, e, Token("number", s, e, cleaned[s:e], {"spoken": said})))
     starts = [s for s, _, _ in spans]  # in order, not overlapping
     symbolic = _symbolic_entries(lexicon)
     if symbolic:
@@ -124,13 +168,13 @@ def _dotted_abbreviations() -> frozenset[str]:
 
 def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token]:
     var = variety(language)
-    protected = _protected(cleaned.text, var, lexicon)
+    protected = _protected(cleaned.text, var, lexicon, language)
     cuts = frozenset(k for tok in protected.values() for k in (tok.start, tok.end))
     parts = atoms(cleaned.text, cuts)
     if var is None:
         tokens = _simple_tokens(parts, protected)
         for tok in tokens:
-            if tok.cls == "lexicon":
+            if tok.cls in ("lexicon", "number"):
                 tok.spoken = tok.fields["spoken"]
             elif tok.cls in ("punct", "space"):
                 tok.spoken = None

@@ -187,6 +187,8 @@ def spelled_letters(letters: str, suffix: str = "") -> str:
 _CAPS_WORD = re.compile(r"(?<![\w.&’'-])[A-Z][A-Z’']*[A-Z](?![\w&]|\.\w|['’]\w)")
 """A word in capitals of two letters or more, not part of a dotted, hyphenated or mixed word, nor
 followed by a possessive or a plural ending (an initialism's: "FBI's", "CEOs")."""
+_BYLINE = re.compile(r"\s*By\s+[^,;:()\n]*")
+"""A byline's names: "By " and what follows up to a comma ("By ANA LOPEZ and TOM LEE, Reuters")."""
 _DATELINE_END = re.compile(r"\s*(?:,|\(|—|–|-{1,2}\s)")
 """What follows the place of a dateline: a comma, the agency in brackets, a dash."""
 
@@ -233,16 +235,20 @@ def _joined(text: str, end: int, start: int, abbreviations: frozenset[str]) -> b
 
 def recase(text: str, abbreviations: frozenset[str] = frozenset()) -> str:
     """`text` with every shouted word (`shouted_spans`) that can be said as a word in its usual
-    case; the others (initialisms, "FBI") stay in capitals to be spelled. Same length as `text`."""
+    case, and every name of a byline with a vowel; the others (initialisms, "FBI") stay in capitals
+    to be spelled. Same length as `text`."""
     spans = shouted_spans(text, abbreviations)
     if not spans:
         return text
+    byline = _BYLINE.match(text)
+    names_end = byline.end() if byline else 0
     out = []
     at = 0
     for s, e in spans:
         word = text[s:e]
         bare = word.replace("'", "").replace("’", "")
-        if reading(bare, shouted=True) == "word" or usual_case(word) in abbreviations:
+        name = s < names_end and any(v in bare for v in "AEIOUY")  # a byline's names are names ("ANA")
+        if name or reading(bare, shouted=True) == "word" or usual_case(word) in abbreviations:
             out.append(text[at:s])
             out.append(usual_case(word))
             at = e

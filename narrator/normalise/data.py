@@ -122,6 +122,20 @@ def varieties() -> dict[str, Variety]:
     return out
 
 
+_SPACES = " \u00a0\u202f\u2009"
+"""The spaces that group digits: a plain, a no-break, a narrow no-break and a thin space."""
+
+
+@cache
+def number_marks(language: str) -> tuple[str, str]:
+    """(decimal mark, the marks that group thousands) of a language the English rules do not read
+    (data/number_marks.tsv: the variety's row, else its language's); ("", "") for one not listed."""
+    table = {tag: (decimal, groups) for tag, decimal, groups in rows("number_marks.tsv", 3, language="")}
+    tag = language.replace("_", "-").lower()
+    decimal, groups = table.get(tag, table.get(tag.split("-")[0], ("", "")))
+    return decimal, "".join(_SPACES if mark == "space" else mark for mark in groups.split())
+
+
 def variety(language: str) -> Variety | None:
     """The variety for a language tag ("en-us", "en_GB"), "en" for other English tags, None otherwise."""
     tag = language.replace("_", "-").lower()

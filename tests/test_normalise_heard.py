@@ -93,6 +93,10 @@ def test_a_real_sentence_end_after_an_initialism_still_ends_it(phonemizer):
      "Dayton, Ohio (A.P) — A tornado damaged two schools."),
     ("TORONTO (Reuters) - Shares rose.", "Toronto (Reuters) - Shares rose."),
     ("By KEVIN MARSH and ANA DIAZ, Associated Press", "By Kevin Marsh and Ana Diaz, Associated Press"),
+    # a dateline's place and a byline's names are names, pronounceable by the rule or not
+    ("LVIV, Ukraine (AP) — Sirens sounded at dawn.", "Lviv, Ukraine (A.P) — Sirens sounded at dawn."),
+    ("By LI NG and DMITRY SOKOLOV", "By Li Ng and Dmitry Sokolov"),
+    ("By ROSA KIM and the NTSB staff", "By Rosa Kim and the N.T.S.B staff"),
     ("Signed, NERVOUS IN NASHVILLE", "Signed, Nervous In Nashville"),
     # plurals and possessives of initialisms, ampersands
     ("Two MPs and the BBC's editor left.", "Two M P's and the B B C's editor left."),
@@ -100,6 +104,8 @@ def test_a_real_sentence_end_after_an_initialism_still_ends_it(phonemizer):
     # market codes left out, promo codes spelled: never "equals"
     ("The Nasdaq (.IXIC) rose and the yen (JPY=) fell.", "The Nasdaq rose and the yen fell."),
     ("Gold (XAU=) and copper (HGc1) gained.", "Gold and copper gained."),
+    ("The dollar index (=USD) and the yuan (CNY=CFXS) were flat.",
+     "The dollar index and the yuan were flat."),
     ("Enter code SPRING30 at checkout.", "Enter code S.P.R.I.N.G three zero at checkout."),
 ])
 def test_capitals_said_as_a_newsreader_says_them(written, spoken):

@@ -187,8 +187,9 @@ def spelled_letters(letters: str, suffix: str = "") -> str:
 _CAPS_WORD = re.compile(r"(?<![\w.&’'-])[A-Z][A-Z’']*[A-Z](?![\w&]|\.\w|['’]\w)")
 """A word in capitals of two letters or more, not part of a dotted, hyphenated or mixed word, nor
 followed by a possessive or a plural ending (an initialism's: "FBI's", "CEOs")."""
-_BYLINE = re.compile(r"\s*By\s+[^,;:()\n]*")
-"""A byline's names: "By " and what follows up to a comma ("By ANA LOPEZ and TOM LEE, Reuters")."""
+_BYLINE = re.compile(r"\s*By\s+(?:(?:[A-Z][\w'’.-]*|and|&)\s+)*[A-Z][\w'’.-]*")
+"""A byline's names: "By " and the capitalised words (and "and") that follow ("By ANA LOPEZ and TOM
+LEE, Reuters"; not "the FBI" in "By JANE DOE and the FBI")."""
 _DATELINE_END = re.compile(r"\s*(?:,|\(|—|–|-{1,2}\s)")
 """What follows the place of a dateline: a comma, the agency in brackets, a dash."""
 
@@ -210,15 +211,20 @@ def shouted_spans(text: str, abbreviations: frozenset[str] = frozenset()) -> lis
     for k, (_, e) in enumerate(words):
         if k + 1 < len(words) and _joined(text, e, words[k + 1][0], abbreviations):
             shouted.update((k, k + 1))
-    # a dateline: the text opens with the place in capitals, then a comma, a bracket or a dash
+    shouted.update(range(_dateline(text, words, abbreviations)))
+    return [words[k] for k in sorted(shouted)]
+
+
+def _dateline(text: str, words: list[tuple[int, int]], abbreviations: frozenset[str]) -> int:
+    """How many of `words` (in capitals) are the place of a dateline: the text opens with them,
+    then a comma, a bracket or a dash ("KYIV, Ukraine (AP) —"); 0 if it opens no dateline."""
     k = 0
     while k < len(words) and (words[k][0] == 0 or _joined(text, words[k - 1][1], words[k][0], abbreviations)):
         end = words[k][1]
         if _DATELINE_END.match(text, end + (text.startswith(".", end))):
-            shouted.update(range(k + 1))
-            break
+            return k + 1
         k += 1
-    return [words[k] for k in sorted(shouted)]
+    return 0
 
 
 def _joined(text: str, end: int, start: int, abbreviations: frozenset[str]) -> bool:
@@ -235,19 +241,21 @@ def _joined(text: str, end: int, start: int, abbreviations: frozenset[str]) -> b
 
 def recase(text: str, abbreviations: frozenset[str] = frozenset()) -> str:
     """`text` with every shouted word (`shouted_spans`) that can be said as a word in its usual
-    case, and every name of a byline with a vowel; the others (initialisms, "FBI") stay in capitals
-    to be spelled. Same length as `text`."""
+    case, and so are the names of a byline and the place of a dateline ("By ANA NG", "KYIV, Ukraine");
+    the others (initialisms, "FBI") stay in capitals to be spelled. Same length as `text`."""
     spans = shouted_spans(text, abbreviations)
     if not spans:
         return text
     byline = _BYLINE.match(text)
-    names_end = byline.end() if byline else 0
+    words = [(m.start(), m.end()) for m in _CAPS_WORD.finditer(text)]
+    place = _dateline(text, words, abbreviations)
+    names_end = byline.end() if byline else words[place - 1][1] if place else 0
     out = []
     at = 0
     for s, e in spans:
         word = text[s:e]
         bare = word.replace("'", "").replace("’", "")
-        name = s < names_end and any(v in bare for v in "AEIOUY")  # a byline's names are names ("ANA")
+        name = s < names_end  # a byline's names and a dateline's place are names ("ANA", "KYIV")
         if name or reading(bare, shouted=True) == "word" or usual_case(word) in abbreviations:
             out.append(text[at:s])
             out.append(usual_case(word))

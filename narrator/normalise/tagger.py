@@ -140,7 +140,7 @@ letter), codes, then the word classes (abbreviations, letters, roman numerals)."
 
 SYMBOL_ORDER: Order = (
     (words.fixed, _always),
-    (serial.instrument, lambda a: a.text in ".<" and (a.nxt.isupper() or a.nxt == ".")),
+    (serial.instrument, lambda a: a.text in ".<=" and (a.nxt.isupper() or (a.nxt == "." and a.text != "="))),
     (date.decade_short, lambda a: a.text in "'’‘`´" and (a.nxt.isdecimal() or a.nxt == " ")),
     (money.money, lambda a: a.text in a.t.currencies and not a.text.isalpha()),
     (telephone.telephone, lambda a: a.text in "(+" and a.nxt.isdecimal()),

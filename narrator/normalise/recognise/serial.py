@@ -11,6 +11,7 @@ _VERSION = re.compile(r"\d{1,4}(?:\.\d{1,4}){2,3}(?!\w|\.\d)")
 _INSTRUMENT = re.compile(
     r"<?(?:\.[A-Z][A-Z0-9]{1,7}"  # an index: ".DJI", ".N225"
     r"|[A-Z0-9]{2,10}=[A-Z0-9]{0,4}"  # a currency or a rate: "EUR=", "JPY=EBS", "US10YT=RR"
+    r"|=[A-Z][A-Z0-9]{1,7}"  # a composite or an index: "=USD"
     r"|[A-Z]{1,5}c\d{1,2}"  # a continuous futures contract: "LCOc1", "CLc1"
     r"|[A-Z0-9]{1,6}\.(?:[A-Z]{1,2}|OQ))>?(?![\w.=])")  # a share and its exchange: "AAPL.O", "VOD.L"
 """Market codes as news wires print them (Reuters instrument codes), in brackets or not. A share's
@@ -40,6 +41,8 @@ def instrument(s: Scan, pos: int) -> Token | None:
     if angled != code.endswith(">"):
         return None
     bare = code.strip("<>")
+    if bare.startswith("=") and s.prev_char(pos).isalnum():
+        return None  # "x=ABC" is no code
     share = "." in bare and not bare.startswith(".")
     if share and not (angled or (s.prev_char(pos) == "(" and s.next_char(m.end()) == ")")):
         return None

@@ -74,8 +74,8 @@ def _period_rule(before: str, after: str) -> str | None:
     rule = abbreviation_periods().get(key)
     if rule is not None:
         return rule
-    if _DOTTED.fullmatch(last):
-        return "opener"  # an initial ("J. R. Tolkien") or a dotted initialism ("U.N.")
+    if all(_DOTTED.fullmatch(part.rstrip(".")) for part in last.split("-")):
+        return "opener"  # an initial ("J. R. Tolkien") or a dotted initialism ("U.N.", "A.F.L.-C.I.O.")
     return None
 
 

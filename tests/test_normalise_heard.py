@@ -140,8 +140,12 @@ def test_an_acronym_is_a_word_when_english_can_pronounce_it(word, said):
     ("She won a $25 voucher.", "She won a twenty five-dollar voucher."),
     ("It was $40 cheaper online.", "It was forty dollars cheaper online."),
     ("The summit runs 9-11 October.", "The summit runs the ninth to the eleventh of October."),
+    ("The fair runs May 2-6.", "The fair runs May second to sixth."),
     ("The flat sold for Rs 45 lakh, and the fund raised ₹2 crore.",
      "The flat sold for forty five lakh rupees, and the fund raised two crore rupees."),
+    # digits grouped the South Asian way are said in lakhs and crores, as their writer counts
+    ("The bill came to Rs 3,45,600 and 2,00,00,000 voters.",
+     "The bill came to three lakh forty five thousand six hundred rupees and two crore voters."),
     ("Turnout was 64pc.", "Turnout was sixty four percent."),
     ("Exports reached 3 million tonnes.", "Exports reached three million tonnes."),
     ("They wed on the 14th’s eve.", "They wed on the fourteenth's eve."),

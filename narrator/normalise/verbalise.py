@@ -18,6 +18,7 @@ from .numbers import (
     pairs,
     plural_words,
     roman_value,
+    written_cardinal,
     year,
 )
 from .scan import Token
@@ -152,7 +153,8 @@ class Verbaliser:
         cents = int(frac.ljust(2, "0")) if frac else 0
         if whole_n == 0 and cents:
             return f"{cardinal(cents, self.and_)} {c.minor if cents == 1 else c.minor_plural}"
-        out = f"{cardinal(whole_n, self.and_)} {c.singular if whole_n == 1 or adjectival else c.plural}"
+        said = written_cardinal(whole, self.and_) if whole else "zero"
+        out = f"{said} {c.singular if whole_n == 1 or adjectival else c.plural}"
         if cents:
             out += f" {cardinal(cents, self.and_)} {c.minor if cents == 1 else c.minor_plural}"
         return out

@@ -114,7 +114,7 @@ def test_capitals_said_as_a_newsreader_says_them(written, spoken):
 
 @pytest.mark.parametrize("word, said", [
     ("UNESCO", True), ("NAFTA", True), ("BAFTA", True), ("NORAD", True), ("LASIK", True), ("SEPTA", True),
-    ("DARPA", True), ("ASEAN", True),
+    ("DARPA", True), ("ASEAN", True), ("BRICS", True), ("ICANN", True),
     ("NCAA", False), ("IMF", False), ("ACLU", False), ("USDA", False), ("NHTSA", False), ("HSBC", False),
     ("GCHQ", False), ("UCLA", False),
 ])

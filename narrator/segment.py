@@ -5,7 +5,7 @@ import re
 
 from .model import Article, Block, Script, Unit
 from .normalise.context import period_ends_sentence
-from .normalise.data import abbreviation_periods, tables
+from .normalise.data import abbreviation_periods, ordinal_dot, tables
 from .voices import Voice, language_base
 
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
@@ -79,12 +79,20 @@ def _period_rule(before: str, after: str) -> str | None:
     return None
 
 
-def split_sentences(text: str) -> list[str]:
+_ORDINAL_BEFORE = re.compile(r"(?<![\w.,'’])\d{1,3}$")
+"""Text that ends in a bare number of one to three digits (the full stop after it comes next)."""
+
+
+def split_sentences(text: str, language: str = "") -> list[str]:
     """Split a paragraph into sentences. A period after an abbreviation is a sentence end only
     where the normaliser also reads it as one (narrator/normalise/context.py,
     period_ends_sentence): never after a title ("Gov. Hale"), not before a number after "No.",
     and after "U.S.", "Inc.", "a.m." or an initial only before a word that commonly opens a
-    sentence ("... in the U.S. The next day" splits, "U.S. Attorney" and "a.m. Friday" do not)."""
+    sentence ("... in the U.S. The next day" splits, "U.S. Attorney" and "a.m. Friday" do not).
+    In a `language` that writes ordinals with a full stop, the stop after a number of up to three
+    digits is an ordinal's ("am 3. März", "der 2. Weltkrieg"), never a sentence end: a sentence
+    that ends in a bare small number is far rarer in copy than a date or a rank."""
+    ordinals = ordinal_dot(language)
     sentences: list[str] = []
     start = 0
     for m in _CANDIDATE.finditer(text):
@@ -92,6 +100,9 @@ def split_sentences(text: str) -> list[str]:
             break
         if text[m.start()] in _STOPS + ";":
             if not _opens_sentence(text, m.end()):
+                continue
+            at = m.start()
+            if ordinals and text[at] == "." and _ORDINAL_BEFORE.search(text, max(0, at - 3), at):
                 continue
             if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis
                 nxt = _NEXT_WORD.match(text, m.end())
@@ -131,7 +142,7 @@ def segment(article: Article, voice: Voice, disclaimer: str = DISCLAIMER) -> Scr
 
     units: list[Unit] = []
     for i, block in enumerate(blocks):
-        sentences = split_sentences(block.text) or [block.text]
+        sentences = split_sentences(block.text, article.language) or [block.text]
         following = blocks[i + 1].kind if i + 1 < len(blocks) else None
         for j, sentence in enumerate(sentences):
             if j < len(sentences) - 1:

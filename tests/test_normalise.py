@@ -400,9 +400,13 @@ def test_varieties_are_values_with_their_own_symbol_readings():
     assert normalise_text("~5 km", "en-US") == "about five kilometers"
 
 
-def test_unknown_english_tags_read_as_en_and_other_languages_only_lose_emoji():
+def test_unknown_english_tags_read_as_en_and_other_languages_lose_emoji_only():
+    """Other languages keep their words; their emoji go, and an ordinal's full stop before a capital
+    is written for the engine as an ordinal (tests/test_normalise_heard.py)."""
     assert normalise_text("123", "en-AU") == normalise_text("123", "en")
-    assert normalise_text("Am 6. Juli 2014 🎉 kamen 10 %", language="de") == "Am 6. Juli 2014 kamen 10 %"
+    assert normalise_text("Am 6. Juli 2014 🎉 kamen 10 %", language="de") == "Am 6. juli 2014 kamen 10 %"
+    assert normalise_text("Le 6 juillet 2014 🎉 sont venus 10 %", language="fr") == \
+        "Le 6 juillet 2014 sont venus 10 %"
 
 
 # --- number words ---------------------------------------------------------------------------------

@@ -206,3 +206,17 @@ def test_a_thousands_number_is_heard_as_one_number(phonemizer, language, written
 def test_sentences_split_in_every_script(text, sentences):
     """A paragraph in Cyrillic, CJK, Hangul, Devanagari, Arabic, Greek or Thai is not one sentence."""
     assert split_sentences(text) == sentences
+
+
+def test_an_ordinal_written_with_a_full_stop_is_no_sentence_end(phonemizer):
+    """German writes "am 7. Juni": the splitter keeps the sentence whole, and the engine reads an
+    ordinal, in one sentence, where "7. Juni" as written is "sieben." and a new sentence."""
+    text = "Am 7. Juni trat der 4. Kandidat zurück. Die Wahl endete 2021. Danach kam der Herbst."
+    assert split_sentences(text, "de") == ["Am 7. Juni trat der 4. Kandidat zurück.", "Die Wahl endete 2021.",
+                                           "Danach kam der Herbst."]
+    spoken = normalise_text("Am 7. Juni trat der 4. Kandidat zurück.", "de")
+    heard = ["".join(x) for x in phonemizer.phonemize("de", spoken)]
+    assert len(heard) == 1, heard
+    assert "zˈiːbtə" in heard[0] and "fˈiːɾtə" in heard[0], heard  # siebte(n), vierte: ordinals
+    as_written = ["".join(x) for x in phonemizer.phonemize("de", "Am 7. Juni trat er zurück.")]
+    assert len(as_written) == 2  # what the engine would make of it unchanged

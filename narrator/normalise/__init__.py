@@ -28,7 +28,7 @@ from ..voices import get_voice
 from . import electronic
 from .capitals import recase
 from .context import WORD_CLASSES, resolve
-from .data import Variety, number_marks, tables, variety
+from .data import Variety, number_marks, ordinal_dot, tables, variety
 from .numbers import cardinal, ordinal, year
 from .scan import Token
 from .tagger import Tagger
@@ -90,12 +90,29 @@ def _local_number(language: str) -> re.Pattern[str] | None:
                       rf"|(?<![\d.,'’])\d+{re.escape(decimal)}\d+(?![\d.,'’]\d|\d)")
 
 
+_ORDINAL = re.compile(r"(?<![\w.,'’])\d{1,3}\.[ \u00a0]+([^\W\d_]\w*)")
+"""A number, its full stop and the word after it ("3. März", "2. Weltkrieg")."""
+
+
 def _numbers(text: str, language: str) -> list[tuple[int, int, str]]:
     """(start, end, what the engine gets) for each number written with marks in a language the English
     rules do not read: in the language's own way, its group marks dropped ("40.000" in German and
     "40 000" in French are "40000", which espeak-ng says as one number where "40 000" is "forty, zero
-    zero zero"); any other digits joined by marks as written."""
+    zero zero"); any other digits joined by marks as written. In a language that writes ordinals with
+    a full stop, an ordinal before a capitalised word ("am 3. März") reaches the engine with that
+    word's first letter in lower case: espeak-ng then reads an ordinal ("dritten"), where a stop
+    before a capital ends its sentence ("drei." and a new sentence)."""
     out: list[tuple[int, int, str]] = []
+
+    def add(start: int, end: int, said: str) -> None:
+        if not any(s < end and start < e for s, e, _ in out):
+            out.append((start, end, said))
+
+    if ordinal_dot(language):
+        for m in _ORDINAL.finditer(text):
+            word = m.group(1)
+            if word[0].isupper():
+                add(m.start(), m.end(), text[m.start():m.start(1)] + word[0].lower() + word[1:])
     local = _local_number(language)
     decimal = number_marks(language)[0]
     if local is not None:
@@ -104,11 +121,9 @@ def _numbers(text: str, language: str) -> list[tuple[int, int, str]]:
                 continue  # plain digits: as written
             whole, _, fraction = m.group().partition(decimal) if decimal else (m.group(), "", "")
             digits = "".join(ch for ch in whole if ch.isdecimal())
-            out.append((m.start(), m.end(), digits + (decimal + fraction if fraction else "")))
-    taken = [(s, e) for s, e, _ in out]
+            add(m.start(), m.end(), digits + (decimal + fraction if fraction else ""))
     for m in _JOINED_NUMBER.finditer(text):
-        if not any(s < m.end() and m.start() < e for s, e in taken):
-            out.append((m.start(), m.end(), m.group()))
+        add(m.start(), m.end(), m.group())
     return sorted(out)
 
 

@@ -127,13 +127,29 @@ _SPACES = " \u00a0\u202f\u2009"
 
 
 @cache
+def _number_rows() -> dict[str, tuple[str, str, str]]:
+    return {tag: (decimal, groups, ordinal)
+            for tag, decimal, groups, ordinal in rows("number_marks.tsv", 4, language="")}
+
+
+def _number_row(language: str) -> tuple[str, str, str]:
+    """The row of data/number_marks.tsv for a language tag: the variety's, else its language's."""
+    tag = language.replace("_", "-").lower()
+    table = _number_rows()
+    return table.get(tag, table.get(tag.split("-")[0], ("", "", "")))
+
+
+@cache
 def number_marks(language: str) -> tuple[str, str]:
     """(decimal mark, the marks that group thousands) of a language the English rules do not read
-    (data/number_marks.tsv: the variety's row, else its language's); ("", "") for one not listed."""
-    table = {tag: (decimal, groups) for tag, decimal, groups in rows("number_marks.tsv", 3, language="")}
-    tag = language.replace("_", "-").lower()
-    decimal, groups = table.get(tag, table.get(tag.split("-")[0], ("", "")))
+    (data/number_marks.tsv); ("", "") for one not listed."""
+    decimal, groups, _ = _number_row(language)
     return decimal, "".join(_SPACES if mark == "space" else mark for mark in groups.split())
+
+
+def ordinal_dot(language: str) -> bool:
+    """Whether the language writes an ordinal as a number and a full stop ("3. März")."""
+    return bool(language) and _number_row(language)[2] == "."
 
 
 def variety(language: str) -> Variety | None:

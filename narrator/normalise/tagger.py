@@ -109,7 +109,7 @@ NUMBER_ORDER: Order = (
     (date.era_after, lambda a: a.size <= 4 and a.nxt in " ABC"),
     (date.decade, lambda a: a.nxt in "0s'’‘`´ "),
     (serial.section, lambda a: a.size == 3 and a.nxt == "("),
-    (measure.inches, lambda a: a.nxt in '."'),
+    (measure.inches, lambda a: a.nxt in '."”″′'),
     (measure.height, lambda a: a.nxt in "'′"),
     (cardinal.fraction, lambda a: a.nxt in "/⁄ -"),
     (cardinal.ordinal, lambda a: a.nxt in "snrtSNRT,"),

@@ -20,7 +20,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
             rf"(?P<space>\s?|-)(?P<unit>{f.units})(?P<unitdot>\.)?(?:/(?P<per>{f.units}|{f.per}))?(?![\w°])"),
         "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?:\s?{f.dash}\s?(?P<num2>{NUM}))?\s?%"),
         "height": re.compile(r"(?P<ft>\d{1,2})['′]\s?(?P<inch>\d{1,2})(?:\"|''|″|′′)(?![\w])"),
-        "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
+        "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<mark>\"|”|″|′′)(?![\w])"),
     }
 
 
@@ -84,19 +84,34 @@ def percent(s: Scan, pos: int) -> Token | None:
 
 
 def inches(s: Scan, pos: int) -> Token | None:
-    """'22"' is twenty-two inches unless that '"' closes a quotation (inch_marks)."""
+    """'22"' is twenty-two inches unless that '"' closes a quotation (inch_marks); so is '22”' unless
+    it closes a “quotation” (_curly_inch_mark); a double prime ('22″') always is."""
     m = s.match(_p(s)["inches"], pos)
     if not m:
         return None
-    if s.quotes is None:
-        s.quotes = inch_marks(s.text)
-    if m.end() - 1 not in s.quotes:
+    mark = m["mark"]
+    if mark == '"':
+        if s.quotes is None:
+            s.quotes = inch_marks(s.text)
+        if m.end() - 1 not in s.quotes:
+            return None
+    elif mark == "”" and not _curly_inch_mark(s.text, m.start("mark")):
         return None
     return s.tok("measure", pos, m.end(), sign=False, num=m["num"], join=None, num2=None,
                  unit="in", per=None, dot=False)
 
 
 _AFTER_DIGITS = re.compile(r"(?<=\d)\"")
+
+
+def _curly_inch_mark(text: str, k: int) -> bool:
+    """Whether the closing quote at `k` (after digits) is an inch mark: no “quotation” is open there,
+    or the open one closes later, before another opens ('a 27” screen', '“buy the 40” set” today')."""
+    if text.rfind("“", 0, k) <= text.rfind("”", 0, k):
+        return True
+    closes, opens = text.find("”", k + 1), text.find("“", k + 1)
+    return closes != -1 and (opens == -1 or closes < opens)
+
 
 
 def inch_marks(text: str) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .model import Article, Block, Script, Unit
-from .normalise.context import period_ends_sentence
+from .normalise.context import period_ends_sentence, speaker_follows
 from .normalise.data import abbreviation_periods, ordinal_dot, tables
 from .voices import Voice, language_base
 
@@ -91,7 +91,8 @@ def split_sentences(text: str, language: str = "") -> list[str]:
     sentence ("... in the U.S. The next day" splits, "U.S. Attorney" and "a.m. Friday" do not).
     In a `language` that writes ordinals with a full stop, the stop after a number of up to three
     digits is an ordinal's ("am 3. März", "der 2. Weltkrieg"), never a sentence end: a sentence
-    that ends in a bare small number is far rarer in copy than a date or a rank."""
+    that ends in a bare small number is far rarer in copy than a date or a rank. A quotation's end
+    before who said it (`"Why now?" Smith asked.`) is no sentence end either."""
     ordinals = ordinal_dot(language)
     sentences: list[str] = []
     start = 0
@@ -104,6 +105,9 @@ def split_sentences(text: str, language: str = "") -> list[str]:
             at = m.start()
             if ordinals and text[at] == "." and _ORDINAL_BEFORE.search(text, max(0, at - 3), at):
                 continue
+            quoted = any(ch in _CLOSING for ch in m.group())
+            if text[at] in "!?" and quoted and speaker_follows(text[m.end():]):
+                continue  # `"Why now?" Smith asked.`: who said the quotation closes its sentence
             if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis
                 nxt = _NEXT_WORD.match(text, m.end())
                 rule = _period_rule(text[start:m.start() + 1], nxt.group(1) if nxt else "")

@@ -49,6 +49,9 @@ MID_SENTENCE = [
     # ! and ? before a closing quote and a lower-case word
     '"Stay back!" a firefighter yelled at the crowd.',
     '"Where is the money?" the auditor asked.',
+    # ... or before who asked or cried it
+    '"Why wait?" Councilman Ray Ortiz asked reporters.',
+    '“Enough!” Martinez shouted.',
     # times, titles, datelines and bylines
     "Voting ends at 7 p.m. Central on Tuesday.",
     "Lt. Gov. Maria Reyes and Sgt. Paul Chu spoke.",
@@ -223,3 +226,11 @@ def test_an_ordinal_written_with_a_full_stop_is_no_sentence_end(phonemizer):
     assert "zˈiːbtə" in heard[0] and "fˈiːɾtə" in heard[0], heard  # siebte(n), vierte: ordinals
     as_written = ["".join(x) for x in phonemizer.phonemize("de", "Am 7. Juni trat er zurück.")]
     assert len(as_written) == 2  # what the engine would make of it unchanged
+
+
+def test_a_quotation_before_a_new_sentence_still_ends_one():
+    """Who-said-it is a short clause; a sentence that reports something starts anew."""
+    assert split_sentences('"Is the water safe?" Officials said the tests came back clean.') == [
+        '"Is the water safe?"', "Officials said the tests came back clean."]
+    assert split_sentences('"We did it!" The players hugged on the field.') == [
+        '"We did it!"', "The players hugged on the field."]

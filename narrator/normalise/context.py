@@ -6,6 +6,9 @@ records each decision in the token's fields, where the verbaliser reads it.
 """
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from .data import Tables, Variety, tables
 from .numbers import roman_value
 from .scan import Token
@@ -429,12 +432,28 @@ _OPENERS = "\"“'‘([«"
 _CONTINUES = ",;:-–—"
 
 
+@cache
+def _speaker() -> re.Pattern[str]:
+    verbs = sorted(tables().context["speech"], key=len, reverse=True)
+    return re.compile(r"(?:[A-Z][\w.'’-]*\s+){1,3}(?:" + "|".join(verbs)
+                      + r")(?:\s+[\w'’-]+){0,2}(?:[.,;:]|$)")
+
+
+def speaker_follows(text: str) -> bool:
+    """`text` (what follows a quotation's closing "?" or "!" and spaces) is who asked or cried it:
+    up to three capitalised words, a verb of saying (context_words.tsv, "speech") and at most two
+    more words before the clause ends (`Smith asked.`, `Sen. Ann Lee asked reporters.`); not a new
+    sentence that reports something ("Officials said the risk is low.")."""
+    return _speaker().match(text) is not None
+
+
 def continued(tokens: list[Token], i: int) -> bool:
     """A "!" or "?" inside a sentence, or a full stop before a closing quote or bracket: what follows
     it (after closing marks and spaces) is a lower-case word or punctuation that carries the sentence
     on (`Hands up!" an officer said`, `It's on.” campaign`, `right?), and`). The sentence splitter keeps
     these in one sentence, but espeak-ng (Piper's phonemizer too) ends one at each: the voice stops,
-    pauses and starts again in mid-sentence. Said as a comma instead."""
+    pauses and starts again in mid-sentence. Said as a comma instead. So is a quotation's closing
+    mark before who said it (`"Why now?" Smith asked`, speaker_follows)."""
     tok = tokens[i]
     if tok.text not in _TERMINAL or (i > 0 and tokens[i - 1].text == ".") or (
             i + 1 < len(tokens) and tokens[i + 1].text == "." and tok.text == "."):
@@ -450,6 +469,8 @@ def continued(tokens: list[Token], i: int) -> bool:
     nxt = tokens[j]
     if nxt.cls == "punct":
         return nxt.text in _CONTINUES
+    if closed and tok.text != "." and nxt.text[:1].isupper():  # `"Why now?" Smith asked`
+        return speaker_follows("".join(t.text for t in tokens[j:j + 12]))
     return nxt.text[:1].islower()
 
 

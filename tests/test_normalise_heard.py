@@ -104,6 +104,7 @@ def test_a_real_sentence_end_after_an_initialism_still_ends_it(phonemizer):
     # plurals and possessives of initialisms, ampersands
     ("Two MPs and the BBC's editor left.", "Two M P's and the B B C's editor left."),
     ("The S&P 500 and H&M fell.", "The S and P five hundred and H and M fell."),
+    ("Two B&Bs sold M&Ms.", "Two B and B's sold M and M's."),
     # market codes left out, promo codes spelled: never "equals"
     ("The Nasdaq (.IXIC) rose and the yen (JPY=) fell.", "The Nasdaq rose and the yen fell."),
     ("Gold (XAU=) and copper (HGc1) gained.", "Gold and copper gained."),

@@ -417,6 +417,10 @@ def run_together(tokens: list[Token], i: int) -> bool:
             and tokens[i + 1].cls in WORD_CLASSES)
 
 
+_PLURAL_CAPITALS = re.compile(r"[A-Z]+(?:s|['’]s)\.?")
+"""Capitals with a plural or a possessive ending ("Ms" in "M&Ms", "Bs" in "B&Bs")."""
+
+
 def ampersand_letters(tokens: list[Token], i: int) -> bool:
     """Capitals joined to an ampersand are letters of an initialism ("AT&T", "S&P", "M&A", "Texas
     A&M"), whatever else they could be ("AT" the word, "A" the article)."""
@@ -507,6 +511,11 @@ def resolve(tokens: list[Token], var: Variety) -> None:
     """Apply the context rules to every token (decisions go into token.fields)."""
     t = tables()
     for i, tok in enumerate(tokens):
+        if (var.spell_initialisms and tok.cls in ("plain", "abbreviation")
+                and _PLURAL_CAPITALS.fullmatch(tok.text) and ampersand_letters(tokens, i)):
+            dot = tok.text.endswith(".")  # "M&Ms." at a sentence's end
+            tok.cls, tok.fields = "letters", {"dot": dot}  # "M&Ms", "B&Bs": capitals and a plural, not "Ms"
+            tok.text = tok.text.rstrip(".")
         if bearing(tokens, i, t):
             tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text].lower()}
         elif street_direction(tokens, i, t):

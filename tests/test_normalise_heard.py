@@ -137,7 +137,9 @@ def test_an_acronym_is_a_word_when_english_can_pronounce_it(word, said):
      "The Senate voted fifty three to forty seven and the Nets won one hundred eighteen to one hundred "
      "eleven."),
     ("He hit .318 last year.", "He hit three eighteen last year."),
-    ("Sales in fiscal 2029 fell.", "Sales in fiscal twenty twenty nine fell."),
+    ("Sales in fiscal 2029 fell; Fiscal 2040 targets and fiscal 2035 results.",
+     "Sales in fiscal twenty twenty nine fell; Fiscal twenty forty targets and fiscal twenty thirty five "
+     "results."),
     ("The 2024/25 season opens in August.", "The twenty twenty four to twenty five season opens in August."),
     ("Stir in 2-1/4 cups of milk.", "Stir in two and a quarter cups of milk."),
     ('A 55" screen, he said, was "too big".', 'A fifty five inch screen, he said, was "too big".'),

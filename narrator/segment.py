@@ -30,12 +30,14 @@ _CLOSERS = f"[{re.escape(_CLOSING)}]"
 _CLOSERS_ONLY = f"[{re.escape(_CLOSING[2:])}]"  # not the straight quotes: apart, they may open the next
 _CANDIDATE = re.compile(rf"[{re.escape(_STOPS)}]+{_CLOSERS}*(?:\s+{_CLOSERS_ONLY}+)*(?=\s)\s+"
                         rf"|[{re.escape(_STOPS_NO_SPACE)}]+{_CLOSERS}*\s*"
-                        r"|(?<=[a-z][a-z]\.)(?=[A-Z][a-z])"
+                        r"|(?:(?<=[a-z][a-z]\.)|(?<=\d\d\.)|(?<=%\.)|(?<=[.!?][\"”]))(?=[A-Z][a-z])"
                         rf"|(?<=[{_GREEK}]);{_CLOSERS}*\s+"
                         rf"|(?<=[{_SPACED_SCRIPTS}])\s+(?=[{_SPACED_SCRIPTS}])")
 """A sentence end and the spaces after it: closing marks may stand apart (`culture.’ ” Instead`); a
-full stop between a lower-case word and a capitalised one with no space (`physician.Police`: text
-run together) ends a sentence too; so do a Greek question mark and a space in Thai or Lao."""
+full stop between a lower-case word, a year or a percentage and a capitalised word with no space
+(`physician.Police`, `2019.The`, `5%.Analysts`: text run together), or a sentence's end and its
+closing quote before one (`done."Then`), ends a sentence too; so do a Greek question mark and a
+space in Thai or Lao."""
 _NEXT_WORD = re.compile(rf"[{re.escape(_OPENING)}]*\s?([^\W_]+)")
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 """A word that is a single letter or letters joined by dots ("J", "U.S", "a.m", "W.Va")."""

@@ -5,8 +5,8 @@ import re
 from dataclasses import replace
 
 from .model import Article, Block, Script, Unit, WordSpan
-from .normalise.context import period_ends_sentence
-from .normalise.data import abbreviation_periods
+from .normalise.context import period_ends_sentence, speaker_follows
+from .normalise.data import abbreviation_periods, ordinal_dot, tables
 from .voices import Voice, language_base
 
 MAX_UNIT_CHARS = 400
@@ -21,44 +21,109 @@ PART_PAUSE_MS = 120
 """Silence after a part of a long sentence cut at clause punctuation (with the 40 ms kept at each edge
 of a clip, about a reader's comma); a part cut between words runs on with none."""
 
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
-_NEXT_WORD = re.compile(r"[\"'“‘(\[]?([^\W_]+)")
+_STOPS = ".!?…\u037e"
+"""Sentence ends of scripts that put a space after them: Latin, Cyrillic, Greek (with its own question
+mark), and the scripts without capitals that borrow the Latin ones (Arabic, Hebrew)."""
+_STOPS_NO_SPACE = "。！？｡︒।॥؟۔։።။།។៕"
+"""Sentence ends that need no space after them: CJK full stops and full-width ! and ?, the Devanagari
+danda, the Arabic question mark and full stop, the Armenian, Ethiopic, Myanmar, Tibetan and Khmer ends."""
+_GREEK = "\u0370-\u03ff\u1f00-\u1fff"
+"""Greek letters: after one, ";" is the Greek question mark (Unicode folds its own, U+037E, into it)."""
+_SPACED_SCRIPTS = "\u0e00-\u0e7f\u0e80-\u0eff"
+"""Thai and Lao: no sentence-end mark; a space between two of their letters ends a sentence."""
+_CLOSING = "\"'”’»)]」』）"
+"""Closing quotes and brackets that stay with the sentence they close."""
+_OPENING = "\"'“‘«„‚([¿¡*#_「『（-–—"
+"""Opening quotes, brackets, dashes and decoration that may come before a sentence's first word
+("*Sharks", "#Today", a quote with a space after it, "-- CONCERNED SISTER")."""
+_CLOSERS = f"[{re.escape(_CLOSING)}]"
+_CLOSERS_ONLY = f"[{re.escape(_CLOSING[2:])}]"  # not the straight quotes: apart, they may open the next
+_CANDIDATE = re.compile(rf"[{re.escape(_STOPS)}]+{_CLOSERS}*(?:\s+{_CLOSERS_ONLY}+)*(?=\s)\s+"
+                        rf"|[{re.escape(_STOPS_NO_SPACE)}]+{_CLOSERS}*\s*"
+                        r"|(?:(?<=[a-z][a-z]\.)|(?<=\d\d\.)|(?<=%\.)|(?<=[.!?][\"”]))(?=[A-Z][a-z])"
+                        rf"|(?<=[{_GREEK}]);{_CLOSERS}*\s+"
+                        rf"|(?<=[{_SPACED_SCRIPTS}])\s+(?=[{_SPACED_SCRIPTS}])")
+"""A sentence end and the spaces after it: closing marks may stand apart (`culture.’ ” Instead`); a
+full stop between a lower-case word, a year or a percentage and a capitalised word with no space
+(`physician.Police`, `2019.The`, `5%.Analysts`: text run together), or a sentence's end and its
+closing quote before one (`done."Then`), ends a sentence too; so do a Greek question mark and a
+space in Thai or Lao."""
+_NEXT_WORD = re.compile(rf"[{re.escape(_OPENING)}]*\s?([^\W_]+)")
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 """A word that is a single letter or letters joined by dots ("J", "U.S", "a.m", "W.Va")."""
 
 
-def _period_rule(before: str) -> str | None:
+def _opens_sentence(text: str, at: int) -> bool:
+    """What starts at `at` can start a sentence: after opening marks (and a space after one), a
+    capital in a script with capitals, a digit, or a letter of a script without capitals (Arabic,
+    Devanagari, CJK...)."""
+    n, k = len(text), at
+    while k < n and text[k] in _OPENING:
+        k += 1
+    if k > at and k < n and text[k] == " ":  # a quote typed with a space after it: "“ I love"
+        k += 1
+    if k >= n:
+        return False
+    ch = text[k]
+    return ch.isdecimal() or ch.isupper() or (ch.isalpha() and not ch.islower())
+
+
+def _period_rule(before: str, after: str) -> str | None:
     """How the period closing `before` (the text up to it) may end a sentence, from the
-    normaliser's abbreviation data: "never", "number", "opener", "time"; None for a plain word."""
+    normaliser's abbreviation data: "never", "number", "opener", "time"; None for a plain word.
+    A word in capitals is an abbreviation only among capitals ("ST. JOSEPH, Mich."), and a postal
+    code never is: "MD." is "MD" and a full stop, as the normaliser reads it."""
     words = before.split()
     if not words:
         return None
     last = words[-1].rstrip(".").lstrip("\"'“‘([")
+    if len(last) >= 2 and last.isalpha() and last.isupper() and (
+            not after.isupper() or last in tables().postal_codes):
+        return None
     key = last.lower()
     if key == "al" and len(words) > 1 and words[-2].lower() == "et":
         key = "et al"
     rule = abbreviation_periods().get(key)
     if rule is not None:
         return rule
-    if _DOTTED.fullmatch(last):
-        return "opener"  # an initial ("J. R. Tolkien") or a dotted initialism ("U.N.")
+    if all(_DOTTED.fullmatch(part.rstrip(".")) for part in last.split("-")):
+        return "opener"  # an initial ("J. R. Tolkien") or a dotted initialism ("U.N.", "A.F.L.-C.I.O.")
     return None
 
 
-def split_sentences(text: str) -> list[str]:
+_ORDINAL_BEFORE = re.compile(r"(?<![\w.,'’])\d{1,3}$")
+"""Text that ends in a bare number of one to three digits (the full stop after it comes next)."""
+
+
+def split_sentences(text: str, language: str = "") -> list[str]:
     """Split a paragraph into sentences. A period after an abbreviation is a sentence end only
     where the normaliser also reads it as one (narrator/normalise/context.py,
     period_ends_sentence): never after a title ("Gov. Hale"), not before a number after "No.",
     and after "U.S.", "Inc.", "a.m." or an initial only before a word that commonly opens a
-    sentence ("... in the U.S. The next day" splits, "U.S. Attorney" and "a.m. Friday" do not)."""
+    sentence ("... in the U.S. The next day" splits, "U.S. Attorney" and "a.m. Friday" do not).
+    In a `language` that writes ordinals with a full stop, the stop after a number of up to three
+    digits is an ordinal's ("am 3. März", "der 2. Weltkrieg"), never a sentence end: a sentence
+    that ends in a bare small number is far rarer in copy than a date or a rank. A quotation's end
+    before who said it (`"Why now?" Smith asked.`) is no sentence end either."""
+    ordinals = ordinal_dot(language)
     sentences: list[str] = []
     start = 0
     for m in _CANDIDATE.finditer(text):
-        if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis
-            rule = _period_rule(text[start:m.start() + 1])
-            if rule is not None:
+        if m.end() >= len(text):
+            break
+        if text[m.start()] in _STOPS + ";":
+            if not _opens_sentence(text, m.end()):
+                continue
+            at = m.start()
+            if ordinals and text[at] == "." and _ORDINAL_BEFORE.search(text, max(0, at - 3), at):
+                continue
+            quoted = any(ch in _CLOSING for ch in m.group())
+            if text[at] in "!?" and quoted and speaker_follows(text[m.end():]):
+                continue  # `"Why now?" Smith asked.`: who said the quotation closes its sentence
+            if text[m.start()] == "." and text[m.start():m.start() + 2] != "..":  # not an ellipsis
                 nxt = _NEXT_WORD.match(text, m.end())
-                if not period_ends_sentence(rule, nxt.group(1) if nxt else None):
+                rule = _period_rule(text[start:m.start() + 1], nxt.group(1) if nxt else "")
+                if rule is not None and not period_ends_sentence(rule, nxt.group(1) if nxt else None):
                     continue
         sentences.append(text[start:m.end()].strip())
         start = m.end()
@@ -93,7 +158,7 @@ def segment(article: Article, voice: Voice, disclaimer: str) -> Script:
 
     units: list[Unit] = []
     for i, block in enumerate(blocks):
-        sentences = split_sentences(block.text) or [block.text]
+        sentences = split_sentences(block.text, article.language) or [block.text]
         following = blocks[i + 1].kind if i + 1 < len(blocks) else None
         for j, sentence in enumerate(sentences):
             if j < len(sentences) - 1:

@@ -51,6 +51,20 @@ def test_abbreviation_periods_split_only_at_sentence_ends(text, sentences):
     assert split_sentences(text) == sentences
 
 
+@pytest.mark.parametrize("text, sentences", [
+    # text run together after a word, a year, a percentage or a closing quote
+    ("The ferry sank.Rescuers arrived at dawn.", ["The ferry sank.", "Rescuers arrived at dawn."]),
+    ("Sales fell in 2023.The board met.", ["Sales fell in 2023.", "The board met."]),
+    ("Rates rose 4%.Markets fell.", ["Rates rose 4%.", "Markets fell."]),
+    ('She said "we are done."Then she left.', ['She said "we are done."', "Then she left."]),
+    # ... but not inside initials, decimals or addresses
+    ("The U.S.Navy ship and version 2.5 shipped.", ["The U.S.Navy ship and version 2.5 shipped."]),
+    ("Read it at example.com today.", ["Read it at example.com today."]),
+])
+def test_text_run_together_is_split_at_its_sentence_ends(text, sentences):
+    assert split_sentences(text) == sentences
+
+
 def test_splitter_reads_the_normalisers_abbreviation_list():
     from narrator.normalise.data import abbreviation_periods
 

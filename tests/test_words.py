@@ -4,21 +4,28 @@ independent forced alignment (pocketsphinx) of real speech from both engines."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import statistics
+import subprocess
+import sys
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_tools import forced_alignment
+from audio_tools import forced_alignment, probe
 
 from narrator.cache import UnitCache, pack, unpack
+from narrator.config import Settings
 from narrator.engines import AudioChunk, cut, open_engine
+from narrator.extract import extract_text
 from narrator.model import WordSpan
 from narrator.normalise import normalise_words
 from narrator.onnx_outputs import outputs_of, with_output_of
+from narrator.pipeline import narrate
 from narrator.synthesise import trim
+from narrator.voices import get_voice
 from narrator.words import WordMark, marks_from_phonemes, marks_from_starts, timed_words
 
 
@@ -253,3 +260,30 @@ def test_a_file_that_is_no_model_with_one_such_node_gets_no_output(tmp_path):
         path.write_bytes(data)
         with with_output_of(path, "Ceil") as copy:
             assert copy is None, name
+
+
+def test_word_timings_change_nothing_heard(tmp_path, shared):
+    """Issue 27: the same article narrated by Piper (joe) with word timings on and off lasts as long
+    and is as intelligible (pocketsphinx's WER through ../shared/bench/asr_roundtrip.py, the project's
+    ASR helper); only the timing map differs."""
+    article = extract_text("Bridge reopens\n\nThe city bridge reopened on Monday after six weeks of work. "
+                           "Drivers said the traffic moved quickly again, and the bus company cut its extra "
+                           "routes.\n")
+    heard = ("bridge reopens the city bridge reopened on monday after six weeks of work drivers said the "
+             "traffic moved quickly again and the bus company cut its extra routes")
+    voice = get_voice("joe")
+    seconds, wer, kinds = {}, {}, {}
+    for on in (1, 0):
+        settings = Settings(word_timings=on, disclaimer="")
+        result = narrate(article, voice, tmp_path / f"words-{on}.mp3", settings)
+        kinds[on] = json.loads(result.outputs.timing.read_text())["word_timing"]
+        seconds[on] = float(probe(result.outputs.audio)["format"]["duration"])
+        asr = subprocess.run([sys.executable, str(shared / "bench" / "asr_roundtrip.py"),
+                              str(result.outputs.audio), heard], capture_output=True, text=True, check=True)
+        found = re.search(r"^WER ([0-9.]+)", asr.stdout, re.M)
+        assert found, asr.stdout
+        wer[on] = float(found.group(1))
+    assert kinds == {1: "words", 0: "sentences"}  # the switch did switch
+    assert abs(seconds[1] - seconds[0]) <= 0.03 * seconds[0], seconds
+    assert wer[0] <= 0.45 and wer[1] <= 0.45, wer  # both understood (about 0.3 measured) ...
+    assert abs(wer[1] - wer[0]) <= 0.1, wer  # ... equally well

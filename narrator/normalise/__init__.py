@@ -26,8 +26,9 @@ from ..lexicon import EMPTY, Lexicon, as_phonemes, load_lexicon
 from ..model import Script, WordSpan
 from ..voices import get_voice
 from . import electronic
+from .capitals import recase
 from .context import WORD_CLASSES, resolve
-from .data import Variety, variety
+from .data import Variety, number_marks, ordinal_dot, tables, variety
 from .numbers import cardinal, ordinal, year
 from .scan import Token
 from .tagger import Tagger
@@ -71,13 +72,72 @@ def _symbolic_entries(lexicon: Lexicon) -> Lexicon:
     return Lexicon(keep, lexicon.nocase & {w for w, _ in keep})
 
 
-def _protected(cleaned: str, var: Variety | None, lexicon: Lexicon) -> dict[int, Token]:
-    """Spans found before tagging: addresses (English only) and lexicon entries the rules would
-    rewrite, each one token."""
+_JOINED_NUMBER = re.compile(r"(?<![\d.,'’])\d+(?:[.,'’]\d+)+")
+"""Digits joined by dots, commas or apostrophes with no space ("12.03.2024", "2.5"): one word for
+the engine, never cut at the mark (a cut "40. 000" ends a sentence)."""
+
+
+@lru_cache(maxsize=64)
+def _local_number(language: str) -> re.Pattern[str] | None:
+    """A number as the language writes it: thousands in groups of three after the same group mark
+    ("40.000", "1 250 000"), then its decimal mark and digits ("3,5"); None for a language whose
+    marks are not known."""
+    decimal, groups = number_marks(language)
+    if not decimal:
+        return None
+    grouped = rf"(?:([{re.escape(groups)}])\d{{3}}(?:\1\d{{3}})*)?" if groups else ""
+    return re.compile(rf"(?<![\d.,'’])\d{{1,3}}{grouped}(?:{re.escape(decimal)}\d+)?(?![\d.,'’]\d|\d)"
+                      rf"|(?<![\d.,'’])\d+{re.escape(decimal)}\d+(?![\d.,'’]\d|\d)")
+
+
+_ORDINAL = re.compile(r"(?<![\w.,'’])\d{1,3}\.[ \u00a0]+([^\W\d_]\w*)")
+"""A number, its full stop and the word after it ("3. März", "2. Weltkrieg")."""
+
+
+def _numbers(text: str, language: str) -> list[tuple[int, int, str]]:
+    """(start, end, what the engine gets) for each number written with marks in a language the English
+    rules do not read: in the language's own way, its group marks dropped ("40.000" in German and
+    "40 000" in French are "40000", which espeak-ng says as one number where "40 000" is "forty, zero
+    zero zero"); any other digits joined by marks as written. In a language that writes ordinals with
+    a full stop, an ordinal before a capitalised word ("am 3. März") reaches the engine with that
+    word's first letter in lower case: espeak-ng then reads an ordinal ("dritten"), where a stop
+    before a capital ends its sentence ("drei." and a new sentence)."""
+    out: list[tuple[int, int, str]] = []
+
+    def add(start: int, end: int, said: str) -> None:
+        if not any(s < end and start < e for s, e, _ in out):
+            out.append((start, end, said))
+
+    if ordinal_dot(language):
+        for m in _ORDINAL.finditer(text):
+            word = m.group(1)
+            if word[0].isupper():
+                add(m.start(), m.end(), text[m.start():m.start(1)] + word[0].lower() + word[1:])
+    local = _local_number(language)
+    decimal = number_marks(language)[0]
+    if local is not None:
+        for m in local.finditer(text):
+            if not any(ch in m.group() for ch in ".,'’ \u00a0\u202f\u2009"):
+                continue  # plain digits: as written
+            whole, _, fraction = m.group().partition(decimal) if decimal else (m.group(), "", "")
+            digits = "".join(ch for ch in whole if ch.isdecimal())
+            add(m.start(), m.end(), digits + (decimal + fraction if fraction else ""))
+    for m in _JOINED_NUMBER.finditer(text):
+        add(m.start(), m.end(), m.group())
+    return sorted(out)
+
+
+def _protected(cleaned: str, var: Variety | None, lexicon: Lexicon, language: str = "") -> dict[int, Token]:
+    """Spans found before tagging: addresses (English only), numbers written with thousands marks
+    (other languages: said as plain digits, one number for the engine) and lexicon entries the
+    rules would rewrite, each one token."""
     spans: list[tuple[int, int, Token]] = []
     if var is not None:
         for s, e, kind in electronic.find(cleaned):
             spans.append((s, e, Token("electronic", s, e, cleaned[s:e], {"kind": kind})))
+    else:
+        for s, e, said in _numbers(cleaned, language):
+            spans.append((s, e, Token("number", s, e, cleaned[s:e], {"spoken": said})))
     starts = [s for s, _, _ in spans]  # in order, not overlapping
     symbolic = _symbolic_entries(lexicon)
     if symbolic:
@@ -114,25 +174,36 @@ def _simple_tokens(parts: list[Atom], protected: dict[int, Token]) -> list[Token
     return out
 
 
+@lru_cache(maxsize=1)
+def _dotted_abbreviations() -> frozenset[str]:
+    """The abbreviations written with a dot, without it ("St", "Gov"): in a dateline in capitals
+    ("ST. JOSEPH, Mich. —") they take their usual case to be read as abbreviations."""
+    return frozenset(w[:-1] for w in tables().abbreviations if w.endswith("."))
+
+
 def _verbalised(language: str, lexicon: Lexicon, cleaned: Cleaned) -> list[Token]:
     var = variety(language)
-    protected = _protected(cleaned.text, var, lexicon)
+    protected = _protected(cleaned.text, var, lexicon, language)
     cuts = frozenset(k for tok in protected.values() for k in (tok.start, tok.end))
     parts = atoms(cleaned.text, cuts)
     if var is None:
         tokens = _simple_tokens(parts, protected)
         for tok in tokens:
-            if tok.cls == "lexicon":
+            if tok.cls in ("lexicon", "number"):
                 tok.spoken = tok.fields["spoken"]
             elif tok.cls in ("punct", "space"):
                 tok.spoken = None
             else:
                 tok.spoken = "" if tok.cls == "drop" else tok.text
         return tokens
-    tokens = Tagger(cleaned.text, parts, var, protected).run()
+    # Capitals that shout (a dateline, a byline) take their usual case before tagging: the same length,
+    # so offsets stay offsets into the cleaned text.
+    text = recase(cleaned.text, _dotted_abbreviations()) if var.spell_initialisms else cleaned.text
+    tokens = Tagger(text, parts, var, protected).run()
     for tok in tokens:
-        if tok.cls in WORD_CLASSES and lexicon.lookup(tok.text) is not None:
+        if tok.cls in WORD_CLASSES and lexicon.lookup(cleaned.text[tok.start:tok.end]) is not None:
             tok.cls = "plain"  # the lexicon says it (applied to the spoken words)
+            tok.text = cleaned.text[tok.start:tok.end]
     resolve(tokens, var)
     say = Verbaliser(var)
     for tok in tokens:
@@ -186,8 +257,8 @@ def _assemble(tokens: list[Token], cleaned: Cleaned) -> list[SpokenWord]:
         if spoken == "":
             space = False  # what followed the dropped piece decides the spacing
             continue
-        if spoken is None:  # punctuation as written
-            ch = _no_brackets(tok.text)
+        if spoken is None or (tok.cls == "punct" and not any(c.isalnum() for c in spoken)):
+            ch = _no_brackets(tok.text if spoken is None else spoken)  # punctuation, as written or not
             if not ch:
                 space = False
                 continue

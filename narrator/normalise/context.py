@@ -6,6 +6,9 @@ records each decision in the token's fields, where the verbaliser reads it.
 """
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from .data import Tables, Variety, tables
 from .numbers import roman_value
 from .scan import Token
@@ -97,7 +100,9 @@ def is_plural_noun(tok: Token | None, t: Tables) -> bool:
 def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
     """An amount before the noun it describes is an adjective, and its unit is singular:
     "a $2.4 million loss", "an 87W charger", "$15-an-hour", "12-ounce can". The amount is
-    followed by a noun (is_noun), or joined to the next word by a hyphen."""
+    followed by a noun (is_noun), or joined to the next word by a hyphen; after "a" or "an", by any
+    word ("a 55" TV"). A comparative after it is no noun: "$60 cheaper (than)" says "sixty dollars"
+    (a word in -er after an amount with no article before it, or before "than")."""
     j, nxt, gap = neighbour(tokens, i, 1)
     if nxt is None:
         return False
@@ -105,6 +110,15 @@ def adjectival(tokens: list[Token], i: int, t: Tables) -> bool:
         return nxt.cls in ("plain", "cardinal")
     if gap == " " and len(nxt.text) == 1 and nxt.text.isupper():  # "a $5 T-shirt", "a $40 X-ray"
         return neighbour(tokens, j, 1)[2] == "-"
+    prev, pgap = prev_word(tokens, i)
+    article = prev is not None and pgap == " " and prev.text.lower() in ("a", "an")
+    if gap == " " and nxt.text.lower().endswith("er") and nxt.text.islower():
+        than = next_word(tokens, j)[0]
+        if (than is not None and than.text.lower() == "than") or not (
+                article or (prev is not None and prev.text.lower() in t.context["determiner"])):
+            return False  # "$60 cheaper", "10 km longer than"
+    if gap == " " and article and nxt.cls in ("letters", "abbreviation"):
+        return True
     return gap == " " and is_noun(nxt, t)
 
 
@@ -358,22 +372,110 @@ def roman_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str |
 
 # --- initialisms -------------------------------------------------------------------------------
 
-def is_headline(tokens: list[Token]) -> bool:
-    """Most words in capitals (three or more): a headline, whose capitals are not acronyms."""
-    words = [tok for tok in tokens if tok.cls in WORD_CLASSES and len(tok.text) > 1 and tok.text.isalpha()]
-    caps = [tok for tok in words if tok.text.isupper()]
-    return len(caps) >= 3 and len(caps) * 2 > len(words)
+def initial(tokens: list[Token], i: int) -> bool:
+    """Token i is a letter alone before its dot and a capitalised word: an initial ("John M. Ford",
+    "L. Patikas scored") or an abbreviation of one letter ("Viera d. Melbourne"). The dot is no full
+    stop unless a word that opens sentences follows (period_ends_sentence, as the sentence splitter
+    decides), and is then not said: the engine would end the sentence there."""
+    dot = tokens[i + 1] if i + 1 < len(tokens) else None
+    if dot is None or dot.cls != "punct" or dot.text != ".":
+        return False
+    _, nxt, gap = neighbour(tokens, i + 1, 1)
+    if nxt is None or gap != " " or not nxt.text[:1].isupper():
+        return False
+    if not period_ends_sentence("opener", nxt.text):
+        dot.fields["spoken"] = ""
+    return True
 
 
-def letters_reading(word: str, t: Tables) -> str:
-    """spell, word or keep for a word in capitals (data/en/acronyms.tsv); an unknown one of
-    three letters with a vowel is spelled (espeak-ng would read "UDI" as a word)."""
-    known = t.acronyms.get(word)
-    if known:
-        return known
-    if len(word) == 3 and any(v in word for v in "AEIOU"):
-        return "spell"
-    return "keep"
+def single_letter(tokens: list[Token], i: int) -> None:
+    """A capital letter alone: an initial (`initial`), or an "A" inside a sentence before a lower-case
+    word or punctuation ("a Type A personality", "Plan A."), which is the letter, not the article."""
+    tok = tokens[i]
+    if initial(tokens, i):
+        tok.fields["kind"] = "initial"
+        return
+    if tok.text != "A":
+        return
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    if after is not None and after.text == "-" and (i + 2 >= len(tokens) or tokens[i + 2].cls == "space"):
+        tok.fields["kind"] = "letter"  # "A- " is how the letter is written for the engine (LETTER_A)
+        after.fields["spoken"] = ""
+        return
+    prev, _ = prev_word(tokens, i)
+    nxt, _ = next_word(tokens, i)
+    inside = not sentence_initial(tokens, i) and not (prev is not None and prev.text in "—–")
+    before_lower = nxt is None or (nxt.cls == "punct" and nxt.text not in _OPENERS) or nxt.text[:1].islower()
+    if inside and before_lower:
+        tok.fields["kind"] = "letter"
+
+
+def run_together(tokens: list[Token], i: int) -> bool:
+    """A full stop between two words with no space ("IQ.LIGHT"): no sentence ends there (the splitter
+    would have cut it), so it is not said, or the engine would end one."""
+    return (0 < i < len(tokens) - 1 and tokens[i].text == "." and tokens[i - 1].cls in WORD_CLASSES
+            and tokens[i + 1].cls in WORD_CLASSES)
+
+
+_PLURAL_CAPITALS = re.compile(r"[A-Z]+(?:s|['’]s)\.?")
+"""Capitals with a plural or a possessive ending ("Ms" in "M&Ms", "Bs" in "B&Bs")."""
+
+
+def ampersand_letters(tokens: list[Token], i: int) -> bool:
+    """Capitals joined to an ampersand are letters of an initialism ("AT&T", "S&P", "M&A", "Texas
+    A&M"), whatever else they could be ("AT" the word, "A" the article)."""
+    prev, pgap = prev_word(tokens, i)
+    nxt, ngap = next_word(tokens, i)
+    return ((prev is not None and not pgap and prev.text == "&")
+            or (nxt is not None and not ngap and nxt.text == "&"))
+
+
+_TERMINAL = ".!?"
+_CLOSERS = "\"'”’)]»"
+_OPENERS = "\"“'‘([«"
+_CONTINUES = ",;:-–—"
+
+
+@cache
+def _speaker() -> re.Pattern[str]:
+    verbs = sorted(tables().context["speech"], key=len, reverse=True)
+    return re.compile(r"(?:[A-Z][\w.'’-]*\s+){1,3}(?:" + "|".join(verbs)
+                      + r")(?:\s+[\w'’-]+){0,2}(?:[.,;:]|$)")
+
+
+def speaker_follows(text: str) -> bool:
+    """`text` (what follows a quotation's closing "?" or "!" and spaces) is who asked or cried it:
+    up to three capitalised words, a verb of saying (context_words.tsv, "speech") and at most two
+    more words before the clause ends (`Smith asked.`, `Sen. Ann Lee asked reporters.`); not a new
+    sentence that reports something ("Officials said the risk is low.")."""
+    return _speaker().match(text) is not None
+
+
+def continued(tokens: list[Token], i: int) -> bool:
+    """A "!" or "?" inside a sentence, or a full stop before a closing quote or bracket: what follows
+    it (after closing marks and spaces) is a lower-case word or punctuation that carries the sentence
+    on (`Hands up!" an officer said`, `It's on.” campaign`, `right?), and`). The sentence splitter keeps
+    these in one sentence, but espeak-ng (Piper's phonemizer too) ends one at each: the voice stops,
+    pauses and starts again in mid-sentence. Said as a comma instead. So is a quotation's closing
+    mark before who said it (`"Why now?" Smith asked`, speaker_follows)."""
+    tok = tokens[i]
+    if tok.text not in _TERMINAL or (i > 0 and tokens[i - 1].text == ".") or (
+            i + 1 < len(tokens) and tokens[i + 1].text == "." and tok.text == "."):
+        return False  # an ellipsis
+    closed = False
+    j = i + 1
+    while j < len(tokens) and (tokens[j].cls == "space" or (
+            tokens[j].cls == "punct" and tokens[j].text in _TERMINAL + _CLOSERS)):
+        closed = closed or tokens[j].text in _CLOSERS
+        j += 1
+    if j >= len(tokens) or (tok.text == "." and not closed):
+        return False
+    nxt = tokens[j]
+    if nxt.cls == "punct":
+        return nxt.text in _CONTINUES
+    if closed and tok.text != "." and nxt.text[:1].isupper():  # `"Why now?" Smith asked`
+        return speaker_follows("".join(t.text for t in tokens[j:j + 12]))
+    return nxt.text[:1].islower()
 
 
 def bearing(tokens: list[Token], i: int, t: Tables) -> bool:
@@ -408,17 +510,35 @@ def street_direction(tokens: list[Token], i: int, t: Tables) -> bool:
 def resolve(tokens: list[Token], var: Variety) -> None:
     """Apply the context rules to every token (decisions go into token.fields)."""
     t = tables()
-    headline = is_headline(tokens)
     for i, tok in enumerate(tokens):
+        if (var.spell_initialisms and tok.cls in ("plain", "abbreviation")
+                and _PLURAL_CAPITALS.fullmatch(tok.text) and ampersand_letters(tokens, i)):
+            dot = tok.text.endswith(".")  # "M&Ms." at a sentence's end
+            tok.cls, tok.fields = "letters", {"dot": dot}  # "M&Ms", "B&Bs": capitals and a plural, not "Ms"
+            tok.text = tok.text.rstrip(".")
         if bearing(tokens, i, t):
             tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text].lower()}
         elif street_direction(tokens, i, t):
             tok.cls, tok.fields = "fixed", {"spoken": t.directions[tok.text]}
             tokens[i + 1].cls = "drop"  # its dot
+        if tok.cls in ("serial", "letters", "plain") and var.spell_initialisms and typed_code(tokens, i, t):
+            tok.cls, tok.fields = "instrument", {"code": tok.text, "angled": False, "typed": True}
         cls = tok.cls
         f = tok.fields
         if cls == "punct" and tok.text in var.range_dashes and dash_range(tokens, i, t):
             f["spoken"] = "to"
+        elif cls == "punct" and var.one_sentence_per_unit and "spoken" not in f and continued(tokens, i):
+            f["spoken"] = ","
+            for after in tokens[i + 1:]:  # the rest of a run ("?!"): the comma says it
+                if after.cls != "punct" or after.text not in _TERMINAL:
+                    break
+                after.fields["spoken"] = ""
+        elif cls == "punct" and var.one_sentence_per_unit and run_together(tokens, i):
+            f["spoken"] = ""
+        elif cls == "plain" and var.one_sentence_per_unit and len(tok.text) == 1 and tok.text.isalpha():
+            initial(tokens, i)
+        elif cls == "range" and f.get("kind") == "number":
+            f["record"] = record(tokens, i, t)
         elif cls == "cardinal":
             f["reading"] = cardinal_reading(tokens, i, var, t)
         elif cls == "address":
@@ -434,7 +554,6 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             if f.get("dot"):
                 f["stop"] = _stop(tokens, i, f.get("ends", "opener"))
         elif cls in ("roman", "letters", "state_code"):
-            f["headline"] = headline
             if cls == "state_code":
                 j, prev, _ = neighbour(tokens, i, -1)
                 nxt, _ = next_word(tokens, i)
@@ -448,6 +567,10 @@ def resolve(tokens: list[Token], var: Variety) -> None:
                 f["reading"] = roman_reading(tokens, i, var, t)
                 if f["reading"] is None:
                     tok.cls = "letters"
+            if tok.cls == "letters" and var.spell_initialisms and ampersand_letters(tokens, i):
+                f["kind"] = "letter" if len(tok.text) == 1 else "spelled"
+            elif tok.cls == "letters" and var.spell_initialisms and len(tok.text) == 1 and tok.text.isupper():
+                single_letter(tokens, i)
             if f.get("dot"):
                 ends = "time" if f.get("kind") == "ampm" else "opener"
                 f["stop"] = _stop(tokens, i, ends)
@@ -467,6 +590,8 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             word = prev.text.lower() if prev is not None and gap == " " else ""
             compound = next_word(tokens, i)[1] == "-"
             f["after_a"] = word in ("a", "an") or (compound and word in t.context["determiner"])
+        elif cls == "instrument":
+            f["drop"] = not f.get("typed") and (f["angled"] or bracketed(tokens, i))
         elif cls == "emoji":
             f["word_position"] = _word_position(tokens, i)
         elif cls == "electronic" and f.get("kind") == "hashtag":
@@ -478,6 +603,35 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             nxt, _ = next_word(tokens, i)
             if prev is not None and prev.text == "(" and nxt is not None and nxt.text == ")":
                 f["drop"] = True
+
+
+def record(tokens: list[Token], i: int, t: Tables) -> bool:
+    """Two numbers joined by a dash that are a team's wins and losses, said "ten and seven": after
+    "to" or "at" with the wins first ("improved to 10-7", "at 4-7"), or before a word that names a
+    record ("a 10-7 record", "3-4 on the season"). A score or a vote ("won 24-17") says "to"."""
+    f = tokens[i].fields
+    prev, pgap = prev_word(tokens, i)
+    nxt, ngap = next_word(tokens, i)
+    if nxt is not None and ngap == " " and nxt.text.lower() in t.context["record-after"]:
+        return True
+    wins, losses = int(f["a"].replace(",", "")), int(f["b"].replace(",", ""))
+    return (prev is not None and pgap == " " and prev.text.lower() in t.context["record-before"]
+            and wins >= losses and wins < 200)
+
+
+def typed_code(tokens: list[Token], i: int, t: Tables) -> bool:
+    """A code in capitals (and digits) after a word that names one to type ("promo code SAVE20",
+    "coupon FALL25"): spelled letter by letter and digit by digit, not read as words."""
+    text = tokens[i].text
+    if not (any(c.isalpha() for c in text) and text.replace("-", "").isalnum() and text.upper() == text):
+        return False
+    prev, gap = prev_word(tokens, i)
+    return prev is not None and gap == " " and prev.text.lower() in t.context["code"]
+
+
+def bracketed(tokens: list[Token], i: int) -> bool:
+    """Token i stands alone in brackets: "(.DJI)", "(EUR=)"."""
+    return (0 < i < len(tokens) - 1 and tokens[i - 1].text in "([" and tokens[i + 1].text in ")]")
 
 
 def numeric_date(tokens: list[Token], i: int, var: Variety, t: Tables) -> bool:

@@ -42,7 +42,9 @@ class Variety:
     clock_hundreds: bool
     """24-hour times on the hour said "twenty two hundred" (else "twenty two o'clock")."""
     plain_range: str
-    """What a dash between two bare numbers says: "-" (kept, a pause) or "to"."""
+    """What a dash between two bare numbers says: "-" (kept, a pause) or "to" (a range, a score or a
+    vote: "ages 18-34", "won 61-39"; a team's record after "to" or "at", or before "record", says
+    "and": "improved to 10-7")."""
     range_dashes: str
     """The dashes that join a range ("-" alone, or "-" and the en dash "–"); any other dash is
     punctuation, a pause ("1961–1965" in NeMo's conventions)."""
@@ -56,12 +58,17 @@ class Variety:
     markup: str
     """Markup-like text ("<noise/>"): "keep" or "drop"."""
     spell_initialisms: bool
-    """Capitals an engine would read as a word are written dotted for it ("UDI" -> "U.D.I.",
-    acronyms.tsv); else every word in capitals stays as written ("EPA", NeMo's convention)."""
-    possessive_letters: bool
-    """An initialism with a possessive or plural ending written letter by letter ("F B I's")."""
+    """Words in capitals are read by what they are (capitals.py): an acronym English can pronounce
+    as a word in its usual case ("NASA" -> "Nasa"), an initialism spelled for the engine ("UDI" ->
+    "U.D.I", "FBI's" -> "F B I's"), and capitals that shout in mixed-case text (datelines, bylines)
+    as words ("CHICAGO" -> "Chicago"); else every word in capitals stays as written (NeMo's
+    convention)."""
     plural_numbers: bool
     """A number with a plural "s" is said in the plural ("the 747s" -> "seven forty sevens")."""
+    one_sentence_per_unit: bool
+    """A "!" or "?" that a lower-case word continues (`Hands up!" he said`) is said as a comma, as is
+    a full stop before a closing quote that one continues: the engine's text reader ends a sentence
+    at each, cutting the voice off in mid-sentence (context.continued)."""
     join_initials: bool
     """A name's initials said as one unit: "C. S. Lewis" -> "CS Lewis"."""
     model_numbers: bool
@@ -83,6 +90,10 @@ class Variety:
     is an everyday word or a lone letter (units.tsv, "word")."""
     adjectival_units: bool
     """Amounts before the noun they describe take the singular unit ("a five kilometer run")."""
+    average_decimals: bool
+    """A decimal written without its zero and with three places is an average or a caliber, said as
+    thousandths in pairs: ".287" -> "two eighty seven" (a batting average), ".300" -> "three hundred",
+    ".357 Magnum"; else "point two eight seven"."""
     contextual_numbers: bool
     """Decide year-or-number by the words around a four-digit number (else its value decides)."""
     zero_digit: str = "oh"
@@ -109,6 +120,36 @@ def varieties() -> dict[str, Variety]:
         flags["symbols"] = tuple(flags.get("symbols", {}).items())
         out[tag.lower()] = Variety(name=tag, **flags)
     return out
+
+
+_SPACES = " \u00a0\u202f\u2009"
+"""The spaces that group digits: a plain, a no-break, a narrow no-break and a thin space."""
+
+
+@cache
+def _number_rows() -> dict[str, tuple[str, str, str]]:
+    return {tag: (decimal, groups, ordinal)
+            for tag, decimal, groups, ordinal in rows("number_marks.tsv", 4, language="")}
+
+
+def _number_row(language: str) -> tuple[str, str, str]:
+    """The row of data/number_marks.tsv for a language tag: the variety's, else its language's."""
+    tag = language.replace("_", "-").lower()
+    table = _number_rows()
+    return table.get(tag, table.get(tag.split("-")[0], ("", "", "")))
+
+
+@cache
+def number_marks(language: str) -> tuple[str, str]:
+    """(decimal mark, the marks that group thousands) of a language the English rules do not read
+    (data/number_marks.tsv); ("", "") for one not listed."""
+    decimal, groups, _ = _number_row(language)
+    return decimal, "".join(_SPACES if mark == "space" else mark for mark in groups.split())
+
+
+def ordinal_dot(language: str) -> bool:
+    """Whether the language writes an ordinal as a number and a full stop ("3. März")."""
+    return bool(language) and _number_row(language)[2] == "."
 
 
 def variety(language: str) -> Variety | None:
@@ -210,8 +251,6 @@ class Tables:
     """Words after an amount that keep its unit plural."""
     identifier_nouns: frozenset[str]
     """Lower-case nouns after which a number is an identifier."""
-    acronyms: dict[str, str]
-    """Capitalised word -> spell, word, keep or headline."""
     roman: dict[str, str]
     """Lower-case context word -> cardinal, regnal, name or pronoun."""
     given_names: frozenset[str]
@@ -305,7 +344,6 @@ def tables() -> Tables:
         sentence_openers=frozenset(w for (w,) in rows("sentence_openers.tsv", 1)),
         not_nouns=frozenset(w for (w,) in rows("not_nouns.tsv", 1)),
         identifier_nouns=frozenset(w for (w,) in rows("identifier_nouns.tsv", 1)),
-        acronyms=dict(rows("acronyms.tsv", 2)),
         roman={w.lower(): r for w, r in rows("roman.tsv", 2)},
         given_names=frozenset(w.lower() for (w,) in rows("given_names.tsv", 1)),
         symbols=by_context["any"],

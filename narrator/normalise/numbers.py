@@ -1,6 +1,8 @@
 """Number words: cardinals, ordinals, years, digits, decimals, fractions and paired readings."""
 from __future__ import annotations
 
+import re
+
 from .data import tables
 
 
@@ -118,7 +120,7 @@ def pairs(s: str, zero: str = "oh") -> str:
 
 def decimal(int_part: str, frac: str, and_: bool = True) -> str:
     """'12', '05' -> 'twelve point zero five'; an empty integer part says just 'point ...'."""
-    head = cardinal(int(int_part.replace(",", "")), and_) + " " if int_part else ""
+    head = written_cardinal(int_part, and_) + " " if int_part else ""
     return f"{head}point {digits(frac)}"
 
 
@@ -130,7 +132,28 @@ def number(s: str, and_: bool = True) -> str:
     if "." in s:
         i, f = s.split(".", 1)
         return sign + decimal(i, f, and_)
-    return sign + cardinal(int(s.replace(",", "")), and_)
+    return sign + written_cardinal(s, and_)
+
+
+_SOUTH_ASIAN = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}")
+"""Digits grouped the South Asian way: thousands, then lakhs and crores in pairs ("12,34,567")."""
+
+
+def written_cardinal(s: str, and_: bool = True) -> str:
+    """An integer as written: grouped the South Asian way it is said in crores, lakhs and thousands,
+    as its writer counts ("12,34,567" -> "twelve lakh thirty four thousand five hundred sixty seven");
+    any other way in the usual scales."""
+    n = int(s.replace(",", ""))
+    if not _SOUTH_ASIAN.fullmatch(s):
+        return cardinal(n, and_)
+    crore, rest = divmod(n, 10_000_000)
+    lakh, rest = divmod(rest, 100_000)
+    words = [f"{cardinal(crore, and_=False)} crore"] if crore else []
+    if lakh:
+        words.append(f"{cardinal(lakh, and_=False)} lakh")
+    if rest:
+        words.append(cardinal(rest, and_))
+    return " ".join(words)
 
 
 def fraction(num: int, den: int, whole: int | None = None, and_: bool = True) -> str:

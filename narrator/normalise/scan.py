@@ -41,8 +41,9 @@ class Token:
 
 # --- pattern fragments several classes share (all matched at an atom start, inside a window) ----
 
-NUM = r"(?:\d{1,3}(?:,\d{3}){1,8}|\d{1,40})(?:\.\d{1,30})?|\.\d{1,30}"
-"""A number as written: grouped thousands or up to 40 digits, with decimals; or decimals alone."""
+NUM = r"(?:\d{1,2}(?:,\d\d){1,6},\d{3}|\d{1,3}(?:,\d{3}){1,8}|\d{1,40})(?:\.\d{1,30})?|\.\d{1,30}"
+"""A number as written: grouped thousands (or grouped the South Asian way, "1,50,000" for one lakh
+fifty thousand) or up to 40 digits, with decimals; or decimals alone."""
 AMPM = r"(?P<ap>[aApP])\.?\s?[mM](?![A-Za-z])(?P<apdot>\.)?"
 ORD = r"(?:st|nd|rd|th)"
 WORD_AFTER = re.compile(r"\s([a-z]{2,20})\b")
@@ -117,7 +118,8 @@ class Scan:
         self.out: list[Token] = []
         """The tokens tagged so far (the recognisers look back at them for context)."""
         self.quotes: list[int] | None = None
-        """Offsets of the text's straight double quotes, found when first needed."""
+        """Offsets of the text's straight double quotes that are inch marks, found when first needed
+        (recognise/measure.inch_marks)."""
 
     def match(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
         """`pattern` matched at `pos` inside the window, ending on an atom boundary, or None."""

@@ -11,7 +11,8 @@ the recognisers run (electronic.py).
 
 The classes, as in NeMo's and Sparrowhawk's taggers: plain (a word as written), punct, cardinal,
 decimal, ordinal, fraction, money, measure, date, time, range, telephone, electronic,
-abbreviation, letters, roman, serial, symbol, address, special (kept verbatim), lexicon, drop.
+abbreviation, letters, roman, serial, instrument (a market code), symbol, address, special (kept
+verbatim), lexicon, drop.
 The context decisions (which reading a tagged token gets) are in context.py.
 """
 from __future__ import annotations
@@ -95,21 +96,22 @@ NUMBER_ORDER: Order = (
     (cardinal.ratio, lambda a: a.nxt == ":"),
     (date.numeric, lambda a: a.nxt in "/.-" and a.size in (1, 2, 4)),
     (serial.version, lambda a: a.nxt == "." and a.size <= 4),
+    (serial.instrument, lambda a: a.nxt in ".=" and a.letters),
     (address.address, lambda a: a.nxt == " " and a.size <= 5),
     (money.code_after, lambda a: a.nxt in " ,."),
     (measure.measure, lambda a: a.nxt != ":"),
     (measure.percent, lambda a: "%" in a.window),
-    (cardinal.year_range, lambda a: a.size == 4 and a.nxt in "-– "),
+    (cardinal.year_range, lambda a: a.size == 4 and a.nxt in "-– /"),
     (cardinal.math, lambda a: any(op in a.window for op in "=+*×÷")),
+    (date.day_month, lambda a: a.size <= 2 and a.nxt in " snrt-–"),
     (cardinal.number_range, lambda a: a.nxt in "-– ,"),
-    (date.day_month, lambda a: a.size <= 2 and a.nxt in " snrt"),
     (date.quarter, lambda a: a.nxt == "Q"),
     (date.era_after, lambda a: a.size <= 4 and a.nxt in " ABC"),
-    (date.decade, lambda a: a.nxt in "0s'’"),
+    (date.decade, lambda a: a.nxt in "0s'’‘`´ "),
     (serial.section, lambda a: a.size == 3 and a.nxt == "("),
-    (measure.inches, lambda a: a.nxt in '."'),
+    (measure.inches, lambda a: a.nxt in '."”″′'),
     (measure.height, lambda a: a.nxt in "'′"),
-    (cardinal.fraction, lambda a: a.nxt in "/⁄ "),
+    (cardinal.fraction, lambda a: a.nxt in "/⁄ -"),
     (cardinal.ordinal, lambda a: a.nxt in "snrtSNRT,"),
     (cardinal.count, lambda a: a.letters and a.nxt in "MBbmtKk.,x× "),
     (cardinal.agents, lambda a: a.nxt == "e"),
@@ -121,6 +123,8 @@ before a ratio, a measure before a bare number). Inside an alphanumeric chunk no
 
 WORD_ORDER: Order = (
     (words.fixed, _always),
+    (serial.instrument, lambda a: not a.joined and a.text[:1].isupper() and (
+        a.text.endswith("c") and a.nxt.isdecimal() or "=" in a.window[:14] or a.nxt == ".")),
     (money.money, lambda a: not a.joined and (a.text in a.t.currency_prefixes and a.nxt == "$"
                                               or a.text in a.t.currencies)),
     (date.month_first, lambda a: not a.joined and a.text.lower() in date.month_words()),
@@ -136,7 +140,8 @@ letter), codes, then the word classes (abbreviations, letters, roman numerals)."
 
 SYMBOL_ORDER: Order = (
     (words.fixed, _always),
-    (date.decade_short, lambda a: a.text in "'’" and a.nxt.isdecimal()),
+    (serial.instrument, lambda a: a.text in ".<=" and (a.nxt.isupper() or (a.nxt == "." and a.text != "="))),
+    (date.decade_short, lambda a: a.text in "'’‘`´" and (a.nxt.isdecimal() or a.nxt == " ")),
     (money.money, lambda a: a.text in a.t.currencies and not a.text.isalpha()),
     (telephone.telephone, lambda a: a.text in "(+" and a.nxt.isdecimal()),
     (measure.measure, lambda a: a.signed),

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .context import letters_reading
+from .capitals import reading, spelled_letters, usual_case
 from .data import Tables, Variety, tables
 from .numbers import (
     cardinal,
@@ -18,6 +18,7 @@ from .numbers import (
     pairs,
     plural_words,
     roman_value,
+    written_cardinal,
     year,
 )
 from .scan import Token
@@ -45,7 +46,8 @@ class Verbaliser:
             "measure": self.measure, "date": self.date, "time": self.time, "range": self.range,
             "decade": self.decade, "telephone": codes.telephone, "electronic": codes.electronic,
             "abbreviation": self.abbreviation, "letters": self.letters, "roman": self.roman,
-            "serial": codes.serial, "symbol": lambda tok: tok.fields["spoken"], "math": codes.math,
+            "serial": codes.serial, "instrument": codes.instrument, "math": codes.math,
+            "symbol": lambda tok: tok.fields["spoken"],
             "address": codes.address, "party": lambda tok: f"{tok.fields['party']} of {tok.fields['state']}",
             "state": lambda tok: tok.fields["state"], "state_code": lambda tok: tok.fields["state"],
             "month": lambda tok: self.t.months[tok.fields["month"] - 1], "special": self.special,
@@ -84,6 +86,9 @@ class Verbaliser:
         return self._sign(f.get("sign")) + year(int(s), self.and_years)
 
     def decimal(self, tok: Token) -> str:
+        num = tok.fields["num"]
+        if self.var.average_decimals and re.fullmatch(r"\.[1-9]\d\d", num) and not tok.fields.get("sign"):
+            return pairs(num[1:])  # ".287" -> "two eighty seven", ".300" -> "three hundred"
         after = tok.fields.get("said_after")  # "40M" -> "million", "2x" -> "times"
         return (self._sign(tok.fields.get("sign")) + number(tok.fields["num"], self.and_)
                 + (f" {after}" if after else ""))
@@ -91,10 +96,11 @@ class Verbaliser:
     def ordinal(self, tok: Token) -> str:
         s, suffix = tok.fields["n"], tok.fields["suffix"]
         n = int(s.replace(",", ""))
+        ending = "'s" if tok.fields.get("possessive") else ""
         if suffix == ordinal_suffix(n):
-            return ordinal(n)
+            return ordinal(n) + ending
         spoken = digits(s) if len(s) >= 3 else cardinal(n, self.and_)
-        return f"{spoken} {suffix}"
+        return f"{spoken} {suffix}{ending}"
 
     def fraction(self, tok: Token) -> str:
         f = tok.fields
@@ -122,7 +128,7 @@ class Verbaliser:
         return fraction(num, den, whole, self.and_)
 
     def _amount(self, s: str) -> str:
-        mixed = re.fullmatch(r"(\d+)\s(\d+)/(\d+)", s)
+        mixed = re.fullmatch(r"(\d+)[\s-](\d+)/(\d+)", s)
         if mixed:
             return self._fraction(int(mixed.group(2)), int(mixed.group(3)), int(mixed.group(1)))
         fm = re.fullmatch(r"(\d+)/(\d+)", s)
@@ -147,7 +153,8 @@ class Verbaliser:
         cents = int(frac.ljust(2, "0")) if frac else 0
         if whole_n == 0 and cents:
             return f"{cardinal(cents, self.and_)} {c.minor if cents == 1 else c.minor_plural}"
-        out = f"{cardinal(whole_n, self.and_)} {c.singular if whole_n == 1 or adjectival else c.plural}"
+        said = written_cardinal(whole, self.and_) if whole else "zero"
+        out = f"{said} {c.singular if whole_n == 1 or adjectival else c.plural}"
         if cents:
             out += f" {cardinal(cents, self.and_)} {c.minor if cents == 1 else c.minor_plural}"
         return out
@@ -166,6 +173,9 @@ class Verbaliser:
                 out = f"{first} to {self._money_amount(f['num2'], f.get('mag2'), f.get('cur2') or cur, adj)}"
         else:
             out = self._money_amount(f["num"], f.get("mag"), cur, adj)
+        unit = self.t.currencies[cur].singular
+        if adj and self.var.adjectival_units and out.endswith(f" {unit}") and " " not in unit:
+            out = f"{out[:-len(unit) - 1]}-{unit}"  # "a $10 gift card" -> "a ten-dollar gift card"
         per = f.get("per")
         if per:  # "£10/wk", "$3.99/lb"
             out += f" per {self.t.periods[per] if per in self.t.periods else self.t.units[per].singular}"
@@ -179,8 +189,10 @@ class Verbaliser:
             out += (" to " if joiner in "-–" else " by ") + self._amount(f["num2"])
         if f["unit"] == "%":
             return out + " percent"
+        if f.get("mag"):  # "100 million kg" -> "one hundred million kilograms"
+            out += " " + self.t.magnitudes[f["mag"]]
         unit = self.t.units[f["unit"]]
-        one = f["num"] == "1" and not f.get("num2")
+        one = f["num"] == "1" and not f.get("num2") and not f.get("mag")
         out += " " + (unit.singular if one or f.get("adjectival") else unit.plural)
         if f.get("inches"):  # "5'10"" -> "five feet ten inches", before a noun "six foot two"
             inches = self.t.units["in"]
@@ -204,9 +216,9 @@ class Verbaliser:
         if style == "quarter":
             return f"the {ordinal(f['quarter'])} quarter of {self._year(f['year'])}"
         if style == "era":
-            return f"{year(int(f['year']), self.and_years)} {f['era']}"
+            return f"{year(int(f['year']), self.and_years)} {self._initialism(f['era'])}"
         if style == "era_before":
-            return f"AD {year(int(f['year']), self.and_years)}"
+            return f"{self._initialism('AD')} {year(int(f['year']), self.and_years)}"
         if style == "prefix":
             return f"{f['prefix']} {self._year(f['year'])}"
         month = self.t.months[f["month"] - 1]
@@ -216,7 +228,10 @@ class Verbaliser:
         if day is None:
             return f"{month}{comma} {self._year(y or '')}"
         if f["order"] == "dmy":
-            out = f"{'' if f.get('after_the') else 'the '}{ordinal(day)} of {month}"
+            out = f"{'' if f.get('after_the') else 'the '}{ordinal(day)}"
+            if f.get("day2"):  # "18-24 November" -> "the eighteenth to the twenty fourth of November"
+                out += f" to the {ordinal(f['day2'])}"
+            out += f" of {month}"
         else:
             out = f"{month} {ordinal(day)}"
             if f.get("day2"):
@@ -253,7 +268,7 @@ class Verbaliser:
             else:
                 out = f"{hour} {cardinal(m)}"
         if ap:
-            out += f" {ap.upper()}M"
+            out += f" {self._initialism(ap.upper() + 'M')}"
         if f.get("zone"):
             out += " " + self._zone(f["zone"])
             if f.get("zone2"):
@@ -273,8 +288,10 @@ class Verbaliser:
             return f"{cardinal(int(f['a']), self.and_)}{joiner}{cardinal(int(f['b']))}"
         if f["kind"] == "number":
             a, b = f["a"], f["b"]
-            va, vb = int(a.replace(",", "")), int(b.replace(",", ""))
-            to = " to " if self.var.plain_range == "to" and vb > va else " - "
+            if self.var.plain_range != "to":
+                to = " - "
+            else:  # a range or a score ("eighteen to thirty four", "sixty one to thirty nine"), a record
+                to = " and " if f.get("record") else " to "  # "improved to ten and seven"
             return number(a, self.and_) + to + number(b, self.and_)
         a = int(f["a"])
         b = f["b"]
@@ -288,40 +305,39 @@ class Verbaliser:
     # words -------------------------------------------------------------------------------------
     def abbreviation(self, tok: Token) -> str:
         reading = tok.fields.get("reading")
+        if reading is None and tok.text.endswith(".") and self.var.one_sentence_per_unit:
+            return tok.text[:-1]  # a word, not the abbreviation ("Just Say No."): its dot only as a full stop
         return tok.text if reading is None else reading
 
     def letters(self, tok: Token) -> str:
+        """Capitals and initials. In NeMo's conventions as written; for a newsreader, by what the
+        capitals are (capitals.reading): a word in its usual case ("NASA" -> "Nasa"), else spelled for
+        the engine (spelled_letters)."""
         f = tok.fields
-        if f.get("kind") == "ampm":
+        kind = f.get("kind")
+        if kind == "ampm":
+            return self._initialism(f["letters"])
+        if kind == "initials":
             return f["letters"]
-        if f.get("kind") == "initials":
-            return f["letters"]
-        word = tok.text
-        if f.get("kind") == "dotted":  # "U.S." -> "US", "E.P.A." stays spelled
-            word = f["letters"]
-            if not word.isupper() or f.get("headline"):
-                return word
-        if f.get("headline"):
+        word = f["letters"] if kind == "dotted" else tok.text
+        if not self.var.spell_initialisms:
             return word
         base, suffix = word, ""
         if word.endswith(("'s", "’s")):
-            base, suffix = word[:-2], word[-2:]
+            base, suffix = word[:-2], "'s"
         elif word.endswith("s") and not word.isupper():
-            base, suffix = word[:-1], "s"
-        if not base.isupper() or not base.isalpha():
+            base, suffix = word[:-1], "'s"  # "CEOs": the ending said as in "O's" (espeak-ng: "Os" is "O S")
+        if kind in ("initial", "letter", "spelled") and base.isalpha():
+            return spelled_letters(base, suffix)
+        if not base.isupper() or not base.isalpha() or len(base) < 2:
             return word
-        reading = letters_reading(base, self.t)
-        if f.get("kind") == "dotted" and reading == "headline" and not suffix and self.var.spell_initialisms:
-            return ".".join(base) + "."  # "W.H.O.": dots say letters, though "WHO" is also a word
-        if reading in ("word", "headline") or len(base) < 2:
-            return word
-        if suffix and self.var.possessive_letters:
-            return " ".join(base) + suffix  # "F B I's": the ending stays on the last letter
-        if suffix:
-            return word
-        if reading == "spell" and self.var.spell_initialisms:
-            return ".".join(base) + "."  # "E.P.A.": both engines spell dotted capitals, "A" too
-        return word
+        if reading(base) == "word":
+            return usual_case(base) + word[len(base):]
+        return spelled_letters(base, suffix)
+
+    def _initialism(self, letters: str) -> str:
+        """Letters the rules write ("AM", "BC"), as the variety writes spelled capitals."""
+        return spelled_letters(letters) if self.var.spell_initialisms else letters
 
     def roman(self, tok: Token) -> str:
         value = roman_value(tok.text) or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .capitals import reading, spelled_letters, usual_case
 from .data import Tables, Variety, tables
 from .numbers import cardinal, digits, number, ordinal, pairs, plural_words
 from .scan import Token
@@ -60,10 +61,10 @@ class CodeVerbaliser:
             body = tok.text[1:]
             if self.var.hashtag == "hash":
                 return f"hash {body}"
-            words = " ".join(_hashtag_words(body, self.and_))
+            words = " ".join(self._said(_hashtag_words(body, self.and_)))
             return words if f.get("after_hashtag") else "hashtag " + words
         if kind == "handle":  # "@NASAWebb" -> "at NASA Webb"; "on X at @NASAWebb" says "at" once
-            words = " ".join(_hashtag_words(tok.text[1:], self.and_))
+            words = " ".join(self._said(_hashtag_words(tok.text[1:], self.and_)))
             return words if f.get("after_at") else "at " + words
         if kind == "doi" and self.var.urls == "domain":
             return ""
@@ -71,9 +72,26 @@ class CodeVerbaliser:
             return self._domain_reading(tok.text, kind)
         return _electronic_words(tok.text, self.t)
 
+    def _letters(self, run: str) -> str:
+        """Letters of a code ("PM" of "PM2.5", "A" of "A320") as capitals are read elsewhere."""
+        if not self.var.spell_initialisms or not run.isupper() or not run.isalpha():
+            return run
+        if len(run) == 1:
+            return spelled_letters(run)
+        return usual_case(run) if reading(run) == "word" else spelled_letters(run)
+
+    def _said(self, words: list[str]) -> list[str]:
+        """The words of a hashtag or handle; its capitals read as any others are (capitals.reading):
+        "#NASAWebb" -> "Nasa Webb", "@NWS" -> "N.W.S"."""
+        if not self.var.spell_initialisms:
+            return words
+        return [self._letters(w) if len(w) > 1 else w for w in words]
+
     def _domain_reading(self, s: str, kind: str) -> str:
-        """A newsreader's reading: the domain without scheme, "www." and path; an e-mail address
-        in full ("tips at example dot com")."""
+        """A newsreader's reading: the domain without scheme, "www." and path ("https://www.cdc.gov/flu/
+        index.html" -> "cdc dot gov": a link, its path for the eye); an address written to be typed
+        keeps its path of words ("example.org/help/floods" -> "example dot org slash help slash
+        floods"); an e-mail address in full ("tips at example dot com")."""
         if kind == "email":
             local, _, domain = s.partition("@")
             return f"{_label_words(local)} at {self._host(domain.split('/')[0])}"
@@ -81,6 +99,9 @@ class CodeVerbaliser:
         host = host.split("@")[-1].split(":")[0]
         if host.lower().startswith("www."):
             host = host[4:]
+        path = s.split("/", 1)[1].rstrip("/") if kind == "domain" and "/" in s else ""
+        if path and _WORD_PATH.fullmatch(path):  # "example.org/help/floods": an address to type
+            return " slash ".join([self._host(host)] + [_label_words(part) for part in path.split("/")])
         return self._host(host)
 
     def _host(self, host: str) -> str:
@@ -106,7 +127,7 @@ class CodeVerbaliser:
             if _DECIMAL.fullmatch(r):
                 return number(r, and_=False)
             if not r.isdecimal():
-                return r
+                return self._letters(r)
             if r[0] == "0" or len(r) >= 5:
                 return digits(r)
             if model and len(r) >= 3:
@@ -127,8 +148,17 @@ class CodeVerbaliser:
                     and runs[k + 1].isdecimal():
                 words.append("by")  # "4x4"
             else:
-                words.append(r)
+                words.append(self._letters(r))
         return " ".join(words)
+
+    def instrument(self, tok: Token) -> str:
+        """A market code: left out alone in brackets (a wire's reference for its own readers, "the Dow
+        (.DJI)"), else spelled, letters one by one and digits one by one ("LCOc1" -> "L.C.O.C one");
+        its "=" and "." are never said."""
+        if tok.fields.get("drop"):
+            return ""
+        return " ".join(spelled_letters(run.upper()) if run.isalpha() else digits(run)
+                        for run in re.findall(r"[A-Za-z]+|\d+", tok.fields["code"]))
 
     def math(self, tok: Token) -> str:
         names = self.t.math_symbols
@@ -169,6 +199,9 @@ class CodeVerbaliser:
 
 
 _DECIMAL = re.compile(r"\d+\.\d+")
+_WORD_PATH = re.compile(r"[A-Za-z][A-Za-z-]{0,30}(?:/[A-Za-z][A-Za-z-]{0,30}){0,3}")
+"""The path of an address written to be typed: up to four segments of letters and hyphens (no file
+name, no query, no numbers of a link)."""
 
 
 def _hashtag_words(body: str, and_: bool) -> list[str]:

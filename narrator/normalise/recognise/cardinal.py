@@ -17,15 +17,16 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
     t = tables()
     return {
         "number": re.compile(rf"(?P<sign>[-−+])?(?P<num>{NUM})"),
-        "fraction": re.compile(r"(?P<sign>[-−])?(?:(?P<whole>\d{1,6})\s)?(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})"
-                               r"(?P<suf>(?:th|rd|nd|st)s?|s)?(?![\w/]|\.\d)"),
+        "fraction": re.compile(r"(?P<sign>[-−])?(?:(?P<whole>\d{1,6})[\s-])?"
+                               r"(?P<num>\d{1,6})[/⁄](?P<den>\d{1,6})(?P<suf>(?:th|rd|nd|st)s?|s)?(?![\w/]|\.\d)"),
         "math": re.compile(r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)(?:\s{0,3}[-+*/=×÷]\s{0,3}"
                            r"(?:[A-Za-z]|\d{1,9}(?:\.\d{1,9})?)){1,4}(?![\w.])"),
         "range": re.compile(rf"(?P<a>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<dash>\s?{f.dash}\s?)"
-                            r"(?P<b>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?![\w-]|[.,]\d)"),
-        "year_range": re.compile(rf"(?P<a>\d{{4}})\s?(?P<dash>{f.dash})\s?(?P<b>\d{{4}}|\d{{2}})(?![\w-])"),
+                            r"(?P<b>\d{1,3}(?:,\d{3}){1,6}|\d{1,9})(?![\w-]|[.,/⁄]\d)"),
+        "year_range": re.compile(rf"(?P<a>\d{{4}})(?:\s?(?P<dash>{f.dash})\s?|(?P<slash>/))"
+                                 r"(?P<b>\d{4}|\d{2})(?![\w/-])"),
         "ordinal": re.compile(
-            rf"(?P<n>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<suf>{ORD}|ST|ND|RD|TH)(?![A-Za-z])"),
+            rf"(?P<n>\d{{1,3}}(?:,\d{{3}}){{1,6}}|\d{{1,9}})(?P<suf>{ORD}|ST|ND|RD|TH)(?P<pos>['’]s)?(?![A-Za-z])"),
         "ratio": re.compile(r"(?P<a>\d{1,3}):(?P<b>\d)(?![\d:]|[.,]\d)"),
         "times": re.compile(r"[x×](?=[\s,;.!?)])(?!\s?\d)"),
         # a magnitude against a bare count ("40M borrowers", "3bn people", "300K homes"); a lone m or b
@@ -98,15 +99,15 @@ def count(s: Scan, pos: int) -> Token | None:
 
 
 def ordinal(s: Scan, pos: int) -> Token | None:
-    """"21st", "3RD"."""
+    """"21st", "3RD", "the 29th's game" (a straight or a typographic apostrophe)."""
     m = s.match(_p(s)["ordinal"], pos)
     if m:
-        return s.tok("ordinal", pos, m.end(), n=m["n"], suffix=m["suf"].lower())
+        return s.tok("ordinal", pos, m.end(), n=m["n"], suffix=m["suf"].lower(), possessive=bool(m["pos"]))
     return None
 
 
 def fraction(s: Scan, pos: int) -> Token | None:
-    """"3/4", "1 1/2", "2/3rds"; "2/22" is a date where the variety reads short numeric dates."""
+    """"3/4", "1 1/2", "1-1/2", "2/3rds"; "2/22" is a date where the variety reads short numeric dates."""
     if s.prev_char(pos) in "/⁄.":
         return None
     m = s.match(_p(s)["fraction"], pos)
@@ -134,13 +135,13 @@ def ratio(s: Scan, pos: int) -> Token | None:
 
 
 def year_range(s: Scan, pos: int) -> Token | None:
-    """"1990-95", "2019–2021"."""
+    """"1990-95", "2019–2021"; a season of two years, "2022/23"."""
     m = s.match(_p(s)["year_range"], pos)
     if not m or s.prev_char(pos) in "-–":
         return None
     a, b = int(m["a"]), m["b"]
     yb = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
-    if not (1000 <= a < 2100 and a < yb < 2100):
+    if not (1000 <= a < 2100 and a < yb < 2100) or (m["slash"] and yb != a + 1):
         return None
     return s.tok("range", pos, m.end(), kind="year", a=m["a"], b=b)
 

@@ -18,7 +18,8 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "iso": re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\w/-])"),
         "num": re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\w/-])"),
         "dmy": re.compile(
-            rf"(?P<d>\d{{1,2}}){ORD}?\s+(?:of\s+)?(?P<mon>{month})(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?!\d))?"),
+            rf"(?P<d>\d{{1,2}}){ORD}?(?:\s?{f.dash}\s?(?P<d2>\d{{1,2}}){ORD}?)?\s+(?:of\s+)?(?P<mon>{month})"
+            rf"(?:(?P<sep>,?\s+)(?P<y>\d{{4}})(?!\d))?"),
         "mdy": re.compile(
             rf"(?P<mon>{month})\s+(?P<d>\d{{1,2}})(?P<ord>{ORD})?(?![\d:])"
             rf"(?:(?P<dash>\s?{f.dash}\s?)(?P<d2>\d{{1,2}})(?P<ord2>{ORD})?(?![\d:]))?"
@@ -31,8 +32,9 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "era_after": re.compile(r"(?P<y>\d{1,4})\s?(?P<era>A\.D\.?|B\.C\.E\.?|B\.C\.?|C\.E\.?|AD|BCE|BC|CE)"
                                 r"(?![\w])"),
         "era_before": re.compile(r"(?P<era>A\.D\.|AD)\s?(?P<y>\d{1,4})(?![\w.,]\d)(?!\d)"),
-        "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)(?P<apos>['’])?s(?![\w])"),
-        "decade_short": re.compile(r"['’](?P<short>\d0)s(?![\w])"),
+        "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)"
+                             r"(?:(?P<apos>\s?['’‘`´])|(?<=\d{4})(?P<space>\s))?s(?![\w'’])"),
+        "decade_short": re.compile(r"['’‘`´]\s?(?P<short>\d0)(?:\s?['’])?s(?![\w])"),
     }
 
 
@@ -68,14 +70,15 @@ def numeric(s: Scan, pos: int) -> Token | None:
 
 
 def day_month(s: Scan, pos: int) -> Token | None:
-    """"15 March", "3rd of May 2024"."""
+    """"15 March", "3rd of May 2024", "18-24 November"."""
     m = s.match(_p(s)["dmy"], pos)
     if not m:
         return None
     month = _month(s, m["mon"], bool(m["y"]), day_first=True)
-    if month is None or not 1 <= int(m["d"]) <= 31:
+    d2 = int(m["d2"]) if m["d2"] else None
+    if month is None or not 1 <= int(m["d"]) <= 31 or (d2 is not None and not int(m["d"]) < d2 <= 31):
         return None
-    return s.tok("date", pos, m.end(), month=month, day=int(m["d"]), year=m["y"], order="dmy",
+    return s.tok("date", pos, m.end(), month=month, day=int(m["d"]), day2=d2, year=m["y"], order="dmy",
                  comma="," in (m["sep"] or ""), style="words")
 
 
@@ -169,15 +172,15 @@ def era_before(s: Scan, pos: int) -> Token | None:
 
 
 def decade(s: Scan, pos: int) -> Token | None:
-    """"the 1960s", "the 80s" ("80's" where the variety reads it so)."""
+    """"the 1960s", "the 80s" ("80's", "1980 ’s" and "1980 s" where the variety reads them so)."""
     m = s.match(_p(s)["decade"], pos)
-    if not m or (m["apos"] and not s.var.decade_apostrophe):
+    if not m or ((m["apos"] or m["space"]) and not s.var.decade_apostrophe):
         return None
     return s.tok("decade", pos, m.end(), value=int(m["full"]))
 
 
 def decade_short(s: Scan, pos: int) -> Token | None:
-    """"the '80s"."""
+    """"the '80s", "the ‘80s" (an opening quote typed for the apostrophe), "the ' 80s"."""
     m = s.match(_p(s)["decade_short"], pos)
     if m:
         return s.tok("decade", pos, m.end(), value=int(m["short"]), short=True)

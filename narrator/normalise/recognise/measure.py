@@ -2,11 +2,11 @@
 written with a double quote ('22"') and heights in feet and inches ("5'10\"")."""
 from __future__ import annotations
 
-import bisect
 import re
 from functools import cache
 
-from ..scan import NUM, WORD_AFTER, Scan, Token, fragments
+from ..data import tables
+from ..scan import NUM, WORD_AFTER, Scan, Token, alt, fragments
 
 
 @cache
@@ -14,13 +14,22 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
     f = fragments(dashes)
     return {
         "measure": re.compile(
-            rf"(?P<sign>[-−])?(?P<num>(?:{NUM})(?:\s\d{{1,3}}/\d{{1,3}})?|\d{{1,3}}/\d{{1,3}})"
+            rf"(?P<sign>[-−])?(?P<num>(?:{NUM})(?:[\s-]\d{{1,3}}/\d{{1,3}})?|\d{{1,3}}/\d{{1,3}})"
             rf"(?:(?P<join>\s?{f.dash}\s?|\s?(?:x|×|by)\s?)(?P<num2>{NUM}))?"
+            rf"(?:\s?(?P<mag>{_magnitude_words()})(?=\s))?"
             rf"(?P<space>\s?|-)(?P<unit>{f.units})(?P<unitdot>\.)?(?:/(?P<per>{f.units}|{f.per}))?(?![\w°])"),
         "percent": re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?:\s?{f.dash}\s?(?P<num2>{NUM}))?\s?%"),
         "height": re.compile(r"(?P<ft>\d{1,2})['′]\s?(?P<inch>\d{1,2})(?:\"|''|″|′′)(?![\w])"),
-        "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)\"(?![\w])"),
+        "inches": re.compile(r"(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<mark>\"|”|″|′′)(?![\w])"),
     }
+
+
+@cache
+def _magnitude_words() -> str:
+    """The magnitudes written as words or as letters no unit has ("million", "bn", "lakh"): "100
+    million kg", "1.5bn tonnes"."""
+    t = tables()
+    return alt(w for w in t.magnitudes if w.islower() and len(w) >= 2 and w not in t.units)
 
 
 def _p(s: Scan) -> dict[str, re.Pattern[str]]:
@@ -36,7 +45,7 @@ def unit_key(s: Scan, written: str | None) -> str | None:
 
 def measure(s: Scan, pos: int) -> Token | None:
     """An amount and its unit, a range or a size of two amounts ("3-5 km", "4 x 8 ft"), a unit per
-    unit or period ("60 km/h", "5 mg/day")."""
+    unit or period ("60 km/h", "5 mg/day"), a magnitude between them ("100 million kg")."""
     m = s.match(_p(s)["measure"], pos)
     if not m:
         return None
@@ -61,7 +70,8 @@ def measure(s: Scan, pos: int) -> Token | None:
             after.group(1).endswith("s") or after.group(1) in s.t.context["plural"]):
         return None  # "5 m people": rather million than meters
     return s.tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
-                 num2=m["num2"], unit=key, per=unit_key(s, m["per"]), dot=dot, hyphen=m["space"] == "-")
+                 num2=m["num2"], unit=key, per=unit_key(s, m["per"]), dot=dot, hyphen=m["space"] == "-",
+                 mag=m["mag"])
 
 
 def percent(s: Scan, pos: int) -> Token | None:
@@ -74,18 +84,65 @@ def percent(s: Scan, pos: int) -> Token | None:
 
 
 def inches(s: Scan, pos: int) -> Token | None:
-    """'12"' is twelve inches when that '"' does not close or open a quotation (an odd count
-    of quotes in the text, and an even count before it)."""
+    """'22"' is twenty-two inches unless that '"' closes a quotation (inch_marks); so is '22”' unless
+    it closes a “quotation” (_curly_inch_mark); a double prime ('22″') always is."""
     m = s.match(_p(s)["inches"], pos)
     if not m:
         return None
-    if s.quotes is None:
-        s.quotes = [k for k, ch in enumerate(s.text) if ch == '"']
-    before = bisect.bisect_left(s.quotes, m.end() - 1)
-    if len(s.quotes) % 2 == 0 or before % 2:
+    mark = m["mark"]
+    if mark == '"':
+        if s.quotes is None:
+            s.quotes = inch_marks(s.text)
+        if m.end() - 1 not in s.quotes:
+            return None
+    elif mark == "”" and not _curly_inch_mark(s.text, m.start("mark")):
         return None
     return s.tok("measure", pos, m.end(), sign=False, num=m["num"], join=None, num2=None,
                  unit="in", per=None, dot=False)
+
+
+_AFTER_DIGITS = re.compile(r"(?<=\d)\"")
+
+
+def _curly_inch_mark(text: str, k: int) -> bool:
+    """Whether the closing quote at `k` (after digits) is an inch mark: no “quotation” is open there,
+    or the open one closes later, before another opens ('a 27” screen', '“buy the 40” set” today')."""
+    if text.rfind("“", 0, k) <= text.rfind("”", 0, k):
+        return True
+    closes, opens = text.find("”", k + 1), text.find("“", k + 1)
+    return closes != -1 and (opens == -1 or closes < opens)
+
+
+
+def inch_marks(text: str) -> list[int]:
+    """Offsets of the straight double quotes that are inch marks: a '"' after digits, unless it
+    closes a quotation. Each other '"' opens a quotation (after a space or an opening bracket, before
+    a word) or closes one, in one pass: a '"' after digits inside a quotation closes it only when no
+    other quote could ('the "22" model"' keeps both; 'a 22" TV and a 27" one' has no quotation, and
+    'he said "buy the 40" set" today' closes on the last)."""
+    quotes = [k for k, ch in enumerate(text) if ch == '"']
+    marks: list[int] = []
+    open_at: int | None = None
+    for n, k in enumerate(quotes):
+        before = text[k - 1] if k else " "
+        after = text[k + 1] if k + 1 < len(text) else " "
+        if _AFTER_DIGITS.match(text, k):
+            if open_at is None:
+                marks.append(k)
+                continue
+            later = quotes[n + 1] if n + 1 < len(quotes) else None
+            closing_later = later is not None and not text[later - 1].isspace() and (
+                later + 1 >= len(text) or not text[later + 1].isalnum())
+            if closing_later and not (before.isdecimal() and text[open_at + 1:k].strip().isdecimal()):
+                marks.append(k)  # the quotation closes later; this is an inch mark inside it
+                continue
+            open_at = None
+            continue
+        if open_at is None and (before.isspace() or before in "([{—–-") and not after.isspace():
+            open_at = k
+        else:
+            open_at = None
+    return marks
 
 
 def height(s: Scan, pos: int) -> Token | None:

@@ -1,5 +1,5 @@
-"""Codes: alphanumeric chains ("COVID-19", "F-35", "B2B", "PM2.5"), versions ("17.4.1") and legal
-sections ("501(c)(3)")."""
+"""Codes: alphanumeric chains ("COVID-19", "F-35", "B2B", "PM2.5"), versions ("17.4.1"), legal
+sections ("501(c)(3)") and market codes of news wires ("(.DJI)", "EUR=", "LCOc1", "<AAPL.O>")."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,14 @@ from ..scan import Scan, Token
 from ..tokens import NUM, WORD, Atom
 
 _VERSION = re.compile(r"\d{1,4}(?:\.\d{1,4}){2,3}(?!\w|\.\d)")
+_INSTRUMENT = re.compile(
+    r"<?(?:\.[A-Z][A-Z0-9]{1,7}"  # an index: ".DJI", ".N225"
+    r"|[A-Z0-9]{2,10}=[A-Z0-9]{0,4}"  # a currency or a rate: "EUR=", "JPY=EBS", "US10YT=RR"
+    r"|=[A-Z][A-Z0-9]{1,7}"  # a composite or an index: "=USD"
+    r"|[A-Z]{1,5}c\d{1,2}"  # a continuous futures contract: "LCOc1", "CLc1"
+    r"|[A-Z0-9]{1,6}\.(?:[A-Z]{1,2}|OQ))>?(?![\w.=])")  # a share and its exchange: "AAPL.O", "VOD.L"
+"""Market codes as news wires print them (Reuters instrument codes), in brackets or not. A share's
+code ("AAPL.O") counts only in brackets: "U.S" has the same shape."""
 _SECTION = re.compile(r"(?P<n>\d{3})\((?P<a>[a-z])\)(?:\((?P<b>[0-9a-z]{1,2})\))?")
 
 
@@ -20,6 +28,25 @@ def version(s: Scan, pos: int) -> Token | None:
     if m:
         return s.tok("serial", pos, m.end(), kind="version", parts=m.group(0).split("."))
     return None
+
+
+def instrument(s: Scan, pos: int) -> Token | None:
+    """A market code ("(.DJI)", "(EUR=)", "LCOc1", "<AAPL.O>"): no word of it is said as one (not
+    "E U R equals"); context.py leaves it out in brackets and spells it elsewhere."""
+    m = s.match(_INSTRUMENT, pos)
+    if not m:
+        return None
+    code = m.group(0)
+    angled = code.startswith("<")
+    if angled != code.endswith(">"):
+        return None
+    bare = code.strip("<>")
+    if bare.startswith("=") and s.prev_char(pos).isalnum():
+        return None  # "x=ABC" is no code
+    share = "." in bare and not bare.startswith(".")
+    if share and not (angled or (s.prev_char(pos) == "(" and s.next_char(m.end()) == ")")):
+        return None
+    return s.tok("instrument", pos, m.end(), code=bare, angled=angled)
 
 
 def section(s: Scan, pos: int) -> Token | None:

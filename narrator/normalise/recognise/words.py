@@ -12,6 +12,7 @@ from .date import month_words
 
 _INITIALS = re.compile(r"(?:[A-Z]\.\s){1,4}[A-Z]\.(?=\s[A-Z][a-z])")
 _DOTTED = re.compile(r"[A-Za-z]{1,3}\.(?:[A-Za-z]\.){0,4}[A-Za-z]?\.?")  # "U.S.", "Ph.D."
+_SPELLED = re.compile(r"(?:[A-Z]\.)+[A-Z]")
 _COMMA_WORD = re.compile(r"(?:,\s|\s\()(\w+)")
 
 
@@ -92,14 +93,20 @@ def _dotted(s: Scan, pos: int, text: str) -> Token | None:
         if cand in s.t.states and (_after_place(s, pos) or s.next_char(end) == "-"
                                    or _after_word(s, ("in", "from", "across", "throughout"))):
             return s.tok("state", pos, end, state=s.t.states[cand], dot=True)
+    if _SPELLED.fullmatch(written) and written.count(".") == 1:  # "U.S-led", "A.M": the normaliser's own
+        letters = written.replace(".", "")
+        kind = "ampm" if letters in ("AM", "PM") else "dotted"
+        return s.tok("letters", pos, pos + len(written), letters=letters, dot=False, kind=kind)
     if written.count(".") >= 2 and len(written) <= 12:
         letters = written.replace(".", "")
         if letters.lower() in ("am", "pm"):
             return s.tok("letters", pos, pos + len(written), letters=letters.upper(), dot=True, kind="ampm")
         if letters.isalpha() and (letters.isupper() or len(letters) <= 3):
-            if not written.endswith("."):
-                return None
-            return s.tok("letters", pos, pos + len(written), letters=letters, dot=True, kind="dotted")
+            if written.endswith("."):
+                return s.tok("letters", pos, pos + len(written), letters=letters, dot=True, kind="dotted")
+            if _SPELLED.fullmatch(written):  # "U.S-led", "E.P.A" as the normaliser writes it
+                return s.tok("letters", pos, pos + len(written), letters=letters, dot=False, kind="dotted")
+            return None
     end = pos + len(text)
     if text.lower() in s.t.month_abbreviations and text[0].isupper():
         return s.tok("month", pos, end + 1, month=s.t.month_abbreviations[text.lower()], dot=True)

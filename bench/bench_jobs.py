@@ -61,7 +61,7 @@ def wait_done(store: Store, job_ids: list[str], timeout: float = 1800) -> None:
     pending = set(job_ids)
     while pending:
         for job_id in list(pending):
-            job = store.get_job(job_id)
+            job = store.jobs.get(job_id)
             if job.status == "failed":
                 sys.exit(f"job {job_id} failed: {job.error}")
             if job.status == "done":
@@ -77,7 +77,7 @@ def timed_update(store: Store, queue: JobQueue, article_id: str, text: str,
     start = time.perf_counter()
     article = extract_text(text)
     print_ = fingerprint(article, voice, get_voice(voice), queue.settings)
-    _, job, new = store.update_article(article_id, article, voice, print_)
+    _, job, new = store.articles.update(article_id, article, voice, print_)
     if job is not None and new:
         queue.submit(job.id)
         wait_done(store, [job.id])
@@ -97,7 +97,7 @@ def regeneration_run(voice: str, tmp: Path) -> tuple[float, float, float, float]
     queue = JobQueue(store, settings)
     article = extract_text(SEED)
     made = fingerprint(article, voice, get_voice(voice), settings)
-    _, job = store.create_article(article, voice, "seed", made)
+    _, job = store.articles.create(article, voice, "seed", made)
     workers = start_workers(home, 1, env)
     try:
         start = time.perf_counter()
@@ -151,7 +151,7 @@ def throughput(voice: str, n: int, tmp: Path) -> list[str]:
             for i, text in enumerate(texts):
                 article = extract_text(text)
                 made = fingerprint(article, voice, get_voice(voice), settings)
-                _, job = store.create_article(article, voice, f"a{i}", made)
+                _, job = store.articles.create(article, voice, f"a{i}", made)
                 queue.submit(job.id)
                 ids.append(job.id)
             wait_done(store, ids)

@@ -107,9 +107,9 @@ def set_up(home: Path, work: Path, copies: int, keep: int) -> tuple[Store, str, 
     body = SEED.partition("\n\n")[2]
     text = "A long report on the year\n\n" + "\n\n".join(f"Part {i + 1}.\n\n{body}" for i in range(copies))
     article = extract_text(text)
-    _, job = store.create_article(article, "espeak", ARTICLE)
-    assert store.claim_job(job.id, "bench-live-poll:0", lease_s=7 * 86400)  # nobody else runs it
-    stream = live_stream(store.get_job(job.id))
+    _, job = store.articles.create(article, "espeak", ARTICLE)
+    assert store.jobs.claim(job.id, "bench-live-poll:0", lease_s=7 * 86400)  # nobody else runs it
+    stream = live_stream(store.jobs.get(job.id))
     settings = Settings.from_env({"NARRATOR_HOME": str(home)})
     recorder = Recorder(store, stream, work / "manifests", keep)
     started = time.monotonic()

@@ -124,15 +124,15 @@ def record_cost(home: Path) -> tuple[float, float]:
     store = fill(home, 0)
     record, progress = [], []
     article = Article(title="t", sections=(Section(None, (Paragraph("Some words."),)),))
-    _, job = store.create_article(article, article_id="bench")
-    store.claim_job(job.id, "bench:1", 60)
+    _, job = store.articles.create(article, article_id="bench")
+    store.jobs.claim(job.id, "bench:1", 60)
     for i in range(200):
         batch = job_batch("joe", 0.3 * (i % 40 + 1))
         start = time.perf_counter()
         store.tallies.add(batch)
         record.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
-        store.job_progress(job.id, i, 200)
+        store.jobs.progress(job.id, i, 200)
         progress.append((time.perf_counter() - start) * 1000)
     return statistics.median(record), statistics.median(progress)
 
@@ -144,7 +144,7 @@ def hook_cost(home: Path, requests: int) -> tuple[float, float]:
     app = create_app({"HOME": str(home), "RUNNER": "none"})
     try:
         article = Article(title="t", sections=(Section(None, (Paragraph("Some words."),)),))
-        app.extensions["narrator"].store.create_article(article, article_id="b1")
+        app.extensions["narrator"].store.articles.create(article, article_id="b1")
         client = app.test_client()
         hooks = (app.before_request_funcs[None], app.after_request_funcs[None],
                  app.teardown_request_funcs[None])

@@ -70,7 +70,7 @@ def main() -> None:
                     headers={"Authorization": f"Bearer {key}"})
         store = app.extensions["narrator"].store
         deadline = time.monotonic() + 600
-        while store.get_article("b1").current_version is None:
+        while store.articles.get("b1").current_version is None:
             if time.monotonic() > deadline:
                 raise SystemExit("not narrated within 10 minutes")
             time.sleep(0.3)

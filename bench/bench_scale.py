@@ -67,14 +67,14 @@ def run(mode: str, env: dict[str, str], workers_n: int, n: int, voice: str, tmp:
         ids = []
         for i in range(n):
             article = extract_text(TEXT.format(i=i))
-            _, job = store.create_article(article, voice, f"{mode}{workers_n}-{i}",
+            _, job = store.articles.create(article, voice, f"{mode}{workers_n}-{i}",
                                           fingerprint(article, voice, get_voice(voice), settings))
             queue.submit(job.id)
             ids.append(job.id)
         pending = set(ids)
         while pending:
             for job_id in list(pending):
-                job = store.get_job(job_id)
+                job = store.jobs.get(job_id)
                 if job.status == "failed":
                     raise SystemExit(f"job {job_id} failed: {job.error}")
                 if job.status == "done":

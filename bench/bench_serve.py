@@ -84,7 +84,7 @@ def narration(home: Path, voice: str | None) -> tuple[Path, int]:
     """Narrate the seed article into a store; the MP3's path and size."""
     store = Store(home)
     article = extract_text((ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8"))
-    _, job = store.create_article(article, voice, "bench")
+    _, job = store.articles.create(article, voice, "bench")
     started = time.monotonic()
     engines = EnginePool()
     try:
@@ -93,8 +93,8 @@ def narration(home: Path, voice: str | None) -> tuple[Path, int]:
         engines.close()
     version = outcome.version if outcome else None
     if version is None:
-        raise SystemExit(f"narration failed: {store.get_job(job.id).error}")
-    path = store.files("bench", version).audio
+        raise SystemExit(f"narration failed: {store.jobs.get(job.id).error}")
+    path = store.versions.files("bench", version).audio
     print(
         f"narrated the seed article in {time.monotonic() - started:.1f} s: {path} "
         f"({path.stat().st_size} bytes)",

@@ -266,19 +266,19 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     if args.voice:
         get_voice(args.voice, "en", settings.voices)  # VoiceError now, not on every page
     limit = settings.watch_max_sources
-    sources = [store.add_source(check_url(url), args.voice, limit) for url in args.sources]
-    if not sources and not store.list_sources():
+    sources = [store.sources.add(check_url(url), args.voice, limit) for url in args.sources]
+    if not sources and not store.sources.all():
         raise InputError("no sources: give feed or sitemap URLs (they are remembered) or add some on the "
                          "dashboard")
     watcher = queue.watching.watcher
     failed = False
     try:
         while True:
-            for source in sources or store.list_sources():
-                if not store.claim_source(source.id, WORKER, watcher.lease_s, due_only=not args.once):
+            for source in sources or store.sources.all():
+                if not store.sources.claim(source.id, WORKER, watcher.lease_s, due_only=not args.once):
                     continue  # another watcher has it, or it is not due
-                outcome = watcher.run(store.get_source(source.id))
-                source = store.get_source(source.id)
+                outcome = watcher.run(store.sources.get(source.id))
+                source = store.sources.get(source.id)
                 failed = failed or bool(source.error and not outcome.entries)
                 print(f"{source.url}: {outcome.entries} entries, {outcome.created} new, {outcome.updated} "
                       f"updated, {outcome.unchanged} unchanged, {outcome.failed} failed"

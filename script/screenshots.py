@@ -85,7 +85,7 @@ def main() -> None:
                                headers={"Authorization": f"Bearer {key}"})
         store = app.extensions["narrator"].store
         deadline = time.monotonic() + 600
-        while any(store.get_article(a).current_version is None for a in (article, "bridge")):
+        while any(store.articles.get(a).current_version is None for a in (article, "bridge")):
             if time.monotonic() > deadline:
                 raise SystemExit("the demo was not narrated within 10 minutes")
             time.sleep(0.5)

@@ -25,7 +25,7 @@ class Staged:
 
 def stage(store: Store, article_id: str, job_id: str, payload: bytes) -> Staged:
     """Write fake narration files into the job's staging folder, as the pipeline would."""
-    out = outputs_for(store.staging_dir(article_id, job_id) / "audio.mp3")
+    out = outputs_for(store.versions.staging_dir(article_id, job_id) / "audio.mp3")
     out.audio.write_bytes(payload)
     out.timing.write_text(json.dumps({"duration_ms": 1000, "paragraphs": []}))
     out.vtt.write_text("WEBVTT\n")

@@ -49,7 +49,7 @@ def snapshot(app) -> tuple:  # noqa: ANN001
     """What a refused request must leave alone: articles, jobs, the lexicon."""
     client = app.test_client(role=None)
     articles = client.get("/api/articles").json
-    return articles, client.get("/api/lexicon").json, app.extensions["narrator"].store.queued_jobs()
+    return articles, client.get("/api/lexicon").json, app.extensions["narrator"].store.jobs.queued()
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs"), STATE_CHANGING)

@@ -13,8 +13,8 @@ def test_demo_is_queued_once_and_again_after_a_failed_first_narration(tmp_path) 
     store = app.extensions["narrator"].store
     try:
         assert ensure_demo(app) == DEMO_ID
-        first = store.latest_job(DEMO_ID)
-        stored = store.get_article(DEMO_ID).article
+        first = store.jobs.latest(DEMO_ID)
+        stored = store.articles.get(DEMO_ID).article
         assert first.status == "queued" and stored == extract_html(DEMO_PAGE.read_text(encoding="utf-8"))
         assert stored.title.startswith("Who Is Andrei Medvedev?") and stored.byline == "Jack Dutton"
         body = stored.body_text()  # the page's caption, credit, author box and "Read more" are not read
@@ -22,11 +22,11 @@ def test_demo_is_queued_once_and_again_after_a_failed_first_narration(tmp_path) 
                           "based in Cape Town", "Newsletter"):
             assert furniture not in body, furniture
         assert len(stored.paragraphs) == 17
-        assert ensure_demo(app) == DEMO_ID and store.latest_job(DEMO_ID).id == first.id  # nothing new
-        store.fail_job(first.id, "the engine crashed")
+        assert ensure_demo(app) == DEMO_ID and store.jobs.latest(DEMO_ID).id == first.id  # nothing new
+        store.jobs.fail(first.id, "the engine crashed")
         assert ensure_demo(app) == DEMO_ID  # a second start after the failure: queued again, no crash
-        again = store.latest_job(DEMO_ID)
+        again = store.jobs.latest(DEMO_ID)
         assert again.id != first.id and again.status == "queued"
-        assert ensure_demo(app) == DEMO_ID and store.latest_job(DEMO_ID).id == again.id
+        assert ensure_demo(app) == DEMO_ID and store.jobs.latest(DEMO_ID).id == again.id
     finally:
         close_app(app)

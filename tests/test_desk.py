@@ -136,7 +136,7 @@ def test_versions_show_what_changed_who_made_them_and_when(app, client) -> None:
     page = desk.get("/editor/articles/a1").text
     makers = re.findall(r'<td data-label="By" class="ed-maker">([^<]*)</td>', page)
     assert makers == [f"API key “{key.name}”", "ed"]
-    made = store.get_version("a1", 2).created
+    made = store.versions.get("a1", 2).created
     times = re.findall(r'<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>', page)
     listed_first = client.get("/api/articles/a1/versions").json["versions"][0]
     assert len(times) == 2 and times[0][0] == listed_first["created"]

@@ -44,9 +44,9 @@ def store_of(app) -> Store:  # noqa: ANN001
 
 
 def publish(store: Store, job_id: str, payload: bytes) -> int:
-    job = store.get_job(job_id)
-    record = store.get_article(job.article_id)
-    return store.publish(job_id, stage(store, job.article_id, job_id, payload), record)
+    job = store.jobs.get(job_id)
+    record = store.articles.get(job.article_id)
+    return store.versions.publish(job_id, stage(store, job.article_id, job_id, payload), record)
 
 
 def at_once(calls: list) -> list:
@@ -71,7 +71,7 @@ def first_version(app) -> None:  # noqa: ANN001
     response = app.test_client().post("/api/articles", json=body)
     assert response.status_code == 202, response.json
     job = response.json["job"]["id"]
-    assert store_of(app).claim_job(job, "w")
+    assert store_of(app).jobs.claim(job, "w")
     assert publish(store_of(app), job, b"one") == 1
 
 
@@ -84,11 +84,11 @@ def test_the_same_edit_through_the_other_node_joins_the_running_job(nodes) -> No
     one = a.test_client().put("/api/articles/e1", json=EDIT)
     assert one.status_code == 202, one.json
     job = one.json["job"]["id"]
-    assert store_of(a).claim_job(job, "w")
+    assert store_of(a).jobs.claim(job, "w")
     two = b.test_client().put("/api/articles/e1", json=EDIT)
     assert two.status_code == 202, two.json
     assert two.json["job"]["id"] == job and two.json["job"]["status"] == "running"
-    assert store_of(b).get_job(job).status == "running"  # not cancelled
+    assert store_of(b).jobs.get(job).status == "running"  # not cancelled
     assert publish(store_of(b), job, b"two") == 2
     assert [v["version"] for v in b.test_client().get("/api/articles/e1/versions").json["versions"]] == [2, 1]
     # A different edit still supersedes a running job.
@@ -108,8 +108,8 @@ def test_identical_puts_at_the_same_moment_on_two_nodes_make_one_job(nodes) -> N
 
     def worker() -> None:  # claims what is queued at once; publishing is left to the test
         while not stop.is_set():
-            for job in store.queued_jobs():
-                if store.claim_job(job.id, "w"):
+            for job in store.jobs.queued():
+                if store.jobs.claim(job.id, "w"):
                     claimed.append(job.id)
             stop.wait(0.002)
 
@@ -123,21 +123,21 @@ def test_identical_puts_at_the_same_moment_on_two_nodes_make_one_job(nodes) -> N
             assert [r.status_code for r in answers] == [202, 202], [r.json for r in answers]
             jobs = {r.json["job"]["id"] for r in answers}
             assert len(jobs) == 1, [r.json["job"] for r in answers]
-            assert store.get_job(jobs.pop()).status in ("queued", "running")
+            assert store.jobs.get(jobs.pop()).status in ("queued", "running")
     finally:
         stop.set()
         claimer.join(10)
     # Every round's job but the last was superseded by the next round's edit; the last one publishes.
-    last = store.latest_job("e1")
+    last = store.jobs.latest("e1")
     assert last is not None
     if last.status == "queued":
-        assert store.claim_job(last.id, "w")
+        assert store.jobs.claim(last.id, "w")
     for job_id in claimed:
         if job_id != last.id:
             with pytest.raises(Cancelled):
                 publish(store, job_id, b"superseded")
     assert publish(store, last.id, b"last") == 2
-    assert [v.version for v in store.list_versions("e1")] == [2, 1]
+    assert [v.version for v in store.versions.all("e1")] == [2, 1]
 
 
 def test_no_number_is_lost_to_a_superseded_or_failing_job(nodes) -> None:  # noqa: ANN001
@@ -149,11 +149,11 @@ def test_no_number_is_lost_to_a_superseded_or_failing_job(nodes) -> None:  # noq
     text = SHORT_TEXT + "\nSecond edit.\n"
 
     # Superseded while running: the job finds out at publish time, and takes no number.
-    _, job2, _ = store_a.update_article("e1", extract_text(text), "espeak")
-    assert store_a.claim_job(job2.id, "w")
-    _, job3, _ = store_b.update_article("e1", extract_text(text + "\nThird edit.\n"), "espeak")
+    _, job2, _ = store_a.articles.update("e1", extract_text(text), "espeak")
+    assert store_a.jobs.claim(job2.id, "w")
+    _, job3, _ = store_b.articles.update("e1", extract_text(text + "\nThird edit.\n"), "espeak")
     assert job3.id != job2.id
-    assert store_a.claim_job(job3.id, "w")
+    assert store_a.jobs.claim(job3.id, "w")
     with pytest.raises(Cancelled):
         publish(store_a, job2.id, b"two")
 
@@ -170,13 +170,13 @@ def test_no_number_is_lost_to_a_superseded_or_failing_job(nodes) -> None:  # noq
     store_b.storage.put_version = failing_once  # type: ignore[method-assign]
     with pytest.raises(OSError):
         publish(store_b, job3.id, b"three")
-    assert store_b.get_article("e1").current_version == 1
+    assert store_b.articles.get("e1").current_version == 1
     assert publish(store_b, job3.id, b"three") == 2
     assert calls == [2, 2]
 
     # An edit arriving while a job publishes: it waits for the publish, then makes the next version.
-    _, job4, _ = store_a.update_article("e1", extract_text(text + "\nFourth edit.\n"), "espeak")
-    assert store_a.claim_job(job4.id, "w")
+    _, job4, _ = store_a.articles.update("e1", extract_text(text + "\nFourth edit.\n"), "espeak")
+    assert store_a.jobs.claim(job4.id, "w")
     storing, release = threading.Event(), threading.Event()
     upload = store_a.storage.upload
 
@@ -197,13 +197,13 @@ def test_no_number_is_lost_to_a_superseded_or_failing_job(nodes) -> None:  # noq
     publisher = threading.Thread(target=publish_four)
     publisher.start()
     assert storing.wait(30)
-    _, job5, new = store_b.update_article("e1", extract_text(text + "\nFifth edit.\n"), "espeak")
+    _, job5, new = store_b.articles.update("e1", extract_text(text + "\nFifth edit.\n"), "espeak")
     assert new
     release.set()
     publisher.join(30)
     store_a.storage.upload = upload  # type: ignore[method-assign]
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)  # superseded during its upload
-    assert store_b.claim_job(job5.id, "w")
+    assert store_b.jobs.claim(job5.id, "w")
     assert publish(store_b, job5.id, b"five") == 3
-    assert [v.version for v in store_a.list_versions("e1")] == [3, 2, 1]
+    assert [v.version for v in store_a.versions.all("e1")] == [3, 2, 1]
     assert store_b.storage.read("e1", 3, ".mp3") == b"five"  # not the superseded job's files

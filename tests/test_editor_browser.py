@@ -137,7 +137,7 @@ def test_edit_in_place_preview_regenerate_and_play(app, client, live_server: str
     assert page.evaluate("window.deskMark") == tag
     assert page.inner_text(".ed-message") == "Version 2 is ready."
     assert page.get_attribute(".ed-audio", "src") == "/audio/a1/2.mp3"
-    seen = app.extensions["narrator"].store.latest_job("a1")
+    seen = app.extensions["narrator"].store.jobs.latest("a1")
     assert seen.status == "done" and seen.version == 2
 
     # The paragraph is no longer an unsaved edit, and it is what version 2 says.
@@ -244,13 +244,13 @@ def test_the_list_and_the_article_page_update_without_a_reload(app, client, live
     assert client.put("/api/articles/a1", json={"text": SHORT_TEXT, "voice": "espeak"}).status_code == 202
     until(page, f"{row}.querySelector('.ed-status').textContent === 'queued'", 30)
     until(article, "document.querySelector('.ed-meta .ed-status').textContent === 'queued'", 30)
-    job = store.latest_job("a1")
-    store.claim_job(job.id)
-    store.job_progress(job.id, 2, 7)
+    job = store.jobs.latest("a1")
+    store.jobs.claim(job.id)
+    store.jobs.progress(job.id, 2, 7)
     until(page, f"{row}.querySelector('.ed-status').textContent === 'generating 2/7'", 10)
     until(article, "document.querySelector('.ed-meta .ed-status').textContent === 'generating 2/7'", 10)
     assert article.locator(".ed-rollback:disabled").count() == 1  # no rollback under a running job
-    store.fail_job(job.id, "the engine stopped")
+    store.jobs.fail(job.id, "the engine stopped")
     until(page, f"{row}.querySelector('.ed-status').textContent === 'failed'", 10)
     assert page.inner_text('tr[data-article="a1"] .ed-status-detail') == "the engine stopped"
     assert page.evaluate("window.deskMark") == listed and article.evaluate("window.deskMark") == opened
@@ -434,7 +434,7 @@ def test_every_desk_page_fits_the_screen(app, client, live_server: str, browser,
         fits(page, width)
         shot("pronunciations")
 
-        app.extensions["narrator"].store.add_source("https://news.example/a/rather/long/path/to/the/feed.xml")
+        app.extensions["narrator"].store.sources.add("https://news.example/a/rather/long/path/to/the/feed.xml")
         page.goto(f"{live_server}/editor/sources")
         fits(page, width)
         shot("sources")

@@ -326,7 +326,7 @@ class Cluster:
         return answer.json["job"]["id"]
 
     def job(self, job_id: str) -> JobRecord:
-        return self.store.get_job(job_id)
+        return self.store.jobs.get(job_id)
 
     def objects(self, article_id: str) -> list[str]:
         """The keys the bucket holds for an article's versions (live streams left out)."""

@@ -45,7 +45,7 @@ def site(tmp_path):
     store = Store(home)
     queue = JobQueue(store, settings)
     article = extract_text(SHORT_TEXT)
-    _, job = store.create_article(article, "espeak", "a1", fingerprint_of(article, "espeak", settings))
+    _, job = store.articles.create(article, "espeak", "a1", fingerprint_of(article, "espeak", settings))
     queue.submit(job.id)
     proc = worker(home)
     try:
@@ -59,7 +59,7 @@ def site(tmp_path):
 def edit(store: Store, queue: JobQueue, text: str):
     article = extract_text(text)
     print_ = fingerprint_of(article, "espeak", queue.settings)
-    _, job, new = store.update_article("a1", article, "espeak", print_)
+    _, job, new = store.articles.update("a1", article, "espeak", print_)
     assert new
     queue.submit(job.id)
     return job
@@ -91,11 +91,11 @@ def test_missing_espeak_library(site, tmp_path):
         proc.terminate()
         proc.wait(20)
     assert failed.status == "failed" and "install espeak-ng" in failed.error
-    assert store.get_article("a1").current_version == 1 and store.files("a1", 1).audio.exists()
+    assert store.articles.get("a1").current_version == 1 and store.versions.files("a1", 1).audio.exists()
 
     again = edit(store, queue, SHORT_TEXT + "\nAnother new line.\n")  # the library is back
     assert run_worker_until_finished(home, store, again).status == "done"
-    assert store.get_article("a1").current_version == 2
+    assert store.articles.get("a1").current_version == 2
 
 
 def test_corrupt_voice_model(site, tmp_path):
@@ -115,13 +115,13 @@ def test_corrupt_voice_model(site, tmp_path):
     python_path = f"{tmp_path / 'site'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
     env = {"NARRATOR_VOICES": str(voices), "PYTHONPATH": python_path}
     print_ = fingerprint_of(article, "broken", queue.settings.replace(voices=str(voices)))
-    _, job, _ = store.update_article("a1", article, "broken", print_)
+    _, job, _ = store.articles.update("a1", article, "broken", print_)
     queue.submit(job.id)
     failed = run_worker_until_finished(home, store, job, **env)
     assert failed.status == "failed" and "cannot be loaded" in failed.error
     assert "corrupt_voice" in failed.error
     assert failed.attempts == 1  # a broken model is not retried
-    assert store.get_article("a1").current_version == 1
+    assert store.articles.get("a1").current_version == 1
 
 
 @pytest.mark.skipif(not can_mount(), reason="needs root to mount a small tmpfs")
@@ -137,7 +137,7 @@ def test_full_disk(tmp_path):
         store = Store(home)
         queue = JobQueue(store, settings)
         article = extract_text(SHORT_TEXT)
-        _, job = store.create_article(article, "espeak", "a1", fingerprint_of(article, "espeak", settings))
+        _, job = store.articles.create(article, "espeak", "a1", fingerprint_of(article, "espeak", settings))
         queue.submit(job.id)
         assert run_worker_until_finished(home, store, job).status == "done"
         filler = audio / "filler"
@@ -146,13 +146,13 @@ def test_full_disk(tmp_path):
         failed = run_worker_until_finished(home, store, job2, NARRATOR_JOB_ATTEMPTS="2")
         assert failed.status == "failed" and failed.attempts == 2
         assert "No space left on device" in failed.error, failed.error
-        assert store.get_article("a1").current_version == 1 and store.files("a1", 1).audio.exists()
+        assert store.articles.get("a1").current_version == 1 and store.versions.files("a1", 1).audio.exists()
         assert not list((audio / "a1").glob(".staging-*"))
 
         filler.unlink()  # space again
         job3 = edit(store, queue, SHORT_TEXT + "\nA new line that needs disk space now.\n")
         assert run_worker_until_finished(home, store, job3).status == "done"
-        assert store.get_article("a1").current_version == 2
+        assert store.articles.get("a1").current_version == 2
         queue.close()
     finally:
         subprocess.run(["umount", "-l", str(audio)], check=False)
@@ -190,20 +190,20 @@ def test_redis_gone_mid_job(tmp_path, redis_server):
     seed = (Path(__file__).resolve().parent / "fixtures" / "seed_article.txt").read_text()
     long_text = seed + "\n\n" + "\n\n".join([seed.partition("\n\n")[2]] * 3)
     article = extract_text(long_text)
-    _, job = store.create_article(article, "espeak", "long", fingerprint_of(article, "espeak", settings))
+    _, job = store.articles.create(article, "espeak", "long", fingerprint_of(article, "espeak", settings))
     queue.submit(job.id)
     proc = worker(home, NARRATOR_REDIS_URL=redis_url)
     try:
-        wait_for(lambda: store.get_job(job.id).status == "running", 60, what="the job to start")
+        wait_for(lambda: store.jobs.get(job.id).status == "running", 60, what="the job to start")
         redis_server.stop()  # Redis goes away while the job runs
         done = wait_for(lambda: finished(store, job.id), 90, what="the job to finish without Redis")
-        assert done.status == "done" and store.get_article("long").current_version == 1
+        assert done.status == "done" and store.articles.get("long").current_version == 1
 
         # With Redis down, a new article is still accepted: the store holds its job...
         short = extract_text(SHORT_TEXT)
-        _, queued = store.create_article(short, "espeak", "s1", fingerprint_of(short, "espeak", settings))
+        _, queued = store.articles.create(short, "espeak", "s1", fingerprint_of(short, "espeak", settings))
         queue.submit(queued.id)  # logs a warning, raises nothing
-        assert store.get_job(queued.id).status == "queued"
+        assert store.jobs.get(queued.id).status == "queued"
         redis_server.start()  # ...and once Redis is back, a (re)started worker recovers it
     finally:
         stop(proc)

@@ -108,7 +108,7 @@ def test_one_item_per_article_whose_guid_and_date_survive_a_regeneration(app, cl
     entry = next(e for e in parsed.entries if e.id == "narrator:a1")
     assert entry.enclosures[0].href == enclosure.get("url") and int(entry.enclosures[0].length) == len(mp3)
     first_date = item.findtext("pubDate")
-    first_published = app.extensions["narrator"].store.get_article("a1").first_published
+    first_published = app.extensions["narrator"].store.articles.get("a1").first_published
     assert email.utils.parsedate_to_datetime(first_date).timestamp() == int(first_published)
 
     # A regeneration changes the enclosure; the item keeps its guid and date (no new episode).
@@ -128,7 +128,7 @@ def test_a_control_character_in_a_stored_title_does_not_take_the_feed_down(app, 
     the store): the feed still parses, without the character."""
     narrated(client)
     store = app.extensions["narrator"].store
-    record = store.get_article("a1")
+    record = store.articles.get("a1")
     bad = dataclasses.replace(record.article, title="Breaking\x1b[31m news\x00 \ufffe today")
     with store.db.write() as db:
         db.execute("UPDATE articles SET content = ? WHERE id = 'a1'", (json.dumps(bad.to_dict()),))

@@ -73,9 +73,9 @@ def _watcher(tmp_path: Path, **settings: object) -> tuple[Store, Watcher]:
 
 def _pass(store: Store, watcher: Watcher, url: str) -> tuple[dict, str | None]:
     """One pass over `url`: what it did, and the source's error."""
-    source = store.add_source(url)
-    outcome = watcher.run(store.get_source(source.id)).as_dict()
-    return outcome, store.get_source(source.id).error
+    source = store.sources.add(url)
+    outcome = watcher.run(store.sources.get(source.id)).as_dict()
+    return outcome, store.sources.get(source.id).error
 
 
 # Item 1: a body is data, never a name --------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_a_watched_feed_whose_body_names_local_files_reads_and_fetches_nothing(t
         assert error == f"{web.base}{path} is neither an RSS or Atom feed nor a sitemap"
         assert outcome["entries"] == outcome["created"] == 0
     assert "/secret.html" not in web.requested and web.requested == ["/zero.xml", "/named.xml"]
-    assert store.list_articles() == []
+    assert store.articles.all() == []
 
 
 def test_entities_dtds_and_xinclude_resolve_nothing(tmp_path: Path, web: Web) -> None:

@@ -48,13 +48,13 @@ def stop(proc: subprocess.Popen) -> str:
 
 def submit(store: Store, queue: JobQueue, article_id: str, text: str, voice: str = "espeak"):
     article = extract_text(text)
-    _, job = store.create_article(article, voice, article_id, fingerprint_of(article, voice, queue.settings))
+    _, job = store.articles.create(article, voice, article_id, fingerprint_of(article, voice, queue.settings))
     queue.submit(job.id)
     return job
 
 
 def finished(store: Store, job_id: str):
-    job = store.get_job(job_id)
+    job = store.jobs.get(job_id)
     return job if job.status in ("done", "failed") else None
 
 
@@ -76,7 +76,7 @@ def producer(home: Path):
 def test_sqlite_queue_worker_runs_jobs_and_reports_progress(home, producer):
     store, queue = producer
     job = submit(store, queue, "a1", SHORT_TEXT)
-    assert store.get_job(job.id).status == "queued"
+    assert store.jobs.get(job.id).status == "queued"
     proc = worker(home)
     try:
         done = wait_for(lambda: finished(store, job.id), 60, what="the worker to finish the job")
@@ -85,8 +85,8 @@ def test_sqlite_queue_worker_runs_jobs_and_reports_progress(home, producer):
     assert done.status == "done", (done.error, log)
     assert (done.stage, done.attempts, done.version) == ("done", 1, 1)
     assert done.done == done.total == 6  # blocks: disclaimer, title and four paragraphs
-    assert store.get_article("a1").current_version == 1
-    assert store.files("a1", 1).audio.stat().st_size > 10_000
+    assert store.articles.get("a1").current_version == 1
+    assert store.versions.files("a1", 1).audio.stat().st_size > 10_000
     assert not list((home / "audio" / "a1").glob(".staging-*"))
 
 
@@ -98,7 +98,7 @@ def test_same_content_twice_starts_nothing_and_queued_edits_coalesce(home, produ
     try:
         wait_for(lambda: finished(store, job.id), 60, what="first version")
         article = extract_text(SHORT_TEXT)
-        _, again, new = store.update_article("a1", article, "espeak",
+        _, again, new = store.articles.update("a1", article, "espeak",
                                              fingerprint_of(article, "espeak", settings))
         assert again is None and not new  # unchanged content, voice and lexicon: no job at all
     finally:
@@ -106,8 +106,8 @@ def test_same_content_twice_starts_nothing_and_queued_edits_coalesce(home, produ
     # Two edits in quick succession while nothing runs: one job, and the newest text wins.
     first = extract_text(SHORT_TEXT.replace("Monday", "Tuesday"))
     second = extract_text(SHORT_TEXT.replace("Monday", "Wednesday"))
-    _, j1, new1 = store.update_article("a1", first, "espeak", fingerprint_of(first, "espeak", settings))
-    _, j2, new2 = store.update_article("a1", second, "espeak", fingerprint_of(second, "espeak", settings))
+    _, j1, new1 = store.articles.update("a1", first, "espeak", fingerprint_of(first, "espeak", settings))
+    _, j2, new2 = store.articles.update("a1", second, "espeak", fingerprint_of(second, "espeak", settings))
     assert new1 and not new2 and j1.id == j2.id
     queue.submit(j1.id)
     proc = worker(home)
@@ -117,7 +117,7 @@ def test_same_content_twice_starts_nothing_and_queued_edits_coalesce(home, produ
         stop(proc)
     assert done.version == 2
     assert "Wednesday" in (home / "audio" / "a1" / "2.timing.json").read_text()
-    assert [v.version for v in store.list_versions("a1")] == [2, 1]
+    assert [v.version for v in store.versions.all("a1")] == [2, 1]
 
 
 def test_failing_attempts_are_retried_then_failed_and_old_version_stays(home, producer, tmp_path):
@@ -130,7 +130,7 @@ def test_failing_attempts_are_retried_then_failed_and_old_version_stays(home, pr
         stop(proc)
     edited = extract_text(SHORT_TEXT + "\nOne more line.\n")
     made = fingerprint_of(edited, "espeak", queue.settings)
-    _, job2, _ = store.update_article("a1", edited, "espeak", made)
+    _, job2, _ = store.articles.update("a1", edited, "espeak", made)
     queue.submit(job2.id)
     no_ffmpeg = tmp_path / "empty-bin"
     no_ffmpeg.mkdir()
@@ -141,12 +141,12 @@ def test_failing_attempts_are_retried_then_failed_and_old_version_stays(home, pr
         stop(proc)
     assert failed.status == "failed" and failed.attempts == 2
     assert "ffmpeg is not installed" in failed.error
-    assert store.get_article("a1").current_version == 1  # listeners still get version 1
-    assert store.files("a1", 1).audio.exists()
+    assert store.articles.get("a1").current_version == 1  # listeners still get version 1
+    assert store.versions.files("a1", 1).audio.exists()
     assert not list((home / "audio" / "a1").glob(".staging-*"))
 
     # The fault cleared: the next request succeeds.
-    _, job3, new = store.update_article("a1", edited, "espeak", made)
+    _, job3, new = store.articles.update("a1", edited, "espeak", made)
     assert new
     queue.submit(job3.id)
     proc = worker(home)
@@ -154,7 +154,7 @@ def test_failing_attempts_are_retried_then_failed_and_old_version_stays(home, pr
         assert wait_for(lambda: finished(store, job3.id), 60).status == "done"
     finally:
         stop(proc)
-    assert store.get_article("a1").current_version == 2
+    assert store.articles.get("a1").current_version == 2
 
 
 def test_worker_killed_mid_job_the_job_runs_again_and_nothing_partial_is_served(home, producer):
@@ -162,13 +162,13 @@ def test_worker_killed_mid_job_the_job_runs_again_and_nothing_partial_is_served(
     long_text = SEED + "\n\n" + "\n\n".join([SEED.partition("\n\n")[2]] * 5)
     job = submit(store, queue, "long", long_text)
     proc = worker(home)
-    wait_for(lambda: (j := store.get_job(job.id)).status == "running" and j.done >= 3, 60,
+    wait_for(lambda: (j := store.jobs.get(job.id)).status == "running" and j.done >= 3, 60,
              what="the job to be part-way")
     proc.kill()  # SIGKILL: no chance to clean up
     proc.wait()
-    assert store.get_article("long").current_version is None
+    assert store.articles.get("long").current_version is None
     assert not list((home / "audio" / "long").glob("*.mp3"))  # no partial file is reachable
-    assert store.get_job(job.id).status == "running"  # as the dead worker left it
+    assert store.jobs.get(job.id).status == "running"  # as the dead worker left it
 
     proc = worker(home)  # on start it sees the dead worker's job and queues it again
     try:
@@ -206,7 +206,7 @@ def test_a_recovered_jobs_public_error_never_names_its_worker(tmp_path: Path, ca
         article = {"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}
         job = client.post("/api/articles", json=article).json["job"]
         store = app.extensions["narrator"].store
-        assert store.claim_job(job["id"], "db-host-7.internal:31337", lease_s=-1)  # its lease ran out
+        assert store.jobs.claim(job["id"], "db-host-7.internal:31337", lease_s=-1)  # its lease ran out
         with caplog.at_level(logging.WARNING, logger="narrator"):
             assert app.extensions["narrator"].runner.recover() == 1
         assert any("db-host-7.internal:31337" in r.getMessage() and job["id"] in r.getMessage()

@@ -105,7 +105,7 @@ def test_a_failed_job_says_so_and_keeps_what_was_made(idle) -> None:  # noqa: AN
     wait_for(lambda: pool.gate and pool.gate.waiting.is_set(), 30, what="the job to reach the gate")
     store = app.extensions["narrator"].store
     wait_for(lambda: client.get("/api/articles/a1/live").json["segments"], 10)
-    store.fail_job(job["id"], "the engine crashed")
+    store.jobs.fail(job["id"], "the engine crashed")
     pool.gate.release()
     runner.join(60)
     state = client.get("/api/articles/a1/live").json
@@ -118,16 +118,16 @@ def test_a_listeners_press_moves_a_waiting_article_ahead_and_changes_nothing_els
     client = app.test_client()
     store = app.extensions["narrator"].store
     job = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "a1", "voice": "espeak"}).json["job"]
-    assert store.get_job(job["id"]).priority == PRIORITY_SMALL
+    assert store.jobs.get(job["id"]).priority == PRIORITY_SMALL
     before = client.get("/api/articles/a1").json
     listener = app.test_client(role=None)  # anonymous: no credential, no cookies
     r = listener.post("/api/articles/a1/listen", environ_base={"REMOTE_ADDR": "198.51.100.9"})
     assert r.status_code == 202 and r.json == {"article": "a1", "job": job["id"], "status": "queued",
                                                "priority": PRIORITY_WAITING}
-    assert store.get_job(job["id"]).priority == PRIORITY_WAITING
+    assert store.jobs.get(job["id"]).priority == PRIORITY_WAITING
     after = client.get("/api/articles/a1").json
     assert {k: v for k, v in after.items() if k != "job"} == {k: v for k, v in before.items() if k != "job"}
-    assert after["job"]["id"] == before["job"]["id"] and len(store.list_articles()) == 1
+    assert after["job"]["id"] == before["job"]["id"] and len(store.articles.all()) == 1
 
     # Running: the job's priority rises too, so it no longer pauses for other work.
     runner = _run(app, pool, job["id"])
@@ -135,7 +135,7 @@ def test_a_listeners_press_moves_a_waiting_article_ahead_and_changes_nothing_els
     with store.db.write() as db:
         db.execute("UPDATE jobs SET priority = ? WHERE id = ?", (PRIORITY_SMALL, job["id"]))
     assert listener.post("/api/articles/a1/listen").status_code == 202
-    assert store.job_turn(job["id"]) == ("running", PRIORITY_WAITING)
+    assert store.jobs.turn(job["id"]) == ("running", PRIORITY_WAITING)
     pool.gate.release()
     runner.join(60)
     assert listener.post("/api/articles/a1/listen").status_code == 204  # nothing waiting any more
@@ -164,14 +164,14 @@ def test_a_finished_jobs_stream_is_removed_after_a_while(running, tmp_path) -> N
     wait_for(lambda: client.get("/api/articles/a1").json["status"] == "ready", 60)
     runner = app.extensions["narrator"].runner
     store = app.extensions["narrator"].store
-    stream = live_stream(store.get_job(job["id"]))
+    stream = live_stream(store.jobs.get(job["id"]))
     folder = store.storage.live_path("a1", stream, "live.json").parent
     assert folder.is_dir() and any(folder.glob("*.mp3"))
     scheduled = wait_for(lambda: [t for t in runner.huey.scheduled() if t.name == "narrator.forget_live"],
                          10, what="the removal to be scheduled")
     assert scheduled[0].args == ("a1", [stream])
     eta = scheduled[0].eta.replace(tzinfo=UTC)  # Huey keeps naive UTC times
-    delay = eta.timestamp() - store.get_job(job["id"]).updated
+    delay = eta.timestamp() - store.jobs.get(job["id"]).updated
     assert LIVE_KEEP_S - 30 < delay <= LIVE_KEEP_S + 5
     runner.forget_live("a1", [stream])  # what the task does when it is due
     assert not folder.exists() and (tmp_path / "home" / "audio" / "a1" / "1.mp3").is_file()
@@ -187,7 +187,7 @@ def test_only_an_article_without_a_version_streams(running, tmp_path) -> None:  
     assert edited.status_code == 202
     wait_for(lambda: client.get("/api/articles/a1").json["current_version"] == 2, 60)
     store = app.extensions["narrator"].store
-    streamed = [store.storage.live_path("a1", live_stream(store.get_job(job_id)), "live.json").is_file()
+    streamed = [store.storage.live_path("a1", live_stream(store.jobs.get(job_id)), "live.json").is_file()
                 for job_id in (first["id"], edited.json["job"]["id"])]
     assert streamed == [True, False]
     assert (tmp_path / "home" / "audio" / "a1" / "2.mp3").is_file()
@@ -209,8 +209,8 @@ def test_a_poll_costs_what_is_new(idle, monkeypatch) -> None:  # noqa: ANN001
     svc = app.extensions["narrator"]
     listener = app.test_client(role=None)
     loaded: list[str] = []
-    get_article = svc.store.get_article
-    monkeypatch.setattr(svc.store, "get_article", lambda article_id: loaded.append(article_id)
+    get_article = svc.store.articles.get
+    monkeypatch.setattr(svc.store.articles, "get", lambda article_id: loaded.append(article_id)
                         or get_article(article_id))
 
     # Queued: the estimate is worked out from the article once per content, not at every poll.
@@ -303,7 +303,7 @@ def test_a_deleted_articles_stream_is_gone_at_once_and_never_written_again(idle,
     assert listener.get(segment).status_code == 404
     pool.gate.release()  # the job synthesises its next sentences, and would cut its next segment
     runner.join(60)
-    assert not runner.is_alive() and store.get_job(job["id"]).status == "cancelled"
+    assert not runner.is_alive() and store.jobs.get(job["id"]).status == "cancelled"
     assert not folder.exists() and not (store.audio_root / "a1").exists()
     assert listener.get(segment).status_code == 404
 

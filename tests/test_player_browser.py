@@ -386,13 +386,13 @@ def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN0
     page.evaluate(RECORD_EVENTS)
     page.locator(".np-play").click()  # pressed before any audio exists: it plays as soon as some does
     assert page.locator(".np-play").get_attribute("aria-label") == "Pause"
-    wait_for(lambda: store.get_job(job["id"]).priority == 50, 10, what="the press to raise its priority")
+    wait_for(lambda: store.jobs.get(job["id"]).priority == 50, 10, what="the press to raise its priority")
 
     runner = threading.Thread(target=lambda: Generator(store, settings, pool).run(job["id"]), daemon=True)
     runner.start()
     wait_for(lambda: pool.gate and pool.gate.waiting.is_set(), 60, what="the job to reach the gate")
     page.wait_for_function(f"{AUDIO}.currentTime > 1.5", timeout=20_000)  # heard while the job is stuck
-    assert store.get_job(job["id"]).status == "running" and store.get_article("w1").current_version is None
+    assert store.jobs.get(job["id"]).status == "running" and store.articles.get("w1").current_version is None
     assert page.evaluate("document.querySelector('[data-narrator]').dataset.source") == "live"
     assert page.locator("#transcript .block[data-index]").count() >= 1  # read-along of what exists
     assert page.locator(".np-time-shown").inner_text().split(" / ")[1].startswith("~")  # an estimate
@@ -402,7 +402,7 @@ def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN0
 
     pool.gate.release()
     runner.join(120)
-    assert store.get_article("w1").current_version == 1
+    assert store.articles.get("w1").current_version == 1
     version = client.get("/api/articles/w1").json
     sources = []
     deadline = time.monotonic() + 90
@@ -503,7 +503,7 @@ def test_the_embed_follows_its_content_and_shows_nothing_for_an_unknown_article(
         assert later.locator(".np-audio").evaluate("a => a.src.startsWith('blob:')")
         later.locator(".np-play").click()  # a press in the embed moves the article ahead, as on the page
         store = client.application.extensions["narrator"].store
-        wait_for(lambda: store.latest_job("later").priority == PRIORITY_WAITING, 10, what="the press")
+        wait_for(lambda: store.jobs.latest("later").priority == PRIORITY_WAITING, 10, what="the press")
         # The height follows the bar; menus and the tooltip open over it, inside the frame (same height).
         bar = frame.locator(".np").bounding_box()["height"]
         page.wait_for_function(f"Math.abs({_frame_js('a1')}.getBoundingClientRect().height - {bar}) <= 2")

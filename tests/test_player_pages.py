@@ -83,7 +83,7 @@ def _submit(client, article_id: str, url: str = "") -> None:  # noqa: ANN001
     narrated(client, text, article_id)
     if url:
         store = client.application.extensions["narrator"].store
-        record = store.get_article(article_id)
+        record = store.articles.get(article_id)
         content = record.article.to_dict() | {"url": url}
         with store.db.write() as db:
             db.execute("UPDATE articles SET content = ?, source_url = ? WHERE id = ?",
@@ -108,9 +108,9 @@ def test_up_next_is_the_next_older_article_of_the_same_feed_else_the_same_site(a
     assert item["duration_ms"] > 0 and item["next_url"] == "/api/articles/s2/next"
 
     # A watched feed is the section: its articles play one after another, whatever their site.
-    source = store.add_source("https://news.example/politics/feed.xml")
+    source = store.sources.add("https://news.example/politics/feed.xml")
     for article, url in (("s1", "https://news.example/a.html"), ("o1", "https://other.example/c.html")):
-        store.record_page(PageRecord(url=url, article_id=article, source_id=source.id, etag=None,
+        store.sources.record_page(PageRecord(url=url, article_id=article, source_id=source.id, etag=None,
                                      last_modified=None, lastmod=None, checked=time.time()))
     after_o1 = client.get("/api/articles/o1/next").json
     assert after_o1["group"] == f"source:{source.id}" and after_o1["next"]["article"] == "s1"
@@ -137,8 +137,8 @@ def test_the_playlist_embed_lists_a_groups_newest_articles(app, client) -> None:
     assert listed("?of=https://www.news.example/") == ["s2", "s1"]
     assert listed("?of=latest&limit=2") == ["s2", "o1"]
     assert listed("?of=latest&limit=0") == ["s2", "o1", "s1"]  # nonsense: the default length
-    source = app.extensions["narrator"].store.add_source("https://other.example/feed.xml")
-    app.extensions["narrator"].store.record_page(PageRecord(
+    source = app.extensions["narrator"].store.sources.add("https://other.example/feed.xml")
+    app.extensions["narrator"].store.sources.record_page(PageRecord(
         url="https://other.example/c.html", article_id="o1", source_id=source.id, etag=None,
         last_modified=None, lastmod=None, checked=time.time()))
     assert listed("?of=https://other.example/feed.xml") == ["o1"]

@@ -95,25 +95,25 @@ def test_a_watched_source_is_charged_like_a_key_and_the_rest_waits_for_a_later_p
     store = Store.from_settings(settings)
     watcher = Watcher(store, settings, lambda job_id: None, lambda: NetGuard(allow_private=True))  # jobs wait
 
-    source = store.add_source(web.base + "/feed.xml")
-    first = watcher.run(store.get_source(source.id)).as_dict()
+    source = store.sources.add(web.base + "/feed.xml")
+    first = watcher.run(store.sources.get(source.id)).as_dict()
     assert (first["created"], first["held"], first["failed"]) == (2, 1, 0)
-    error = store.get_source(source.id).error
+    error = store.sources.get(source.id).error
     assert error.startswith("1 entry held for a later pass: ") and "NARRATOR_MAX_QUEUED_CHARS" in error
-    jobs = [store.latest_job(r.id) for r in store.list_articles()]
+    jobs = [store.jobs.latest(r.id) for r in store.articles.all()]
     assert {j.requested_by for j in jobs} == {f"watch:{source.id}"}
     assert 1_800 < sum(j.chars for j in jobs) <= 2_500
-    assert store.get_source(source.id).etag is None  # the next pass reads the feed in full, not a 304
+    assert store.sources.get(source.id).etag is None  # the next pass reads the feed in full, not a 304
 
-    other = store.add_source(web.base + "/other.xml")  # another source has its own allowance
-    assert watcher.run(store.get_source(other.id)).as_dict()["created"] == 1
+    other = store.sources.add(web.base + "/other.xml")  # another source has its own allowance
+    assert watcher.run(store.sources.get(other.id)).as_dict()["created"] == 1
 
     for job in jobs:  # the source's work is done (here: ended), so it has room again
-        store.fail_job(job.id, "ended by the test")
-    again = watcher.run(store.get_source(source.id)).as_dict()
+        store.jobs.fail(job.id, "ended by the test")
+    again = watcher.run(store.sources.get(source.id)).as_dict()
     assert (again["created"], again["unchanged"], again["held"]) == (1, 2, 0)
-    assert store.get_source(source.id).error is None and store.get_source(source.id).etag
-    assert len(store.articles_from(f"{web.base}/news/market.html")) == 1
+    assert store.sources.get(source.id).error is None and store.sources.get(source.id).etag
+    assert len(store.articles.from_url(f"{web.base}/news/market.html")) == 1
 
 
 def test_the_number_of_watched_sources_is_bounded(tmp_path: Path) -> None:
@@ -161,15 +161,15 @@ def test_a_pages_true_size_counts_once_fetched(tmp_path: Path, web: Web, engine_
                                                       "voice": "espeak"}) for n in ("harbour", "library")]
         assert [a.status_code for a in answers] == [202, 202]  # 20,000 each until fetched: 40,000 fit
         first, second = (a.json["job"]["id"] for a in answers)
-        assert store.get_job(first).priority == PRIORITY_SMALL  # the estimate's class
+        assert store.jobs.get(first).priority == PRIORITY_SMALL  # the estimate's class
 
         runner = _run(app, pool, first)  # fetched (about 30,000 characters), then held mid-narration
         wait_for(lambda: pool.gate and pool.gate.waiting.is_set(), 60, what="the first job to be under way")
-        fetched = store.get_job(first)
+        fetched = store.jobs.get(first)
         assert fetched.chars > 25_000 and fetched.priority == PRIORITY_LARGE  # a huge page waits like one
 
         Generator(store, app.extensions["narrator"].settings, pool).run(second)  # its fetch would go over
-        refused = store.get_job(second)
+        refused = store.jobs.get(second)
         assert refused.status == "failed", refused
         assert re.fullmatch(r"the page is \d\d,\d\d\d characters long; with the \d\d,\d\d\d of your work "
                             r"queued already that is over the limit of 50,000 \(NARRATOR_MAX_QUEUED_CHARS\): "
@@ -196,7 +196,7 @@ def test_an_edit_cannot_grow_a_waiting_job_past_the_limit(tmp_path: Path, engine
         assert article["job"]["status"] == "queued"
         fits = client.put("/api/articles/e1", json={"text": _text("orchard", 40)})  # about 3,500: fits
         assert fits.status_code == 202 and fits.json["title"] == "The orchard report"
-        assert 3_000 < app.extensions["narrator"].store.get_job(fits.json["job"]["id"]).chars <= 5_000
+        assert 3_000 < app.extensions["narrator"].store.jobs.get(fits.json["job"]["id"]).chars <= 5_000
     finally:
         close_app(app)
 
@@ -216,14 +216,14 @@ def test_a_press_speeds_up_the_opening_of_a_big_article_never_the_whole(idle) ->
                                                "voice": "espeak"}).json["job"]
     big = client.post("/api/articles", json={"text": _text("orchard", 400), "id": "big",
                                              "voice": "espeak"}).json["job"]  # about 35,000 characters
-    assert store.get_job(big["id"]).priority == PRIORITY_LARGE
+    assert store.jobs.get(big["id"]).priority == PRIORITY_LARGE
     pressed = app.test_client(role=None).post("/api/articles/big/listen")
     assert pressed.status_code == 202 and pressed.json["priority"] == PRIORITY_WAITING
-    assert store.next_job(above=-1).id == big["id"]  # what a free worker takes first
+    assert store.jobs.next(above=-1).id == big["id"]  # what a free worker takes first
 
     runner = _run(app, pool, big["id"])
     wait_for(lambda: client.get("/api/articles/short").json["current_version"], 120, what="the short article")
-    assert store.get_job(big["id"]).status == "running"  # it paused for the short one, and goes on
+    assert store.jobs.get(big["id"]).status == "running"  # it paused for the short one, and goes on
     wait_for(lambda: _said_by(pool.spoken, {"big": "orchard"})[-1] == "big", 60, what="the big one to go on")
     said = _said_by(pool.spoken, {"big": "orchard", "short": "harbour"})
     start = said.index("short")
@@ -242,7 +242,7 @@ def test_a_big_article_run_before_a_paused_job_gives_way_after_its_opening(idle)
     first = client.post("/api/articles", json={"text": _text("quarry", 400), "id": "first",
                                                "voice": "espeak"}).json["job"]
     runner = _run(app, pool, first["id"])
-    wait_for(lambda: (j := store.get_job(first["id"])).status == "running" and j.done >= 2, 90,
+    wait_for(lambda: (j := store.jobs.get(first["id"])).status == "running" and j.done >= 2, 90,
              what="the first big article to be under way")
     pressed = client.post("/api/articles", json={"text": _text("orchard", 400), "id": "pressed",
                                                  "voice": "espeak"}).json["job"]
@@ -251,7 +251,7 @@ def test_a_big_article_run_before_a_paused_job_gives_way_after_its_opening(idle)
 
     # The running job pauses for the pressed one's opening; then that one gives way and goes back to
     # the queue at its size's priority, and the first goes on.
-    back = wait_for(lambda: (j := store.get_job(pressed["id"])).attempts == 1 and j.status == "queued" and j,
+    back = wait_for(lambda: (j := store.jobs.get(pressed["id"])).attempts == 1 and j.status == "queued" and j,
                     120, what="the pressed article to give way")
     assert (back.priority, back.stage) == (PRIORITY_LARGE, "queued")
     wait_for(lambda: _said_by(pool.spoken, {"first": "quarry"})[-1] == "first", 60, what="the first to go on")
@@ -265,7 +265,7 @@ def test_a_big_article_run_before_a_paused_job_gives_way_after_its_opening(idle)
     # It has had its opening: another press does not lift it again.
     again = listener.post("/api/articles/pressed/listen")
     assert again.status_code == 202 and again.json["priority"] == PRIORITY_LARGE
-    assert store.get_job(first["id"]).status == "running"
+    assert store.jobs.get(first["id"]).status == "running"
     for article in ("first", "pressed"):
         assert client.delete(f"/api/articles/{article}").status_code == 204
     runner.join(60)
@@ -280,7 +280,7 @@ def test_a_press_on_an_article_that_has_a_version_lifts_nothing(idle) -> None:  
     edit = client.put("/api/articles/a1", json={"text": SHORT_TEXT.replace("Monday", "Tuesday"),
                                                 "voice": "espeak"}).json["job"]
     assert app.test_client(role=None).post("/api/articles/a1/listen").status_code == 204  # it plays version 1
-    assert store.get_job(edit["id"]).priority == PRIORITY_SMALL
+    assert store.jobs.get(edit["id"]).priority == PRIORITY_SMALL
 
 
 def test_presses_are_rate_limited_per_client_address_with_the_listening_events(tmp_path: Path) -> None:
@@ -314,36 +314,36 @@ def test_the_stores_quota_and_press_rules_on_both_databases(tmp_path: Path, requ
         return Article(title=title, sections=(Section(None, (Paragraph("x" * (chars - len(title))),)),))
 
     for i in range(2):
-        assert store.add_source(f"https://news.example/{i}.xml", limit=2).url == f"https://news.example/{i}.xml"
+        assert store.sources.add(f"https://news.example/{i}.xml", limit=2).url == f"https://news.example/{i}.xml"
     with pytest.raises(Conflict, match="NARRATOR_WATCH_MAX_SOURCES"):
-        store.add_source("https://news.example/2.xml", limit=2)
-    assert store.add_source("https://news.example/0.xml", "espeak", limit=2).voice == "espeak"  # known
+        store.sources.add("https://news.example/2.xml", limit=2)
+    assert store.sources.add("https://news.example/0.xml", "espeak", limit=2).voice == "espeak"  # known
 
     key = JobRequest(requested_by="key:k", chars=100, max_queued_chars=1_000)
-    record, job = store.create_article(article(100), request=key)
+    record, job = store.articles.create(article(100), request=key)
     with pytest.raises(QuotaExceeded):  # an edit folded into the waiting job may not grow it past the limit
-        store.update_article(record.id, article(5_000), None, request=replace(key, chars=5_000))
-    assert store.get_article(record.id).article.chars == 100 and store.get_job(job.id).chars == 100
-    _, folded, new = store.update_article(record.id, article(800), None, request=replace(key, chars=800))
+        store.articles.update(record.id, article(5_000), None, request=replace(key, chars=5_000))
+    assert store.articles.get(record.id).article.chars == 100 and store.jobs.get(job.id).chars == 100
+    _, folded, new = store.articles.update(record.id, article(800), None, request=replace(key, chars=800))
     assert (folded.id, folded.chars, new) == (job.id, 800, False)
 
     url_request = JobRequest(requested_by="key:u", chars=20_000, page_request='{"url": "https://a.example/"}',
                              max_queued_chars=50_000)
-    jobs = [store.create_article(article(10, "u"), request=url_request)[1] for _ in range(2)]
+    jobs = [store.articles.create(article(10, "u"), request=url_request)[1] for _ in range(2)]
     for n, expected in ((0, None), (1, "over the limit of 50,000")):
-        assert store.claim_job(jobs[n].id)
+        assert store.jobs.claim(jobs[n].id)
         if expected is None:
-            store.set_fetched(jobs[n].id, article(30_000), "fp", 50_000)
-            fetched = store.get_job(jobs[n].id)
+            store.jobs.set_fetched(jobs[n].id, article(30_000), "fp", 50_000)
+            fetched = store.jobs.get(jobs[n].id)
             assert (fetched.chars, fetched.priority) == (30_000, PRIORITY_LARGE)
         else:
             with pytest.raises(QuotaExceeded, match=expected):
-                store.set_fetched(jobs[n].id, article(30_000), "fp", 50_000)
+                store.jobs.set_fetched(jobs[n].id, article(30_000), "fp", 50_000)
 
-    pressed = store.create_article(article(30_000, "p"), request=JobRequest(chars=30_000))[1]
-    assert store.prioritise(pressed.article_id).priority == PRIORITY_WAITING
-    assert store.claim_job(pressed.id)
-    store.give_way(pressed.id)
-    back = store.get_job(pressed.id)
+    pressed = store.articles.create(article(30_000, "p"), request=JobRequest(chars=30_000))[1]
+    assert store.jobs.prioritise(pressed.article_id).priority == PRIORITY_WAITING
+    assert store.jobs.claim(pressed.id)
+    store.jobs.give_way(pressed.id)
+    back = store.jobs.get(pressed.id)
     assert (back.status, back.priority, back.attempts) == ("queued", PRIORITY_LARGE, 1)
-    assert store.prioritise(pressed.article_id).priority == PRIORITY_LARGE  # it has had its opening
+    assert store.jobs.prioritise(pressed.article_id).priority == PRIORITY_LARGE  # it has had its opening

@@ -41,13 +41,13 @@ def test_deleting_an_article_stops_its_job_at_the_next_sentence(app, client, hug
     assert any(staging.glob(".staging-*"))
     assert client.delete("/api/articles/huge").status_code == 204
     store = app.extensions["narrator"].store
-    assert store.get_job(huge["id"]).status == "cancelled"
+    assert store.jobs.get(huge["id"]).status == "cancelled"
     # The worker notices within a sentence or two and is free: a new article is narrated at once.
     r = client.post("/api/articles", json={"text": SHORT_TEXT, "id": "next", "voice": "espeak"})
     assert r.status_code == 202
     wait_for(lambda: client.get("/api/articles/next").json["current_version"], 30, what="the next article")
     wait_for(lambda: not any(staging.glob(".staging-*")), 10, what="the staging folder to go")
-    assert store.get_job(huge["id"]).status == "cancelled"  # and it never published anything
+    assert store.jobs.get(huge["id"]).status == "cancelled"  # and it never published anything
 
 
 def test_an_edit_while_running_cancels_the_old_job_and_the_new_content_wins(client, huge) -> None:  # noqa: ANN001
@@ -131,7 +131,7 @@ def test_deleting_stops_a_job_inside_a_giant_sentence(app, client, giant) -> Non
     store = app.extensions["narrator"].store
     cache = app.extensions["narrator"].runner.cache
     assert client.delete("/api/articles/giant").status_code == 204
-    assert store.get_job(giant["id"]).status == "cancelled"
+    assert store.jobs.get(giant["id"]).status == "cancelled"
     # Another key's article runs as soon as the worker notices, long before the sentence would end.
     other = _other_key(app)
     r = other.post("/api/articles", json={"text": SHORT_TEXT, "id": "next", "voice": "espeak"})
@@ -143,7 +143,7 @@ def test_deleting_stops_a_job_inside_a_giant_sentence(app, client, giant) -> Non
                                              "voice": "espeak"}).status_code == 202
     wait_for(lambda: client.get("/api/articles/two").json["current_version"], 60, what="the second article")
     assert cache.stats().units - made <= 3  # its disclaimer, title and sentence (some may be cached)
-    assert store.get_job(giant["id"]).status == "cancelled"
+    assert store.jobs.get(giant["id"]).status == "cancelled"
 
 
 def test_a_pressed_listen_runs_first_inside_a_giant_sentence(app, client, giant) -> None:  # noqa: ANN001

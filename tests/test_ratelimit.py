@@ -61,12 +61,12 @@ def test_editor_api_writes_are_limited_per_address(idle) -> None:  # noqa: ANN00
     for i in range(LIMIT):
         r = editor.put(f"/api/lexicon/Word{i}", json=said(f"word {i}"), environ_base=ONE)
         assert r.status_code == 200, r.data
-    before = lexicon(idle), idle.extensions["narrator"].store.queued_jobs()
+    before = lexicon(idle), idle.extensions["narrator"].store.jobs.queued()
 
     assert_429(editor.put("/api/lexicon/Refused", json=said("refused"), environ_base=ONE))
     assert_429(editor.delete("/api/articles/a1", environ_base=ONE))
     assert_429(editor.post("/api/articles", json={"text": SHORT_TEXT, "id": "a2"}, environ_base=ONE))
-    assert (lexicon(idle), idle.extensions["narrator"].store.queued_jobs()) == before  # nothing changed
+    assert (lexicon(idle), idle.extensions["narrator"].store.jobs.queued()) == before  # nothing changed
     assert editor.get("/api/articles/a2", environ_base=ONE).status_code == 404
     anonymous = idle.test_client(role=None)  # counted before the credential: a guesser is slowed too
     assert_429(anonymous.delete("/api/articles/a1", environ_base=ONE))

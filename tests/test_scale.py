@@ -38,9 +38,9 @@ def config_from(settings: Settings) -> dict[str, object]:
 
 
 def publish(store: Store, article_id: str, job_id: str, payload: bytes, keep: int = 0) -> int:
-    record = store.get_article(article_id)
-    assert store.claim_job(job_id)
-    return store.publish(job_id, stage(store, article_id, job_id, payload), record, keep=keep)
+    record = store.articles.get(article_id)
+    assert store.jobs.claim(job_id)
+    return store.versions.publish(job_id, stage(store, article_id, job_id, payload), record, keep=keep)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
@@ -65,7 +65,7 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
     settings = settings_from(s3_bucket, NARRATOR_HOME=str(tmp_path / "home"))
     store = Store.from_settings(settings)
     assert isinstance(store.storage, S3Storage)
-    _, job = store.create_article(extract_text("T\n\nBody one."), "espeak", "x1")
+    _, job = store.articles.create(extract_text("T\n\nBody one."), "espeak", "x1")
     assert publish(store, "x1", job.id, b"version-one-bytes") == 1
 
     # A slow upload of version 2: until all three objects are stored and the switch committed, v1 is current
@@ -79,7 +79,7 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
         return upload(article_id, staged)
 
     store.storage.upload = slow_upload  # type: ignore[method-assign]
-    _, job2, _ = store.update_article("x1", extract_text("T\n\nBody two."), "espeak")
+    _, job2, _ = store.articles.update("x1", extract_text("T\n\nBody two."), "espeak")
     worker = threading.Thread(target=publish, args=(store, "x1", job2.id, b"version-two-bytes!"))
     worker.start()
     app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "RUNNER": "none",
@@ -88,11 +88,11 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
     client = app.test_client()
     try:
         assert uploading.wait(10)
-        assert store.get_article("x1").current_version == 1
+        assert store.articles.get("x1").current_version == 1
         assert client.get("/audio/x1/2.mp3").status_code == 404  # not even its number is taken
         release.set()
         worker.join(20)
-        assert store.get_article("x1").current_version == 2
+        assert store.articles.get("x1").current_version == 2
 
         r = client.get("/audio/x1/2.mp3")
         assert r.status_code == 302 and "X-Amz-Signature=" in r.headers["Location"]  # presigned
@@ -109,12 +109,12 @@ def test_s3_version_visible_only_once_uploaded_then_redirects_with_ranges(tmp_pa
     finally:
         close_app(app)
 
-    _, job3, _ = store.update_article("x1", extract_text("T\n\nBody three."), "espeak")
+    _, job3, _ = store.articles.update("x1", extract_text("T\n\nBody three."), "espeak")
     store.storage.upload = upload  # type: ignore[method-assign]
     assert publish(store, "x1", job3.id, b"three", keep=1) == 3
     assert store.storage.read("x1", 1, ".mp3") is None and store.storage.read("x1", 2, ".vtt") is None
     assert store.storage.read("x1", 3, ".mp3") == b"three"
-    store.delete_article("x1")
+    store.articles.delete("x1")
     assert store.storage.read("x1", 3, ".mp3") is None
 
 
@@ -179,44 +179,45 @@ def test_db_upgrade_command_and_a_store_before_it(tmp_path, postgres_server):
                            capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and again.stdout.strip() == f"revision {HEAD}"  # idempotent
     store = Store(tmp_path / "home", database_url=url)
-    assert store.list_articles() == []
+    assert store.articles.all() == []
 
 
 def test_postgres_store_same_behaviour(tmp_path, postgres_url):
     store = Store(tmp_path / "home", database_url=postgres_url)
-    record, job = store.create_article(extract_text("Title\n\nBody."), None, "p1")
+    record, job = store.articles.create(extract_text("Title\n\nBody."), None, "p1")
     assert record.current_version is None and job.status == "queued"
     with pytest.raises(Conflict):
-        store.create_article(extract_text("Title\n\nBody."), None, "p1")
-    assert store.latest_job("p1").id == job.id
-    assert not store.claim_job("nope")
+        store.articles.create(extract_text("Title\n\nBody."), None, "p1")
+    assert store.jobs.latest("p1").id == job.id
+    assert not store.jobs.claim("nope")
     assert publish(store, "p1", job.id, b"one") == 1
-    _, job2, new = store.update_article("p1", extract_text("Title\n\nBody changed."), None)
-    assert new and store.latest_job("p1").id == job2.id
-    head = store.article_head("p1")  # what a listener's poll reads, in one query
-    assert (head.current_version, head.duration_ms, head.job) == (1, 1000, store.get_job(job2.id))
+    _, job2, new = store.articles.update("p1", extract_text("Title\n\nBody changed."), None)
+    assert new and store.jobs.latest("p1").id == job2.id
+    head = store.articles.head("p1")  # what a listener's poll reads, in one query
+    assert (head.current_version, head.duration_ms, head.job) == (1, 1000, store.jobs.get(job2.id))
     assert publish(store, "p1", job2.id, b"two", keep=1) == 2
-    assert [v.version for v in store.list_versions("p1")] == [2]
-    assert not store.files("p1", 1).audio.exists() and store.files("p1", 2).audio.read_bytes() == b"two"
-    assert store.current_versions()[0][1].version == 2 and store.used_voices()[0]["name"] == "espeak"
-    _, job3, _ = store.update_article("p1", extract_text("Title\n\nThird."), None)
-    assert store.claim_job(job3.id, "elsewhere:1", lease_s=-1)  # a worker whose lease ran out
-    assert [j.id for j in store.recover_jobs(lambda w: False)] == [job3.id]
-    assert store.get_job(job3.id).status == "queued"
-    store.delete_article("p1")
-    _, job4 = store.create_article(extract_text("Title\n\nBody."), None, "p1")
+    assert [v.version for v in store.versions.all("p1")] == [2]
+    assert not store.versions.files("p1", 1).audio.exists()
+    assert store.versions.files("p1", 2).audio.read_bytes() == b"two"
+    assert store.versions.current()[0][1].version == 2 and store.versions.used_voices()[0]["name"] == "espeak"
+    _, job3, _ = store.articles.update("p1", extract_text("Title\n\nThird."), None)
+    assert store.jobs.claim(job3.id, "elsewhere:1", lease_s=-1)  # a worker whose lease ran out
+    assert [j.id for j in store.jobs.recover(lambda w: False)] == [job3.id]
+    assert store.jobs.get(job3.id).status == "queued"
+    store.articles.delete("p1")
+    _, job4 = store.articles.create(extract_text("Title\n\nBody."), None, "p1")
     assert publish(store, "p1", job4.id, b"again") == 3  # numbers are never reused
 
 
 def test_postgres_two_nodes_regenerating_make_one_job_and_one_version(tmp_path, postgres_url):
     nodes = [Store(tmp_path / f"node{i}", database_url=postgres_url) for i in range(2)]
-    _, job = nodes[0].create_article(extract_text("Title\n\nBody."), "espeak", "r1")
+    _, job = nodes[0].articles.create(extract_text("Title\n\nBody."), "espeak", "r1")
     publish(nodes[0], "r1", job.id, b"one")
     edited = extract_text("Title\n\nBody, edited once.")
 
     def edit(store: Store, start: threading.Barrier, results: list) -> None:
         start.wait()
-        results.append(store.update_article("r1", edited, "espeak")[1])
+        results.append(store.articles.update("r1", edited, "espeak")[1])
 
     for _ in range(5):  # both nodes submit the same edit at the same moment, several times over
         start = threading.Barrier(2)
@@ -227,14 +228,14 @@ def test_postgres_two_nodes_regenerating_make_one_job_and_one_version(tmp_path, 
         for t in threads:
             t.join(20)
         assert len({j.id for j in results}) == 1, results  # one job, shared
-    queued = [j for j in nodes[1].queued_jobs() if j.article_id == "r1"]
+    queued = [j for j in nodes[1].jobs.queued() if j.article_id == "r1"]
     assert len(queued) == 1
     claims: list[bool] = []
     start = threading.Barrier(2)
 
     def claim(store: Store) -> None:
         start.wait()
-        claims.append(store.claim_job(queued[0].id, "w"))
+        claims.append(store.jobs.claim(queued[0].id, "w"))
 
     threads = [threading.Thread(target=claim, args=(n,)) for n in nodes]
     for t in threads:
@@ -242,9 +243,9 @@ def test_postgres_two_nodes_regenerating_make_one_job_and_one_version(tmp_path, 
     for t in threads:
         t.join(20)
     assert sorted(claims) == [False, True]  # one worker runs it
-    record = nodes[1].get_article("r1")
-    version = nodes[1].publish(queued[0].id, stage(nodes[1], "r1", queued[0].id, b"two"), record)
-    assert version == 2 and [v.version for v in nodes[0].list_versions("r1")] == [2, 1]
+    record = nodes[1].articles.get("r1")
+    version = nodes[1].versions.publish(queued[0].id, stage(nodes[1], "r1", queued[0].id, b"two"), record)
+    assert version == 2 and [v.version for v in nodes[0].versions.all("r1")] == [2, 1]
 
 
 def test_postgres_a_job_finished_by_two_workers_at_once_is_published_once(tmp_path, postgres_url):
@@ -252,17 +253,17 @@ def test_postgres_a_job_finished_by_two_workers_at_once_is_published_once(tmp_pa
     both by its slow first worker and by the one that took it over): one version, made once; the
     others are told the job is no longer theirs, and their files are gone."""
     nodes = [Store(tmp_path / f"node{i}", database_url=postgres_url) for i in range(4)]
-    _, job = nodes[0].create_article(extract_text("Title\n\nBody."), "espeak", "c1")
-    assert nodes[0].claim_job(job.id, "w0")
+    _, job = nodes[0].articles.create(extract_text("Title\n\nBody."), "espeak", "c1")
+    assert nodes[0].jobs.claim(job.id, "w0")
     start = threading.Barrier(len(nodes))
     outcomes: list[object] = []
 
     def run(node: Store) -> None:
-        record = node.get_article("c1")
+        record = node.articles.get("c1")
         staged = stage(node, "c1", job.id, job.id.encode())
         start.wait()
         try:
-            outcomes.append(node.publish(job.id, staged, record))
+            outcomes.append(node.versions.publish(job.id, staged, record))
         except Cancelled as e:
             outcomes.append(e)
 
@@ -273,8 +274,8 @@ def test_postgres_a_job_finished_by_two_workers_at_once_is_published_once(tmp_pa
         t.join(30)
     versions = [o for o in outcomes if isinstance(o, int)]
     assert len(outcomes) == 4 and len(versions) == 1
-    assert nodes[0].get_article("c1").current_version == versions[0]
-    assert [v.version for v in nodes[0].list_versions("c1")] == versions
+    assert nodes[0].articles.get("c1").current_version == versions[0]
+    assert [v.version for v in nodes[0].versions.all("c1")] == versions
     others = [v for v in range(1, 5) if v != versions[0]]  # numbers the losers reserved, never used
     assert all(n.storage.read("c1", v, ".mp3") is None for n in nodes for v in others)  # no orphan files
 

@@ -257,21 +257,21 @@ def test_the_store_refuses_ids_that_would_leave_its_folder(tmp_path: Path) -> No
     article = extract_text("Title\n\nBody text.")
     for bad in ("../outside", "..", "/tmp", str(tmp_path / "outside"), "a/../../outside", "a1\n", ""):
         with pytest.raises(NotFound):
-            store.article_dir(bad)
+            store.versions.article_dir(bad)
         with pytest.raises(NotFound):
-            store.files(bad, 1)
+            store.versions.files(bad, 1)
         with pytest.raises(NotFound):
-            store.staging_dir(bad, "job1")
+            store.versions.staging_dir(bad, "job1")
         with pytest.raises(NotFound):
-            store.delete_article(bad)
+            store.articles.delete(bad)
         if bad:  # an empty id means 'make one up'
             with pytest.raises(InputError):
-                store.create_article(article, None, bad)
-    record, job = store.create_article(article, None, "a1")
+                store.articles.create(article, None, bad)
+    record, job = store.articles.create(article, None, "a1")
     with pytest.raises(InputError):
-        store.staging_dir("a1", "../../../outside")
-    assert store.files("a1", 2).audio == store.audio_root / "a1" / "2.mp3"
-    assert store.staging_dir("a1", job.id).parent == store.audio_root / "a1"
+        store.versions.staging_dir("a1", "../../../outside")
+    assert store.versions.files("a1", 2).audio == store.audio_root / "a1" / "2.mp3"
+    assert store.versions.staging_dir("a1", job.id).parent == store.audio_root / "a1"
     assert (tmp_path / "outside").is_dir()
 
 
@@ -515,7 +515,7 @@ def test_pages_and_cues_show_no_control_character_an_older_row_holds(app, client
     that row has none in its WebVTT cues (nor in the transcript the page shows from its timing map)."""
     narrated(client)
     store = app.extensions["narrator"].store
-    record = store.get_article("a1")
+    record = store.articles.get("a1")
     first = record.article.sections[0]
     raw = dataclasses.replace(record.article, title=RAW_TITLE, sections=(dataclasses.replace(
         first, paragraphs=(dataclasses.replace(first.paragraphs[0], text="Traffic\x1b moved\x0c slowly."),

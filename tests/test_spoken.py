@@ -121,7 +121,7 @@ def test_the_queue_quota_counts_spoken_characters(idle) -> None:  # noqa: ANN001
     figures = "Figures\n\n" + FIGURES * 1000  # 30,000 written characters, about 100,000 spoken
     r = client.post("/api/articles", json={"text": figures, "id": "one"})
     assert r.status_code == 202
-    job = idle.extensions["narrator"].store.get_job(r.json["job"]["id"])
+    job = idle.extensions["narrator"].store.jobs.get(r.json["job"]["id"])
     assert 90_000 < job.chars < 120_000  # what will be spoken, not the 30,000 written
     # Written, the two would be 60,000 of the 150,000 allowed; spoken, they are 200,000.
     again = client.post("/api/articles", json={"text": figures, "id": "two"})

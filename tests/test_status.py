@@ -39,11 +39,11 @@ def test_each_job_state_gives_the_article_state_a_listener_expects() -> None:
 
 def test_a_state_nobody_knows_is_an_error_in_the_store_and_the_views(tmp_path: Path) -> None:
     store = Store(tmp_path / "home")
-    _, job = store.create_article(extract_text("A title\n\nA paragraph."), "espeak", "a1")
-    assert store.get_job(job.id).status is JobStatus.QUEUED and status_of(store.get_job(job.id)) == "queued"
+    _, job = store.articles.create(extract_text("A title\n\nA paragraph."), "espeak", "a1")
+    assert store.jobs.get(job.id).status is JobStatus.QUEUED and status_of(store.jobs.get(job.id)) == "queued"
     with sqlite3.connect(tmp_path / "home" / "narrator.db") as db:  # a state written by some other program
         db.execute("UPDATE jobs SET status = 'paused' WHERE id = ?", (job.id,))
     with pytest.raises(ValueError, match="paused"):
-        store.get_job(job.id)
+        store.jobs.get(job.id)
     with pytest.raises(ValueError, match="paused"):
         article_status("paused")

@@ -160,13 +160,13 @@ def watched(tmp_path: Path, engine_pool):  # noqa: ANN001, ANN201
 
 def _settle(store: Store) -> None:
     """Wait until no job is queued or running."""
-    wait_for(lambda: not any(j.status in ("queued", "running") for r in store.list_articles()
-                             if (j := store.latest_job(r.id))), 120, what="the jobs to end")
+    wait_for(lambda: not any(j.status in ("queued", "running") for r in store.articles.all()
+                             if (j := store.jobs.latest(r.id))), 120, what="the jobs to end")
 
 
 def _pass(store: Store, watcher: Watcher, url: str) -> dict:
-    source = store.add_source(url, "espeak")
-    outcome = watcher.run(store.get_source(source.id)).as_dict()
+    source = store.sources.add(url, "espeak")
+    outcome = watcher.run(store.sources.get(source.id)).as_dict()
     _settle(store)
     return outcome
 
@@ -193,9 +193,9 @@ def test_first_pass_creates_second_starts_nothing_an_edit_makes_one_version(watc
     store, queue, watcher = watched
     first = _pass(store, watcher, site.base + path)
     assert (first["created"], first["updated"], first["failed"]) == (3, 0, 0), first
-    records = {r.article.url: r for r in store.list_articles()}
+    records = {r.article.url: r for r in store.articles.all()}
     assert sorted(records) == [f"{site.base}/news/{s}.html" for s in sorted(PARAGRAPHS)]
-    assert all(r.current_version == 1 for r in store.list_articles())
+    assert all(r.current_version == 1 for r in store.articles.all())
     library = records[f"{site.base}/news/library.html"].article
     assert [p.text for p in library.paragraphs] == PARAGRAPHS["library"]
     site.fetched()
@@ -203,15 +203,15 @@ def test_first_pass_creates_second_starts_nothing_an_edit_makes_one_version(watc
     second = _pass(store, watcher, site.base + path)
     assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 3)
     assert site.fetched() == []  # unchanged: each page answered 304, or not asked at all
-    assert all(store.latest_job(r.id).version == 1 for r in store.list_articles())  # no job started
+    assert all(store.jobs.latest(r.id).version == 1 for r in store.articles.all())  # no job started
 
     site.pages["library"][1] = "The council found the money after a long debate."
     cache_before = queue.cache.stats().units
     third = _pass(store, watcher, site.base + path)
     assert (third["created"], third["updated"], third["unchanged"]) == (0, 1, 2)
-    library = store.articles_from(f"{site.base}/news/library.html")[0]
+    library = store.articles.from_url(f"{site.base}/news/library.html")[0]
     assert library.current_version == 2 and library.article.paragraphs[1].text.endswith("long debate.")
-    assert [r.current_version for r in store.list_articles() if r.id != library.id] == [1, 1]
+    assert [r.current_version for r in store.articles.all() if r.id != library.id] == [1, 1]
     assert queue.cache.stats().units == cache_before + 1  # only the edited paragraph was synthesised
 
 
@@ -236,7 +236,7 @@ def test_a_missing_page_is_reported_and_the_pass_goes_on(watched, site: Site) ->
     outcome = _pass(store, watcher, site.base + "/feed.xml")
     assert (outcome["created"], outcome["failed"]) == (3, 1)
     assert "gone.html" in outcome["errors"][0] and "HTTP 404" in outcome["errors"][0]
-    source = store.list_sources()[0]
+    source = store.sources.all()[0]
     assert "1 of 4 pages failed" in source.error and source.outcome["created"] == 3
 
 
@@ -253,12 +253,12 @@ def test_a_feed_of_ten_thousand_entries_is_read_within_the_cap(watched, site: Si
 
 def test_one_watcher_at_a_time_across_processes(watched, site: Site) -> None:  # noqa: ANN001
     store, _, _ = watched
-    source = store.add_source(site.base + "/feed.xml")
-    assert store.claim_source(source.id, "host-a:1", 600)
-    assert not store.claim_source(source.id, "host-b:2", 600, due_only=False)  # held
-    store.finish_source(source.id, {"entries": 0}, None, time.time() + 300)
-    assert not store.claim_source(source.id, "host-b:2", 600)  # released, but not due
-    assert store.claim_source(source.id, "host-b:2", 600, due_only=False)
+    source = store.sources.add(site.base + "/feed.xml")
+    assert store.sources.claim(source.id, "host-a:1", 600)
+    assert not store.sources.claim(source.id, "host-b:2", 600, due_only=False)  # held
+    store.sources.finish(source.id, {"entries": 0}, None, time.time() + 300)
+    assert not store.sources.claim(source.id, "host-b:2", 600)  # released, but not due
+    assert store.sources.claim(source.id, "host-b:2", 600, due_only=False)
 
 
 def test_narrator_watch_once_from_the_command_line(tmp_path: Path, site: Site) -> None:
@@ -269,8 +269,8 @@ def test_narrator_watch_once_from_the_command_line(tmp_path: Path, site: Site) -
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"{site.base}/feed.xml: 3 entries, 3 new, 0 updated, 0 unchanged, 0 failed"
     store = Store(tmp_path / "home")
-    assert len(store.list_articles()) == 3 and all(store.latest_job(r.id).status == "queued"
-                                                   for r in store.list_articles())  # for a worker to run
+    assert len(store.articles.all()) == 3 and all(store.jobs.latest(r.id).status == "queued"
+                                                   for r in store.articles.all())  # for a worker to run
     bad = subprocess.run([sys.executable, "-m", "narrator.cli", "watch", "ftp://example.com/feed", "--once"],
                          env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
@@ -316,10 +316,10 @@ def test_sources_on_the_dashboard(app, client) -> None:  # noqa: ANN001
     bad = browser.post("/editor/sources", data={"url": "http://127.0.0.1/feed", "csrf_token": token})
     assert bad.status_code == 400 and "not allowed" in bad.text
     store = app.extensions["narrator"].store
-    source = store.list_sources()[0]
-    store.finish_source(source.id, {"created": 2, "updated": 1, "unchanged": 4, "failed": 1}, "1 of 8 failed",
-                        time.time() + 300)
+    source = store.sources.all()[0]
+    outcome = {"created": 2, "updated": 1, "unchanged": 4, "failed": 1}
+    store.sources.finish(source.id, outcome, "1 of 8 failed", time.time() + 300)
     shown = browser.get("/editor/sources").text
     assert "2 new, 1 updated, 4 unchanged" in shown and "1 failed" in shown and "1 of 8 failed" in shown
     removed = browser.post(f"/editor/sources/{source.id}/remove", data={"csrf_token": token})
-    assert removed.status_code == 302 and store.list_sources() == []
+    assert removed.status_code == 302 and store.sources.all() == []

@@ -117,8 +117,8 @@ def test_failed_job_is_reported(tmp_path: Path, engine_pool, receiver: Receiver)
         store = app.extensions["narrator"].store
         with store._write() as db:
             db.execute("UPDATE articles SET voice = 'no-such-voice', content_hash = 'x' WHERE id = 'f1'")
-        record = store.get_article("f1")
-        _, job, _ = store.update_article("f1", record.article, "no-such-voice", "changed")
+        record = store.articles.get("f1")
+        _, job, _ = store.articles.update("f1", record.article, "no-such-voice", "changed")
         app.extensions["narrator"].runner.submit(job.id)
         wait_for(lambda: len(receiver.received) >= 2, 30, what="the failure delivery")
     finally:

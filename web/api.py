@@ -208,7 +208,7 @@ def accepted(record: ArticleRecord, job: JobRecord | None, new: bool) -> Respons
     svc = service()
     if job is not None and new:
         svc.runner.submit(job.id)
-    shown = svc.store.get_job(job.id) if job is not None else None  # as it is now, not as it was made
+    shown = svc.store.jobs.get(job.id) if job is not None else None  # as it is now, not as it was made
     response = jsonify(article_json(svc.store, record, full=True, job=shown))
     response.status_code = 202 if job is not None else 200
     response.headers["Location"] = url_for("api.get_article", article_id=record.id)
@@ -220,7 +220,7 @@ def accepted(record: ArticleRecord, job: JobRecord | None, new: bool) -> Respons
 def create_article():  # noqa: ANN201
     data = _body()
     sub = _submission(data)
-    record, job = service().store.create_article(sub.article, sub.requested, data.get("id") or None,
+    record, job = service().store.articles.create(sub.article, sub.requested, data.get("id") or None,
                                                  sub.fingerprint(), sub.request())
     return accepted(record, job, True)
 
@@ -231,7 +231,7 @@ def list_articles():  # noqa: ANN201
     template finds its article by the page's own address)."""
     store = service().store
     url = request.args.get("url")
-    records = store.articles_from(url) if url is not None else store.list_articles()
+    records = store.articles.from_url(url) if url is not None else store.articles.all()
     return jsonify(articles=[article_json(store, r) for r in records])
 
 
@@ -249,7 +249,7 @@ def source_json(source: SourceRecord) -> dict:
 @bp.get("/sources")
 @editor_required
 def list_sources():  # noqa: ANN201
-    return jsonify(sources=[source_json(s) for s in service().store.list_sources()])
+    return jsonify(sources=[source_json(s) for s in service().store.sources.all()])
 
 
 @bp.post("/sources")
@@ -268,7 +268,7 @@ def add_source():  # noqa: ANN201
         get_voice(voice, "en", svc.settings.voices)  # 422 for an unknown voice
     url = check_url(data["url"].strip())
     fetch_guard(current_app)().check(url, resolve=False)  # 422 for an address plain to see
-    source = svc.store.add_source(url, voice, svc.settings.watch_max_sources)  # 409 beyond the limit
+    source = svc.store.sources.add(url, voice, svc.settings.watch_max_sources)  # 409 beyond the limit
     response = jsonify(source_json(source))
     response.status_code = 201
     return response
@@ -277,21 +277,21 @@ def add_source():  # noqa: ANN201
 @bp.delete("/sources/<source_id>")
 @editor_required
 def remove_source(source_id: str):  # noqa: ANN201
-    service().store.remove_source(source_id)
+    service().store.sources.remove(source_id)
     return "", 204
 
 
 @bp.get("/articles/<article_id>")
 def get_article(article_id: str):  # noqa: ANN201
     store = service().store
-    return jsonify(article_json(store, store.get_article(article_id), full=True))
+    return jsonify(article_json(store, store.articles.get(article_id), full=True))
 
 
 @bp.get("/articles/<article_id>/next")
 def next_article(article_id: str):  # noqa: ANN201
     """What plays after the article when it ends ("up next"): the next older narrated article of its
     group (its watched feed, else its site), or null (web.playlist)."""
-    group, item = next_after(service().store.get_article(article_id))
+    group, item = next_after(service().store.articles.get(article_id))
     return jsonify(article=article_id, group=group, next=item_json(item) if item else None)
 
 
@@ -299,12 +299,12 @@ def next_article(article_id: str):  # noqa: ANN201
 @editor_required
 def update_article(article_id: str):  # noqa: ANN201
     store = service().store
-    store.get_article(article_id)  # 404 before reading the body
+    store.articles.get(article_id)  # 404 before reading the body
     data = _body()
     if data.get("id") not in (None, article_id):
         raise ApiError(409, f"the body's id '{data['id']}' conflicts with the URL's '{article_id}'")
     sub = _submission(data)
-    record, job, new = store.update_article(article_id, sub.article, sub.requested, sub.fingerprint(),
+    record, job, new = store.articles.update(article_id, sub.article, sub.requested, sub.fingerprint(),
                                             sub.request())
     return accepted(record, job, new)
 
@@ -314,20 +314,20 @@ def update_article(article_id: str):  # noqa: ANN201
 def regenerate(article_id: str):  # noqa: ANN201
     """Narrate the stored content again if anything that decides its sound changed (a lexicon)."""
     svc = service()
-    record = svc.store.get_article(article_id)
+    record = svc.store.articles.get(article_id)
     voice = get_voice(record.voice, record.article.language, svc.settings.voices)
     request = dataclasses.replace(requested_by(), chars=narration_size(record.article, voice, svc.settings))
     made = fingerprint_of(record.article, record.voice, voice)
-    record, job, new = svc.store.update_article(article_id, record.article, record.voice, made, request)
+    record, job, new = svc.store.articles.update(article_id, record.article, record.voice, made, request)
     return accepted(record, job, new)
 
 
 @bp.get("/articles/<article_id>/versions")
 def list_versions(article_id: str):  # noqa: ANN201
     store = service().store
-    record = store.get_article(article_id)
+    record = store.articles.get(article_id)
     return jsonify(current=record.current_version,
-                   versions=[version_json(v) for v in store.list_versions(article_id)])
+                   versions=[version_json(v) for v in store.versions.all(article_id)])
 
 
 @bp.post("/articles/<article_id>/rollback")
@@ -339,20 +339,20 @@ def rollback(article_id: str):  # noqa: ANN201
     ) or not 0 < data["version"] < 2**63:  # SQLite integers are 64-bit
         raise ApiError(400, 'send {"version": N} with the number of a kept version')
     store = service().store
-    record = store.rollback(article_id, data["version"])
+    record = store.versions.rollback(article_id, data["version"])
     return jsonify(article_json(store, record, full=True))
 
 
 @bp.delete("/articles/<article_id>")
 @editor_required
 def delete_article(article_id: str):  # noqa: ANN201
-    service().store.delete_article(article_id)
+    service().store.articles.delete(article_id)
     return "", 204
 
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):  # noqa: ANN201
-    return jsonify(job_json(service().store.get_job(job_id)))
+    return jsonify(job_json(service().store.jobs.get(job_id)))
 
 
 @bp.get("/voices")
@@ -485,7 +485,7 @@ def listen_lexicon():  # noqa: ANN201
 def preview_article(article_id: str):  # noqa: ANN201
     """What regenerating would do: each paragraph as it will be spoken, and which will be re-synthesised."""
     svc = service()
-    record = svc.store.get_article(article_id)
+    record = svc.store.articles.get(article_id)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, 'send {"paragraphs": [{"block": N, "text": "..."}], "voice": "..."}')
@@ -529,6 +529,6 @@ def listening_event():  # noqa: ANN201
     if name not in EVENTS:
         raise ApiError(400, f"unknown event {data.get('event')!r} (or value {value!r}: a speed up to 16, or "
                             f"1 to {MAX_SECONDS} whole seconds)")
-    svc.store.get_article(data["article"])  # 404 for an unknown article
+    svc.store.articles.get(data["article"])  # 404 for an unknown article
     svc.analytics.record(data["article"], name, amount)
     return "", 204

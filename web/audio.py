@@ -196,7 +196,7 @@ def _accel(store: Store, path: Path, content_type: str, download_name: str | Non
 
 def _to_bucket(store: Store, article_id: str, version: int, url: str) -> BaseResponse:
     """A redirect to a published version's object in the bucket (404 until the version is recorded)."""
-    if store.get_version(article_id, version) is None:
+    if store.versions.get(article_id, version) is None:
         abort(404, description="no such file")
     response = redirect(url, 302)
     response.headers["Cache-Control"] = f"private, max-age={store.storage.redirect_max_age}"
@@ -246,7 +246,7 @@ def latest(article_id: str, kind: str) -> BaseResponse:
     """A temporary redirect to the current version's file."""
     store = service().store
     try:
-        version = store.get_article(article_id).current_version
+        version = store.articles.get(article_id).current_version
     except NotFound:
         abort(404, description=f"no article '{article_id}'")
     if version is None:

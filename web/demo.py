@@ -28,8 +28,8 @@ def ensure_demo(app: Flask, voice_name: str | None = None) -> str:
     attempt failed and it has no audio yet); its id."""
     svc = app.extensions["narrator"]
     try:
-        record = svc.store.get_article(DEMO_ID)
-        job = svc.store.latest_job(DEMO_ID)
+        record = svc.store.articles.get(DEMO_ID)
+        job = svc.store.jobs.latest(DEMO_ID)
         if record.current_version is not None or job is None or job.status != JobStatus.FAILED:
             return DEMO_ID
         article, voice_name = record.article, record.voice
@@ -38,10 +38,10 @@ def ensure_demo(app: Flask, voice_name: str | None = None) -> str:
     voice = get_voice(voice_name, article.language, svc.settings.voices)
     made = fingerprint(article, voice_name, voice, svc.settings)
     if record is None:
-        _, job = svc.store.create_article(article, voice_name, DEMO_ID, made)
+        _, job = svc.store.articles.create(article, voice_name, DEMO_ID, made)
         new = True
     else:
-        _, job, new = svc.store.update_article(DEMO_ID, article, voice_name, made)
+        _, job, new = svc.store.articles.update(DEMO_ID, article, voice_name, made)
     if job is not None and new:
         svc.runner.submit(job.id)
     return DEMO_ID

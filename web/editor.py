@@ -94,15 +94,15 @@ def signout():  # noqa: ANN201
 def index():  # noqa: ANN201
     store = service().store
     query = request.args.get("q", "").strip()
-    records = [r for r in store.list_articles()
+    records = [r for r in store.articles.all()
                if not query or query.casefold() in f"{r.id} {r.article.title}".casefold()]
     return render_template("editor/index.html", rows=[_row(store, r) for r in records], query=query)
 
 
 def _row(store: Store, record) -> dict:  # noqa: ANN001 - ArticleRecord
     """One line of the article list."""
-    job = store.latest_job(record.id)
-    current = store.get_version(record.id, record.current_version) if record.current_version else None
+    job = store.jobs.latest(record.id)
+    current = store.versions.get(record.id, record.current_version) if record.current_version else None
     return {"record": record, "job": job, "current": current, "status": status_of(job)}
 
 
@@ -129,7 +129,7 @@ def _default_voice() -> str | None:
 
 def _record(article_id: str) -> ArticleRecord:
     try:
-        return service().store.get_article(article_id)
+        return service().store.articles.get(article_id)
     except NotFound:
         abort(404, description=f"There is no article '{article_id}'.")
 
@@ -147,7 +147,7 @@ def article(article_id: str):  # noqa: ANN201
         block["editable"] = block["index"] in editable
     makers = _makers()
     versions = [dict(version_json(v), made=v.created, maker=_maker(v.made_by, makers))
-                for v in store.list_versions(article_id)]
+                for v in store.versions.all(article_id)]
     # What the page shows; editor.js swaps the page's parts when GET /api/articles/<id> says otherwise.
     kept = ",".join(str(v["version"]) for v in versions)
     shape = f"{record.current_version or ''}|{iso(record.updated)}|{kept}"
@@ -167,8 +167,8 @@ def diff(article_id: str):  # noqa: ANN201
     if not all(n.isdigit() and 0 < int(n) < 2**63 for n in numbers):
         return json_error(400, "give ?from=N&to=M, two version numbers")
     old_n, new_n = (int(n) for n in numbers)
-    old, new = store.get_version(article_id, old_n), store.get_version(article_id, new_n)
-    old_text, new_text = store.version_article(article_id, old_n), store.version_article(article_id, new_n)
+    old, new = store.versions.get(article_id, old_n), store.versions.get(article_id, new_n)
+    old_text, new_text = store.versions.article(article_id, old_n), store.versions.article(article_id, new_n)
     if old is None or new is None or old_text is None or new_text is None:
         return json_error(404, f"article '{article_id}' has no version {old_n if old is None else new_n}")
     return jsonify({"from": old_n, "to": new_n, "voices": [old.voice, new.voice],
@@ -187,7 +187,7 @@ def save(article_id: str):  # noqa: ANN201
     try:
         article, requested, voice = edited(record, data)
         asked = dataclasses.replace(requested_by(), chars=narration_size(article, voice, svc.settings))
-        record, job, new = svc.store.update_article(article_id, article, requested,
+        record, job, new = svc.store.articles.update(article_id, article, requested,
                                                     fingerprint_of(article, requested, voice), asked)
     except InputError as e:
         return refusal(e)
@@ -202,7 +202,7 @@ def sources(message: str = "", error: bool = False, status: int = 200):  # noqa:
     svc = service()
     minutes = svc.settings.watch_interval_s / 60
     interval = f"{minutes:g} minutes" if minutes >= 1 else f"{svc.settings.watch_interval_s:g} seconds"
-    page = render_template("editor/sources.html", sources=svc.store.list_sources(), interval=interval,
+    page = render_template("editor/sources.html", sources=svc.store.sources.all(), interval=interval,
                            voices=sorted(all_voices(svc.settings.voices)), message=message, error=error)
     return page, status
 
@@ -216,7 +216,7 @@ def add_source():  # noqa: ANN201
         if voice:
             get_voice(voice, "en", svc.settings.voices)
         fetch_guard(current_app)().check(check_url(url), resolve=False)
-        svc.store.add_source(url, voice, svc.settings.watch_max_sources)
+        svc.store.sources.add(url, voice, svc.settings.watch_max_sources)
     except InputError as e:
         return sources(f"Not watched: {e}", error=True, status=409 if isinstance(e, Conflict) else 400)
     return sources(f"Watching {url}: it is read within a minute.")
@@ -226,7 +226,7 @@ def add_source():  # noqa: ANN201
 @editor_required
 def remove_source(source_id: str):  # noqa: ANN201
     try:
-        service().store.remove_source(source_id)
+        service().store.sources.remove(source_id)
     except NotFound:
         abort(404, description="There is no such source.")
     return redirect(url_for("editor.sources"))

@@ -169,7 +169,7 @@ def feed() -> Response:
         ET.SubElement(top, f"{{{ITUNES}}}category", {"text": sub})
     _add(channel, f"{{{ITUNES}}}explicit", "false")
     _add(channel, f"{{{ITUNES}}}type", "episodic")
-    items = store.current_versions()
+    items = store.versions.current()
     items.sort(key=lambda pair: pair[0].first_published or pair[1].created, reverse=True)
     for record, version in items:
         a = record.article

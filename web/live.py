@@ -44,7 +44,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _head(article_id: str) -> ArticleHead:
     try:
-        return service().store.article_head(article_id)
+        return service().store.articles.head(article_id)
     except NotFound:
         abort(404, description=f"no article '{article_id}'")
 
@@ -69,7 +69,7 @@ def _estimate(head: ArticleHead) -> int | None:
     """`estimate_of` the article as it is now, read and computed once per content and process."""
     store = service().store
     return service().live_index.estimate((head.id, head.updated, head.voice),
-                                         lambda: estimate_of(store.get_article(head.id)))
+                                         lambda: estimate_of(store.articles.get(head.id)))
 
 
 def live_json(head: ArticleHead, from_segment: int = 0, from_paragraph: int = 0) -> str:
@@ -154,7 +154,7 @@ def listen(article_id: str) -> Response:
     if not svc.events_limiter.allow(request.remote_addr or ""):
         return json_error(429, "too many requests; slow down", {"Retry-After": "10"})
     _head(article_id)
-    job = svc.store.prioritise(article_id)
+    job = svc.store.jobs.prioritise(article_id)
     if job is None:
         return Response(status=204)
     if job.status == JobStatus.QUEUED:

@@ -67,7 +67,7 @@ def logo_url(settings: Settings) -> str:
 
 def _record(article_id: str) -> ArticleRecord:
     try:
-        return service().store.get_article(article_id)
+        return service().store.articles.get(article_id)
     except NotFound:
         abort(404, description=f"There is no article '{article_id}'.")
 
@@ -88,7 +88,7 @@ def _context(record: ArticleRecord) -> dict:
     by_kind: dict[str, dict] = {}
     for block in blocks:
         by_kind.setdefault(block["kind"], block)
-    v = store.get_version(record.id, version) if version is not None else None
+    v = store.versions.get(record.id, version) if version is not None else None
     color = request.args.get("color", "")
     theme = request.args.get("theme", "")
     return {
@@ -122,7 +122,7 @@ def _context(record: ArticleRecord) -> dict:
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    return render_template("index.html", records=service().store.list_articles())
+    return render_template("index.html", records=service().store.articles.all())
 
 
 @bp.get("/articles/<article_id>")
@@ -136,7 +136,7 @@ def embed(article_id: str):  # noqa: ANN201
     """The player alone, for a publisher's iframe (light unless told). An unknown article shows
     nothing: the host page must never show an error page where a player was meant to be."""
     try:
-        record = service().store.get_article(article_id)
+        record = service().store.articles.get(article_id)
     except NotFound:
         return render_template("embed_missing.html", article_id=article_id), 404
     return _embedded(record)
@@ -147,7 +147,7 @@ def embed_by_url():  # noqa: ANN201
     """The player of the article made from the page at ?url= (the newest, if several): a publisher's
     template names its own page's address and needs no article id (`data-url` on embed.js)."""
     url = request.args.get("url", "")
-    found = service().store.articles_from(url) if url else []
+    found = service().store.articles.from_url(url) if url else []
     if not found:
         return render_template("embed_missing.html", article_id=""), 404
     return _embedded(found[0])

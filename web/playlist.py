@@ -78,9 +78,9 @@ def group_of(record: ArticleRecord, sources: dict[str, str]) -> str:
 def members(group: str, limit: int | None = None) -> list[Item]:
     """The playable articles of `group` (or of all: LATEST), newest first, at most `limit`."""
     store = service().store
-    items = [Item(r, v) for r, v in store.current_versions()]
+    items = [Item(r, v) for r, v in store.versions.current()]
     if group != LATEST:
-        sources = store.article_sources()
+        sources = store.sources.article_sources()
         items = [i for i in items if group_of(i.record, sources) == group]
     items.sort(key=lambda i: (i.published, i.record.id), reverse=True)
     return items[:limit] if limit is not None else items
@@ -89,7 +89,7 @@ def members(group: str, limit: int | None = None) -> list[Item]:
 def next_after(record: ArticleRecord) -> tuple[str, Item | None]:
     """The article's group and the one that plays after it: the next older of the group (None after
     the oldest); for an article not in the list (no version yet), the group's newest."""
-    group = group_of(record, service().store.article_sources())
+    group = group_of(record, service().store.sources.article_sources())
     items = members(group)
     ids = [i.record.id for i in items]
     if record.id not in ids:
@@ -104,7 +104,7 @@ def group_named(name: str) -> str | None:
     name = name.strip()
     if name == LATEST:
         return LATEST
-    sources: list[SourceRecord] = service().store.list_sources()
+    sources: list[SourceRecord] = service().store.sources.all()
     for source in sources:
         if name in (source.url, source.id):
             return f"source:{source.id}"

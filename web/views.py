@@ -96,8 +96,8 @@ def version_json(v: VersionRecord) -> dict:
 def article_json(store: Store, record: ArticleRecord, full: bool = False,
                  job: JobRecord | None = None) -> dict:
     """An article with its status, current version, links and `job` (default: its newest job)."""
-    job = job or store.latest_job(record.id)
-    current = store.get_version(record.id, record.current_version) if record.current_version else None
+    job = job or store.jobs.latest(record.id)
+    current = store.versions.get(record.id, record.current_version) if record.current_version else None
     files = version_json(current) if current else {}
     a = record.article
     data = {
@@ -122,7 +122,7 @@ def article_json(store: Store, record: ArticleRecord, full: bool = False,
     }
     if full:
         data["requested_voice"] = record.voice
-        data["versions"] = [version_json(v) for v in store.list_versions(record.id)]
+        data["versions"] = [version_json(v) for v in store.versions.all(record.id)]
         data["content"] = a.to_dict()
     return data
 
@@ -132,8 +132,8 @@ def baseline(store: Store, settings: Settings, record: ArticleRecord) -> Baselin
     profile is gone)."""
     if record.current_version is None:
         return None
-    version = store.get_version(record.id, record.current_version)
-    made_from = store.version_article(record.id, record.current_version)
+    version = store.versions.get(record.id, record.current_version)
+    made_from = store.versions.article(record.id, record.current_version)
     if version is None or made_from is None:
         return None
     try:
@@ -149,7 +149,7 @@ def preview_json(store: Store, settings: Settings, cache: UnitCache | None, reco
     spoken form, its text in the current version, and whether narrating would change it and
     synthesise it (the engine identities come from the versions made so far)."""
     known: dict[str, str] = {}
-    for used in store.used_voices():  # most recent first
+    for used in store.versions.used_voices():  # most recent first
         known.setdefault(used["name"], used["model_id"])
     result = preview(article, voice, settings, known, cache, baseline(store, settings, record))
     return {

@@ -193,7 +193,7 @@ def _lease(store: Store, job_id: str, lease_s: float) -> Iterator[None]:
     def renew() -> None:
         while not stop.wait(lease_s / 3):
             try:
-                store.renew_lease(job_id, lease_s)
+                store.jobs.renew_lease(job_id, lease_s)
             except Exception:  # a locked database: try again at the next beat
                 log.warning("could not renew the lease of job %s", job_id)
 
@@ -275,7 +275,7 @@ class _Turns:
         self.next_look = time.monotonic() + self.INTERVAL_S
         store = self.generator.store
         try:
-            status, priority = store.job_turn(self.job.id)  # a listener may have raised its priority
+            status, priority = store.jobs.turn(self.job.id)  # a listener may have raised its priority
         except store.db.busy_errors as e:
             self._away(e)
             return
@@ -285,7 +285,7 @@ class _Turns:
             priority = min(priority, self.job.size_priority)
         if self.paused is not None and priority <= self.paused:
             raise GiveWay(f"job {self.job.id} gives way to the job it was run before")
-        while (urgent := store.next_job(above=priority)) is not None:
+        while (urgent := store.jobs.next(above=priority)) is not None:
             log.info("job %s pauses for the more urgent job %s", self.job.id, urgent.id)
             lent = time.monotonic()
             try:
@@ -293,7 +293,7 @@ class _Turns:
             except RetryableError:
                 pass  # put back in the queue: it is tried again later, by whichever worker takes it
             self.lent += time.monotonic() - lent
-            if store.job_status(self.job.id) != JobStatus.RUNNING:
+            if store.jobs.status(self.job.id) != JobStatus.RUNNING:
                 raise Cancelled(f"job {self.job.id} was cancelled")
         self.next_look = time.monotonic() + self.INTERVAL_S
 
@@ -336,7 +336,7 @@ class Generator:
         """A job cancelled because its article was deleted: its live stream goes at once (a segment may
         have been written between the deletion and the job's next look at its status)."""
         try:
-            self.store.article_head(job.article_id)
+            self.store.articles.head(job.article_id)
         except NotFound:
             self.store.storage.delete_live(job.article_id, live_stream(job))
 
@@ -350,12 +350,12 @@ class Generator:
         """
         store, settings = self.store, self.settings
         try:
-            claimed = store.claim_job(job_id, WORKER, settings.job_lease_s)
+            claimed = store.jobs.claim(job_id, WORKER, settings.job_lease_s)
         except store.db.busy_errors as e:  # the queue tries again (and recovery, once it is back)
             raise RetryableError(f"the database cannot be reached to claim job {job_id}: {e}") from None
         if not claimed:
             return None
-        job = store.get_job(job_id)
+        job = store.jobs.get(job_id)
         log.info("job %s started (attempt %d) for article %s", job_id, job.attempts, job.article_id)
         started = time.monotonic()
         staging = None
@@ -363,31 +363,32 @@ class Generator:
         turns = _Turns(self, job, paused)
         try:
             with _lease(store, job_id, settings.job_lease_s):
-                record = store.get_article(job.article_id)
+                record = store.articles.get(job.article_id)
                 if job.page_request:
-                    store.job_stage(job_id, "fetching")
+                    store.jobs.stage(job_id, "fetching")
                     article = PageRequest.from_json(job.page_request).fetched(settings, self.guard)
                     voice = get_voice(record.voice, article.language, settings.voices)
                     made = fingerprint(article, record.voice, voice, settings)
                     size = narration_size(article, voice, settings)  # fails like a 422 if too long spoken
-                    record = store.set_fetched(job_id, article, made, settings.max_queued_chars, size)
-                    job = turns.job = store.get_job(job_id)  # its true size, for its turns
-                current = record.current_version and store.get_version(record.id, record.current_version)
+                    record = store.jobs.set_fetched(job_id, article, made, settings.max_queued_chars,
+                                                    size)
+                    job = turns.job = store.jobs.get(job_id)  # its true size, for its turns
+                current = record.current_version and store.versions.get(record.id, record.current_version)
                 if current and current.content_hash == record.content_hash:
-                    store.finish_unchanged(job_id, current.version)  # made from this very content already
+                    store.jobs.finish_unchanged(job_id, current.version)  # made from this content already
                     return Outcome(current.version)
                 voice = get_voice(record.voice, record.article.language, settings.voices)
-                staging = store.staging_dir(job.article_id, job_id)
+                staging = store.versions.staging_dir(job.article_id, job_id)
                 meters.voice, meters.engine = voice.name, MeteredEngine(self.engines.get(voice))
                 meters.cache = self.cache.counting() if self.cache else None
 
                 def progress(done: int, total: int) -> None:
                     stage = "synthesising" if done < total else "encoding"
-                    turns.note(lambda: store.job_progress(job_id, done, total, stage))
+                    turns.note(lambda: store.jobs.progress(job_id, done, total, stage))
 
                 def running() -> bool:  # asked before each live file is written: one small query a segment
                     try:
-                        return store.job_status(job_id) == JobStatus.RUNNING
+                        return store.jobs.status(job_id) == JobStatus.RUNNING
                     except store.db.busy_errors:  # the database away a moment: the job's turns decide
                         return True
 
@@ -401,8 +402,8 @@ class Generator:
                                  between=turns, live=live)
                 self._record(job, meters)  # before the version is visible: whoever sees it sees these too
                 self._flag(list(result.left_out))
-                turns.note(lambda: store.job_stage(job_id, "publishing"))
-                version = store.publish(job_id, result, record, settings.keep_versions)
+                turns.note(lambda: store.jobs.stage(job_id, "publishing"))
+                version = store.versions.publish(job_id, result, record, settings.keep_versions)
                 log.info("job %s published version %d of article %s in %.1f s: %d sentences synthesised "
                          "(%.1f s in the engine), %d from the cache", job_id, version, job.article_id,
                          time.monotonic() - started, result.synthesised, meters.engine.seconds, result.reused)
@@ -412,17 +413,17 @@ class Generator:
             self._forget_stream_of_deleted(job)
         except GiveWay:
             log.info("job %s had its opening and goes back to the queue", job_id)
-            store.give_way(job_id)
+            store.jobs.give_way(job_id)
         except (InputError, NotFound, OutOfTime) as e:
-            store.fail_job(job_id, str(e))
+            store.jobs.fail(job_id, str(e))
         except Exception as e:  # engine crash, timeout, full disk, locked database, or a bug
             message = str(e) if not isinstance(e, OSError | KeyError) else f"{type(e).__name__}: {e}"
             retry = job.attempts < settings.job_attempts  # claim_job counted this attempt
             try:
                 if retry:
-                    store.requeue_job(job_id, message)
+                    store.jobs.requeue(job_id, message)
                 else:
-                    store.fail_job(job_id, message)
+                    store.jobs.fail(job_id, message)
             except store.db.busy_errors as lost:  # nothing recorded: the job's lease lapses, it runs again
                 log.warning("job %s attempt %d failed (%s) and the database could not record it (%s); it "
                             "runs again once its lease has lapsed", job_id, job.attempts, message, lost)

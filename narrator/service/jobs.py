@@ -154,7 +154,7 @@ class JobQueue:
         it once the queue is back."""
         try:
             if priority is None:
-                priority = self.store.get_job(job_id).priority
+                priority = self.store.jobs.get(job_id).priority
             self._generate(job_id, priority=priority)
         except Exception as e:  # redis.ConnectionError, sqlite3.OperationalError
             log.warning("could not enqueue job %s (%s); it stays queued in the store", job_id, e)
@@ -170,7 +170,7 @@ class JobQueue:
     def _finished(self, job_id: str, outcome: Outcome | None) -> None:
         """A job ended (published, found its content narrated already, failed or was cancelled): its
         live streams go after LIVE_KEEP_S, and the webhook is told."""
-        job = self.store.get_job(job_id)
+        job = self.store.jobs.get(job_id)
         if job.status == JobStatus.QUEUED:  # it gave way to a job it had been run before (or was never ours)
             self.submit(job.id, job.priority)  # so it is in the queue again: a job enqueued twice runs once
             return
@@ -194,7 +194,7 @@ class JobQueue:
             return
         job_id = job.id
         if outcome is not None and outcome.version is not None and (outcome.synthesised or outcome.reused):
-            version = self.store.get_version(job.article_id, outcome.version)
+            version = self.store.versions.get(job.article_id, outcome.version)
             payload = event("version.ready", article=job.article_id, job=job_id, version=outcome.version,
                             voice=version.voice if version else None,
                             duration_ms=version.duration_ms if version else None,
@@ -279,11 +279,11 @@ class JobQueue:
         """Re-enqueue the jobs of workers that died, and jobs waiting in the store longer than
         two leases (their enqueue may have failed); how many there were. A job enqueued twice
         still runs once: claiming it is atomic."""
-        lost = self.store.recover_jobs(_dead_here)
+        lost = self.store.jobs.recover(_dead_here)
         for job in lost:  # the store logged which worker each lost
             self.submit(job.id, job.priority)
         stale = time.time() - 2 * self.settings.job_lease_s
-        waiting = [job for job in self.store.queued_jobs() if job.updated < stale]
+        waiting = [job for job in self.store.jobs.queued() if job.updated < stale]
         for job in waiting:
             self.submit(job.id, job.priority)
         return len(lost) + len(waiting)
@@ -291,7 +291,7 @@ class JobQueue:
     def resubmit(self) -> int:
         """Enqueue every job the store holds as queued (after a restart of this process or of Redis,
         the queue may not hold them); how many there were."""
-        waiting = self.store.queued_jobs()
+        waiting = self.store.jobs.queued()
         for job in waiting:
             self.submit(job.id, job.priority)
         return len(waiting)
@@ -300,7 +300,7 @@ class JobQueue:
         """A Huey consumer of narrations, recovering lost jobs first (and clearing what dead ones left
         on this machine's disk); the upkeep thread starts with it."""
         self.recover()
-        self.store.clear_staging()
+        self.store.jobs.clear_staging()
         self.resubmit()
         self.upkeep.start()
         return self.huey.create_consumer(workers=workers, worker_type="thread", max_delay=POLL_MAX_S,

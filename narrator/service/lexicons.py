@@ -155,7 +155,7 @@ def _readable_text(article: Article) -> str:
 def articles_containing(store: Store, written: str, nocase: bool = False) -> list[ArticleRecord]:
     """The articles whose text contains `written` as a whole word (as the lexicon would match it)."""
     probe = merge(Lexicon(((written, written),), frozenset({written}) if nocase else frozenset()))
-    return [r for r in store.list_articles() if next(probe.finditer(_readable_text(r.article)), None)]
+    return [r for r in store.articles.all() if next(probe.finditer(_readable_text(r.article)), None)]
 
 
 __all__ = ["MAX_SPOKEN", "MAX_WRITTEN", "PublicationLexicon", "articles_containing", "entry"]

@@ -135,8 +135,8 @@ def store_article(store: Store, settings: Settings, article: Article, requested:
     request = replace(request, chars=narration_size(article, voice, settings))
     if existing:
         assert article_id is not None
-        return store.update_article(article_id, article, requested, made, request)
-    record, job = store.create_article(article, requested, article_id, made, request)
+        return store.articles.update(article_id, article, requested, made, request)
+    record, job = store.articles.create(article, requested, article_id, made, request)
     return record, job, True
 
 

@@ -111,7 +111,7 @@ class Watcher:
         page = self._fetch(source.url, accept=FEED_TYPES, etag=(source.etag or "") if conditional else "",
                            last_modified=(source.last_modified or "") if conditional else "")
         if page.not_modified:
-            known = self.store.pages_of(source.id, self.settings.watch_max_entries)
+            known = self.store.sources.pages_of(source.id, self.settings.watch_max_entries)
             return [Entry(p.url, p.lastmod or "", p.checked) for p in known], page, kind
         listed = self._read(page)
         if listed.kind == "sitemap":
@@ -160,7 +160,7 @@ class Watcher:
             validators = (page.etag, page.last_modified)
         if outcome.held:  # held entries are not recorded: the next pass must read the source in full
             validators = ("", "")
-        self.store.finish_source(source.id, outcome.as_dict(), error,
+        self.store.sources.finish(source.id, outcome.as_dict(), error,
                                  time.time() + self.settings.watch_interval_s, *validators)
         self._count(outcome, unreadable)
         return outcome
@@ -177,7 +177,7 @@ class Watcher:
             log.warning("could not record the metrics of a watch pass: %s", e)
 
     def _entry(self, source: SourceRecord, entry: Entry, outcome: Outcome) -> None:
-        known = self.store.watched_page(entry.url)
+        known = self.store.sources.page(entry.url)
         if known and entry.lastmod and known.lastmod == entry.lastmod:
             outcome.unchanged += 1  # the sitemap says it has not changed: not even asked for
             return
@@ -187,7 +187,7 @@ class Watcher:
             if page.not_modified:
                 assert known is not None  # only a page asked for conditionally can be unmodified
                 outcome.unchanged += 1
-                self.store.record_page(PageRecord(entry.url, known.article_id, source.id, known.etag,
+                self.store.sources.record_page(PageRecord(entry.url, known.article_id, source.id, known.etag,
                                                   known.last_modified, entry.lastmod or None, time.time()))
                 return
             article = check_size(from_page(page), self.settings)
@@ -211,7 +211,7 @@ class Watcher:
                 outcome.updated += 1
             else:
                 outcome.unchanged += 1
-            self.store.record_page(PageRecord(entry.url, record.id, source.id, page.etag or None,
+            self.store.sources.record_page(PageRecord(entry.url, record.id, source.id, page.etag or None,
                                               page.last_modified or None, entry.lastmod or None, time.time()))
         except QuotaExceeded:
             raise
@@ -239,11 +239,11 @@ class Watching:
         """Run every due source this watcher can claim; how many it ran."""
         store = self.watcher.store
         ran = 0
-        for source in store.list_sources():
+        for source in store.sources.all():
             if self._stop.is_set():
                 break
-            if store.claim_source(source.id, self.worker, self.watcher.lease_s):
-                self.watcher.run(store.get_source(source.id))
+            if store.sources.claim(source.id, self.worker, self.watcher.lease_s):
+                self.watcher.run(store.sources.get(source.id))
                 ran += 1
         return ran
 

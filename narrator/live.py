@@ -42,9 +42,18 @@ PRIMER_FRAMES = 3
 """Frames of the published file appended before a splice point: the first frame a decoder meets
 after changing streams may lack the bit reservoir it refers to (up to 255 bytes back, under two
 64 kb/s frames), so three silent frames go first."""
-MAX_SEGMENT_S = 20.0
-"""A segment is cut at the next sentence once it holds this much audio, even without a long pause
-(a one-paragraph article still streams); such a cut is not a splice point."""
+MIN_SEGMENT_S = 1.0
+"""A segment is also cut at the end of every sentence once it holds this much audio, so a listener gets
+each sentence as soon as it is made, not at the end of its paragraph (such a cut is not a splice point).
+Cutting only at paragraphs left a listener of a new article waiting: after the disclaimer and the title
+(~9 s) the first body paragraph (often 15-20 s of speech) came out whole, after 6-10 s of synthesis on a
+loaded machine (issue 25). One second keeps the files and manifest writes to about one per sentence."""
+PRIOR_CHARS = 1000
+"""How many spoken characters of this narration weigh as much as the voice's measured pace
+(`Voice.ms_per_char`) in the estimate of what is not made yet. The pace varies little between articles
+(53.9-57.4 ms a character for joe over 16 corpus articles) but much between single sentences (the
+disclaimer and a title are ~20 % slower): taking the pace so far alone moved a first estimate by 20 %
+in the first minute (issue 25); blended, the estimate moves by a few percent at most."""
 BITRATE_KBPS_DEFAULT = 64
 """The live stream's bit rate when not told (the published file's default)."""
 
@@ -220,7 +229,7 @@ class LiveStream:
         cut = self._silent_cut(start + samples.size, start + samples.size + pause)
         if cut is not None:
             self._cut(cut, silent=True)
-        elif self._pending_seconds() >= MAX_SEGMENT_S:
+        elif self._pending_seconds() >= MIN_SEGMENT_S:
             self._cut(self.available_frames, silent=False)
 
     def _pending_seconds(self) -> float:
@@ -274,10 +283,12 @@ class LiveStream:
         entry["end"] = sentence["end"]
 
     def estimated_ms(self) -> int:
-        """The whole length: what is made, plus the rest at this voice's pace so far."""
+        """The whole length: what is made, plus the rest at the pace so far blended with the voice's
+        measured pace (PRIOR_CHARS)."""
         if not self.rate or not self.spoken_chars:
             return self.estimate
-        pace = self.speech_samples * 1000 / self.rate / self.spoken_chars  # ms a character, so far
+        made_ms = self.speech_samples * 1000 / self.rate
+        pace = (made_ms + PRIOR_CHARS * self.voice.ms_per_char) / (self.spoken_chars + PRIOR_CHARS)
         return round(self.position * 1000 / self.rate + self.remaining_chars * pace + self.remaining_pauses)
 
     # Files ----------------------------------------------------------------------------------------
@@ -363,5 +374,6 @@ class FolderSink:
         tmp.replace(self.folder / name)
 
 
-__all__ = ["ENCODER_DELAY", "FolderSink", "LiveSink", "LiveStream", "PRIMER_FRAMES", "Segment",
-           "audio_frame_offsets", "estimate_article_ms", "estimate_ms", "frame_length", "frame_samples"]
+__all__ = ["ENCODER_DELAY", "FolderSink", "LiveSink", "LiveStream", "MIN_SEGMENT_S", "PRIMER_FRAMES",
+           "Segment", "audio_frame_offsets", "estimate_article_ms", "estimate_ms", "frame_length",
+           "frame_samples"]

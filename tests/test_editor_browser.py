@@ -111,10 +111,13 @@ def test_edit_in_place_preview_regenerate_and_play(app, client, live_server: str
     block = target.get_attribute("data-block")
     assert target.get_attribute("data-text") == "Engineers replaced two steel cables over the summer."
     where = target.locator(".ed-text").bounding_box()["y"] - target.bounding_box()["y"]
+    assert page.locator(".ed-edit-toggle:visible").count() == 0  # no Edit row per paragraph
+    target.click()  # chosen: its tools appear in it, and only there
+    assert page.locator(".ed-para .ed-edit-toggle").count() == 1
     target.locator(".ed-edit-toggle").click()
     box = target.locator(".ed-edit")
     assert box.is_visible() and not target.locator(".ed-text").is_visible()
-    assert abs(box.bounding_box()["y"] - target.bounding_box()["y"] - where) < 2  # not below the text
+    assert abs(box.bounding_box()["y"] - target.bounding_box()["y"] - where) < 6  # in place, not a line below
     box.fill(FOUR)
     assert page.inner_text(".ed-dirty-count") == "1 paragraph changed"
     target.locator(".ed-edit-toggle").click()  # Done: the new text, marked, diffed against version 1
@@ -149,6 +152,7 @@ def test_edit_in_place_preview_regenerate_and_play(app, client, live_server: str
     # The new paragraph plays its own span of the new audio.
     until(page, "document.querySelector('.ed-article').classList.contains('is-timed')")
     timing = client.get("/audio/a1/2.timing.json").json["paragraphs"][int(block)]
+    edited.click()
     edited.locator(".ed-play").click()
     until(page, "!document.querySelector('.ed-audio').paused")
     until(page, f"document.querySelector('.ed-audio').currentTime * 1000 > {timing['start']} + 300", 10)
@@ -198,6 +202,7 @@ def test_rollback_puts_the_text_back_in_step_with_the_audio(app, client, live_se
     assert page.inner_text(".ed-preview-count") == f"0 of {total} paragraphs will be re-synthesised."
     page.click(".ed-confirm-no")
     target = page.locator(".ed-para.k-p").nth(1)
+    target.click()
     target.locator(".ed-edit-toggle").click()
     target.locator(".ed-edit").fill(FOUR)
     page.click(".ed-bar-regenerate")
@@ -268,6 +273,7 @@ def test_leaving_with_unsaved_edits_asks_first(app, client, live_server: str, pa
 
     page.on("dialog", answer)
     target = page.locator(".ed-para.k-p").first
+    target.click()
     target.locator(".ed-edit-toggle").click()
     target.locator(".ed-edit").press_sequentially(" Even so.")
     page.click(".ed-nav >> text=Articles")
@@ -350,8 +356,8 @@ def test_a_pronunciation_is_heard_before_it_is_saved(app, client, live_server: s
     assert client.get("/api/lexicon").json["entries"] == []
 
 
-TARGETS = ("button, select, input:not([type=hidden]):not([type=checkbox]), textarea, .ed-check, .ed-nav a, "
-           ".ed-meta a, .ed-title-cell a")
+TARGETS = ("button, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), textarea, "
+           ".ed-check, .ed-nav a, .ed-meta a, .ed-title-cell a")
 """What a finger must hit: at least 44 x 44 CSS px (WCAG 2.5.5), and inside the screen."""
 
 
@@ -397,6 +403,7 @@ def test_every_desk_page_fits_the_screen(app, client, live_server: str, browser,
         until(page, "document.querySelector('.ed-article').classList.contains('is-timed')")
         fits(page, width)
         target = page.locator(".ed-para.k-p").nth(1)
+        target.click()
         target.locator(".ed-edit-toggle").click()
         fits(page, width)
         target.locator(".ed-edit").fill(FOUR.replace("storms.", "storms began."))

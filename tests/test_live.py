@@ -15,7 +15,7 @@ from narrator.config import Settings
 from narrator.extract import extract_text
 from narrator.live import (
     ENCODER_DELAY,
-    MAX_SEGMENT_S,
+    MIN_SEGMENT_S,
     PRIMER_FRAMES,
     FolderSink,
     audio_frame_offsets,
@@ -163,21 +163,23 @@ def test_cuts_lie_in_silence_and_a_splice_there_plays_the_published_audio(narrat
     assert np.abs(after - reference).max() <= 2  # then the published audio itself
 
 
-def test_a_paragraph_without_pauses_still_streams_in_pieces(tmp_path, espeak, monkeypatch) -> None:  # noqa: ANN001
-    """A segment grows to MAX_SEGMENT_S at most: cut at a sentence, not a splice point."""
+def test_each_sentence_streams_as_soon_as_it_is_made(tmp_path, espeak) -> None:  # noqa: ANN001
+    """A paragraph without long pauses is not held back until its end: a segment ends at each sentence
+    (once it holds MIN_SEGMENT_S), where no splice is possible."""
     voice, engine = espeak
-    monkeypatch.setattr("narrator.live.MAX_SEGMENT_S", 2.0)
-    sentences = " ".join(f"Sentence {n} of the paragraph goes on a while." for n in range(8))
+    sentences = " ".join(f"Sentence {n} of the paragraph goes on for a while longer." for n in range(8))
     text = f"One long paragraph\n\n{sentences}"
     narrate(extract_text(text), voice, tmp_path / "a.mp3", Settings(home=str(tmp_path), cache_max_mb=0),
             engine=engine, live=FolderSink(tmp_path / "live"))
     manifest = json.loads((tmp_path / "live" / "live.json").read_text())
-    paragraph = manifest["paragraphs"][-1]
-    first, last = paragraph["sentences"][0]["end"] / 1000, paragraph["end"] / 1000
+    said = manifest["paragraphs"][-1]["sentences"]
+    assert len(said) == 8 and all(s["end"] - s["start"] > 1500 for s in said)  # each over MIN_SEGMENT_S
+    first, last = said[0]["start"] / 1000, said[-1]["end"] / 1000
     inside = [s for s in manifest["segments"] if first < s["start"] < last]
-    assert len(inside) >= 3 and not any(s["silent_cut"] for s in inside)  # cut at sentences: no splice there
-    assert all(s["end"] - s["start"] < 2.0 + 4 for s in manifest["segments"])  # one sentence past the limit
-    assert MAX_SEGMENT_S == 20.0  # the shipped limit (patched above)
+    assert len(inside) == 7 and not any(s["silent_cut"] for s in inside)  # one per sentence: no splice there
+    for segment, sentence in zip(inside, said[1:], strict=True):  # it starts just before its sentence
+        assert sentence["start"] / 1000 - 0.3 < segment["start"] <= sentence["start"] / 1000 + 0.01
+    assert MIN_SEGMENT_S == 1.0
 
 
 def test_jingles_stream_too(tmp_path, espeak) -> None:  # noqa: ANN001

@@ -55,7 +55,9 @@ def estimate_of(record: ArticleRecord) -> int | None:
         voice = get_voice(record.voice, record.article.language, settings.voices)
     except VoiceError:  # an unknown voice: the job will fail and say so
         return None
-    return estimate_article_ms(record.article, voice) if record.article.sections else None
+    if not record.article.sections:
+        return None
+    return estimate_article_ms(record.article, voice, settings.disclaimer)
 
 
 def live_state(record: ArticleRecord, job: JobRecord | None, from_segment: int = 0,

@@ -241,7 +241,7 @@ class WebKit(Browser):
             options.add_argument(argument)
         service = Service(executable_path=self.DRIVER, env=os.environ | {"DISPLAY": display})
         try:
-            with warnings.catch_warnings():  # Selenium's own WebKitGTK driver uses its deprecated connection API
+            with warnings.catch_warnings():  # Selenium's WebKitGTK driver uses its deprecated connection API
                 warnings.filterwarnings("ignore", "setting remote_server_addr", DeprecationWarning)
                 self.driver = webdriver.WebKitGTK(options=options, service=service)
         except Exception:

@@ -8,8 +8,11 @@ With DESK_SCREENSHOTS=<folder> (script/screenshots), the layout test writes desk
 
 from __future__ import annotations
 
+import functools
+import http.server
 import io
 import os
+import threading
 import time
 import wave
 from pathlib import Path
@@ -18,7 +21,7 @@ import pytest
 from browser import watched_page
 from playwright.sync_api import Error as PlaywrightError
 from web_fixtures import *  # noqa: F403
-from web_fixtures import ARTIFACTS, SHORT_TEXT, narrated, version_ready, wait_for
+from web_fixtures import ARTIFACTS, SHORT_TEXT, configure, narrated, version_ready, wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -426,3 +429,93 @@ def test_every_desk_page_fits_the_screen(app, client, live_server: str, browser,
         page.goto(f"{live_server}/editor/sources")
         fits(page, width)
         shot("sources")
+
+
+WORDS_BROKEN = """() => Array.from(document.querySelectorAll('th')).filter(th => th.getClientRects().length)
+    .map(th => {
+      const broken = [], text = th.firstChild && th.firstChild.nodeType === 3 ? th.firstChild : null;
+      if (!text) return [th.textContent, null];
+      for (const m of text.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(text, m.index);
+        range.setEnd(text, m.index + m[0].length);
+        const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+      return [th.textContent, broken];
+    })"""
+"""For each visible table header: its text and the words in it laid out over more than one line."""
+
+
+@pytest.mark.parametrize("width", [1100, 700])
+def test_table_headers_break_only_between_words(app, client, live_server: str, browser, width: int) -> None:  # noqa: ANN001
+    """The issue saw "Stat us" and "Durati on": headers narrower than a word split it. Long titles
+    squeeze the other columns at their narrowest."""
+    long = "Harbour " + " ".join(["Averyveryverylongwordthatwillnotfitanywhere"] * 3) + "\n\n" + SHORT_TEXT
+    narrated(client, long)
+    with watched_page(browser, width, 800) as page:
+        sign_in(app, page, live_server)
+        for path in ("/editor/", "/editor/sources"):
+            page.goto(f"{live_server}{path}")
+            headers = page.evaluate(WORDS_BROKEN)
+            if path == "/editor/":
+                assert [h for h, _ in headers][:4] == ["Title", "Status", "Duration", "Heard"], headers
+            assert headers and all(broken == [] for _, broken in headers), (path, headers)
+
+
+def test_a_new_article_from_the_desk(app, live_server: str, page, tmp_path: Path) -> None:  # noqa: ANN001
+    """The form on the dashboard sends each kind of source to POST /api/articles and says what became
+    of it; what the browser can see is wrong is said before sending, and the API's refusals as it says
+    them."""
+    sign_in(app, page, live_server)
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "pages"
+    message = ".ed-submit .ed-message"
+
+    def send(kind: str) -> str:
+        page.check(f".ed-submit input[name=kind][value={kind}]")
+        page.select_option(".ed-submit select[name=voice]", "espeak")
+        page.click(".ed-submit button[type=submit]")
+        until(page, f"!document.querySelector({message!r}).classList.contains('is-busy')")
+        return page.inner_text(message)
+
+    # Pasted text; then nothing pasted.
+    page.fill(".ed-submit textarea[name=text]", SHORT_TEXT)
+    assert send("text").startswith("Accepted: “Bridge")
+    link = page.get_attribute(f"{message} a", "href")
+    assert link and link.startswith("/editor/articles/")
+    until(page, "document.querySelectorAll('.ed-articles tr[data-article]').length === 1")  # listed at once
+    assert send("text") == "Paste the article’s text first."
+    assert page.get_attribute(".ed-submit textarea[name=text]", "aria-invalid") == "true"
+
+    # An HTML file, saved from a news site.
+    page.set_input_files(".ed-submit input[name=file]", str(fixtures / "furniture_news.html"))
+    assert send("html").startswith("Accepted: “")
+    until(page, "document.querySelectorAll('.ed-articles tr[data-article]').length === 2")
+
+    # A web address: not a whole one; one the service refuses (a private address); one it reads.
+    handler = functools.partial(QuietFiles, directory=str(fixtures))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/aljazeera_more_links.html"
+        page.fill(".ed-submit input[name=url]", "news.example/story")
+        assert send("url").startswith("The address must be a whole web address")
+        page.fill(".ed-submit input[name=url]", url)
+        refused = send("url")
+        assert refused == "Not accepted: refused to fetch from 127.0.0.1: the address is not allowed", refused
+        assert page.input_value(".ed-submit input[name=url]") == url
+        configure(app, allow_private_urls=1)
+        assert send("url").startswith("Accepted: “")
+        until(page, "document.querySelectorAll('.ed-articles tr[data-article]').length === 3")
+        wait_for(lambda: {a["status"] for a in app.test_client().get("/api/articles").json["articles"]}
+                 == {"ready"}, 120, what="the three articles to be narrated")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    """Files from a folder (the publisher's site), without a line on stderr per request."""
+
+    def log_message(self, *args: object) -> None:
+        pass

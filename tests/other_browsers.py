@@ -72,16 +72,18 @@ class Browser:
                 raise AssertionError(f"{self.name}: timed out after {timeout:g} s waiting for {expression}")
             time.sleep(0.1)
 
-    def axe(self, frame: str | None = None) -> list[dict]:
-        """axe-core's serious and critical WCAG 2.x A/AA violations on the page (or frame). A page's frames
-        are checked on their own (`frame`): axe's messages into a frame of another origin are refused
-        (and logged as errors) by Firefox."""
+    def axe(self, frame: str | None = None, rules: list[str] | None = None) -> list[dict]:
+        """axe-core's serious and critical WCAG 2.x A/AA violations on the page (or frame); with `rules`,
+        the violations of those rules, whatever their impact. A page's frames are checked on their own
+        (`frame`): axe's messages into a frame of another origin are refused (and logged as errors) by
+        Firefox."""
         if not self.js("!!window.axe", frame):
             self.js(f"(() => {{ {axe_source()}\n; return true; }})()", frame)
-        options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "iframes": False}
+        only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}
+        options = {"runOnly": only, "iframes": False}
         results = self.js(f"axe.run(document, {json.dumps(options)})", frame)
         return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
-                for v in results["violations"] if v["impact"] in SERIOUS]
+                for v in results["violations"] if rules or v["impact"] in SERIOUS]
 
     def errors(self) -> list[str]:
         """JavaScript errors the pages raised so far (and forget them)."""

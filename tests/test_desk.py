@@ -156,3 +156,37 @@ def test_the_desk_shows_no_server_paths_and_listens_in_the_default_voice(app) ->
     page = desk.get("/editor/pronunciations").text
     default = app.test_client().get("/api/voices").json["default"]
     assert f'<option value="{default}" selected>{default} (default)</option>' in page
+
+
+def test_the_article_list_shows_the_seconds_heard_of_each_article(app, client) -> None:  # noqa: ANN001
+    """Heard seconds from the listening figures, summed per article over every day and report."""
+    narrated(client)
+    narrated(client, article_id="b2")
+    listener = app.test_client(role=None)
+    for value in (30, 30, 5):  # what players report in batches
+        assert listener.post("/api/events", json={"article": "a1", "event": "seconds", "value": value}
+                             ).status_code == 204
+    assert listener.post("/api/events", json={"article": "a1", "event": "play"}).status_code == 204
+    with app.extensions["narrator"].store.db.write() as db:  # an earlier day's listening counts too
+        db.execute("INSERT INTO listen_events (article_id, day, event, count) VALUES ('a1', '2026-01-01', "
+                   "'seconds', 3600)")
+    page = signed_in(app).get("/editor/").text
+    heard = {a: (int(n), shown) for a, n, shown in re.findall(
+        r'<tr data-article="(\w+)".*?<td data-label="Heard" class="ed-heard" data-seconds="(\d+)">'
+        r'([^<]*)</td>', page, re.S)}
+    assert heard == {"a1": (3665, "1 h 1 min"), "b2": (0, "–")}
+    assert "<th>Heard</th>" in page
+
+
+def test_the_submit_form_is_for_editors_only(app) -> None:  # noqa: ANN001
+    """Editors get the form that sends a new article to POST /api/articles; readers do not."""
+    desk = signed_in(app)
+    page = desk.get("/editor/").text
+    assert 'class="ed-submit" data-api="/api/articles"' in page
+    assert all(f'name="kind" value="{kind}"' in page for kind in ("url", "html", "text"))
+    app.extensions["narrator"].accounts.create_user("rita", "correct horse", role="reader")
+    reader = app.test_client(role=None)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', reader.get("/editor/signin").text).group(1)
+    reader.post("/editor/signin", data={"name": "rita", "password": "correct horse", "csrf_token": token})
+    listed = reader.get("/editor/")
+    assert listed.status_code == 200 and "ed-submit" not in listed.text and "<th>Heard</th>" in listed.text

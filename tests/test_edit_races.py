@@ -11,7 +11,7 @@ from web_fixtures import SHORT_TEXT, BufferedClient
 
 from narrator.extract import extract_text
 from narrator.service.store import Cancelled, Store
-from web import close_app, create_app
+from narrator.web import close_app, create_app
 
 EDIT = {"text": SHORT_TEXT + "\nTolls stay the same.\n", "voice": "espeak"}
 

@@ -323,3 +323,33 @@ def test_sources_on_the_dashboard(app, client) -> None:  # noqa: ANN001
     assert "2 new, 1 updated, 4 unchanged" in shown and "1 failed" in shown and "1 of 8 failed" in shown
     removed = browser.post(f"/editor/sources/{source.id}/remove", data={"csrf_token": token})
     assert removed.status_code == 302 and store.sources.all() == []
+
+
+def test_a_source_that_cannot_be_read_says_so_on_the_dashboard(app, site: Site) -> None:  # noqa: ANN001
+    """A pass that could not read the feed itself is shown as failed, with its reason, never as
+    "0 new, 0 updated, 0 unchanged"; a pass that read it shows what it did."""
+    import re
+
+    configure(app, allow_private_urls=1, watch_delay_s=0.05)
+    svc = app.extensions["narrator"]
+    store = svc.store
+    watcher = Watcher(store, svc.settings, svc.runner.submit, lambda: NetGuard(allow_private=True))
+    urls = {"missing": site.base + "/gone.xml", "page": site.base + "/news/harbour.html",
+            "feed": site.base + "/feed.xml"}
+    for url in urls.values():
+        watcher.run(store.sources.get(store.sources.add(url, "espeak").id))
+    _settle(store)
+    svc.accounts.create_user("ed", "correct horse")
+    browser = app.test_client(role=None)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/editor/signin").text).group(1)
+    browser.post("/editor/signin", data={"name": "ed", "password": "correct horse", "csrf_token": token})
+    page = browser.get("/editor/sources").text
+    rows = dict(re.findall(r'<a href="([^"]+)" rel="noopener noreferrer">.*?'
+                           r'<td data-label="What it did" class="ed-pass">(.*?)</td>', page, re.S))
+    assert set(rows) == set(urls.values())
+    for key in ("missing", "page"):
+        assert "Could not be read" in rows[urls[key]] and "0 new" not in rows[urls[key]], rows[urls[key]]
+    assert "404" in rows[urls["missing"]]
+    assert "neither an RSS or Atom feed nor a sitemap" in rows[urls["page"]]
+    assert "3 new, 0 updated, 0 unchanged" in rows[urls["feed"]]
+    assert "Could not be read" not in rows[urls["feed"]]

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from narrator.errors import InputError, VoiceError
 from narrator.preview import compare, locators
 from narrator.service.analytics import PROGRESS
-from narrator.service.store import ArticleRecord, Conflict, NotFound, Store
+from narrator.service.store import ArticleRecord, Conflict, NotFound, SourceRecord, Store
 from narrator.service.submissions import check_url, narration_size
 from narrator.voices import all_voices, get_voice
 
@@ -33,6 +33,18 @@ bp = Blueprint("editor", __name__, url_prefix="/editor")
 def _mmss(ms: int | None) -> str:
     seconds = (ms or 0) // 1000
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@bp.app_template_filter("heard")
+def _heard(seconds: int | None) -> str:
+    """Seconds heard as the article list shows them: '–' (none), '45 s', '12 min 5 s', '3 h 20 min'."""
+    seconds = seconds or 0
+    if not seconds:
+        return "–"
+    hours, minutes = seconds // 3600, seconds // 60 % 60
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {seconds % 60} s" if minutes else f"{seconds} s"
 
 
 @bp.app_template_filter("when")
@@ -96,14 +108,21 @@ def index():  # noqa: ANN201
     query = request.args.get("q", "").strip()
     records = [r for r in store.articles.all()
                if not query or query.casefold() in f"{r.id} {r.article.title}".casefold()]
-    return render_template("editor/index.html", rows=[_row(store, r) for r in records], query=query)
+    heard = service().analytics.heard_seconds()
+    settings = service().settings
+    who = principal()
+    return render_template("editor/index.html", rows=[_row(store, r, heard.get(r.id, 0)) for r in records],
+                           query=query, can_edit=bool(who and who.can_edit),
+                           voices=sorted(all_voices(settings.voices)),
+                           max_bytes=int(settings.max_upload_mb * 2**20),
+                           max_mb=f"{settings.max_upload_mb:g} MB")
 
 
-def _row(store: Store, record) -> dict:  # noqa: ANN001 - ArticleRecord
-    """One line of the article list."""
+def _row(store: Store, record: ArticleRecord, heard: int = 0) -> dict:
+    """One line of the article list (`heard`: the seconds of its audio listeners heard, in all)."""
     job = store.jobs.latest(record.id)
     current = store.versions.get(record.id, record.current_version) if record.current_version else None
-    return {"record": record, "job": job, "current": current, "status": status_of(job)}
+    return {"record": record, "job": job, "current": current, "status": status_of(job), "heard": heard}
 
 
 @bp.get("/pronunciations")
@@ -203,8 +222,16 @@ def sources(message: str = "", error: bool = False, status: int = 200):  # noqa:
     minutes = svc.settings.watch_interval_s / 60
     interval = f"{minutes:g} minutes" if minutes >= 1 else f"{svc.settings.watch_interval_s:g} seconds"
     page = render_template("editor/sources.html", sources=svc.store.sources.all(), interval=interval,
-                           voices=sorted(all_voices(svc.settings.voices)), message=message, error=error)
+                           voices=sorted(all_voices(svc.settings.voices)), message=message, error=error,
+                           unread=_unread)
     return page, status
+
+
+def _unread(source: SourceRecord) -> bool:
+    """Whether the source's last pass failed as a whole: the feed or sitemap itself could not be fetched
+    or read, so it counted nothing (and `error` says why)."""
+    counts = ("entries", "created", "updated", "unchanged", "failed")
+    return bool(source.error) and not any((source.outcome or {}).get(k) for k in counts)
 
 
 @bp.post("/sources")

@@ -62,7 +62,9 @@ def estimate_of(record: ArticleRecord) -> int | None:
         voice = get_voice(record.voice, record.article.language, settings.voices)
     except VoiceError:  # an unknown voice: the job will fail and say so
         return None
-    return estimate_article_ms(record.article, voice) if record.article.sections else None
+    if not record.article.sections:
+        return None
+    return estimate_article_ms(record.article, voice, settings.disclaimer)
 
 
 def _estimate(head: ArticleHead) -> int | None:

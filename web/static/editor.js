@@ -140,8 +140,8 @@
   if (list) articleList(list);
 
   function articleList(root) {
-    var seen = null;
-    poller(function () {
+    var seen = null, form = $(root, '.ed-submit');
+    var loop = poller(function () {
       return call('GET', root.dataset.api).then(function (data) {
         var rows = {}, busy = false;
         all(root, 'tr[data-article]').forEach(function (tr) { rows[tr.dataset.article] = tr; });
@@ -163,6 +163,87 @@
         });
       });
     });
+    if (form) submission(form, loop);
+  }
+
+  /* ---- A new article from the dashboard: a web address, an HTML file or pasted text, sent to
+     POST /api/articles as the CMS sends it; what the API refuses is said as it says it. ---- */
+  function submission(form, list) {
+    var message = $(form, '.ed-message'), button = $(form, 'button[type=submit]'), fields = form.elements;
+    function kind() { return fields.kind.value; }
+    function show() { all(form, '.ed-source').forEach(function (el) { el.hidden = el.dataset.kind !== kind(); }); }
+    function say(text, tone, link) {
+      message.textContent = text;
+      message.className = 'ed-message' + (tone ? ' is-' + tone : '');
+      if (link) {
+        var a = document.createElement('a');
+        a.href = link.href;
+        a.textContent = link.text;
+        message.appendChild(document.createTextNode(' '));
+        message.appendChild(a);
+      }
+    }
+    function refuse(text, input) {
+      say(text, 'error');
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    }
+    /* An HTML file's text, decoded as the page says it is encoded (<meta charset>), else as UTF-8. */
+    function pageText(file) {
+      return file.arrayBuffer().then(function (buffer) {
+        var head = new TextDecoder('windows-1252').decode(buffer.slice(0, 4096));
+        var declared = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head), decoder;
+        try { decoder = new TextDecoder(declared ? declared[1] : 'utf-8'); } catch (e) { decoder = new TextDecoder('utf-8'); }
+        return decoder.decode(buffer);
+      });
+    }
+    form.addEventListener('change', function (e) {
+      if (e.target.name === 'kind') { show(); say(''); }
+    });
+    form.addEventListener('input', function (e) { e.target.removeAttribute('aria-invalid'); });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var body = {}, title = fields.title.value.trim(), content;
+      if (title) body.title = title;
+      if (fields.voice.value) body.voice = fields.voice.value;
+      if (kind() === 'url') {
+        var url = fields.url.value.trim();
+        if (!url) { refuse('Give the address of the article’s page.', fields.url); return; }
+        if (!/^https?:\/\/\S+$/i.test(url)) {
+          refuse('The address must be a whole web address, starting with https:// or http://.', fields.url);
+          return;
+        }
+        content = Promise.resolve({url: url});
+      } else if (kind() === 'html') {
+        var file = fields.file.files[0], limit = Number(form.dataset.maxBytes);
+        if (!file) { refuse('Choose the HTML file of the article’s page.', fields.file); return; }
+        if (file.size > limit) {
+          refuse('The file is ' + (file.size / 1048576).toFixed(1) + ' MB; the most the service accepts is ' +
+                 (limit / 1048576).toFixed(1) + ' MB.', fields.file);
+          return;
+        }
+        content = pageText(file).then(function (html) { return {html: html}; });
+      } else {
+        var text = fields.text.value;
+        if (!text.trim()) { refuse('Paste the article’s text first.', fields.text); return; }
+        content = Promise.resolve({text: text});
+      }
+      button.disabled = true;
+      say('Sending…', 'busy');
+      content.then(function (source) {
+        return call('POST', form.dataset.api, Object.assign(source, body));
+      }).then(function (a) {
+        var name = a.title || body.title || (body.url || '') || a.id;
+        form.reset();
+        show();
+        say(active(a.status) ? 'Accepted: “' + name + '” is being narrated.' : '“' + name + '” is narrated already.',
+            'ok', {href: form.dataset.articlePage.replace('ARTICLE', encodeURIComponent(a.id)), text: 'Open it'});
+        list.now();
+      }).catch(function (err) {
+        say('Not accepted: ' + err.message, 'error');
+      }).then(function () { button.disabled = false; });
+    });
+    show();
   }
 
   /* ---- Article page ---- */
@@ -170,7 +251,8 @@
   if (page) article(page);
 
   function article(page) {
-    var audio = $(page, '.ed-audio'), voice = $(page, '.ed-voice');
+    var audio = $(page, '.ed-audio'), voice = $(page, '.ed-voice'), tools = $(page, '.ed-para-tools');
+    var home = tools.parentNode, homeNext = tools.nextSibling;  // where the tools wait while no paragraph is chosen
     var bar = $(page, '.ed-bar'), message = $(page, '.ed-message');
     var dirtyBox = $(page, '.ed-dirty'), confirmBox = $(page, '.ed-confirm');
     var spans = {};       // block index -> {start, end} in the current version's audio
@@ -201,22 +283,45 @@
       li.classList.toggle('is-edited', isEdited);
       $(li, '.ed-badge-edited').hidden = !isEdited;
       $(li, '.ed-badge-pending').hidden = isEdited || base === null || base === li.dataset.text;
-      var revert = $(li, '.ed-revert');
-      if (revert) revert.hidden = !isEdited;
+      if (li === chosen()) showTools(li);
       text.textContent = '';
       if (base === null || base === value) text.textContent = value;
       else text.appendChild(wordDiff(base, value));
     }
     function editing(li, on) {
-      var box = $(li, '.ed-edit'), toggle = $(li, '.ed-edit-toggle');
+      var box = $(li, '.ed-edit');
       if (!box) return;
+      if (on) choose(li, false);
       li.classList.toggle('is-editing', on);
       box.hidden = !on;
       $(li, '.ed-text').hidden = on;
-      toggle.textContent = on ? 'Done' : 'Edit';
-      toggle.setAttribute('aria-expanded', on ? 'true' : 'false');
       if (on) { fit(box); box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
-      else render(li);
+      render(li);
+    }
+
+    /* Edit on demand: one set of tools (play, edit, undo), shown in the paragraph chosen by a click or
+       from the keyboard (the list is one Tab stop; arrow keys move, Enter edits, Escape closes). */
+    function chosen() { return tools.parentNode && tools.parentNode.classList.contains('ed-para') ? tools.parentNode : null; }
+    function showTools(li) {
+      var open = li.classList.contains('is-editing'), toggle = $(tools, '.ed-edit-toggle');
+      $(tools, '.ed-play').disabled = !spans[li.dataset.block];
+      toggle.hidden = !$(li, '.ed-edit');
+      toggle.textContent = open ? 'Done' : 'Edit';
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      $(tools, '.ed-revert').hidden = !edited(li);
+    }
+    function choose(li, focus) {
+      var was = chosen();
+      if (was && was !== li && was.classList.contains('is-editing')) editing(was, false);
+      paras().forEach(function (p) { p.tabIndex = p === li ? 0 : -1; p.classList.toggle('is-chosen', p === li); });
+      if (tools.parentNode !== li) li.appendChild(tools);
+      tools.hidden = false;
+      showTools(li);
+      if (focus) li.focus();
+    }
+    function park() {  // the tools back home, before the paragraphs are replaced
+      home.insertBefore(tools, homeNext);
+      tools.hidden = true;
     }
     function fit(box) { box.style.height = 'auto'; box.style.height = (box.scrollHeight + 4) + 'px'; }
     function edits() {
@@ -257,9 +362,9 @@
         paras().forEach(function (li) {
           var i = li.dataset.block, text = li.dataset.text, p = timing.paragraphs[i];
           p = p && p.text === text ? p : byText[text];
-          $(li, '.ed-play').disabled = !p;
           if (p) spans[i] = {start: p.start, end: p.end};
         });
+        if (chosen()) showTools(chosen());
         page.classList.add('is-timed');
       });
     }
@@ -285,7 +390,8 @@
         }
       });
       var spoken = $(page, '.ed-spoken-toggle').getAttribute('aria-pressed') === 'true';
-      var ownVoice = voiceChanged();
+      var ownVoice = voiceChanged(), was = chosen(), focused = was && was.contains(document.activeElement);
+      park();
       return swapParts(page).then(function (doc) {
         var fresh = doc.querySelector('.ed-article');
         if (fresh) page.dataset.shape = fresh.dataset.shape;
@@ -300,6 +406,8 @@
           $(li, '.ed-spoken').hidden = !spoken;
           render(li);
         });
+        var again = was && $(page, '.ed-para[data-block="' + was.dataset.block + '"]');
+        if (again && !chosen()) choose(again, focused && document.activeElement === document.body);
         if (!ownVoice) voice.value = head().dataset.voice;
         if (head().dataset.audio && audio.getAttribute('src') !== head().dataset.audio) {
           stopAt = null;
@@ -382,14 +490,20 @@
         li.classList.add('is-playing');
         play(head().dataset.audio, span.start, span.end);
       } else if (c.contains('ed-edit-toggle')) {
-        editing(li, !li.classList.contains('is-editing'));
+        var open = !li.classList.contains('is-editing');
+        editing(li, open);
+        if (!open) li.focus();
         updateBar();
       } else if (c.contains('ed-revert')) {
         $(li, '.ed-edit').value = li.dataset.text;
         editing(li, false);
+        li.focus();
         updateBar();
       } else if (c.contains('ed-discard')) {
-        paras().forEach(function (p) { var box = $(p, '.ed-edit'); if (box) { box.value = p.dataset.text; editing(p, false); } });
+        paras().forEach(function (p) {
+          var box = $(p, '.ed-edit');
+          if (box && (edited(p) || p.classList.contains('is-editing'))) { box.value = p.dataset.text; editing(p, false); }
+        });
         voice.value = head().dataset.voice;
         updateBar();
       } else if (c.contains('ed-spoken-toggle')) {
@@ -417,6 +531,36 @@
           say('Version ' + n + ' is current again, with the text it was made from.', 'ok');
           return refresh();
         }).catch(function (err) { button.disabled = false; say(err.message, 'error'); });
+      }
+    });
+
+    /* Choosing a paragraph: a click on it (not on its tools or its editor), or the keyboard. */
+    page.addEventListener('click', function (e) {
+      var li = e.target.closest('.ed-para');
+      if (!li || e.target.closest('button, textarea, a') || chosen() === li) return;
+      if (window.getSelection && String(window.getSelection())) return;  // selecting text to copy it
+      choose(li, true);
+    });
+    page.addEventListener('focusin', function (e) {
+      if (e.target.classList.contains('ed-para') && chosen() !== e.target) choose(e.target, false);
+    });
+    page.addEventListener('keydown', function (e) {
+      var li = e.target.closest('.ed-para');
+      if (!li) return;
+      if (e.target.classList.contains('ed-edit')) {
+        if (e.key === 'Escape') { e.preventDefault(); editing(li, false); li.focus(); updateBar(); }
+        return;
+      }
+      if (e.target !== li) return;
+      var list = paras(), at = list.indexOf(li);
+      var to = {ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: list.length - 1}[e.key];
+      if (to !== undefined) {
+        e.preventDefault();
+        if (to >= 0 && to < list.length) choose(list[to], true);
+      } else if (e.key === 'Enter' && $(li, '.ed-edit')) {
+        e.preventDefault();
+        editing(li, true);
+        updateBar();
       }
     });
 

@@ -12,10 +12,24 @@
   var N = window.narrator = window.narrator || {};
   var AHEAD_S = 30;          // audio kept appended ahead of the listener
   var SWITCH_MARGIN_S = 5;   // seconds of listening before the published file takes over (slow networks)
-  var POLL_FAST_MS = 100;    // while a listener waits for the first sound (one small JSON answer)
-  var POLL_MS = 1000;        // while the rest is made
+  var POLL_FAST_MS = 100;    // while a listener waits for the first sound, or is near the end of what is made
+  var POLL_MS = 1000;        // while the rest is made, well ahead of the listener
+  var LOW_S = 10;            // 'near': less than this made ahead of the listener (the first seconds, a slow job)
+
+  var KBPS = {3: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],  // MPEG-1 layer III
+              2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]};  // MPEG-2 and 2.5
+  var HZ = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]};
 
   function MediaSourceType() { return window.ManagedMediaSource || window.MediaSource; }
+
+  /* Bytes in the MPEG audio layer III frame at `at` of `view` (0: none there), as narrator/live.py reads it. */
+  function frameLength(view, at) {
+    if (at + 4 > view.length || view[at] !== 0xFF || (view[at + 1] & 0xE0) !== 0xE0) return 0;
+    var version = (view[at + 1] >> 3) & 3, layer = (view[at + 1] >> 1) & 3;
+    var kbps = KBPS[version === 3 ? 3 : 2][view[at + 2] >> 4], hz = (HZ[version] || [])[(view[at + 2] >> 2) & 3];
+    if (layer !== 1 || version === 1 || !kbps || !hz) return 0;
+    return Math.floor((version === 3 ? 144 : 72) * kbps * 1000 / hz) + ((view[at + 2] >> 1) & 1);
+  }
 
   N.Live = function (player) {
     var audio = player.audio, cfg = player.cfg;
@@ -23,7 +37,7 @@
     var ms = new Source(), sb = null, objectUrl = URL.createObjectURL(ms);
     var stream = null, segments = [], paragraphs = [], published = null, complete = false;
     var next = 0, last = null, busy = false, removal = null, generation = 0, switchAt = Infinity;
-    var pressed = false, stopped = false, timer = null, lastStatus = null;
+    var pressed = false, stopped = false, timer = null, lastStatus = null, rate = 0;
 
     if (window.ManagedMediaSource && Source === window.ManagedMediaSource) audio.disableRemotePlayback = true;
     audio.src = objectUrl;
@@ -43,6 +57,16 @@
         if (!r.ok) throw new Error('HTTP ' + r.status);
         return r.arrayBuffer();
       });
+    }
+
+    /* The bytes of an append placed at a negative time (the stream's first frames: LAME's delay) without
+       the frames that would play before 0, and where the rest goes. WebKit's MSE buffers nothing at all
+       after an append with a negative timestampOffset; the frames left out decode to the encoder's
+       padding (silence). */
+    function fromZero(bytes, offset) {
+      var view = new Uint8Array(bytes), at = 0, step = (rate >= 32000 ? 1152 : 576) / rate, n;
+      while (offset < -1e-6 && (n = frameLength(view, at))) { at += n; offset += step; }
+      return {bytes: at ? bytes.slice(at) : bytes, offset: Math.max(offset, 0)};
     }
 
     /* Append the next segment when the buffer needs it (one SourceBuffer operation at a time). */
@@ -68,6 +92,11 @@
       fetchBytes(url, range).then(function (bytes) {
         if (token !== generation || stopped) return;  // a seek or a new stream took over meanwhile
         try {
+          if (offset !== null && offset < 0 && rate) {
+            var placed = fromZero(bytes, offset);
+            bytes = placed.bytes;
+            offset = placed.offset;
+          }
           if (offset !== null) sb.timestampOffset = offset;
           sb.appendBuffer(bytes);
           last = {n: n, fromFinal: fromFinal};
@@ -143,6 +172,7 @@
         segments = [];
         paragraphs = [];
       }
+      if (state.sample_rate) rate = state.sample_rate;
       state.segments.forEach(function (s) {
         if (s.n === segments.length) segments.push(s);
         else if (s.n < segments.length && s.final) segments[s.n].final = s.final;  // the published ranges
@@ -180,7 +210,7 @@
       }).then(function (state) {
         if (stopped) return;
         if (state !== null) handle(state);
-        else if (!published) schedule(pressed && !segments.length ? POLL_FAST_MS : POLL_MS);  // nothing new
+        else if (!published) schedule(pressed && available() - audio.currentTime < LOW_S ? POLL_FAST_MS : POLL_MS);  // nothing new
       }).catch(function () { schedule(3000); });
     }
 
@@ -203,7 +233,7 @@
         return;
       }
       pump();
-      if (!published) schedule(pressed && !segments.length ? POLL_FAST_MS : POLL_MS);
+      if (!published) schedule(pressed && available() - audio.currentTime < LOW_S ? POLL_FAST_MS : POLL_MS);
     }
 
     function schedule(ms) { if (!timer && !stopped) timer = setTimeout(poll, ms); }

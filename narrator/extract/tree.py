@@ -11,6 +11,7 @@ from lxml import etree
 
 from . import rules
 from .page import strip_unsafe
+from .tables import is_data_table
 
 
 def _is_hidden(el: lxml.html.HtmlElement) -> bool:
@@ -53,6 +54,8 @@ def strip_tags(body: lxml.html.HtmlElement) -> None:
             else:
                 stack.append(child)
     for el in doomed:
+        if el.tag in rules.CONTROL_TAGS and (parent := el.getparent()) is not None:
+            parent.set(CONTROL, "")  # for furniture.in_signup_box: a button or a field stood here
         drop(el)
     for el in images:
         placeholder = etree.Element(IMAGE)
@@ -63,6 +66,9 @@ def strip_tags(body: lxml.html.HtmlElement) -> None:
 IMAGE = "narrator-image"
 
 
+CONTROL = "data-narrator-control"
+
+
 @dataclass
 class Stats:
     """Text measurements of every element, computed bottom-up in one pass."""
@@ -71,6 +77,7 @@ class Stats:
     links: dict = field(default_factory=dict)  # element -> chars of link text in its subtree
     total: dict = field(default_factory=dict)  # element -> chars of text in its subtree
     prose: dict = field(default_factory=dict)  # element -> weighted prose chars in its subtree
+    tabular: dict = field(default_factory=dict)  # element -> the part of its prose in data tables
 
 
 def tlen(s: str | None) -> int:
@@ -79,13 +86,14 @@ def tlen(s: str | None) -> int:
 
 def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
     st = Stats()
-    inline, links, total, prose = st.inline, st.links, st.total, st.prose
+    inline, links, total, prose, tabular = st.inline, st.links, st.total, st.prose, st.tabular
     min_chars = rules.MIN_PARAGRAPH_CHARS_CJK if cjk else rules.MIN_PARAGRAPH_CHARS
     for el in reversed(list(body.iter())):
         own = tlen(el.text)
         t = own
         lk = own if el.tag == "a" else 0
         pr = 0.0
+        tab = 0.0
         for c in el:
             tail = tlen(c.tail)
             t += total[c] + tail
@@ -94,6 +102,7 @@ def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
                 own += inline[c]
             lk += links[c]
             pr += prose[c]
+            tab += tabular[c]
         if el.tag == "a":
             lk = t
         total[el], links[el], inline[el] = t, lk, own
@@ -103,9 +112,13 @@ def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
             block_links = _inline_links(el, links)
             if block_links <= own * rules.MAX_PARAGRAPH_LINK_DENSITY and not _is_teaser(el):
                 pr += own
+        if el.tag in rules.TABLE_TAGS and is_data_table(el):
+            tab = float(t - lk)  # a results table or a poll is the story's as much as its prose
+            pr = max(pr, tab)
         if pr and _hinted(el):
             pr *= rules.CONTENT_HINT_BONUS
-        prose[el] = pr
+            tab *= rules.CONTENT_HINT_BONUS
+        prose[el], tabular[el] = pr, tab
     return st
 
 

@@ -54,7 +54,8 @@ _BLOCK_TAGS = frozenset({"p", "div", "section", "blockquote", "li", "ul", "ol", 
 
 def _lines(el: lxml.html.HtmlElement) -> list[str]:
     """The embed's text cut into its lines (block elements and <br>), links whose text is an
-    address left out, scripts and styles skipped (iteratively: an embed may nest deep)."""
+    address left out, a linked hashtag or mention kept apart from the word before it, scripts and
+    styles skipped (iteratively: an embed may nest deep)."""
     lines: list[str] = []
     parts: list[str] = []
 
@@ -79,6 +80,8 @@ def _lines(el: lxml.html.HtmlElement) -> list[str]:
             stack.append((node, False))
             if address:
                 continue
+            if node.tag == "a" and (node.text or " ")[0] in "#@" and parts and not parts[-1][-1:].isspace():
+                parts.append(" ")  # a hashtag or a mention linked right after a word ("day.#Vote")
             if node.text:
                 parts.append(node.text)
             stack.extend((child, True) for child in reversed(node))

@@ -397,12 +397,14 @@ open a sentence with the imperative: prose that mentions signing up, read as pro
 
 CTA_PRODUCT_RE = re.compile(
     r"""\b(?:newsletters?|inbox|mailbox|e-?mails?|alerts?|briefings?|digest|bulletins?|podcasts?|
-        our|us|here|for\s+free|free\s+trial|subscribers?|subscriptions?|membership|notifications?)\b""",
+        our|us|here|free\s+trial|subscribers?|subscriptions?|membership|notifications?)\b
+      | \bfor\s+free(?=\s*(?:[.!,:;—–]|$|(?:today|now|here|and|or|with|in)\b))""",
     re.X | re.I,
 )
 """What the publisher offers, in the publisher's voice: a newsletter, an inbox, alerts, "our",
-"us", "here" (a link). With a sign-up verb ("Subscribe here") one of these makes a call to
-action; with a broader verb ("Get ...", "Join ...") it must be one of the nouns. "Register to
+"us", "here" (a link), "for free" when it ends the offer ("Sign up for free today", not "for free
+school meals": there it is part of a noun). With a sign-up verb ("Subscribe here") one of these
+makes a call to action; with a broader verb ("Get ...", "Join ...") it must be one of the nouns. "Register to
 vote by October 9" and "Sign up for free school meals at the school office" name none: prose."""
 
 CTA_PRODUCT_NOUN_RE = re.compile(

@@ -88,7 +88,7 @@ def read_table(table: lxml.html.HtmlElement) -> list[str]:
     lines: list[str] = []
     caption = table.find("caption")
     if caption is not None and (text := _text(caption)):
-        lines.append(text)
+        lines.append(_line([text]))
     headings = [_text(c) for c in head[-1]] if head else []
     if any(headings):
         lines.append(_line(headings))

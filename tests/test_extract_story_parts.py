@@ -222,8 +222,7 @@ def test_a_ticker_and_a_teaser_list_before_the_story_are_not_read(variant: str) 
 
 
 def test_a_row_of_headlines_in_one_line_before_the_story_is_a_ticker() -> None:
-    ticker = ("<p><b>Latest:</b> <a href=/a>Fire at mill</a> • <a href=/b>Road closed</a> • "
-              "<a href=/c>Vote today</a></p>")
+    ticker = "<p>Breaking • A96 closed at Nairn after crash • Power cut in Ardmore • Walker found safe</p>"
     article = extract_html(page(f"<main>{ticker}<h1>Budget approved</h1>{paras(*PROSE)}</main>"))
     assert texts(article) == PROSE
 

@@ -106,6 +106,19 @@ def test_a_post_without_an_author_line_is_credited_to_the_handle_in_its_address(
                              "Moor with care.")
 
 
+def test_addresses_in_a_post_are_left_out_in_any_form() -> None:
+    """A link shown as its address, a display address cut short, a bare "www." address and one
+    introduced by a label are not read; a name with a dot in it is."""
+    quote = lxml.html.fromstring(
+        '<blockquote class="twitter-tweet"><p>Our statement on the vote: <a href="https://t.co/a">'
+        'kirkton.gov.uk/news/budget-2…</a> Full report at www.kirkton.gov.uk/budget and in the Node.js '
+        'app. Details: https://kirkton.gov.uk/x</p>&mdash; Kirkton Labour (@KirktonLab) '
+        '<a href="https://twitter.com/KirktonLab/status/1">March 1, 2024</a></blockquote>')
+    assert read_post(quote, "X").spoken() == (
+        "In a post on X, Kirkton Labour wrote: Our statement on the vote: Full report at and in the "
+        "Node.js app.")
+
+
 def test_a_post_the_json_ld_body_lacks_is_still_read() -> None:
     """A JSON-LD articleBody holds the story's prose but not the posts shown in it: the page's
     blocks the data does not hold are dropped as furniture, the post is kept."""

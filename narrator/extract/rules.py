@@ -598,10 +598,12 @@ POST_CHROME_RE = re.compile(
 embed]", a TikTok's "♬ original sound"): words of the widget, not of the post."""
 
 POST_URL_RE = re.compile(
-    r"(?:\b(?:\w+\s){0,2}\w+:\s*)?"
-    r"(?:https?://|www\.|\b(?:pic\.twitter\.com|t\.co|bit\.ly|bsky\.app|instagr\.am|x\.com)/)\S*", re.I)
-"""Addresses in a post's text (a t.co link, "pic.twitter.com/..." standing for a picture), with the
-label that introduces one ("Details: https://..."): never read."""
+    r"(?:(?:^|(?<=[.!?]\s))(?:\w+\s){0,2}\w+:\s*)?"
+    r"(?:https?://\S*|www\.\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*|…))", re.I)
+"""Addresses in a post's text: a scheme or "www." and what follows, or a host with a path or cut
+short ("pic.twitter.com/AbC", "bbc.co.uk/news/uk-1…", the display form X gives a t.co link); with
+the label of one to three words that opens a sentence to introduce it ("Details: https://..."):
+never read. A name with a dot and no path ("Node.js", "St.Andrews") is not an address."""
 
 POST_DATE_RE = re.compile(
     r"^\W*(?:[a-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[a-z]{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})"

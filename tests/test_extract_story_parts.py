@@ -323,21 +323,33 @@ def test_a_long_table_is_read_up_to_a_cap_and_says_how_much_is_left() -> None:
     assert body[-1] == PROSE[1]
 
 
-def test_a_page_that_is_mostly_a_results_table_keeps_its_table_and_prose() -> None:
-    """A results page whose table holds more text than its prose: the body is found around both."""
-    rows = "".join(f"<tr><td>Ward {i}</td><td>{900 + 37 * i}</td><td>{600 + 23 * i}</td>"
-                   f"<td>{40 + i}%</td></tr>" for i in range(1, 19))
-    table = (f"<table><thead><tr><th>Ward</th><th>Yes</th><th>No</th><th>Turnout</th></tr></thead>"
-             f"<tbody>{rows}</tbody></table>")
-    nav = "<nav><ul>" + "".join(f"<li><a href=/s{i}>Section {i}</a></li>" for i in range(8)) + "</ul></nav>"
-    article = extract_html(page(f"{nav}<main><h1>Referendum: ward by ward</h1><div><p>{PROSE[0]}</p></div>"
-                                f"<div class=results>{table}</div><p>{PROSE[2]}</p></main>"))
+WARDS = "".join(f"<tr><td>Ward {i}</td><td>{900 + 37 * i}</td><td>{600 + 23 * i}</td><td>{40 + i}%</td></tr>"
+                for i in range(1, 19))
+WARD_TABLE = ("<table><thead><tr><th>Ward</th><th>Yes</th><th>No</th><th>Turnout</th></tr></thead>"
+              f"<tbody>{WARDS}</tbody></table>")
+NAV = "<nav><ul>" + "".join(f"<li><a href=/s{i}>Section {i}</a></li>" for i in range(8)) + "</ul></nav>"
+
+
+def test_a_page_that_is_mostly_a_results_table_keeps_its_table() -> None:
+    """A results page whose table, in a box of its own beside a one-paragraph introduction, holds
+    more text than the prose: the body is found around both."""
+    article = extract_html(page(f"{NAV}<main><h1>Referendum: ward by ward</h1><div class=story>"
+                                f"{paras(PROSE[0])}<div class=results>{WARD_TABLE}</div></div>"
+                                "<div class=share><a href=/s>Share</a></div></main>"))
     body = texts(article)
     assert body[0] == PROSE[0]
     assert body[1] == "Ward, Yes, No, Turnout."
     assert body[2] == "Ward 1, 937, 623, 41%."
     assert body[19] == "Ward 18, 1566, 1014, 58%."
-    assert body[-1] == PROSE[2]
+    assert len(body) == 20
+
+
+def test_a_data_table_in_a_side_column_is_not_the_story() -> None:
+    """A table beside nothing but its heading, in a column next to the story's, does not draw the
+    body out of the story's column."""
+    side = f"<div><h3>Results so far</h3>{WARD_TABLE}</div>"
+    article = extract_html(page(f"{NAV}<div><div><h1>Budget approved</h1>{paras(*PROSE)}</div>{side}</div>"))
+    assert texts(article) == PROSE
 
 
 def test_a_layout_table_is_read_for_its_prose_and_not_as_rows() -> None:

@@ -88,12 +88,12 @@ def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
     st = Stats()
     inline, links, total, prose, tabular = st.inline, st.links, st.total, st.prose, st.tabular
     min_chars = rules.MIN_PARAGRAPH_CHARS_CJK if cjk else rules.MIN_PARAGRAPH_CHARS
+    tables = []
     for el in reversed(list(body.iter())):
         own = tlen(el.text)
         t = own
         lk = own if el.tag == "a" else 0
         pr = 0.0
-        tab = 0.0
         for c in el:
             tail = tlen(c.tail)
             t += total[c] + tail
@@ -102,7 +102,6 @@ def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
                 own += inline[c]
             lk += links[c]
             pr += prose[c]
-            tab += tabular[c]
         if el.tag == "a":
             lk = t
         total[el], links[el], inline[el] = t, lk, own
@@ -113,13 +112,33 @@ def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
             if block_links <= own * rules.MAX_PARAGRAPH_LINK_DENSITY and not _is_teaser(el):
                 pr += own
         if el.tag in rules.TABLE_TAGS and is_data_table(el):
-            tab = float(t - lk)  # a results table or a poll is the story's as much as its prose
-            pr = max(pr, tab)
+            tables.append(el)
         if pr and _hinted(el):
             pr *= rules.CONTENT_HINT_BONUS
-            tab *= rules.CONTENT_HINT_BONUS
-        prose[el], tabular[el] = pr, tab
+        prose[el], tabular[el] = pr, 0.0
+    for table in tables:
+        if _beside_prose(table, st):
+            # a results table or a poll among the story's paragraphs is the story's as much as
+            # its prose: it counts where the body is looked for
+            weight = float(total[table] - links[table])
+            for el in (table, *table.iterancestors()):
+                if el in prose:
+                    if el is not table and _hinted(el):
+                        weight *= rules.CONTENT_HINT_BONUS
+                    prose[el] += weight
+                    tabular[el] += weight
     return st
+
+
+def _beside_prose(table: lxml.html.HtmlElement, st: Stats) -> bool:
+    """Whether a data table stands among the story's paragraphs: the table, or the box holding
+    nothing else around it, has a sibling with prose in it. A table beside only its heading (a
+    league table in a side column, a market widget) is not the story's."""
+    box = table
+    while (parent := box.getparent()) is not None and st.total.get(parent) == st.total[box]:
+        box = parent
+    parent = box.getparent()
+    return parent is not None and any(st.prose[c] - st.tabular[c] > 0 for c in parent if c is not box)
 
 
 ELLIPSIS = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")

@@ -196,6 +196,17 @@ def test_prose_that_mentions_signing_up_is_no_call_to_action(text: str) -> None:
     assert not call_to_action(text)
 
 
+@pytest.mark.parametrize("text, prompt", [
+    ("Subscribe to the Kirkton Courier to read every story.", True),
+    ("Subscribe today for just £1 a week.", True),
+    ("Register free for 30 days and read on.", True),
+    ("Sign up for the bin service, which costs £45 a year, at the library.", False),
+    ("Subscribe to the scheme after the deadline and pay £50 instead.", False),
+])
+def test_a_sign_up_verb_offering_the_site_or_a_price_is_a_call_to_action(text: str, prompt: bool) -> None:
+    assert call_to_action(text, site="The Kirkton Courier") is prompt
+
+
 def test_an_imperative_in_a_sign_up_box_is_a_call_to_action() -> None:
     """Beside a form, "Be the first to hear about our offers" is the box's prompt; the same words in
     the story are not dropped."""

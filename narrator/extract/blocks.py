@@ -171,7 +171,8 @@ def _keep(block: _Block, text: str, meta: Meta) -> bool:
         return False
     if not WORD.search(text):
         return False  # nothing to read aloud: "* * *", "—", a lone emoji
-    return not furniture(text, meta.byline) and not call_to_action(text, in_signup_box(block.owner))
+    return not furniture(text, meta.byline) and not call_to_action(text, in_signup_box(block.owner),
+                                                                    meta.site_name)
 
 
 def _sentence_with_link(block: _Block, text: str) -> bool:

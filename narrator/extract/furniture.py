@@ -36,12 +36,13 @@ _OPENING = re.compile(r"[^.!?]{8,}?[.!?](?=\s+[\"“‘(]?[A-Z])")
 """A block's first sentence (up to a full stop before a capital)."""
 
 
-def call_to_action(text: str, in_signup_box: bool = False) -> bool:
+def call_to_action(text: str, in_signup_box: bool = False, site: str = "") -> bool:
     """Whether a block is a call to action, by what it does rather than the words it contains: a
     short block, not reported speech, that tells the reader to sign up for what the publisher
-    offers ("Sign up for our newsletter", "Get the Evening Post in your inbox"), offers it ("We'll
-    send you an email every morning"), or is a button's label ("Subscribe now"). In a box with a
-    form, a button or a link to a sign-up page (`in_signup_box`), an imperative opening is enough."""
+    offers ("Sign up for our newsletter", "Get the Evening Post in your inbox", "Subscribe to
+    `site` for £1 a week"), offers it ("We'll send you an email every morning"), or is a button's
+    label ("Subscribe now"). In a box with a form, a button or a link to a sign-up page
+    (`in_signup_box`), an imperative opening is enough."""
     if len(text) >= rules.CTA_MAX_CHARS or rules.REPORTED_SPEECH_RE.search(text):
         return False
     if rules.CTA_LABEL_RE.match(text) or rules.CTA_OFFER_RE.search(text):
@@ -49,10 +50,18 @@ def call_to_action(text: str, in_signup_box: bool = False) -> bool:
     for m in rules.CTA_OPENING_RE.finditer(text):
         if in_signup_box or m.group("foreign"):
             return True
-        product = rules.CTA_PRODUCT_RE if m.group("sign") or m.group("modal") else rules.CTA_PRODUCT_NOUN_RE
-        if product.search(text, m.end()):
+        sign = m.group("sign") or m.group("modal")
+        product = rules.CTA_PRODUCT_RE if sign else rules.CTA_PRODUCT_NOUN_RE
+        rest = text[m.end():]
+        if product.search(rest) or (sign and (rules.CTA_PRICE_RE.search(rest) or _names(rest, site))):
             return True
     return False
+
+
+def _names(text: str, site: str) -> bool:
+    """Whether `text` names the site (its og:site_name, without a leading "The")."""
+    name = re.sub(r"^the\s+", "", site.strip(), flags=re.I)
+    return len(name) > 2 and re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
 
 
 def in_signup_box(el: lxml.html.HtmlElement | None) -> bool:

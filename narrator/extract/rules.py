@@ -407,6 +407,15 @@ school meals": there it is part of a noun). With a sign-up verb ("Subscribe here
 makes a call to action; with a broader verb ("Get ...", "Join ...") it must be one of the nouns. "Register to
 vote by October 9" and "Sign up for free school meals at the school office" name none: prose."""
 
+CTA_PRICE_RE = re.compile(
+    r"\bfor\s+(?:just\s+|only\s+|as\s+little\s+as\s+)?"
+    r"(?:[$£€¥₹]\s?\d[\d.,]*|\d[\d.,]*\s?(?:p|c|cents?|pence|dollars?|pounds?|euros?))\s*"
+    r"(?:a|an|per|every|/)\s*(?:day|week|month|year|issue)\b|\bfree\s+for\s+(?:\w+\s+){0,2}(?:days?|weeks?|months?)\b",
+    re.I)
+"""A subscription offered for a price by the period ("for just £1 a week", "for $4.99/month",
+"free for 30 days"): after a sign-up verb, the publisher's offer ("Subscribe today for just £1 a
+week"). "Sign up for the bin service, which costs £45 a year" is not offered "for" the price: prose."""
+
 CTA_PRODUCT_NOUN_RE = re.compile(
     r"\b(?:newsletters?|inbox|mailbox|e-?mails?|alerts?|briefings?|digest|bulletins?|podcasts?|"
     r"subscriptions?|membership|notifications?)\b", re.I)

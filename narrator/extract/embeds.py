@@ -144,23 +144,40 @@ def replace_posts(body: lxml.html.HtmlElement) -> int:
     of the wrappers that hold nothing else, and of a <figure> around it (a "social-embed" box or a
     figure would be dropped as furniture, the post with it). Returns how many posts were read."""
     embeds = [(el, p) for el in body.iter("blockquote") if (p := platform_of(el))]
+    boxes: dict[lxml.html.HtmlElement, list[lxml.html.HtmlElement] | None] = {}
     count = 0
     for el, platform in embeds:
         if el.getparent() is None or any(platform_of(a) for a in el.iterancestors()):
             continue  # a post quoted inside another post is read with it
         post = read_post(el, platform)
-        own = len(_readable(el))
         outer = el
         while (parent := outer.getparent()) is not None and parent is not body:
-            if parent.tag in _NEVER_WRAPPERS or (parent.tag != "figure" and len(_readable(parent)) > own):
+            if parent.tag in _NEVER_WRAPPERS:
                 break
+            if parent not in boxes:
+                boxes[parent] = _worded_children(parent)
+            worded = boxes[parent]
+            if parent.tag != "figure" and (worded is None or any(c is not outer for c in worded)):
+                break  # the box holds words of its own beside the post
             outer = parent
         quote = etree.Element("blockquote", {POST: platform})
         quote.text = post.spoken()
         quote.tail = outer.tail
-        outer.getparent().replace(outer, quote)
+        holder = outer.getparent()
+        holder.replace(outer, quote)
+        if boxes.get(holder):
+            boxes[holder] = [quote if c is outer else c for c in boxes[holder] or ()]
         count += 1
     return count
+
+
+def _worded_children(box: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement] | None:
+    """The children of `box` that show words (scripts and styles show none), or None when `box`
+    holds words of its own, between its children. Worked out once per box: a page of a thousand
+    posts in one box is read in linear time."""
+    if (box.text or "").strip() or any((c.tail or "").strip() for c in box):
+        return None
+    return [c for c in box if isinstance(c.tag, str) and c.tag not in _UNREAD and _readable(c)]
 
 
 _NEVER_WRAPPERS = frozenset({"body", "html", "article", "main", "td", "th", "li"})

@@ -643,6 +643,10 @@ TABLE_MAX_LINK_SHARE = 0.6
 """A table with more of its text in links than this is a list of links laid out in a grid
 (other stories, a site map), not data, whatever its shape."""
 
+TABLE_SAMPLE_ROWS = 200
+"""A table is told data or layout by its first this many rows with words in them: enough to see
+its shape, and a table of 50,000 rows is judged as fast as one of 200."""
+
 TABLE_MAX_ROWS = 30
 """A data table is read up to this many rows; then a line says how many more it has. A league
 of 20 or 24 teams is read whole; a marathon's 500 finishers are not read one by one."""

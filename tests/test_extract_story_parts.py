@@ -96,6 +96,34 @@ def test_embedded_posts_never_read_addresses_dates_or_buttons() -> None:
         assert junk not in text, junk
 
 
+TWEET = ('<blockquote class="twitter-tweet"><p>Budget passed 23 votes to 21 tonight in the chamber.</p>'
+         '&mdash; Ann Lee (@annlee) <a href="https://twitter.com/annlee/status/1">March 1, 2024</a></blockquote>'
+         '<script async src="https://platform.twitter.com/widgets.js"></script>')
+ANN_LEE = "In a post on X, Ann Lee wrote: Budget passed 23 votes to 21 tonight in the chamber."
+
+
+@pytest.mark.parametrize("box", [
+    "<aside>{}</aside>",
+    '<aside class="embed"><span>Embedded post</span>{}</aside>',
+    '<div class="social-embed twitter"><p>From Twitter</p>{}</div>',
+    '<div class="related-content">{}</div>',
+    "<figure>{}<figcaption>The council leader posted it minutes after the vote.</figcaption></figure>",
+    '<nav class="share">{}<a href="/share">Share</a></nav>',
+])
+def test_a_post_in_a_box_that_is_dropped_as_furniture_is_still_read(box: str) -> None:
+    """Boxes that the furniture finders drop (an <aside>, a "social" or "related" box, a figure's
+    caption, a share bar) do not take the post with them: it is read where it stood."""
+    article = extract_html(page(f"<article><h1>Budget</h1>{paras(PROSE[0])}{box.format(TWEET)}"
+                                f"{paras(PROSE[1])}</article>"))
+    assert texts(article) == [PROSE[0], ANN_LEE, PROSE[1]]
+
+
+def test_a_post_beside_the_storys_own_short_line_keeps_the_line_in_order() -> None:
+    article = extract_html(page(f"<article><h1>Budget</h1>{paras(PROSE[0])}<div><p>She wrote:</p>"
+                                f"{TWEET}</div>{paras(PROSE[1])}</article>"))
+    assert texts(article) == [PROSE[0], "She wrote:", ANN_LEE, PROSE[1]]
+
+
 def test_a_post_without_an_author_line_is_credited_to_the_handle_in_its_address() -> None:
     quote = lxml.html.fromstring(
         '<blockquote class="twitter-tweet" cite="https://twitter.com/harbourmaster/status/123">'

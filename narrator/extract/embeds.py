@@ -141,23 +141,26 @@ def _author_from_link(el: lxml.html.HtmlElement) -> str:
 
 def replace_posts(body: lxml.html.HtmlElement) -> int:
     """Put each embedded post's spoken form where its embed stood: in place of the blockquote and
-    of the wrappers that hold nothing else, and of a <figure> around it (a "social-embed" box or a
-    figure would be dropped as furniture, the post with it). Returns how many posts were read."""
+    of the wrappers that hold nothing else, and of a <figure> around it. Then out of every small box
+    around it (one whose other words, a label or a caption, are fewer than POST_LABEL_MAX_CHARS):
+    such a box ("social-embed", an <aside>, "Embedded post") may be dropped as furniture, and the
+    post must not go with it. Returns how many posts were read."""
     embeds = [(el, p) for el in body.iter("blockquote") if (p := platform_of(el))]
-    boxes: dict[lxml.html.HtmlElement, list[lxml.html.HtmlElement] | None] = {}
+    boxes: dict[lxml.html.HtmlElement, _Box] = {}
+
+    def box(el: lxml.html.HtmlElement) -> _Box:
+        if el not in boxes:
+            boxes[el] = _Box.of(el)
+        return boxes[el]
+
     count = 0
     for el, platform in embeds:
         if el.getparent() is None or any(platform_of(a) for a in el.iterancestors()):
             continue  # a post quoted inside another post is read with it
         post = read_post(el, platform)
         outer = el
-        while (parent := outer.getparent()) is not None and parent is not body:
-            if parent.tag in _NEVER_WRAPPERS:
-                break
-            if parent not in boxes:
-                boxes[parent] = _worded_children(parent)
-            worded = boxes[parent]
-            if parent.tag != "figure" and (worded is None or any(c is not outer for c in worded)):
+        while _wrapper(parent := outer.getparent(), body):
+            if parent.tag != "figure" and box(parent).beside(outer):
                 break  # the box holds words of its own beside the post
             outer = parent
         quote = etree.Element("blockquote", {POST: platform})
@@ -165,19 +168,77 @@ def replace_posts(body: lxml.html.HtmlElement) -> int:
         quote.tail = outer.tail
         holder = outer.getparent()
         holder.replace(outer, quote)
-        if boxes.get(holder):
-            boxes[holder] = [quote if c is outer else c for c in boxes[holder] or ()]
+        box(holder).swap(outer, quote)
+        while (_wrapper(holder, body) and (up := holder.getparent()) is not None
+               and box(holder).beside(quote) < rules.POST_LABEL_MAX_CHARS):
+            _hoist(quote, holder, box(holder).words_after(quote))
+            box(holder).remove(quote)
+            box(up).add(quote)
+            holder = up
         count += 1
     return count
 
 
-def _worded_children(box: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement] | None:
-    """The children of `box` that show words (scripts and styles show none), or None when `box`
-    holds words of its own, between its children. Worked out once per box: a page of a thousand
-    posts in one box is read in linear time."""
-    if (box.text or "").strip() or any((c.tail or "").strip() for c in box):
-        return None
-    return [c for c in box if isinstance(c.tag, str) and c.tag not in _UNREAD and _readable(c)]
+def _wrapper(el: lxml.html.HtmlElement | None, body: lxml.html.HtmlElement) -> bool:
+    """Whether `el` may be a post's box: not the page's body, nor an article, a cell or an item."""
+    return el is not None and el is not body and el.tag not in _NEVER_WRAPPERS
+
+
+@dataclass
+class _Box:
+    """What a box around a post shows beside it, worked out once per box (a page of a thousand
+    posts in one box is read in linear time)."""
+
+    own: int
+    """Characters of the box's own text, between its children."""
+    worded: dict
+    """Each child that shows words -> how many characters (scripts and styles show none)."""
+
+    @classmethod
+    def of(cls, el: lxml.html.HtmlElement) -> _Box:
+        own = len(clean(el.text or "")) + sum(len(clean(c.tail or "")) for c in el)
+        return cls(own, {c: n for c in el if isinstance(c.tag, str) and c.tag not in _UNREAD
+                         and (n := len(_readable(c)))})
+
+    def beside(self, child: lxml.html.HtmlElement) -> int:
+        """Characters the box shows beside `child`, counted up to POST_LABEL_MAX_CHARS."""
+        n = self.own
+        for c, chars in self.worded.items():
+            if n >= rules.POST_LABEL_MAX_CHARS:
+                break
+            if c is not child:
+                n += chars
+        return n
+
+    def words_after(self, child: lxml.html.HtmlElement) -> bool:
+        """Whether a child showing words follows `child` in the box."""
+        return child.getnext() is not None and any(c in self.worded for c in child.itersiblings())
+
+    def swap(self, old: lxml.html.HtmlElement, new: lxml.html.HtmlElement) -> None:
+        self.worded = {new if c is old else c: n for c, n in self.worded.items()}
+
+    def remove(self, child: lxml.html.HtmlElement) -> None:
+        self.worded.pop(child, None)
+
+    def add(self, child: lxml.html.HtmlElement) -> None:
+        self.worded[child] = len(child.text or "")
+
+
+def _hoist(quote: lxml.html.HtmlElement, box: lxml.html.HtmlElement, before: bool) -> None:
+    """Move `quote` out of `box`, before it when words follow it in the box (the box's label comes
+    after), else after it; the text around each keeps its place."""
+    if quote.tail:
+        prev = quote.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + quote.tail
+        else:
+            box.text = (box.text or "") + quote.tail
+        quote.tail = None
+    if before:
+        box.addprevious(quote)
+    else:
+        quote.tail, box.tail = box.tail, None
+        box.addnext(quote)
 
 
 _NEVER_WRAPPERS = frozenset({"body", "html", "article", "main", "td", "th", "li"})

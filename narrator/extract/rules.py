@@ -585,6 +585,11 @@ this post" button gives a publisher), named by the platform it shows. Its script
 in a browser; the blockquote is the post's words for everyone else, and the story quotes them.
 Taken from each platform's published embed markup, not from any one site."""
 
+POST_LABEL_MAX_CHARS = 80
+"""A box around an embedded post with fewer characters than this beside it (a label such as
+"Embedded post" or "From Twitter", a caption) is the post's box: the post is taken out of it, so
+that dropping the box as furniture does not drop the post. A box with more is part of the story."""
+
 POST_AUTHOR_RES = (
     re.compile(r"^\W*?[—–-]+\s*(?P<name>[^()]*?)\s*\(\s*(?P<handle>@[\w.-]+)\s*\)"),  # X, Bluesky
     re.compile(r"\bpost\s+shared\s+by\s+(?P<name>[^()@]*?)\s*(?:\(\s*)?(?P<handle>@[\w.]+)?\s*\)?(?:\s+on\b.*)?$",

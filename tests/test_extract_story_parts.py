@@ -97,7 +97,8 @@ def test_embedded_posts_never_read_addresses_dates_or_buttons() -> None:
 
 
 TWEET = ('<blockquote class="twitter-tweet"><p>Budget passed 23 votes to 21 tonight in the chamber.</p>'
-         '&mdash; Ann Lee (@annlee) <a href="https://twitter.com/annlee/status/1">March 1, 2024</a></blockquote>'
+         '&mdash; Ann Lee (@annlee) <a href="https://twitter.com/annlee/status/1">March 1, 2024</a>'
+         '</blockquote>'
          '<script async src="https://platform.twitter.com/widgets.js"></script>')
 ANN_LEE = "In a post on X, Ann Lee wrote: Budget passed 23 votes to 21 tonight in the chamber."
 

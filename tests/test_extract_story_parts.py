@@ -303,6 +303,14 @@ def test_the_headline_metadata_wins_over_a_site_logo_heading(meta: str) -> None:
     assert texts(article) == PROSE
 
 
+def test_a_site_logo_heading_named_only_in_the_title_is_not_the_headline() -> None:
+    """No og:site_name: the logo <h1> is the part of "Headline | Site" beside the headline."""
+    head = ('<title>Budget approved | The Kirkton Courier</title>'
+            '<meta property="og:title" content="Budget approved | The Kirkton Courier">')
+    body = '<header><h1><a href="/">The Kirkton Courier</a></h1></header><main>' + paras(*PROSE) + "</main>"
+    assert extract_html(page(body, head)).title == "Budget approved"
+
+
 def test_an_h1_that_shortens_the_headline_is_still_the_title() -> None:
     head = ('<meta property="og:title" content="Budget approved after four-hour debate as parking charges '
             'rise in April">')

@@ -206,21 +206,42 @@ def _without_site_name(title: str, site: str) -> str:
     return m.group(1) if m else title
 
 
+def _links_home(h1: lxml.html.HtmlElement) -> bool:
+    """Whether a heading is all one link to the site's front page (a logo: href "/", "./",
+    "/index.html" or a site's root address)."""
+    links = list(h1.iter("a"))
+    if len(links) != 1 or clean(links[0].text_content()) != clean(h1.text_content()):
+        return False
+    return _HOME.fullmatch((links[0].get("href") or "x").strip()) is not None
+
+
+_HOME = re.compile(r"(?:https?://[^/?#]+)?(?:/|\./|/?index\.\w+)?")
+
+
 def choose_title(root: lxml.html.HtmlElement, meta: Meta) -> str:
     """The headline: the <h1> that matches the page's headline metadata (JSON-LD headline, og:title;
     the <title> when neither is given), else that metadata itself. An <h1> matches when most of its
     words are the headline's and it covers at least TITLE_MIN_COVER of the headline's words: a
     site-logo <h1> ("Riverside Daily") shares the site's name with a "Headline | Riverside Daily"
-    title, never the headline; nor is an <h1> that is the site's name (og:site_name)."""
+    title, never the headline; nor is an <h1> that is the site's name (og:site_name, a part of a
+    declared title beside its longest, or an <h1> that is all one link to the front page: a logo)."""
     h1s = [clean(h.text_content()) for h in root.iter("h1")]
     h1s = [h for h in h1s if h and len(h) < 400]
+    logos = [clean(h.text_content()) for h in root.iter("h1") if _links_home(h)]
+    site_name = meta.site_name or next(iter(logos), "")
     site = title_tokens(meta.site_name)
+    names = [title_tokens(n) for n in (meta.site_name, *logos) if title_tokens(n)]
+    for t in (meta.title, meta.og_title, meta.doc_title):
+        parts = _TITLE_PARTS.split(t)
+        if len(parts) > 1:  # "Headline | Section | Site": the parts beside the longest name the site
+            longest = max(parts, key=len)
+            names += [title_tokens(p) for p in parts if p is not longest and title_tokens(p)]
     declared = [t for t in (meta.title, meta.og_title) if t] or [t for t in (meta.doc_title,) if t]
-    refs = [title_tokens(t) - site if title_tokens(t) - site else title_tokens(t) for t in declared]
+    refs = [title_tokens(t) - site or title_tokens(t) for t in declared]
     best, best_score = "", 0.0
     for h in h1s:
         words = title_tokens(h)
-        if not words or (site and words == site):
+        if not words or words in names:
             continue
         for ref in refs:
             shared = len(words & ref)
@@ -232,8 +253,9 @@ def choose_title(root: lxml.html.HtmlElement, meta: Meta) -> str:
     if meta.title:
         return meta.title
     if meta.og_title:
-        return _without_site_name(meta.og_title, meta.site_name)
+        return _without_site_name(meta.og_title, site_name)
     if meta.doc_title:
         parts = _TITLE_PARTS.split(meta.doc_title)
         return max(parts, key=len)
-    return next((h for h in h1s if title_tokens(h) != site), "")
+    return next((h for h in h1s if title_tokens(h) not in names), "")
+

@@ -311,6 +311,13 @@ def test_a_site_logo_heading_named_only_in_the_title_is_not_the_headline() -> No
     assert extract_html(page(body, head)).title == "Budget approved"
 
 
+def test_a_short_headline_in_the_title_is_told_from_a_longer_site_name() -> None:
+    head = '<title>Budget approved | The Kirkton and Ardmore Courier</title>'
+    logo = '<header><h1><a href="/">The Kirkton and Ardmore Courier</a></h1></header>'
+    body = f"{logo}<main>{paras(*PROSE)}</main>"
+    assert extract_html(page(body, head)).title == "Budget approved"
+
+
 def test_an_h1_that_shortens_the_headline_is_still_the_title() -> None:
     head = ('<meta property="og:title" content="Budget approved after four-hour debate as parking charges '
             'rise in April">')

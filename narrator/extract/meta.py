@@ -223,19 +223,14 @@ def choose_title(root: lxml.html.HtmlElement, meta: Meta) -> str:
     the <title> when neither is given), else that metadata itself. An <h1> matches when most of its
     words are the headline's and it covers at least TITLE_MIN_COVER of the headline's words: a
     site-logo <h1> ("Riverside Daily") shares the site's name with a "Headline | Riverside Daily"
-    title, never the headline; nor is an <h1> that is the site's name (og:site_name, a part of a
-    declared title beside its longest, or an <h1> that is all one link to the front page: a logo)."""
+    title, never the headline; nor is an <h1> that is the site's name (og:site_name, or the words
+    of an <h1> that is all one link to the front page: a logo)."""
     h1s = [clean(h.text_content()) for h in root.iter("h1")]
     h1s = [h for h in h1s if h and len(h) < 400]
     logos = [clean(h.text_content()) for h in root.iter("h1") if _links_home(h)]
     site_name = meta.site_name or next(iter(logos), "")
     site = title_tokens(meta.site_name)
     names = [title_tokens(n) for n in (meta.site_name, *logos) if title_tokens(n)]
-    for t in (meta.title, meta.og_title, meta.doc_title):
-        parts = _TITLE_PARTS.split(t)
-        if len(parts) > 1:  # "Headline | Section | Site": the parts beside the longest name the site
-            longest = max(parts, key=len)
-            names += [title_tokens(p) for p in parts if p is not longest and title_tokens(p)]
     declared = [t for t in (meta.title, meta.og_title) if t] or [t for t in (meta.doc_title,) if t]
     refs = [title_tokens(t) - site or title_tokens(t) for t in declared]
     best, best_score = "", 0.0
@@ -255,7 +250,7 @@ def choose_title(root: lxml.html.HtmlElement, meta: Meta) -> str:
     if meta.og_title:
         return _without_site_name(meta.og_title, site_name)
     if meta.doc_title:
-        parts = _TITLE_PARTS.split(meta.doc_title)
-        return max(parts, key=len)
+        bare = _without_site_name(meta.doc_title, site_name)
+        return bare if bare != meta.doc_title else max(_TITLE_PARTS.split(meta.doc_title), key=len)
     return next((h for h in h1s if title_tokens(h) not in names), "")
 

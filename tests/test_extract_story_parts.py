@@ -407,6 +407,18 @@ def test_a_data_table_in_a_side_column_is_not_the_story() -> None:
     assert texts(article) == PROSE
 
 
+def test_a_table_the_json_ld_body_lacks_is_still_read() -> None:
+    """A JSON-LD articleBody holds the prose and not the table (data bodies leave tables out): the
+    rows are kept with the paragraphs the data confirms."""
+    table = ("<table><tr><th>Party</th><th>Seats</th></tr><tr><td>Green</td><td>12</td></tr>"
+             "<tr><td>Labour</td><td>9</td></tr></table>")
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved", '
+          f'"articleBody": "{PROSE[0]}\\n{PROSE[1]}"}}</script>')
+    article = extract_html(page(f"<article><h1>Budget approved</h1>{paras(PROSE[0])}{table}{paras(PROSE[1])}"
+                                "</article>", ld))
+    assert texts(article) == [PROSE[0], "Party, Seats.", "Green, 12.", "Labour, 9.", PROSE[1]]
+
+
 def test_a_layout_table_is_read_for_its_prose_and_not_as_rows() -> None:
     article = read("table_layout")
     assert article.title == "Village hall roof to be replaced before winter"

@@ -3,7 +3,7 @@
 
 Usage (from the repository root):
     .venv/bin/python bench/bench_extract.py [--corpus DIR] [--repeat N] [--no-scorer] [--worst N]
-                                            [--no-append] [--no-trafilatura]
+                                            [--no-append] [--no-trafilatura] [--section TITLE]
 
 trafilatura is a benchmark-only dependency (not one of narrator's): install it into the
 project's .venv with `.venv/bin/pip install trafilatura lxml_html_clean` (trafilatura 2.x needs
@@ -16,11 +16,12 @@ files excluded). The outputs are scored with the shared scorer's own functions
 outputs, recall over all pages, F1 their harmonic mean), on all pages and on a held-out third
 (the pages whose sha256(id), its first 8 hex digits read as a number, is divisible by 3) and
 on the other two thirds: a rule that holds on one part only is fitted to pages, not general.
+Beside them: the mean and median of the pages' own F1 and how many pages score below 0.8.
 "pages with markup" counts the pages whose body holds an HTML tag, a character reference or
 JSON. Unless --no-scorer is given, the shared scorer is
 also run as a program on narrator's command line (`python -m narrator.extract --body {path}`)
 to check that the CLI gives the same F1. The table is printed and appended to
-bench/RESULTS.md under "## Extraction (issue 15)".
+bench/RESULTS.md under "## Extraction (issue 15)" (--section names another heading).
 """
 from __future__ import annotations
 
@@ -105,7 +106,10 @@ def score(scorer, gold: dict, outputs: dict[str, str], ids: list[str]) -> dict:
     precision = scorer.mean([r[0] for r in rows.values() if r[0] is not None])
     recall = scorer.mean([r[1] for r in rows.values()])
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    page_f1 = [r[2] for r in rows.values()]
     return {"precision": precision, "recall": recall, "f1": f1, "rows": rows,
+            "mean": statistics.mean(page_f1), "median": statistics.median(page_f1),
+            "below": sum(1 for f in page_f1 if f < 0.8),
             "markup": sum(1 for pid in ids if has_markup(outputs[pid]))}
 
 
@@ -117,6 +121,7 @@ def main() -> int:
     ap.add_argument("--no-trafilatura", action="store_true", help="narrator only (development)")
     ap.add_argument("--worst", type=int, default=0, help="list narrator's N worst pages")
     ap.add_argument("--repeat", type=int, default=3, help="runs over the pages per extractor (median)")
+    ap.add_argument("--section", default="Extraction (issue 15)", help="the heading of the appended section")
     a = ap.parse_args()
 
     corpus = Path(a.corpus)
@@ -151,15 +156,16 @@ def main() -> int:
         last = proc.stdout.strip().splitlines()[-1:] or ["?"]
         cli_f1 = last[0]
 
-    lines = ["| extractor | pages | F1 | precision | recall | pages with markup "
-             f"| pages/s (median of {a.repeat}) |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| extractor | pages | F1 | precision | recall | page F1 mean | median | pages below 0.8 "
+             f"| pages with markup | pages/s (median of {a.repeat}) |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in results.items():
         for part, label in (("all", f"all {len(pages)}"), ("held", f"held-out third, {len(held)}"),
                             ("seen", f"other two thirds, {len(seen)}")):
             x = r[part]
             speed = f"{r['speed']:.1f}" if part == "all" else ""
             lines.append(f"| {name} | {label} | {x['f1']:.3f} | {x['precision']:.3f} | {x['recall']:.3f} "
-                         f"| {x['markup']} | {speed} |")
+                         f"| {x['mean']:.3f} | {x['median']:.3f} | {x['below']} | {x['markup']} | {speed} |")
     table = "\n".join(lines)
     print(table)
     if len(results) == 2:
@@ -177,7 +183,7 @@ def main() -> int:
         when = datetime.date.today().isoformat()
         machine = f"{os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, {platform.machine()}"
         command = "python " + " ".join(shlex.quote(x) for x in ["bench/bench_extract.py", *sys.argv[1:]])
-        section = (f"\n## Extraction (issue 15)\n\n{when}; {machine}; {len(pages)} dev pages "
+        section = (f"\n## {a.section}\n\n{when}; {machine}; {len(pages)} dev pages "
                    f"({corpus.name}); command: `{command}`\n\n{table}\n")
         if len(results) == 2:
             section += f"\nnarrator / trafilatura speed: {nr['speed'] / tr['speed']:.2f}x\n"

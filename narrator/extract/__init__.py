@@ -3,8 +3,11 @@
   page.py       decode the bytes, check they are markup, parse them; strip what cannot be read;
   meta.py       headline, authors, date and language from the page's metadata; the title;
   tree.py       drop non-content elements and measure every element's text, links and prose;
-  furniture.py  captions, credits, bylines, prompts, widgets and other stories' cards;
-  blocks.py     find the body, read it into blocks and sections, reconcile it with JSON-LD;
+  furniture.py  captions, credits, bylines, calls to action, widgets and other stories' cards;
+  embeds.py     social posts embedded in the story (X, Instagram, Bluesky, Threads...) read as quotations;
+  tables.py     data tables told from layout tables by their structure, read row by row;
+  blocks.py     find the body, read it into blocks and sections (tickers and teasers before the
+                story left out), reconcile it with JSON-LD;
   rules.py      the tags, patterns and thresholds all of these decide by (data, with how each was tuned).
 """
 from __future__ import annotations
@@ -70,9 +73,9 @@ def extract_html(data: bytes | str, url: str = "", content_type: str = "") -> Ar
         body = root
     lang = norm_lang(meta.language)
     cjk = lang[:2] in ("ja", "ko", "zh")
-    page = body_sections(body, meta, title, cjk)
+    page, verbatim = body_sections(body, meta, title, cjk)
     ld = ld_sections(meta.body, meta, title, cjk) if meta.body.strip() else []
-    sections = reconcile(page, ld)
+    sections = reconcile(page, ld, verbatim)
     if not sections:
         raise ExtractionError("no article body found: the page has no readable text")
     detected = detect_language(" ".join(p.text for s in sections for p in s.paragraphs))

@@ -14,30 +14,45 @@ from ..model import Paragraph, Section
 from ..safetext import SPACE
 from ..safetext import one_line as clean
 from . import rules
-from .furniture import drop_captions, drop_other_stories, furniture, strip_boilerplate
+from .embeds import POST, replace_posts
+from .furniture import (
+    call_to_action,
+    drop_captions,
+    drop_other_stories,
+    furniture,
+    in_signup_box,
+    strip_boilerplate,
+)
 from .meta import Meta, title_tokens
 from .page import WORD, parse
+from .tables import is_data_table, read_table
 from .tree import ELLIPSIS, Stats, measure, strip_tags, tlen
 
 
 def _find_body(body: lxml.html.HtmlElement, st: Stats) -> lxml.html.HtmlElement:
+    """From <body> down into the child holding DESCEND_SHARE of the prose; a container holding
+    nothing but data tables is left for its parent: a table is read with the paragraphs around it."""
     node = body
     while True:
         here = st.prose[node]
         if here <= 0:
-            return node
+            break
         best = max(node, key=lambda c: st.prose[c], default=None)
         if best is None or st.prose[best] < here * rules.DESCEND_SHARE:
-            return node
+            break
         node = best
+    while node is not body and st.prose[node] - st.tabular[node] <= 0 and st.tabular[node] > 0:
+        node = node.getparent()
+    return node
 
 
 @dataclass
 class _Block:
-    kind: str  # 'p', 'li', 'quote', 'h' (sub-heading) or 'h1'
+    kind: str  # 'p', 'li', 'quote', 'h' (sub-heading), 'h1' or 'row' (a line of a data table)
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
     owner: lxml.html.HtmlElement | None = None  # the innermost block element holding the text
+    opens_linked: bool | None = None  # whether its first words are a link's (None: no words yet)
 
     def text(self) -> str:
         return clean("".join(self.parts))
@@ -48,7 +63,7 @@ def _container_is_junk(el: lxml.html.HtmlElement, st: Stats) -> bool:
     tag = el.tag
     total = st.total.get(el, 0)
     if tag in rules.TABLE_TAGS:
-        # a layout table holding the prose is read; a data table is skipped
+        # a layout table is read for the prose it holds; one without prose is a box of links
         return st.prose.get(el, 0) < total * 0.5
     if tag in ("ul", "ol", "dl", "div", "section") and total:
         return st.links.get(el, 0) > total * rules.MAX_LINK_DENSITY_CONTAINER
@@ -72,7 +87,7 @@ def _read_blocks(container: lxml.html.HtmlElement, st: Stats) -> list[_Block]:
                 whole = sum(len(t) for t in pieces) or 1
                 for piece in pieces:
                     blocks.append(_Block(current.kind, [piece], current.link_chars * len(piece) // whole,
-                                         current.owner))
+                                         current.owner, current.opens_linked))
             else:
                 blocks.append(current)
         current = _Block(kind, owner=owner)
@@ -91,24 +106,34 @@ def _read_blocks(container: lxml.html.HtmlElement, st: Stats) -> list[_Block]:
     link_depth = 0
     pre_depth = 0
 
-    def source(text: str) -> str:
-        """Line breaks in the HTML source are spaces, except inside <pre>: a blank line
-        between paragraphs comes from <br><br>."""
-        return text if pre_depth else SPACE.sub(" ", text)
+    def add(text: str) -> None:
+        """Text into the current block. Line breaks in the HTML source are spaces, except inside
+        <pre>: a blank line between paragraphs comes from <br><br>."""
+        current.parts.append(text if pre_depth else SPACE.sub(" ", text))
+        if link_depth:
+            current.link_chars += tlen(text)
+        if current.opens_linked is None and text.strip():
+            current.opens_linked = bool(link_depth)
 
     while stack:
         el, entering = stack.pop()
         tag = el.tag
         inline = tag in rules.INLINE_TAGS
         if entering:
+            if el is not container and tag in rules.TABLE_TAGS and is_data_table(el):
+                flush(kinds[-1] if kinds else "p", owners[-1] if owners else container)
+                blocks.extend(_Block("row", [line], 0, el) for line in read_table(el))
+                if el.tail:
+                    add(el.tail)
+                continue
             if el is not container and _container_is_junk(el, st):
                 if el.tail:
-                    current.parts.append(source(el.tail))
+                    add(el.tail)
                 continue
             if tag == "br":
                 current.parts.append("\n")
                 if el.tail:
-                    current.parts.append(source(el.tail))
+                    add(el.tail)
                 continue
             if not inline:
                 kind = block_kind(tag, kinds[-1] if kinds else "p")
@@ -120,9 +145,7 @@ def _read_blocks(container: lxml.html.HtmlElement, st: Stats) -> list[_Block]:
             if tag == "pre":
                 pre_depth += 1
             if el.text:
-                current.parts.append(source(el.text))
-                if link_depth:
-                    current.link_chars += tlen(el.text)
+                add(el.text)
             stack.append((el, False))
             for child in reversed(el):
                 stack.append((child, True))
@@ -136,9 +159,7 @@ def _read_blocks(container: lxml.html.HtmlElement, st: Stats) -> list[_Block]:
             if tag == "pre":
                 pre_depth -= 1
             if el.tail and el is not container:
-                current.parts.append(source(el.tail))
-                if link_depth:
-                    current.link_chars += tlen(el.tail)
+                add(el.tail)
     flush("p", container)
     return blocks
 
@@ -147,11 +168,23 @@ def _keep(block: _Block, text: str, meta: Meta) -> bool:
     n = len(text)
     if not n:
         return False
-    if block.link_chars > n * rules.MAX_LINK_DENSITY and n - block.link_chars < rules.MIN_UNLINKED_CHARS:
+    linked = block.link_chars > n * rules.MAX_LINK_DENSITY and n - block.link_chars < rules.MIN_UNLINKED_CHARS
+    if linked and not _sentence_with_link(block, text):
         return False
     if not WORD.search(text):
         return False  # nothing to read aloud: "* * *", "—", a lone emoji
-    return not furniture(text, meta.byline)
+    return not furniture(text, meta.byline) and not call_to_action(text, in_signup_box(block.owner),
+                                                                    meta.site_name)
+
+
+def _sentence_with_link(block: _Block, text: str) -> bool:
+    """A sentence of the story that links part of itself ("The suspect was convicted and <a>sentenced
+    to life in prison last Thursday</a>."): a paragraph opening with its own words, at least
+    LINKED_SENTENCE_MIN_WORDS of them outside the link, ending like a sentence. A list of links, a
+    linked headline or "Read more: <a>...</a>" (a widget label) opens with the link or has no sentence."""
+    unlinked = len(WORD.findall(text)) - round(len(WORD.findall(text)) * block.link_chars / max(len(text), 1))
+    return (block.kind == "p" and block.opens_linked is False and unlinked >= rules.LINKED_SENTENCE_MIN_WORDS
+            and _SENTENCE_END.search(text) is not None)
 
 
 def _is_prose(block: _Block, text: str, cjk: bool) -> bool:
@@ -161,31 +194,48 @@ def _is_prose(block: _Block, text: str, cjk: bool) -> bool:
             and not ELLIPSIS.search(text))  # a teaser's excerpt does not end the widget
 
 
+@dataclass
+class _Entry:
+    """A heading or a paragraph the reader kept, before it is put into sections."""
+
+    heading: str | None
+    paragraph: Paragraph | None
+    block: _Block
+
+
 def _sections(blocks: list[_Block], meta: Meta, title: str, container: lxml.html.HtmlElement,
-              cjk: bool) -> list[Section]:
-    sections: list[Section] = []
-    heading: str | None = None
-    paras: list[Paragraph] = []
+              cjk: bool) -> tuple[list[Section], set[Paragraph]]:
+    """The kept blocks in sections, and the paragraphs read from a post or a data table."""
+    entries: list[_Entry] = []
     skip_scope: set | None = None  # elements under a widget heading's parent, skipped
     skip_until_prose = False  # a widget heading directly in the body: skip up to the next prose
     skip_links = False  # a list label directly in the body: skip the list items and links under it
+    headline: int | None = None  # how many entries came before the headline's <h1>
     for block in blocks:
         text = block.text()
-        if not text or text == title:
+        if not text:
             continue
+        if text == title or (block.kind in ("h", "h1") and _same_title(text, title)):
+            if headline is None:
+                headline = len(entries)  # where the headline stands in the body (a sub-heading may repeat it)
+            if text == title:
+                continue
         if skip_scope is not None:
             if block.owner in skip_scope:
                 continue
             skip_scope = None
-        if block.kind == "h1" and (not paras or _same_title(text, title)):
+        if block.kind == "h1" and (not entries or entries[-1].paragraph is None or _same_title(text, title)):
             continue  # the headline (an <h1> further down, after body text, is a sub-heading)
         label = len(text) < rules.LIST_LABEL_MAX_CHARS and bool(rules.LIST_LABEL_RE.match(text))
         if label or (block.kind in ("h", "h1") and len(text) <= rules.MAX_HEADING_CHARS):
-            widget = bool(label or rules.BOILERPLATE_HEADING_RE.match(text)
+            widget = bool(label or rules.BOILERPLATE_HEADING_RE.match(text) or call_to_action(text)
                           or (len(text) < 80 and rules.WIDGET_HEADING_WORDS_RE.search(text)))
             if widget or block.link_chars > len(text) * 0.5:
                 if widget:
                     parent = block.owner.getparent() if block.owner is not None else None
+                    while (parent is not None and parent is not container
+                           and parent.getparent() is not container and clean(parent.text_content()) == text):
+                        parent = parent.getparent()  # a box holding just the heading: the widget is around it
                     if parent is not None and parent is not container and container not in _ancestors(
                             container, parent):
                         skip_scope = set(parent.iter())  # the widget's own box
@@ -194,25 +244,106 @@ def _sections(blocks: list[_Block], meta: Meta, title: str, container: lxml.html
                     else:
                         skip_until_prose = True
                 continue
-            if paras or heading:
-                sections.append(Section(heading, tuple(paras)))
-            heading, paras, skip_until_prose, skip_links = text, [], False, False
+            entries.append(_Entry(text, None, block))
+            skip_until_prose = skip_links = False
             continue
+        verbatim = block.kind == "row" or (block.owner is not None and block.owner.get(POST) is not None)
         if skip_until_prose:
-            if not _is_prose(block, text, cjk):
+            if not (verbatim or _is_prose(block, text, cjk)):
                 continue
             skip_until_prose = False
         if skip_links:
             if block.kind == "li" or block.link_chars > len(text) * rules.MAX_LINK_DENSITY:
                 continue
             skip_links = False
-        if not _keep(block, text, meta):
+        if not verbatim and not _keep(block, text, meta):
             continue
-        kind = block.kind if block.kind in ("li", "quote") else "p"
-        paras.append(Paragraph(text, kind))
+        kind = "li" if block.kind == "row" else block.kind if block.kind in ("li", "quote") else "p"
+        entries.append(_Entry(None, Paragraph(text, kind), block))
+    entries = _without_teasers(entries, headline or 0)
+    sections: list[Section] = []
+    heading: str | None = None
+    paras: list[Paragraph] = []
+    for entry in entries:
+        if entry.paragraph is None:
+            if paras or heading:
+                sections.append(Section(heading, tuple(paras)))
+            heading, paras = entry.heading, []
+        else:
+            paras.append(entry.paragraph)
     if paras:
         sections.append(Section(heading, tuple(paras)))
-    return [s for s in sections if s.paragraphs]
+    verbatim_paras = {e.paragraph for e in entries if e.paragraph is not None and _verbatim(e)}
+    return [s for s in sections if s.paragraphs], verbatim_paras
+
+
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+
+
+def _headline_like(entry: _Entry, linked: bool) -> bool:
+    """A short paragraph that reads as a headline, not a sentence: no closing full stop, or half
+    of it a link. With `linked`, only one with a link in it (a teaser's headline)."""
+    para, block = entry.paragraph, entry.block
+    if para is None or _verbatim(entry) or para.kind == "quote" or len(para.text) >= rules.TEASER_MAX_CHARS:
+        return False
+    if linked and block.link_chars < len(para.text) * rules.TEASER_LINK_SHARE:
+        return False
+    return block.link_chars >= len(para.text) * 0.5 or not _SENTENCE_END.search(para.text)
+
+
+def _item_row(entry: _Entry) -> bool:
+    """A paragraph that is a row of at least three items, not a sentence: parts between separators
+    ("Home › News › Local"), or inline elements side by side with nothing but spaces between them
+    (a ticker's <span>s), and no closing full stop."""
+    para, owner = entry.paragraph, entry.block.owner
+    if (para is None or _verbatim(entry) or para.kind == "quote" or _SENTENCE_END.search(para.text)
+            or len(para.text) >= rules.TEASER_ROW_MAX_CHARS):
+        return False
+    if len(rules.TEASER_SEPARATOR_RE.split(para.text)) >= 3:
+        return True
+    if owner is None or (owner.text or "").strip() or clean(owner.text_content()) != para.text:
+        return False
+    items = [c for c in owner if c.tag in rules.INLINE_TAGS and not (c.tail or "").strip()]
+    return len(items) == len(owner) and sum(1 for c in items if WORD.search(c.text_content())) >= 3
+
+
+def _verbatim(entry: _Entry) -> bool:
+    """Whether the entry was read from a data table or an embedded post (kept as read)."""
+    owner = entry.block.owner
+    return entry.block.kind == "row" or (owner is not None and owner.get(POST) is not None)
+
+
+def _story_starts(entry: _Entry) -> bool:
+    """The first sentence of the story: a paragraph of prose ending like a sentence (or a post or
+    a table the story shows)."""
+    para = entry.paragraph
+    if para is None:
+        return False
+    return _verbatim(entry) or (
+        para.kind == "p" and len(para.text) >= rules.MIN_PARAGRAPH_CHARS
+        and entry.block.link_chars < len(para.text) * 0.5 and bool(_SENTENCE_END.search(para.text)))
+
+
+def _without_teasers(entries: list[_Entry], headline: int) -> list[_Entry]:
+    """Before the story's first sentence: a row of items (a ticker, breadcrumbs) is page furniture,
+    and so is a run of at least TEASER_RUN_MIN headline-like paragraphs (a ticker's items, a list
+    of other stories). Above the headline (the first `headline` entries) any such run is; below it,
+    only a run of linked ones: a story may open with a box score or a list of what is new, never
+    with links to other stories. Headings do not break a run."""
+    start = next((i for i, e in enumerate(entries) if _story_starts(e)), len(entries))
+    doomed = {i for i in range(start) if _item_row(entries[i])}
+    run: list[int] = []
+    for i in range(start + 1):
+        entry = entries[i] if i < start else None
+        if entry is not None and entry.paragraph is None:
+            continue
+        if entry is not None and _headline_like(entry, linked=i >= headline):
+            run.append(i)
+            continue
+        if len(run) >= rules.TEASER_RUN_MIN:
+            doomed.update(run)
+        run = []
+    return [e for i, e in enumerate(entries) if i not in doomed]
 
 
 def _same_title(text: str, title: str) -> bool:
@@ -226,13 +357,15 @@ def _ancestors(container: lxml.html.HtmlElement, el: lxml.html.HtmlElement) -> s
 
 
 def body_sections(body: lxml.html.HtmlElement, meta: Meta, title: str, cjk: bool,
-                   whole: bool = False) -> list[Section]:
+                  whole: bool = False) -> tuple[list[Section], set[Paragraph]]:
     """The sections of the article under `body`: the container holding most of the prose, or
-    all of `body` when `whole` (a JSON-LD articleBody is the article by declaration)."""
+    all of `body` when `whole` (a JSON-LD articleBody is the article by declaration); and the
+    paragraphs read from embedded posts and data tables (what reconcile keeps)."""
+    replace_posts(body)
     strip_tags(body)
     st = measure(body, cjk)
     if not st.total.get(body):
-        return []
+        return [], set()
     drop_captions(body, st, cjk)
     drop_other_stories(body, st)
     strip_boilerplate(body, st)
@@ -256,7 +389,7 @@ def ld_sections(text: str, meta: Meta, title: str, cjk: bool) -> list[Section]:
                 body = parse(f"<html><body>{text}</body></html>").find("body")
             except ExtractionError:
                 return []  # the page's own body may still be read
-            return [] if body is None else body_sections(body, meta, title, cjk, whole=True)
+            return [] if body is None else body_sections(body, meta, title, cjk, whole=True)[0]
         if not _ENTITY.search(text):
             break
         text = html.unescape(text)
@@ -273,7 +406,8 @@ def _chars(sections: list[Section]) -> int:
     return sum(len(p.text) for s in sections for p in s.paragraphs)
 
 
-def reconcile(page: list[Section], ld: list[Section]) -> list[Section]:
+def reconcile(page: list[Section], ld: list[Section],
+              verbatim: set[Paragraph] | None = None) -> list[Section]:
     """The page's own body, checked against the JSON-LD articleBody when there is one.
 
     The data wins only when the page shows a fraction of it (a teaser rendered, the story
@@ -281,7 +415,8 @@ def reconcile(page: list[Section], ld: list[Section]) -> list[Section]:
     story, it is the publisher's own account of what the article is: the page's blocks it
     does not contain (captions, prompts, teasers) are dropped, and the page's paragraphs and
     headings are kept. A data body much shorter than the page, or cut off with an ellipsis,
-    is a summary and changes nothing."""
+    is a summary and changes nothing. The page's `verbatim` paragraphs (posts and data tables,
+    which a data body holds in other words or not at all) are kept."""
     if not ld:
         return page
     if not page:
@@ -305,7 +440,7 @@ def reconcile(page: list[Section], ld: list[Section]) -> list[Section]:
             else:
                 grams = _shingles(para.text)
                 found = len(grams & known) >= len(grams) * rules.LD_MATCH_SHARE
-            if found:
+            if found or para in (verbatim or ()):
                 kept.append(para)
         if kept:
             out.append(Section(section.heading, tuple(kept)))

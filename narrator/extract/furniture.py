@@ -10,7 +10,7 @@ import lxml.html
 from ..safetext import one_line as clean
 from . import rules
 from .page import WORD
-from .tree import IMAGE, Stats, drop
+from .tree import CONTROL, IMAGE, Stats, drop
 
 
 def furniture(text: str, byline: str = "") -> str:
@@ -20,9 +20,65 @@ def furniture(text: str, byline: str = "") -> str:
     for kind, longest, patterns in rules.FURNITURE:
         if n < longest and all(p.search(text) for p in patterns):
             return kind
+    if call_to_action(text):
+        return "newsletter prompt"
+    if n < rules.PROMPT_BLOCK_MAX_CHARS and (opening := _OPENING.match(text)) and opening.end() < n:
+        # a prompt whose first sentence asks, and the rest tells the offer's terms
+        if call_to_action(opening.group()):
+            return "newsletter prompt"
+        if rules.SOCIAL_PROMPT_RE.match(opening.group()):
+            return "social prompt"
     if (byline and text == byline) or (n < 120 and _is_dateline(text)):
         return "byline"
     return ""
+
+
+_OPENING = re.compile(r"[^.!?]{8,}?[.!?](?=\s+[\"“‘(]?[A-Z])")
+"""A block's first sentence (up to a full stop before a capital)."""
+
+
+def call_to_action(text: str, in_signup_box: bool = False, site: str = "") -> bool:
+    """Whether a block is a call to action, by what it does rather than the words it contains: a
+    short block, not reported speech, that tells the reader to sign up for what the publisher
+    offers ("Sign up for our newsletter", "Get the Evening Post in your inbox", "Subscribe to
+    `site` for £1 a week"), offers it ("We'll send you an email every morning"), or is a button's
+    label ("Subscribe now"). In a box with a form, a button or a link to a sign-up page
+    (`in_signup_box`), an imperative opening is enough."""
+    if len(text) >= rules.CTA_MAX_CHARS or rules.REPORTED_SPEECH_RE.search(text):
+        return False
+    if rules.CTA_LABEL_RE.match(text) or rules.CTA_OFFER_RE.search(text):
+        return True
+    for m in rules.CTA_OPENING_RE.finditer(text):
+        if in_signup_box or m.group("foreign"):
+            return True
+        sign = m.group("sign") or m.group("modal")
+        product = rules.CTA_PRODUCT_RE if sign else rules.CTA_PRODUCT_NOUN_RE
+        rest = text[m.end():]
+        if product.search(rest) or (sign and (rules.CTA_PRICE_RE.search(rest) or _names(rest, site))):
+            return True
+    return False
+
+
+def _names(text: str, site: str) -> bool:
+    """Whether `text` names the site (its og:site_name, without a leading "The")."""
+    name = re.sub(r"^the\s+", "", site.strip(), flags=re.I)
+    return len(name) > 2 and re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
+
+
+def in_signup_box(el: lxml.html.HtmlElement | None) -> bool:
+    """Whether `el`, or a small box around it, holds a form, a button or input (marked by
+    tree.strip_tags when it dropped them) or a button-like link: a sign-up page's address under
+    a button's words ("Sign up", "Subscribe now"). A link in a sentence is not one."""
+    for _ in range(rules.CTA_BOX_CLIMB):
+        if el is None or len(el.text_content()) > rules.CTA_MAX_CHARS * 2:
+            return False
+        if el.tag == "form" or el.get(CONTROL) is not None or el.find(".//form") is not None:
+            return True
+        if any(rules.SIGNUP_HREF_RE.search(a.get("href") or "") and rules.CTA_LABEL_RE.match(a.text_content())
+               for a in el.iter("a")):
+            return True
+        el = el.getparent()
+    return False
 
 
 _TIME = re.compile(r"\d{1,2}:\d{2}")

@@ -17,14 +17,26 @@ from .page import WORD
 
 @dataclass
 class Meta:
+    """What the page says about itself, before its body is read."""
+
     title: str = ""
+    """The JSON-LD headline."""
     og_title: str = ""
+    """og:title, else twitter:title."""
     doc_title: str = ""
+    """The <title>."""
+    site_name: str = ""
+    """og:site_name, else application-name: what a site-logo heading says."""
     byline: str = ""
+    """The authors as one line."""
     date: str = ""
+    """The publication date, ISO 8601."""
     language: str = ""
+    """The declared language tag."""
     body: str = ""
+    """The JSON-LD articleBody."""
     authors: list[str] = field(default_factory=list)
+    """The authors' names."""
 
 
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "webpage",
@@ -116,6 +128,7 @@ def read_meta(root: lxml.html.HtmlElement) -> Meta:
             if not meta.language and isinstance(obj.get("inLanguage"), str):
                 meta.language = obj["inLanguage"]
     meta.og_title = clean(props.get("og:title", "") or props.get("twitter:title", ""))
+    meta.site_name = clean(props.get("og:site_name", "") or props.get("application-name", ""))
     title_el = root.find(".//title")
     meta.doc_title = clean(title_el.text_content()) if title_el is not None else ""
     if not meta.authors:
@@ -181,25 +194,64 @@ def title_tokens(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(text)}
 
 
+_TITLE_PARTS = re.compile(r"\s+[|–—:-]\s+|\s+[|]\s*")
+
+
+def _without_site_name(title: str, site: str) -> str:
+    """A declared title without the site's name at either end ("Headline | Riverside Daily")."""
+    if not site:
+        return title
+    name = re.escape(site)
+    m = (re.fullmatch(rf"(.+?)\s*[|–—:-]\s*{name}", title, re.I)
+         or re.fullmatch(rf"{name}\s*[|–—:-]\s*(.+)", title, re.I))
+    return m.group(1) if m else title
+
+
+def _links_home(h1: lxml.html.HtmlElement) -> bool:
+    """Whether a heading is all one link to the site's front page (a logo: href "/", "./",
+    "/index.html" or a site's root address)."""
+    links = list(h1.iter("a"))
+    if len(links) != 1 or clean(links[0].text_content()) != clean(h1.text_content()):
+        return False
+    return _HOME.fullmatch((links[0].get("href") or "x").strip()) is not None
+
+
+_HOME = re.compile(r"(?:https?://[^/?#]+)?(?:/|\./|/?index\.\w+)?")
+
+
 def choose_title(root: lxml.html.HtmlElement, meta: Meta) -> str:
-    """The <h1> that best matches the page's declared titles; else JSON-LD headline,
-    og:title, the <title> without its site name, or the first <h1>."""
+    """The headline: the <h1> that matches the page's headline metadata (JSON-LD headline, og:title;
+    the <title> when neither is given), else that metadata itself. An <h1> matches when most of its
+    words are the headline's and it covers at least TITLE_MIN_COVER of the headline's words: a
+    site-logo <h1> ("Riverside Daily") shares the site's name with a "Headline | Riverside Daily"
+    title, never the headline; nor is an <h1> that is the site's name (og:site_name, or the words
+    of an <h1> that is all one link to the front page: a logo)."""
     h1s = [clean(h.text_content()) for h in root.iter("h1")]
     h1s = [h for h in h1s if h and len(h) < 400]
-    refs = title_tokens(" ".join((meta.title, meta.og_title, meta.doc_title)))
+    logos = [clean(h.text_content()) for h in root.iter("h1") if _links_home(h)]
+    site_name = meta.site_name or next(iter(logos), "")
+    site = title_tokens(meta.site_name)
+    names = [title_tokens(n) for n in (meta.site_name, *logos) if title_tokens(n)]
+    declared = [t for t in (meta.title, meta.og_title) if t] or [t for t in (meta.doc_title,) if t]
+    refs = [title_tokens(t) - site or title_tokens(t) for t in declared]
     best, best_score = "", 0.0
     for h in h1s:
         words = title_tokens(h)
-        shared = len(words & refs)
-        if words and shared / len(words) >= 0.5 and shared > best_score:
-            best, best_score = h, shared
+        if not words or words in names:
+            continue
+        for ref in refs:
+            shared = len(words & ref)
+            if (shared / len(words) >= 0.5 and shared >= len(ref) * rules.TITLE_MIN_COVER
+                    and shared > best_score):
+                best, best_score = h, shared
     if best:
         return best
     if meta.title:
         return meta.title
     if meta.og_title:
-        return meta.og_title
+        return _without_site_name(meta.og_title, site_name)
     if meta.doc_title:
-        parts = re.split(r"\s+[|–—:-]\s+|\s+[|]\s*", meta.doc_title)
-        return max(parts, key=len)
-    return h1s[0] if h1s else ""
+        bare = _without_site_name(meta.doc_title, site_name)
+        return bare if bare != meta.doc_title else max(_TITLE_PARTS.split(meta.doc_title), key=len)
+    return next((h for h in h1s if title_tokens(h) not in names), "")
+

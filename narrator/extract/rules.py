@@ -97,7 +97,7 @@ WEAK_BOILERPLATE_RE = re.compile(
         paywall|meter|piano|tags|tag-?list|categories|category|cat-?links|section-?(?:name|label)|overline|
         toolbar|tools|popup|modal|overlay|widget|pagination|pager|prev-?next|post-?navigation|rating|reactions|follow|
         timestamp|post-?meta|entry-?meta|article-?meta|video-?player|player|gallery|slideshow|
-        carousel|print-?only
+        carousel|print-?only|icons?|glyphicons?|dashicons|material-symbols
     )(?:$|[\s_-])""",
     re.X | re.I,
 )
@@ -135,6 +135,11 @@ CONTENT_HINT_RE = re.compile(
 
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 """Inline styles that hide an element."""
+
+TITLE_MIN_COVER = 0.34
+"""An <h1> is the headline when most of its words are in the headline metadata and it holds at
+least a third of the metadata's words: a shortened headline on the page (8 of an SEO title's 15
+words) still is, a site's logo sharing its two words with "Headline | Site" is not."""
 
 # --- Finding the body ---------------------------------------------------------------------
 
@@ -181,6 +186,10 @@ MIN_UNLINKED_CHARS = 100
 """...unless it also has this many characters outside its links: a digest's items are a
 linked headline and a sentence of summary, and they are the story."""
 
+LINKED_SENTENCE_MIN_WORDS = 5
+"""...and unless it is a sentence that links part of itself: it opens with its own words, has at
+least this many of them outside the link, and ends like a sentence (blocks.py _sentence_with_link)."""
+
 MAX_LINK_DENSITY_CONTAINER = 0.55
 """A list, table or div inside the body whose text is mostly links is dropped whole."""
 
@@ -195,7 +204,6 @@ BOILERPLATE_TEXT_RE = re.compile(
         advertisement|advertising|sponsored(?:\s+content)?|ad|anzeige|werbung|publicidade|
         pubblicità|iklan|реклама|광고|広告|
         copyright\b.*|©.*all\s+rights\s+reserved\W*|all\s+rights\s+reserved\W*|
-        sign\s+up\b.*|subscribe\b.*|get\s+our\s+\w+\s+newsletter.*|
         click\s+here\b.*|add\s+(?:a\s+)?(?:comment|review)|write\s+a\s+(?:comment|review)|
         добавить\s+(?:отзыв|комментарий)|оставить\s+(?:отзыв|комментарий)|listen\s+to\s+this\s+article|print(?:\s+this)?|e-?mail(?:\s+this)?|
         photo|image|video|foto|fotos|фото|bild|imagem|credit|source|watch|loading|comments?|\d+\s+comments?|
@@ -237,8 +245,29 @@ BOILERPLATE_PREFIX_RE = re.compile(
 """A block starting "Read more:", "Related:" ... links elsewhere."""
 
 WIDGET_HEADING_WORDS_RE = re.compile(
-    r"\b(?:newsletters?|sign[\s-]?up|subscribe|subscription|newsletter\w*)\b", re.I)
-"""Words that make any short heading a widget's ("Newsweek Newsletter sign-up >")."""
+    r"\bnewsletter\w*\b.*\b(?:sign[\s-]?up|subscribe|get|free|our)\b|"
+    r"\b(?:sign[\s-]?up|subscribe|get|free|our)\b.*\bnewsletter\w*\b|^\W*newsletters?\W*$", re.I)
+"""A short heading naming a newsletter with a sign-up word ("Newsweek Newsletter sign-up >", "Get
+our free newsletter"), or just "Newsletter": a widget's. A heading that only mentions signing up
+("How to sign up", "Who can subscribe") heads a part of the story; calls to action among headings
+are found like any other (furniture.call_to_action)."""
+
+TEASER_MAX_CHARS = 150
+TEASER_RUN_MIN = 3
+TEASER_LINK_SHARE = 0.25
+TEASER_SEPARATOR_RE = re.compile(r"\s+[•·|›»>/]\s+|\s*[•·]\s*")
+TEASER_ROW_MAX_CHARS = 400
+"""Before the story's first sentence (a paragraph of at least MIN_PARAGRAPH_CHARS ending like
+a sentence), a run of at least TEASER_RUN_MIN paragraphs, each shorter than TEASER_MAX_CHARS and
+read like a headline (no closing full stop, or half of it a link), is a ticker or a list of other
+stories when it stands above the headline's <h1>; below the headline each must have at least
+TEASER_LINK_SHARE of its text in a link (a teaser's headline with its time or section beside it),
+because a story may open with unlinked short lines: a box score, a list of what is new (two dev
+pages open so, and their gold text keeps them). One paragraph there, shorter than
+TEASER_ROW_MAX_CHARS and not a sentence, made of three or more items (between separators, or
+inline elements side by side with only spaces between them) is a ticker or a breadcrumb trail.
+Not tuned: headlines run 40 to 110 characters, and three is the fewest items a ticker or a list
+of stories shows."""
 
 PROSE_RESUME_CHARS = 150
 PROSE_RESUME_CHARS_CJK = 50
@@ -248,7 +277,7 @@ at the first paragraph this long with few links."""
 BOILERPLATE_HEADING_RE = re.compile(
     r"^\W*(?:about\s+the\s+(?:author|writer|reporter)s?|(?:(?:our|the|all|other)\s+)?(?:related|recommended|popular|trending|"
     r"more|latest|top)\b.*|comments?|\d+\s+comments?|leave\s+a\s+(?:comment|reply)|"
-    r"share\b.*|follow\b.*|sign\s+up\b.*|subscribe\b.*|newsletter\b.*|you\s+may\s+(?:also\s+)?like.*|"
+    r"share\b.*|follow\b.*|newsletters?|you\s+may\s+(?:also\s+)?like.*|"
     r"(?:você|voce)\s+(?:também\s+)?pode\s+gostar.*|talvez\s+você\s+goste.*|potrebbe\s+interessarti.*|"
     r"ti\s+potrebbe\s+interessare.*|anda\s+mungkin\s+suka.*|вам\s+может\s+понравиться.*|"
     r"(?:you\s+)?might\s+(?:also\s+)?like.*|further\s+reading|tags?|topics?|"
@@ -341,18 +370,87 @@ MODERATION_NOTE_RE = (
 """A note on what comments are allowed: "comments" (the plural: the section, not a remark) and
 a word for moderation, both."""
 
-NEWSLETTER_PROMPT_RE = re.compile(
-    r"""\b(?:sign\s*-?\s*up|subscribe|register)\s+(?:now\s+|today\s+|free\s+)?(?:for|to)\b
-      | \bget\s+(?:our|the)\s+(?:\w+\s+){0,3}newsletters?\b
-      | \b(?:to|in|into|through)\s+your\s+(?:inbox|mailbox|letterbox|e-?mail)\b
-      | \bwe(?:'ll|\s+will)?\s+send\s+(?:you\s+)?(?:an?\s+)?e-?mails?\b
-      | \b(?:assine|inscreva-se|cadastre-se|suscr[ií]bete|iscriviti|abonnez-vous|inscrivez-vous|
-           abonnieren|подпишитесь|berlangganan(?:lah)?)\b""",
+CTA_MAX_CHARS = 250
+"""A call to action is short: the prompts seen on dev are under 200 characters. A longer block
+is prose, whatever it says about signing up."""
+
+PROMPT_BLOCK_MAX_CHARS = 500
+"""A block shorter than this whose first sentence is a call to action or a social prompt is one,
+whatever follows ("Get access to ... for as little as Rs 599. Use the code ... . For more
+information, ..."): the offer's terms, the fine print. Two dev prompts run 319 and 382 characters."""
+
+CTA_OPENING_RE = re.compile(
+    r"""(?:^|[.!?]\s+|\s[—–|]\s*)(?:(?:please|just|now|so|and)\s+)?(?:
+        (?P<sign>sign\s*-?\s*up|subscribe|register|opt\s+in)(?!\w)|
+        (?P<verb>get|grab|receive|join|enter|try|download|start|claim|unlock|want|
+          don'?t\s+miss|never\s+miss|stay\s+(?:informed|up\s+to\s+date|in\s+the\s+know|ahead|connected|updated)|
+          keep\s+up|be\s+the\s+first)\b|
+        you\s+(?:can|could|may|should)\s+(?:also\s+)?(?P<modal>sign\s*-?\s*up|subscribe|register|join)(?!\w)|
+        (?P<foreign>assine|inscreva-se|cadastre-se|suscr[ií]bete|iscriviti|abonnez-vous|inscrivez-vous|
+          abonnieren|jetzt\s+anmelden|подпишитесь|berlangganan(?:lah)?)\b)""",
     re.X | re.I,
 )
-"""A sign-up prompt: "Sign up for ...", "Get our daily ... newsletter", "... to your inbox",
-"We send an email every day", and the imperatives other languages use. Not the bare words
-"subscription" or "newsletter" in a sentence: stories are written about both."""
+"""A sentence that opens by telling the reader to act: "Sign up for ...", "Get our ...", "Don't
+miss ...", "You can also subscribe ...", and the imperatives other languages use. "Residents
+signed up", "to sign up, bring ...", "the company went on to sign up more subscribers" do not
+open a sentence with the imperative: prose that mentions signing up, read as prose."""
+
+CTA_PRODUCT_RE = re.compile(
+    r"""\b(?:newsletters?|inbox|mailbox|e-?mails?|alerts?|briefings?|digest|bulletins?|podcasts?|
+        our|us|here|free\s+trial|subscribers?|subscriptions?|membership|notifications?)\b
+      | \bfor\s+free(?=\s*(?:[.!,:;—–]|$|(?:today|now|here|and|or|with|in)\b))""",
+    re.X | re.I,
+)
+"""What the publisher offers, in the publisher's voice: a newsletter, an inbox, alerts, "our",
+"us", "here" (a link), "for free" when it ends the offer ("Sign up for free today", not "for free
+school meals": there it is part of a noun). With a sign-up verb ("Subscribe here") one of these
+makes a call to action; with a broader verb ("Get ...", "Join ...") it must be one of the nouns. "Register to
+vote by October 9" and "Sign up for free school meals at the school office" name none: prose."""
+
+CTA_PRICE_RE = re.compile(
+    r"\bfor\s+(?:just\s+|only\s+|as\s+little\s+as\s+)?"
+    r"(?:[$£€¥₹]\s?\d[\d.,]*|\d[\d.,]*\s?(?:p|c|cents?|pence|dollars?|pounds?|euros?))\s*"
+    r"(?:a|an|per|every|/)\s*(?:day|week|month|year|issue)\b|\bfree\s+for\s+(?:\w+\s+){0,2}(?:days?|weeks?|months?)\b",
+    re.I)
+"""A subscription offered for a price by the period ("for just £1 a week", "for $4.99/month",
+"free for 30 days"): after a sign-up verb, the publisher's offer ("Subscribe today for just £1 a
+week"). "Sign up for the bin service, which costs £45 a year" is not offered "for" the price: prose."""
+
+CTA_PRODUCT_NOUN_RE = re.compile(
+    r"\b(?:newsletters?|inbox|mailbox|e-?mails?|alerts?|briefings?|digest|bulletins?|podcasts?|"
+    r"subscriptions?|membership|notifications?)\b", re.I)
+
+CTA_OFFER_RE = re.compile(
+    r"""\b(?:delivered|sent|straight|direct(?:ly)?|right)\s+(?:to|into|through)\s+your\s+
+        (?:inbox|mailbox|letterbox|e-?mail)\b
+      | \bwe(?:'ll|\s+will)?\s+send\s+(?:you\s+)?(?:an?\s+|our\s+|the\s+)?(?:\w+\s+)?
+        (?:e-?mails?|newsletters?|alerts?)\b""",
+    re.X | re.I,
+)
+"""The publisher's offer to the reader ("... delivered to your inbox", "We'll send you an email
+every morning"): a call to action without an imperative."""
+
+CTA_LABEL_RE = re.compile(
+    r"^\W*(?:sign\s*-?\s*up|subscribe|register|join|log\s*in|sign\s*in|get\s+started|download)"
+    r"(?:\s+[\w'’]+){0,3}?\W*$", re.I)
+"""A button's words left on the page: "Sign up", "Subscribe now", "Join today" (at most four
+words, no sentence)."""
+
+REPORTED_SPEECH_RE = re.compile(
+    r"""^\W*[“"«„‘']|\b(?:said|says|told|tells|according\s+to|urged|urges|asked|wrote|added)\b""", re.I)
+"""A block that opens with a quotation mark or says who spoke is reported speech: the story
+quoting someone ("'Join us,' the organisers said"), never the publisher's own prompt."""
+
+CTA_BOX_CLIMB = 3
+"""How far up from a block furniture.in_signup_box looks for the form, button or sign-up link of
+its box (a prompt's <p> in a <div> beside a <form>; the box stays under 2 * CTA_MAX_CHARS)."""
+
+CONTROL_TAGS = frozenset({"button", "input", "select", "textarea"})
+"""Form controls: dropped with the other unreadable tags, they leave a mark on their parent."""
+
+SIGNUP_HREF_RE = re.compile(r"(?:sign-?up|subscri|newsletter|register|/join\b|/account|/membership)", re.I)
+"""A link to a sign-up page, by its address: with a form or button beside it, the mark of a call
+to action's box."""
 
 SOCIAL_PROMPT_RE = re.compile(
     r"""(?:^|[.!?]\s+)(?:follow|share|like|join|find)\s+(?:us|me|him|her|them|it|this|your|@\w+|
@@ -426,7 +524,6 @@ FURNITURE = (
     ("reading time", 80, (READING_TIME_RE,)),
     ("category label", 200, (CATEGORY_LABEL_RE,)),
     ("moderation note", 300, MODERATION_NOTE_RE),
-    ("newsletter prompt", 250, (NEWSLETTER_PROMPT_RE,)),
     ("social prompt", 300, (SOCIAL_PROMPT_RE,)),
     ("contributor credit", 300, (CONTRIBUTOR_RE,)),
     ("affiliate note", 300, (AFFILIATE_RE,)),
@@ -475,3 +572,89 @@ STOPWORDS = {
 """Frequent function words per language, for pages that do not declare one or declare the
 wrong one. Hand-picked, not tuned; words shared by two of these languages count for both
 (the detector wants a clear winner, see extract.detect_language)."""
+
+
+# --- Social posts embedded in the story (issue 27) ----------------------------------------
+
+SOCIAL_EMBEDS = {
+    "twitter-tweet": "X", "twitter-video": "X", "instagram-media": "Instagram", "bluesky-embed": "Bluesky",
+    "text-post-media": "Threads", "tiktok-embed": "TikTok", "fb-xfbml-parse-ignore": "Facebook",
+}
+"""A <blockquote> with one of these class tokens is a platform's own embed code (what its "embed
+this post" button gives a publisher), named by the platform it shows. Its script draws the post
+in a browser; the blockquote is the post's words for everyone else, and the story quotes them.
+Taken from each platform's published embed markup, not from any one site."""
+
+POST_LABEL_MAX_CHARS = 80
+"""A box around an embedded post with fewer characters than this beside it (a label such as
+"Embedded post" or "From Twitter", a caption) is the post's box: the post is taken out of it, so
+that dropping the box as furniture does not drop the post. A box with more is part of the story."""
+
+POST_AUTHOR_RES = (
+    re.compile(r"^\W*?[—–-]+\s*(?P<name>[^()]*?)\s*\(\s*(?P<handle>@[\w.-]+)\s*\)"),  # X, Bluesky
+    re.compile(r"\bpost\s+shared\s+by\s+(?P<name>[^()@]*?)\s*(?:\(\s*)?(?P<handle>@[\w.]+)?\s*\)?(?:\s+on\b.*)?$",
+               re.I),  # Instagram
+    re.compile(r"^\W*(?:post|thread)\s+by\s+(?P<handle>@[\w.]+)", re.I),  # Threads
+    re.compile(r"^\W*posted\s+by\s+(?P<name>.+?)(?:\s+on\s+.*)?$", re.I),  # Facebook
+    re.compile(r"^\s*(?P<handle>@[\w.]+)\s*$"),  # TikTok: the author's handle on a line of its own
+)
+"""The line of an embed that says who posted it: "— Jane Doe (@jane) May 1, 2024" (X, Bluesky),
+"A post shared by Jane Doe (@jane)" (Instagram), "Post by @jane" (Threads), "Posted by Jane Doe on
+Monday" (Facebook), "@jane" (TikTok). The first line that matches gives the author; it is not read."""
+
+POST_CHROME_RE = re.compile(
+    r"""^\W*(?:view\s+(?:this\s+post\s+)?on\s+\w+|view\s+more\s+on\s+\w+|watch\s+on\s+\w+|
+        (?:see|view)\s+(?:this\s+)?(?:post|profile|photo|video)\b.*|\[\s*(?:image|video|embed|image\s+or\s+embed)\s*\]|
+        like,?\s+comment.*|add\s+a\s+comment.*|loading.*|♬.*)\W*$""",
+    re.X | re.I,
+)
+"""An embed's buttons and placeholders ("View this post on Instagram", "View on Threads", "[image or
+embed]", a TikTok's "♬ original sound"): words of the widget, not of the post."""
+
+POST_URL_RE = re.compile(
+    r"(?:(?:^|(?<=[.!?]\s))(?:\w+\s){0,2}\w+:\s*)?"
+    r"(?:https?://\S*|www\.\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*|…))", re.I)
+"""Addresses in a post's text: a scheme or "www." and what follows, or a host with a path or cut
+short ("pic.twitter.com/AbC", "bbc.co.uk/news/uk-1…", the display form X gives a t.co link); with
+the label of one to three words that opens a sentence to introduce it ("Details: https://..."):
+never read. A name with a dot and no path ("Node.js", "St.Andrews") is not an address."""
+
+POST_DATE_RE = re.compile(
+    r"^\W*(?:[a-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[a-z]{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    r"(?:\s*(?:at|,)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?\W*$", re.I)
+"""A post's date on a line of its own (the permalink's text): left out, like any date line."""
+
+# --- Data tables (issue 27) ----------------------------------------------------------------
+
+TABLE_MIN_ROWS = 2
+"""A data table has at least this many rows of data under its header: a single row is a label
+and its value, or a layout box (test_extract's one-row "Ward / Votes" table stays unread)."""
+
+TABLE_COLUMN_AGREEMENT = 0.8
+"""...and at least this share of its rows have the table's usual number of columns (counting
+colspans), at least two: a grid of data, not a layout of boxes."""
+
+TABLE_MAX_CELL_CHARS = 200
+TABLE_MAX_MEAN_CELL_CHARS = 60
+"""...and short cells: none longer than TABLE_MAX_CELL_CHARS and on average at most
+TABLE_MAX_MEAN_CELL_CHARS (the dev page's stats tables average 14, their longest cell is 85;
+a layout table holding the story has cells of whole paragraphs)."""
+
+TABLE_NUMERIC_SHARE = 0.25
+"""...and either header cells (<th>, <thead>) or at least this share of numeric cells
+("28", "85%", "1:32.4", "2-1"): what standings, results and polls are made of."""
+
+TABLE_MAX_LINK_SHARE = 0.6
+"""A table with more of its text in links than this is a list of links laid out in a grid
+(other stories, a site map), not data, whatever its shape."""
+
+TABLE_SAMPLE_ROWS = 200
+"""A table is told data or layout by its first this many rows with words in them: enough to see
+its shape, and a table of 50,000 rows is judged as fast as one of 200."""
+
+TABLE_MAX_ROWS = 30
+"""A data table is read up to this many rows; then a line says how many more it has. A league
+of 20 or 24 teams is read whole; a marathon's 500 finishers are not read one by one."""
+
+NUMERIC_CELL_RE = re.compile(r"[^\w]*\d[\d\s.,:;%/+\-–−()]*(?:[a-z]{1,3}|pts?|kg|km|m|s)?\.?\W*", re.I)
+"""A cell that is a number, a score, a time, a share or a count with a short unit."""

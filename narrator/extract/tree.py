@@ -11,6 +11,7 @@ from lxml import etree
 
 from ..safetext import strip_unsafe
 from . import rules
+from .tables import is_data_table
 
 
 def _is_hidden(el: lxml.html.HtmlElement) -> bool:
@@ -53,6 +54,8 @@ def strip_tags(body: lxml.html.HtmlElement) -> None:
             else:
                 stack.append(child)
     for el in doomed:
+        if el.tag in rules.CONTROL_TAGS and (parent := el.getparent()) is not None:
+            parent.set(CONTROL, "")  # for furniture.in_signup_box: a button or a field stood here
         drop(el)
     for el in images:
         placeholder = etree.Element(IMAGE)
@@ -63,6 +66,9 @@ def strip_tags(body: lxml.html.HtmlElement) -> None:
 IMAGE = "narrator-image"
 
 
+CONTROL = "data-narrator-control"
+
+
 @dataclass
 class Stats:
     """Text measurements of every element, computed bottom-up in one pass."""
@@ -71,6 +77,7 @@ class Stats:
     links: dict = field(default_factory=dict)  # element -> chars of link text in its subtree
     total: dict = field(default_factory=dict)  # element -> chars of text in its subtree
     prose: dict = field(default_factory=dict)  # element -> weighted prose chars in its subtree
+    tabular: dict = field(default_factory=dict)  # element -> the part of its prose in data tables
 
 
 def tlen(s: str | None) -> int:
@@ -79,8 +86,9 @@ def tlen(s: str | None) -> int:
 
 def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
     st = Stats()
-    inline, links, total, prose = st.inline, st.links, st.total, st.prose
+    inline, links, total, prose, tabular = st.inline, st.links, st.total, st.prose, st.tabular
     min_chars = rules.MIN_PARAGRAPH_CHARS_CJK if cjk else rules.MIN_PARAGRAPH_CHARS
+    tables = []
     for el in reversed(list(body.iter())):
         own = tlen(el.text)
         t = own
@@ -103,10 +111,34 @@ def measure(body: lxml.html.HtmlElement, cjk: bool) -> Stats:
             block_links = _inline_links(el, links)
             if block_links <= own * rules.MAX_PARAGRAPH_LINK_DENSITY and not _is_teaser(el):
                 pr += own
+        if el.tag in rules.TABLE_TAGS and is_data_table(el):
+            tables.append(el)
         if pr and _hinted(el):
             pr *= rules.CONTENT_HINT_BONUS
-        prose[el] = pr
+        prose[el], tabular[el] = pr, 0.0
+    for table in tables:
+        if _beside_prose(table, st):
+            # a results table or a poll among the story's paragraphs is the story's as much as
+            # its prose: it counts where the body is looked for
+            weight = float(total[table] - links[table])
+            for el in (table, *table.iterancestors()):
+                if el in prose:
+                    if el is not table and _hinted(el):
+                        weight *= rules.CONTENT_HINT_BONUS
+                    prose[el] += weight
+                    tabular[el] += weight
     return st
+
+
+def _beside_prose(table: lxml.html.HtmlElement, st: Stats) -> bool:
+    """Whether a data table stands among the story's paragraphs: the table, or the box holding
+    nothing else around it, has a sibling with prose in it. A table beside only its heading (a
+    league table in a side column, a market widget) is not the story's."""
+    box = table
+    while (parent := box.getparent()) is not None and st.total.get(parent) == st.total[box]:
+        box = parent
+    parent = box.getparent()
+    return parent is not None and any(st.prose[c] - st.tabular[c] > 0 for c in parent if c is not box)
 
 
 ELLIPSIS = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")

@@ -10,7 +10,7 @@ from . import export
 from .assemble import Narration, assemble
 from .cache import UnitCache
 from .config import Settings
-from .engines import Engine, open_engine, phoneme_checker
+from .engines import Engine, EngineOptions, open_engine, phoneme_checker
 from .jingles import Jingles, load_jingles, with_jingles
 from .lexicon import PUBLICATION, Lexicon, load_kept, load_lexicon, merge
 from .live import LiveSink, LiveStream
@@ -75,7 +75,7 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
     jingles = load_jingles(settings)
     script = prepare(article, voice, settings, jingles)
     own = engine is None
-    engine = engine or open_engine(voice, bool(settings.word_timings))
+    engine = engine or open_engine(voice, options=EngineOptions.from_settings(settings))
     before = (cache.hits, cache.misses) if cache else (0, 0)
     try:
         clips = synthesise(script, engine, voice, progress, cache, between)

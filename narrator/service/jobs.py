@@ -29,6 +29,7 @@ from huey.exceptions import HueyException, TaskException
 
 from ..cache import UnitCache
 from ..config import Settings
+from ..engines import EngineOptions
 from ..errors import InputError
 from ..lexicon import merge
 from ..netguard import NetGuard
@@ -90,8 +91,9 @@ class JobQueue:
         self.huey = huey or make_huey(settings)
         self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")
         self._own_engines = engines is None
-        self.engines = engines or EnginePool(bool(settings.word_timings))
-        self.listen_engines = EnginePool(words=False)  # a word heard on the dashboard needs no timings
+        self.engines = engines or EnginePool(options=EngineOptions.from_settings(settings))
+        # a word heard on the dashboard, or speech asked for at /v1/audio/speech, needs no timings
+        self.listen_engines = EnginePool(options=EngineOptions.from_settings(settings, words=False))
         self.cache = UnitCache.from_settings(settings)
         self.generator = Generator(store, settings, self.engines, self.cache, guard, self._finished)
         self.watching = Watching(Watcher(store, settings, self.submit, self.generator.guard), WORKER)

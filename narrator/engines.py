@@ -23,7 +23,7 @@ from .config import Settings
 from .errors import SynthesisError, VoiceError
 from .onnx_outputs import with_output_of
 from .remote import SpeechClient
-from .voices import Voice
+from .voices import Voice, all_voices
 from .words import WordMark, even_timeline, marks_from_phonemes, marks_from_starts
 
 
@@ -534,7 +534,7 @@ class OpenAIEngine:
                                           "API root, e.g. https://api.openai.com/v1)")
         for key in ("model", "engine_voice"):
             if not getattr(voice, key):
-                raise voice.error(key, f"an openai profile needs a '{key}' (what the server is asked for)")
+                raise voice.error(key, f"an openai profile needs '{key}' (what the server is asked for)")
         if voice.api_key_env and not os.environ.get(voice.api_key_env):
             raise voice.error("api_key_env", f"the variable {voice.api_key_env} (api_key_env) is not set")
 
@@ -582,6 +582,16 @@ def check_voice(voice: Voice) -> None:
     """VoiceError naming the profile's file and line if its engine could not use it, found without
     starting the engine (for the start of `narrator serve`, `worker` and `voices`)."""
     _engine_class(voice).check(voice)
+
+
+def checked_voices(folder: str | Path | None = None) -> dict[str, Voice]:
+    """Every profile (the shipped ones, then the operator's `folder`: Settings.voices), each checked as
+    its engine would use it. A profile that cannot work stops the start of `narrator serve` (and the
+    app under gunicorn), `narrator worker` and `narrator voices` with its file and line (VoiceError)."""
+    voices = all_voices(folder)
+    for voice in voices.values():
+        check_voice(voice)
+    return voices
 
 
 def _engine_class(voice: Voice):  # noqa: ANN202

@@ -61,7 +61,8 @@ class SpeechClient:
     def speech(self, text: str) -> Clip:
         """`text` spoken by the remote voice; SynthesisError once every try failed (or at once for an
         answer that trying again cannot mend: a 4xx, a malformed WAV)."""
-        body = {"model": self.model, "input": text, "voice": self.voice, "response_format": "wav"}
+        body: dict[str, object] = {"model": self.model, "input": text, "voice": self.voice,
+                                   "response_format": "wav"}
         if self.speed != 1.0:
             body["speed"] = self.speed
         data = json.dumps(body).encode()

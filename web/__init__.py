@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from narrator import logs
 from narrator.config import Settings, env_name
+from narrator.engines import checked_voices
 from narrator.jingles import load_jingles
 from narrator.service.accounts import Accounts
 from narrator.service.analytics import Analytics
@@ -45,6 +46,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     if settings.log_format == "json" and not logs.installed():  # gunicorn: no command line configured it
         logs.configure("json", logging.INFO)
     load_jingles(settings)  # a missing or unreadable intro/outro stops the start with one line
+    checked_voices(settings.voices)  # so does a voice profile that cannot work (its file and line)
     feed.check_settings(settings)  # so do podcast artwork or a category that directories refuse
     player.check_settings(settings)  # and a publisher's logo the player could not show
     app.config.from_mapping(MAX_CONTENT_LENGTH=int(settings.max_upload_mb * 2**20),

@@ -366,8 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("keys", help="API keys for the web API: create (printed once), list, revoke ID")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", help="create: what the key is for; revoke: the key's id")
-    p.add_argument("--role", choices=["editor", "reader"], default="editor",
-                   help="editor (default): may change articles and the lexicon; reader: may not")
+    p.add_argument("--role", choices=["editor", "reader", "speech"], default="editor",
+                   help="editor (default): may change articles and the lexicon; reader: may not; speech: "
+                        "may only ask for speech (POST /v1/audio/speech)")
     p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser("users", help="editor accounts for the dashboard: create NAME, list, delete, passwd")

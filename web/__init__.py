@@ -22,7 +22,7 @@ from narrator.service.jobs import JobQueue
 from narrator.service.lexicons import PublicationLexicon
 from narrator.service.store import Store
 
-from . import api, audio, auth, editor, feed, live, ops, player, security
+from . import api, audio, auth, editor, feed, live, ops, player, security, speech
 from .context import Service, service
 from .metrics import WebMetrics
 from .ratelimit import RateLimiter
@@ -71,7 +71,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     ops.init_app(app)
-    for blueprint in (api.bp, audio.bp, live.bp, player.bp, feed.bp, editor.bp):
+    for blueprint in (api.bp, audio.bp, live.bp, player.bp, feed.bp, editor.bp, speech.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

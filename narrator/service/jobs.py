@@ -29,7 +29,7 @@ from huey.exceptions import HueyException, TaskException
 
 from ..cache import UnitCache
 from ..config import Settings
-from ..engines import EngineOptions
+from ..engines import EngineOptions, open_engine
 from ..errors import InputError
 from ..lexicon import merge
 from ..netguard import NetGuard
@@ -167,25 +167,35 @@ class JobQueue:
         return deliver(self.settings.webhook_url, self.settings.webhook_secret, payload)
 
     def say(self, text: str, voice_name: str | None, language: str = "en",
-            entry: tuple[str, str, bool] | None = None) -> bytes:
-        """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV.
-        It gets the voice by name: a worker on another machine has its own copy of the profiles.
-        `entry` (written, spoken, nocase) is a lexicon entry being tried before it is saved: it
-        wins over every other lexicon."""
+            entry: tuple[str, str, bool] | None = None, speed: float = 1.0) -> bytes:
+        """The task that speaks a word or phrase (or the input of POST /v1/audio/speech) as an article
+        would (normaliser and lexicons): a WAV. It gets the voice by name: a worker on another machine
+        has its own copy of the profiles. `entry` (written, spoken, nocase) is a lexicon entry being
+        tried before it is saved: it wins over every other lexicon. `speed` multiplies the voice's
+        rate: an engine at another speed is opened for the request and closed after it (the pool keeps
+        the voices at their own speed only, so its memory stays bounded)."""
         voice = get_voice(voice_name, language, self.settings.voices)
         lexicon = lexicon_for(voice, self.settings)
         if entry is not None:
             lexicon = merge(lexicon, lexicon_entry(*entry))
         spoken = normalise_text(text, voice.language, lexicon)
         out = io.BytesIO()
-        self.listen_engines.get(voice).synthesize(spoken).write_wav(out)
+        if speed == 1.0:
+            self.listen_engines.get(voice).synthesize(spoken).write_wav(out)
+            return out.getvalue()
+        engine = open_engine(dataclasses.replace(voice, rate=voice.rate * speed),
+                             options=self.listen_engines.options)
+        try:
+            engine.synthesize(spoken).write_wav(out)
+        finally:
+            engine.close()
         return out.getvalue()
 
     def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30,
-              entry: tuple[str, str, bool] | None = None) -> bytes:
+              entry: tuple[str, str, bool] | None = None, speed: float = 1.0) -> bytes:
         """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
         TimeoutError if no worker answers within `timeout` seconds."""
-        result = self._say(text, voice_name, language, entry)
+        result = self._say(text, voice_name, language, entry, speed)
         try:
             return result.get(blocking=True, timeout=timeout)
         except TaskException as e:

@@ -72,7 +72,8 @@ def test_narrator_voices_dir_is_read_instead_of_home(tmp_path):
     listed = narrator("voices", home=tmp_path / "home", NARRATOR_VOICES_DIR=str(tmp_path / "elsewhere"))
     assert listed.returncode == 0, listed.stderr
     assert "anna" in {line.split()[0] for line in listed.stdout.splitlines()}
-    assert "anna" not in {line.split()[0] for line in narrator("voices", home=tmp_path / "home").stdout.splitlines()}
+    at_home = narrator("voices", home=tmp_path / "home").stdout.splitlines()
+    assert "anna" not in {line.split()[0] for line in at_home}
 
 
 @pytest.mark.parametrize(("text", "line", "what"), [
@@ -157,7 +158,8 @@ def test_sentences_side_by_side_come_out_in_order(seed_path):
         finally:
             engine.close()
     for side, alone, unit in zip(made[2], made[1], units, strict=True):
-        assert [(m.text_from, m.text_to) for m in side.words] == [(m.text_from, m.text_to) for m in alone.words]
+        spans = [(m.text_from, m.text_to) for m in alone.words]
+        assert [(m.text_from, m.text_to) for m in side.words] == spans
         assert 0.8 < side.duration_ms / alone.duration_ms < 1.25, unit.spoken
     lengths = [c.duration_ms for c in made[1]]
     assert max(lengths) > 2 * min(lengths)  # sentences of different lengths: a swap would show

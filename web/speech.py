@@ -86,8 +86,8 @@ def speech():  # noqa: ANN201
     voices = all_voices(svc.settings.voices)
     name = next((n for n in (data.get("voice"), data.get("model")) if n in voices), None)
     if name is None:
-        return error(404, f"no voice {data.get('voice')!r}; the voices are {', '.join(voices)} (GET /v1/models)",
-                     "not_found_error")
+        return error(404, f"no voice {data.get('voice')!r}; the voices are {', '.join(voices)} "
+                          "(GET /v1/models)", "not_found_error")
     try:
         wav = svc.runner.speak(text, name, voices[name].language, timeout=svc.settings.speech_timeout_s,
                                speed=float(speed))

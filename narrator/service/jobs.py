@@ -194,8 +194,9 @@ class JobQueue:
     def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30,
               entry: tuple[str, str, bool] | None = None, speed: float = 1.0) -> bytes:
         """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
-        TimeoutError if no worker answers within `timeout` seconds."""
-        result = self._say(text, voice_name, language, entry, speed)
+        TimeoutError if no worker answers within `timeout` seconds; a request no worker has begun by
+        then expires (it is dropped, not spoken for nobody)."""
+        result = self._say(text, voice_name, language, entry, speed, expires=timeout)
         try:
             return result.get(blocking=True, timeout=timeout)
         except TaskException as e:

@@ -182,3 +182,21 @@ def test_a_stop_between_sentences_stops_the_lanes(seed_path):
     finally:
         engine.close()
     assert len(given) == 4 < len(script.units)
+
+
+def test_an_article_is_narrated_in_an_operator_voice(tmp_path):
+    from web_fixtures import BufferedClient, narrated
+
+    home = tmp_path / "home"
+    anna(home / "voices")
+    app = create_app({"TESTING": True, "HOME": str(home), "RUNNER": "inprocess", "ACCEL_REDIRECT": "",
+                      "PUBLIC_URL": ""})
+    app.test_client_class = BufferedClient
+    try:
+        client = app.test_client()
+        data = narrated(client, "Bridge reopens\n\nThe old bridge opened again on Monday.\n", voice="anna")
+        assert data["voice"] == "anna", data
+        unknown = client.post("/api/articles", json={"text": "A\n\nB c d.", "id": "a2", "voice": "bert"})
+        assert unknown.status_code == 422 and "anna" in unknown.json["error"]
+    finally:
+        close_app(app)

@@ -197,6 +197,6 @@ def test_an_article_is_narrated_in_an_operator_voice(tmp_path):
         data = narrated(client, "Bridge reopens\n\nThe old bridge opened again on Monday.\n", voice="anna")
         assert data["voice"] == "anna", data
         unknown = client.post("/api/articles", json={"text": "A\n\nB c d.", "id": "a2", "voice": "bert"})
-        assert unknown.status_code == 422 and "anna" in unknown.json["error"]
+        assert unknown.status_code == 422 and "anna" in unknown.json["message"]
     finally:
         close_app(app)

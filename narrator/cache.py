@@ -15,6 +15,7 @@ import json
 import os
 import struct
 import tempfile
+import threading
 import time
 import wave
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class UnitCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        self._counting = threading.Lock()  # sentences of one narration may be looked up from several threads
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UnitCache | None:
@@ -84,9 +86,11 @@ class UnitCache:
             chunk = unpack(path.read_bytes())
             os.utime(path)
         except (FileNotFoundError, EOFError, wave.Error, ValueError, TypeError, struct.error):
-            self.misses += 1
+            with self._counting:
+                self.misses += 1
             return None
-        self.hits += 1
+        with self._counting:
+            self.hits += 1
         return chunk
 
     def put(self, key: str, chunk: AudioChunk) -> None:

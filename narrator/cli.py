@@ -13,19 +13,22 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
+from importlib.resources import files
 from pathlib import Path
 from typing import NoReturn
 
 from . import extract, logs, normalise
 from .cache import UnitCache
 from .config import Settings
+from .engines import checked_voices
 from .errors import InputError, NarratorError
-from .extract import load
+from .extract import extract_html, load
 from .model import Article, Paragraph, Section
 from .netguard import NetGuard
 from .normalise import normalise_text
 from .pipeline import lexicon_for, narrate, prepare
-from .voices import all_voices, get_voice
+from .voices import Voice, get_voice, language_base
 
 
 def _default_out(source: str) -> Path:
@@ -129,11 +132,47 @@ def cmd_cache(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
-    for voice in all_voices(settings.voices).values():
+    voices = checked_voices(settings.voices)  # a broken profile: its file and line, exit code 2
+    if args.action == "measure":
+        return measure_voice(args, settings, voices)
+    if args.name:
+        raise InputError("`narrator voices` lists the profiles; `narrator voices measure NAME` measures one")
+    for voice in voices.values():
         default = f" (default for {', '.join(voice.default_for)})" if voice.default_for else ""
         fallback = " (other languages)" if voice.fallback else ""
         print(f"{voice.name:<12} {voice.engine:<8} {voice.language:<5} "
               f"{voice.description}{default}{fallback}")
+    return 0
+
+
+def measure_voice(args: argparse.Namespace, settings: Settings, voices: dict[str, Voice]) -> int:
+    """Narrate a standard text in a voice (synthesis cache off, no jingles) and print its profile lines:
+    `gain_db`, the gain that brings its speech to the loudness target (for the live stream), and
+    `ms_per_char`, its milliseconds of speech per spoken character (for estimated lengths)."""
+    if not args.name:
+        raise InputError("give the voice to measure: narrator voices measure NAME")
+    voice = get_voice(args.name, "en", settings.voices)
+    if args.text:
+        article = load(args.text, NetGuard(allow_private=bool(settings.allow_private_urls)))
+        article = replace(article, language=voice.language)
+        what = args.text
+    elif language_base(voice.language) == "en":
+        article = extract_html((files("narrator.web") / "demo" / "article.html").read_text(encoding="utf-8"))
+        what = "the demo article"
+    else:
+        raise InputError(f"the standard text is English: give one in {voice.language} with --text FILE "
+                         "(a .txt or .html article of a few paragraphs)")
+    with tempfile.TemporaryDirectory(prefix="narrator-measure-") as home:
+        quiet = settings.replace(home=home, cache_max_mb=0, intro="", outro="")
+        result = narrate(article, voice, Path(home) / "measure.mp3", quiet)
+    speech = sum(s.end_ms - s.start_ms for b in result.narration.blocks for s in b.sentences)
+    chars = sum(len(u.spoken) for u in result.script.units)
+    if not chars or not speech:
+        raise InputError(f"{what} gave the voice nothing to say")
+    print(f"# measured by `narrator voices measure {voice.name}` on {what}: {chars} spoken characters, "
+          f"{speech / 1000:.1f} s of speech, loudness target {settings.loudness_lufs:g} LUFS")
+    print(f"gain_db = {result.narration.gain_db:.1f}")
+    print(f"ms_per_char = {speech / chars:.1f}")
     return 0
 
 
@@ -182,6 +221,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from .service.jobs import JobQueue  # the service (queue, database drivers) is loaded only to serve
     from .service.store import Store
 
+    checked_voices(settings.voices)  # a broken profile stops the start, with its file and line
     logging.getLogger().setLevel(logging.INFO)
     queue = JobQueue(Store.from_settings(settings), settings)
     where = settings.redis_url or f"{settings.home_path}/queue.db"
@@ -391,8 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("keys", help="API keys for the web API: create (printed once), list, revoke ID")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", help="create: what the key is for; revoke: the key's id")
-    p.add_argument("--role", choices=["editor", "reader"], default="editor",
-                   help="editor (default): may change articles and the lexicon; reader: may not")
+    p.add_argument("--role", choices=["editor", "reader", "speech"], default="editor",
+                   help="editor (default): may change articles and the lexicon; reader: may not; speech: "
+                        "may only ask for speech (POST /v1/audio/speech)")
     p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser("users", help="editor accounts for the dashboard: create NAME, list, delete, passwd")
@@ -406,7 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade", "current"])
     p.set_defaults(func=cmd_db)
 
-    p = sub.add_parser("voices", help="list voice profiles")
+    p = sub.add_parser("voices", help="list voice profiles, or measure one: voices measure NAME")
+    p.add_argument("action", nargs="?", choices=["list", "measure"], default="list",
+                   help="list (default) the profiles; measure NAME: print its gain_db and ms_per_char lines")
+    p.add_argument("name", nargs="?", help="with measure: the voice profile")
+    p.add_argument("--text", help="with measure: the text to read (.txt, .html or URL; default: the demo "
+                                  "article, for an English voice)")
     p.set_defaults(func=cmd_voices)
 
     p = sub.add_parser("extract", help="print the article extracted from a page")

@@ -33,6 +33,8 @@ MIN_WEBHOOK_SECRET = 32
 
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 """The spoken AI-voice disclaimer every narration opens with, by default."""
+ALIASES = {"voices_dir": "NARRATOR_VOICES"}
+"""Older names of settings, read when the setting's own variable is not set."""
 
 LABEL = DISCLAIMER
 """The player's AI-voice notice (the tooltip of its "AI voice" badge): by default the spoken disclaimer."""
@@ -51,9 +53,10 @@ class Settings:
     """MP3 bit rate (mono CBR)."""
     loudness_lufs: float = -16.0
     """Integrated loudness target."""
-    voices: str = ""
-    """A folder of extra voice profiles (and their lexicons), read after the shipped ones: a profile
-    with a shipped profile's name replaces it."""
+    voices_dir: str = ""
+    """A folder of the operator's voice profiles (and their lexicons and model files), read after the
+    shipped ones: a profile with a shipped profile's name replaces it. Empty: HOME/voices, when that
+    folder exists. NARRATOR_VOICES is an older name for it."""
     lexicon: str = ""
     """The publication's pronunciation lexicon file (default: HOME/lexicon.tsv, edited on the dashboard)."""
     intro: str = ""
@@ -63,6 +66,14 @@ class Settings:
     word_timings: int = 1
     """1: the timing map says when each word is said (the player highlights the word being read);
     0: by sentence only, and engines skip the alignment work (docs/words.md)."""
+    synthesis_lanes: int = 0
+    """Sentences a Piper voice synthesises side by side, in one model, each run on one core's worth of
+    threads (0: one per core; 1: one at a time, onnxruntime's own threading, as Piper's command does)."""
+    remote_concurrency: int = 4
+    """Sentences in flight at once to the server of a remote voice (engine = "openai")."""
+    remote_timeout_s: float = 60.0
+    """Longest wait for one answer of a remote voice's server; a request is tried again (with backoff)
+    on a timeout, a 429 or a 5xx, three times in all."""
 
     # State ----------------------------------------------------------------------------------------
     home: str = ""
@@ -109,6 +120,9 @@ class Settings:
     the database that it is alive; /readyz fails when none has done so for three times this long."""
     listen_timeout_s: float = 30.0
     """Longest wait for a worker to speak a pronunciation on the dashboard (503 beyond)."""
+    speech_timeout_s: float = 120.0
+    """Longest wait for a worker to speak the input of a POST /v1/audio/speech (504 beyond); a request
+    still waiting then is dropped by the worker, not spoken."""
     max_queued_chars: int = 600_000
     """Characters of narration one API key or editor may have queued or running at once (three of the
     longest articles, or about a hundred ordinary ones); beyond, 429 with Retry-After. 0: no limit.
@@ -217,6 +231,12 @@ class Settings:
         if self.log_format not in LOG_FORMATS:
             raise InputError(f"NARRATOR_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                              f"not {self.log_format!r}")
+        for name in ("remote_concurrency", "remote_timeout_s", "speech_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise InputError(f"{env_name(name)} must be above 0, not {getattr(self, name):g}")
+        if self.synthesis_lanes < 0:
+            raise InputError("NARRATOR_SYNTHESIS_LANES must be 0 (one per core) or more, "
+                             f"not {self.synthesis_lanes}")
         if self.heartbeat_s <= 0:
             raise InputError(f"NARRATOR_HEARTBEAT_S must be above 0, not {self.heartbeat_s:g}")
         if self.webhook_url and len(self.webhook_secret) < MIN_WEBHOOK_SECRET:
@@ -228,6 +248,20 @@ class Settings:
     def home_path(self) -> Path:
         """The state folder, absolute."""
         return Path(self.home).expanduser().resolve()
+
+    @property
+    def voices(self) -> Path | None:
+        """The operator's folder of voice profiles in force: NARRATOR_VOICES_DIR, else HOME/voices when it
+        exists; None: the shipped profiles only."""
+        if self.voices_dir:
+            return Path(self.voices_dir).expanduser()
+        home = self.home_path / "voices"
+        return home if home.is_dir() else None
+
+    @property
+    def lanes(self) -> int:
+        """Sentences a local engine synthesises side by side (`synthesis_lanes`, 0: one per core)."""
+        return self.synthesis_lanes if self.synthesis_lanes > 0 else os.cpu_count() or 1
 
     @property
     def publication_lexicon(self) -> Path:
@@ -248,6 +282,9 @@ class Settings:
         for f in fields(cls):
             name = env_name(f.name)
             raw = env.get(name)
+            if raw is None and f.name in ALIASES:
+                name = ALIASES[f.name]
+                raw = env.get(name)
             if raw is None:
                 continue
             kind: type = type(f.default)
@@ -267,4 +304,4 @@ def env_name(field_name: str) -> str:
     return "NARRATOR_" + field_name.upper()
 
 
-__all__ = ["LABEL", "LOG_FORMATS", "RUNNERS", "Settings", "default_home", "env_name"]
+__all__ = ["ALIASES", "LABEL", "LOG_FORMATS", "RUNNERS", "Settings", "default_home", "env_name"]

@@ -10,7 +10,7 @@ from . import export
 from .assemble import Narration, assemble
 from .cache import UnitCache
 from .config import Settings
-from .engines import Engine, open_engine, phoneme_checker
+from .engines import Engine, EngineOptions, open_engine, phoneme_checker
 from .errors import SynthesisError
 from .jingles import Jingles, load_jingles, with_jingles
 from .lexicon import (
@@ -156,7 +156,7 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
     used: set[str] = set()
     script = prepare(article, voice, settings, jingles, lexicon, used)
     own = engine is None
-    engine = engine or open_engine(voice, bool(settings.word_timings))
+    engine = engine or open_engine(voice, options=EngineOptions.from_settings(settings))
     try:
         # A pronunciation the voice cannot say never fails the narration: it is tried alone first, and
         # the article is read without the ones that fail (plainly, as if there were no entry).

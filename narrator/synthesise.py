@@ -4,7 +4,10 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -126,15 +129,47 @@ def synthesise(script: Script, engine: Engine, voice: Voice,
                between: Callable[[Unit], None] | None = None) -> Iterator[AudioChunk]:
     """Yield one clip per unit of the script, in order (lazily, so memory stays flat).
 
+    An engine with several lanes (`Engine.lanes`) is given that many sentences at once, from as many
+    threads; the clips still come out in order, each as soon as it and those before it are made. The
+    first sentence goes alone, with the engine to itself, so the first audio is not later than one
+    sentence at a time makes it; from the second on, sentences run ahead by at most the lanes.
+
     `progress(blocks_done, blocks_total)` is called after each block's last sentence, and
-    `between(unit)` before each sentence is spoken (it may raise to stop the narration).
+    `between(unit)` before each sentence is given to the engine (it may raise to stop the narration:
+    the sentences in flight are finished and dropped).
     """
     total = len(script.blocks)
     units = script.units
-    for i, unit in enumerate(units):
-        if between:
-            between(unit)
+
+    def make(unit: Unit) -> AudioChunk:
         kind = script.blocks[unit.block].kind
-        yield synthesise_unit(unit, engine, voice, f"{kind} {unit.block + 1} of {total}", cache)
-        if progress and (i + 1 == len(units) or units[i + 1].block != unit.block):
-            progress(unit.block + 1, total)
+        return synthesise_unit(unit, engine, voice, f"{kind} {unit.block + 1} of {total}", cache)
+
+    lanes = max(1, getattr(engine, "lanes", 1))
+    threads = ThreadPoolExecutor(lanes, thread_name_prefix="narrator-lane") if lanes > 1 else nullcontext()
+    with threads as pool:
+        ahead: deque[Future[AudioChunk]] = deque()
+        given = 0
+        try:
+            for i, unit in enumerate(units):
+                while given < len(units) and (given <= i or (i > 0 and len(ahead) < lanes)):
+                    if between:
+                        between(units[given])
+                    ahead.append(pool.submit(make, units[given]) if pool else _done(make, units[given]))
+                    given += 1
+                yield ahead.popleft().result()
+                if progress and (i + 1 == len(units) or units[i + 1].block != unit.block):
+                    progress(unit.block + 1, total)
+        finally:  # stopped or failed: what has not started is not started (the pool waits for the rest)
+            for future in ahead:
+                future.cancel()
+
+
+def _done(make: Callable[[Unit], AudioChunk], unit: Unit) -> Future[AudioChunk]:
+    """`make(unit)` run here and now, as a finished future (one lane: no threads)."""
+    future: Future[AudioChunk] = Future()
+    try:
+        future.set_result(make(unit))
+    except BaseException as e:
+        future.set_exception(e)
+    return future

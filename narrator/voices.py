@@ -2,11 +2,13 @@
 
 The shipped profiles live in the repository's top-level `voices/` folder, installed inside the
 package as `narrator.voice_data` (pyproject.toml maps the one onto the other), so `pip install .`
-carries them. An operator may add a folder of their own (NARRATOR_VOICES, `Settings.voices`):
-its profiles are read after the shipped ones, and one with a shipped profile's name replaces it.
+carries them. An operator adds profiles in a folder of their own (HOME/voices, or NARRATOR_VOICES_DIR:
+`Settings.voices`), in the same format: they are read after the shipped ones, and one with a shipped
+profile's name replaces it. A profile that cannot be used is a VoiceError naming its file and line.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib.resources import files
@@ -25,9 +27,10 @@ class Voice:
     name: str
     """The profile's name, as given to --voice."""
     engine: str
-    """Engine adapter name: 'piper' or 'pyttsx3'."""
-    engine_voice: str
-    """The engine's own voice id (a Piper voice package, an espeak voice id)."""
+    """Engine adapter name: 'piper', 'pyttsx3' or 'openai' (narrator.engines.ENGINES)."""
+    engine_voice: str = ""
+    """The engine's own voice id: a Python package carrying a Piper model, an espeak voice id, the
+    voice a remote server is asked for."""
     language: str = "en"
     """Language the profile speaks."""
     description: str = ""
@@ -61,8 +64,17 @@ class Voice:
     """Pronunciation lexicon file (respellings), relative to the voices folder."""
     phoneme_lexicon: str = ""
     """This voice's own entries, which may give phonemes in its engine's notation."""
+    model: str = ""
+    """A Piper voice file (PATH.onnx, its PATH.onnx.json beside it), relative to the profile's folder;
+    for engine 'openai', the model the server is asked for."""
+    base_url: str = ""
+    """Engine 'openai': the server's API root, e.g. https://api.openai.com/v1."""
+    api_key_env: str = ""
+    """Engine 'openai': the name of the environment variable that holds the server's key (empty: none)."""
     folder: Path = field(default=DEFAULT_DIR, compare=False)
     """The folder the profile was read from."""
+    source: Path | None = field(default=None, compare=False, repr=False)
+    """The profile's file (for errors that name its line)."""
 
     @property
     def lexicon_path(self) -> Path | None:
@@ -78,6 +90,17 @@ class Voice:
     def scripts(self) -> frozenset[str]:
         """The scripts this profile reads (a respelling in another is not said by it)."""
         return scripts_for(self.language)
+
+    @property
+    def model_path(self) -> Path:
+        """The model file, as a path from the profile's folder (for a Piper voice file)."""
+        return self.folder / Path(self.model).expanduser()
+
+    def error(self, key: str, message: str) -> VoiceError:
+        """A VoiceError about this profile's `key`, naming its file and the key's line."""
+        if self.source is None:
+            return VoiceError(f"voice '{self.name}': {message}")
+        return VoiceError(f"{self.source}, line {_line_of(self.source, key)}: {message}")
 
     def for_language(self, language: str) -> Voice:
         """This profile speaking `language` (only fallback profiles change their engine voice)."""
@@ -117,32 +140,71 @@ def language_base(tag: str) -> str:
     return tag.replace("_", "-").split("-")[0].lower()
 
 
+_KINDS = {"str": (str,), "float": (int, float), "int": (int,), "bool": (bool,)}
+"""What a TOML value of each field type may be (a whole number is a float too)."""
+PROFILE_KEYS = tuple(f.name for f in fields(Voice) if f.name not in ("folder", "source", "pace_measured"))
+"""The keys a profile may have."""
+
+
+def _line_of(path: Path, key: str) -> int:
+    """The line of `path` where `key` is given (1 when it is not: a key that is missing)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    found = re.search(rf'^[ \t]*["\']?{re.escape(key)}["\']?[ \t]*=', text, re.M)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def _error(path: Path, key: str, message: str) -> VoiceError:
+    return VoiceError(f"{path}, line {_line_of(path, key)}: {message}")
+
+
+def _checked(path: Path, key: str, value: object, kind: str) -> object:
+    """`value` if it is of the field's type (a list of strings for a tuple), else VoiceError."""
+    if kind.startswith("tuple"):
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise _error(path, key, f"'{key}' must be a list of strings")
+        return tuple(value)
+    allowed = _KINDS[kind]
+    if not isinstance(value, allowed) or (bool not in allowed and isinstance(value, bool)):
+        name = {"str": "a string", "float": "a number", "int": "a whole number",
+                "bool": "true or false"}[kind]
+        raise _error(path, key, f"'{key}' must be {name}, not {value!r}")
+    return value
+
+
 def _parse(path: Path) -> Voice:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise VoiceError(f"voice profile {path.name} is unreadable: {e}") from None
-    known = {f.name for f in fields(Voice)} - {"folder", "pace_measured"}
-    unknown = set(data) - known
-    if unknown:
-        raise VoiceError(f"voice profile {path.name} has unknown keys: {', '.join(sorted(unknown))}")
-    for key in ("name", "engine", "engine_voice"):
-        if not isinstance(data.get(key), str) or not data[key]:
-            raise VoiceError(f"voice profile {path.name} needs a '{key}'")
-    data["default_for"] = tuple(data.get("default_for", ()))
-    data["pace_measured"] = "ms_per_char" in data
-    try:
-        return Voice(**data, folder=path.parent)
-    except TypeError as e:
-        raise VoiceError(f"voice profile {path.name} is malformed: {e}") from None
+    except tomllib.TOMLDecodeError as e:  # its message ends "(at line N, column M)"
+        found = re.search(r"\(at line (\d+), column \d+\)", str(e))
+        line = found.group(1) if found else "1"
+        raise VoiceError(f"{path}, line {line}: not TOML: {str(e).split(' (at ')[0]}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise VoiceError(f"{path}: unreadable: {e}") from None
+    types = {f.name: str(f.type) for f in fields(Voice)}
+    for key, value in data.items():
+        if key not in PROFILE_KEYS:
+            raise _error(path, key, f"unknown key '{key}' (known: {', '.join(PROFILE_KEYS)})")
+        data[key] = _checked(path, key, value, types[key])
+    for key in ("name", "engine"):
+        if not data.get(key):
+            raise _error(path, key, f"the profile needs a '{key}'")
+    for key in ("rate", "min_words_per_second", "max_words_per_second", "ms_per_char"):
+        if key in data and not data[key] > 0:
+            raise _error(path, key, f"'{key}' must be above 0")
+    data["pace_measured"] = "ms_per_char" in data  # else the pace is a guess, not checked against
+    return Voice(**data, folder=path.parent, source=path)
 
 
 def all_voices(extra: str | Path | None = None) -> dict[str, Voice]:
-    """Every profile by name: the shipped ones, then those in the `extra` folder (which win)."""
+    """Every profile by name: the shipped ones, then those in the operator's `extra` folder (which win;
+    `Settings.voices`). VoiceError naming the file and line of a profile that cannot be read."""
     voices = {}
     for folder in (DEFAULT_DIR, *([Path(extra)] if extra else [])):
         if extra and not folder.is_dir():
-            raise VoiceError(f"the voices folder {folder} does not exist (NARRATOR_VOICES)")
+            raise VoiceError(f"the voices folder {folder} does not exist (NARRATOR_VOICES_DIR)")
         for path in sorted(folder.glob("*.toml")):
             voice = _parse(path)
             voices[voice.name] = voice
@@ -151,7 +213,7 @@ def all_voices(extra: str | Path | None = None) -> dict[str, Voice]:
 
 def get_voice(name: str | None, language: str = "en", extra: str | Path | None = None) -> Voice:
     """The named profile, or the default for `language`; VoiceError when there is none. `extra` is
-    an operator's folder of profiles (NARRATOR_VOICES), read after the shipped ones."""
+    the operator's folder of profiles (`Settings.voices`), read after the shipped ones."""
     voices = all_voices(extra)
     if name:
         if name not in voices:

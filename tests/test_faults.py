@@ -114,7 +114,7 @@ def test_corrupt_voice_model(site, tmp_path):
     article = extract_text(SHORT_TEXT + "\nRead by a broken voice.\n")
     python_path = f"{tmp_path / 'site'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
     env = {"NARRATOR_VOICES": str(voices), "PYTHONPATH": python_path}
-    print_ = fingerprint_of(article, "broken", queue.settings.replace(voices=str(voices)))
+    print_ = fingerprint_of(article, "broken", queue.settings.replace(voices_dir=str(voices)))
     _, job, _ = store.articles.update("a1", article, "broken", print_)
     queue.submit(job.id)
     failed = run_worker_until_finished(home, store, job, **env)

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from narrator import logs
 from narrator.config import Settings, env_name
+from narrator.engines import checked_voices
 from narrator.jingles import load_jingles
 from narrator.service.accounts import Accounts
 from narrator.service.analytics import Analytics
@@ -23,7 +24,7 @@ from narrator.service.lexicons import PublicationLexicon
 from narrator.service.storage import StorageUnavailable
 from narrator.service.store import Store
 
-from . import api, audio, auth, editor, feed, live, ops, player, security
+from . import api, audio, auth, editor, feed, live, ops, player, security, speech
 from .context import Service, service
 from .live_index import LiveIndex
 from .metrics import WebMetrics
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     if settings.log_format == "json" and not logs.installed():  # gunicorn: no command line configured it
         logs.configure("json", logging.INFO)
     load_jingles(settings)  # a missing or unreadable intro/outro stops the start with one line
+    checked_voices(settings.voices)  # so does a voice profile that cannot work (its file and line)
     feed.check_settings(settings)  # so do podcast artwork or a category that directories refuse
     player.check_settings(settings)  # and a publisher's logo the player could not show
     app.config.from_mapping(MAX_CONTENT_LENGTH=int(settings.max_upload_mb * 2**20),
@@ -72,7 +74,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     ops.init_app(app)
-    for blueprint in (api.bp, audio.bp, live.bp, player.bp, feed.bp, editor.bp):
+    for blueprint in (api.bp, audio.bp, live.bp, player.bp, feed.bp, editor.bp, speech.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

@@ -22,8 +22,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import InputError
 from .store import Conflict, NotFound, Store
 
-ROLES = ("editor", "reader")
-"""What a credential may be: 'editor' may change articles and the lexicon, 'reader' may not."""
+ROLES = ("editor", "reader", "speech")
+"""What a credential may be: 'editor' may change articles and the lexicon, 'reader' may not, 'speech'
+may only ask for speech (POST /v1/audio/speech: a key for a tool that speaks the OpenAI API)."""
 
 PREFIX = "nk_"
 """API keys start with this, so they are recognisable in logs and secret scanners."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..cache import UnitCache
 from ..config import Settings
-from ..engines import AudioChunk, Engine, open_engine
+from ..engines import AudioChunk, Engine, EngineOptions, open_engine
 from ..errors import InputError
 from ..lexicon import Flag
 from ..logs import job_context
@@ -54,18 +54,24 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 class EnginePool:
     """Open engines by voice, kept loaded between jobs; used by one worker thread at a time."""
 
-    def __init__(self, words: bool = True) -> None:
-        self._engines: dict[tuple[str, str, float], Engine] = {}
+    def __init__(self, words: bool = True, options: EngineOptions | None = None) -> None:
+        self._engines: dict[tuple, Engine] = {}
         self._lock = threading.Lock()
-        self.words = words
+        self.options = options or EngineOptions(words=words)
+        """How the engines are opened: with word timings (Settings.word_timings), lanes, remote limits."""
+
+    @property
+    def words(self) -> bool:
         """Whether the engines say when each word is said (Settings.word_timings)."""
+        return self.options.words
 
     def get(self, voice: Voice) -> Engine:
         """The engine for `voice`, opened on first use."""
-        key = (voice.engine, voice.engine_voice, voice.rate)
+        model = str(voice.model_path) if voice.model else ""  # a voice file: where it is
+        key = (voice.engine, voice.engine_voice, model, voice.base_url, voice.api_key_env, voice.rate)
         with self._lock:
             if key not in self._engines:
-                self._engines[key] = open_engine(voice, self.words)
+                self._engines[key] = open_engine(voice, options=self.options)
             return self._engines[key]
 
     def close(self) -> None:
@@ -116,18 +122,22 @@ class MeteredEngine:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.model_id = engine.model_id
+        self.lanes = engine.lanes
         self.seconds = 0.0
-        """Time spent in the engine (wall clock)."""
+        """Time spent in the engine (wall clock, summed over the sentences made side by side)."""
         self.audio_ms = 0.0
         """Audio it returned, in milliseconds."""
+        self._lock = threading.Lock()
 
     def synthesize(self, text: str) -> AudioChunk:
         start = time.perf_counter()
         try:
             chunk = self.engine.synthesize(text)
         finally:
-            self.seconds += time.perf_counter() - start
-        self.audio_ms += chunk.duration_ms
+            with self._lock:
+                self.seconds += time.perf_counter() - start
+        with self._lock:
+            self.audio_ms += chunk.duration_ms
         return chunk
 
     def close(self) -> None:

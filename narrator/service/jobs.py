@@ -34,6 +34,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..cache import UnitCache
 from ..config import Settings
+from ..engines import EngineOptions, open_engine
 from ..errors import InputError, SynthesisError
 from ..lexicon import merge
 from ..model import Unit
@@ -129,8 +130,9 @@ class JobQueue:
         self.huey = huey or make_huey(settings, results=False)  # narrations are followed in the store
         self.listen_huey = make_huey(settings, f"{self.huey.name}-listen")  # a spoken word is a result
         self._own_engines = engines is None
-        self.engines = engines or EnginePool(bool(settings.word_timings))
-        self.listen_engines = EnginePool(words=False)  # a word heard on the dashboard needs no timings
+        self.engines = engines or EnginePool(options=EngineOptions.from_settings(settings))
+        # a word heard on the dashboard, or speech asked for at /v1/audio/speech, needs no timings
+        self.listen_engines = EnginePool(options=EngineOptions.from_settings(settings, words=False))
         self.cache = UnitCache.from_settings(settings)
         self.generator = Generator(store, settings, self.engines, self.cache, guard, self._finished)
         self.watching = Watching(Watcher(store, settings, self.submit, self.generator.guard), WORKER)
@@ -213,29 +215,38 @@ class JobQueue:
         return deliver(self.settings.webhook_url, self.settings.webhook_secret, payload)
 
     def say(self, text: str, voice_name: str | None, language: str = "en",
-            entry: tuple[str, str, bool] | None = None, check: bool = False) -> bytes:
-        """The task that speaks a word or phrase as an article would (normaliser and lexicons): a WAV.
-        It gets the voice by name: a worker on another machine has its own copy of the profiles.
-        `entry` (written, spoken, nocase) is a lexicon entry being tried before it is saved: it
-        wins over every other lexicon. With `check`, InputError when the voice cannot say it (the
-        engine fails, or the clip's length does not fit the words, as a narration checks a sentence)."""
+            entry: tuple[str, str, bool] | None = None, check: bool = False, speed: float = 1.0) -> bytes:
+        """The task that speaks a word or phrase (or the input of POST /v1/audio/speech) as an article
+        would (normaliser and lexicons): a WAV. It gets the voice by name: a worker on another machine
+        has its own copy of the profiles. `entry` (written, spoken, nocase) is a lexicon entry being
+        tried before it is saved: it wins over every other lexicon. With `check`, InputError when the
+        voice cannot say it (the engine fails, or the clip's length does not fit the words, as a
+        narration checks a sentence). `speed` multiplies the voice's rate: an engine at another speed
+        is opened for the request and closed after it (the pool keeps the voices at their own speed
+        only, so its memory stays bounded)."""
         voice = get_voice(voice_name, language, self.settings.voices)
         lexicon = lexicon_for(voice, self.settings)
         if entry is not None:
             lexicon = merge(lexicon, lexicon_entry(*entry, voice=voice))
         spoken = normalise_text(text, voice.language, lexicon)
-        engine = self.listen_engines.get(voice)
+        own = speed != 1.0
+        engine = (open_engine(dataclasses.replace(voice, rate=voice.rate * speed),
+                              options=self.listen_engines.options) if own else self.listen_engines.get(voice))
         out = io.BytesIO()
-        if not check:
-            engine.synthesize(spoken).write_wav(out)
-            return out.getvalue()
         try:
-            clip = synthesise_unit(Unit(text, spoken, 0), engine, voice, "it")
-        except SynthesisError as e:
-            why = str(e).removeprefix(f"it ({text[:60]!r}): ")
-            raise InputError(f"{voice.name} cannot say {text!r} as {spoken[:60]!r}: {why}") from None
-        clip.write_wav(out)
-        return out.getvalue()
+            if not check:
+                engine.synthesize(spoken).write_wav(out)
+                return out.getvalue()
+            try:
+                clip = synthesise_unit(Unit(text, spoken, 0), engine, voice, "it")
+            except SynthesisError as e:
+                why = str(e).removeprefix(f"it ({text[:60]!r}): ")
+                raise InputError(f"{voice.name} cannot say {text!r} as {spoken[:60]!r}: {why}") from None
+            clip.write_wav(out)
+            return out.getvalue()
+        finally:
+            if own:
+                engine.close()
 
     def _said(self, *args: object) -> bytes | str:
         """The listening task: `say`'s WAV, or the reason (InputError) it could not be said, which the
@@ -246,11 +257,12 @@ class JobQueue:
             return str(e)
 
     def speak(self, text: str, voice_name: str | None, language: str = "en", timeout: float = 30,
-              entry: tuple[str, str, bool] | None = None, check: bool = False) -> bytes:
+              entry: tuple[str, str, bool] | None = None, check: bool = False, speed: float = 1.0) -> bytes:
         """Speak `text` through the queue's workers (never in the caller's thread); its WAV.
-        TimeoutError if no worker answers within `timeout` seconds; InputError if the worker could
-        not say it (with `check`: see `say`)."""
-        result = self._say(text, voice_name, language, entry, check)
+        TimeoutError if no worker answers within `timeout` seconds (a request no worker has begun by
+        then expires: it is dropped, not spoken for nobody); InputError if the worker could not say it
+        (with `check`: see `say`)."""
+        result = self._say(text, voice_name, language, entry, check, speed, expires=timeout)
         try:
             said = result.get(blocking=True, timeout=timeout)
         except TaskException as e:

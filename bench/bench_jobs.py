@@ -33,7 +33,7 @@ from narrator.extract import extract_text  # noqa: E402
 from narrator.service.jobs import JobQueue  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
 from narrator.service.submissions import fingerprint  # noqa: E402
-from narrator.voices import get_voice  # noqa: E402
+from narrator.speech.voices import get_voice  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from report import publish  # noqa: E402

@@ -170,12 +170,12 @@ def one(browser, base: str, token: str, html: str, trace: bool = False) -> dict:
 def overhead(runs: int) -> tuple[list[float], list[float]]:
     """Seconds to narrate the seed article in-process (default voice, cache off) without and with the
     live stream, alternating: what streaming adds to the whole version."""
+    from narrator.audio.stream import FolderSink
     from narrator.config import Settings
-    from narrator.engines import open_engine
     from narrator.extract import extract_text
-    from narrator.live import FolderSink
     from narrator.pipeline import narrate
-    from narrator.voices import get_voice
+    from narrator.speech.engines import open_engine
+    from narrator.speech.voices import get_voice
 
     voice = get_voice(None)
     engine = open_engine(voice)

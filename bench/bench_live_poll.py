@@ -3,7 +3,8 @@ poll was made to cost what is new.
 
 Set-up (not timed): a fresh NARRATOR_HOME holds a long article (the seed article's body --copies times,
 about 100 minutes of narration) whose job is marked running, with no worker: this script narrates it
-once with the real pipeline (espeak, word timings, the live stream of narrator.live) and keeps what the
+once with the real pipeline (espeak, word timings, the live stream of narrator.audio.stream) and keeps what
+the
 job writes: every segment in the audio storage, and the manifest as it was after each of the last
 segments before the stream was complete (1.45 MB of JSON by then), in files aside.
 
@@ -55,14 +56,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_serve import free_port, stop, wait_up  # noqa: E402
 
-from narrator.cache import UnitCache  # noqa: E402
+from narrator.audio.cache import UnitCache  # noqa: E402
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
 from narrator.pipeline import narrate  # noqa: E402
+from narrator.service.audio_storage import LIVE_MANIFEST  # noqa: E402
 from narrator.service.generation import live_stream  # noqa: E402
-from narrator.service.storage import LIVE_MANIFEST  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
-from narrator.voices import get_voice  # noqa: E402
+from narrator.speech.voices import get_voice  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Listeners polling a live stream (issue 23)"

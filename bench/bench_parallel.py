@@ -40,12 +40,12 @@ from report import publish  # noqa: E402
 FIRST = """
 import sys, time
 from narrator.config import Settings
-from narrator.engines import EngineOptions, open_engine
+from narrator.speech.engines import EngineOptions, open_engine
 from narrator.extract import load
-from narrator.netguard import NetGuard
+from narrator.net.guard import NetGuard
 from narrator.pipeline import prepare
-from narrator.synthesise import synthesise
-from narrator.voices import get_voice
+from narrator.audio.synthesise import synthesise
+from narrator.speech.voices import get_voice
 settings = Settings.from_env()
 voice = get_voice("joe")
 script = prepare(load(sys.argv[1], NetGuard()), voice, settings, None)
@@ -62,12 +62,12 @@ engine.close()
 SAME = """
 import sys
 from narrator.config import Settings
-from narrator.engines import EngineOptions, open_engine
+from narrator.speech.engines import EngineOptions, open_engine
 from narrator.extract import load
-from narrator.netguard import NetGuard
+from narrator.net.guard import NetGuard
 from narrator.pipeline import prepare
-from narrator.synthesise import synthesise
-from narrator.voices import get_voice
+from narrator.audio.synthesise import synthesise
+from narrator.speech.voices import get_voice
 settings = Settings.from_env()
 voice = get_voice("joe")
 script = prepare(load(sys.argv[1], NetGuard()), voice, settings, None)

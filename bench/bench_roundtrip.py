@@ -25,10 +25,10 @@ from asr_roundtrip import edit_ops, norm_words, transcribe  # noqa: E402
 from report import publish  # noqa: E402
 
 from narrator.config import Settings  # noqa: E402
-from narrator.engines import open_engine  # noqa: E402
 from narrator.normalise import normalise_text  # noqa: E402
 from narrator.pipeline import lexicon_for  # noqa: E402
-from narrator.voices import get_voice  # noqa: E402
+from narrator.speech.engines import open_engine  # noqa: E402
+from narrator.speech.voices import get_voice  # noqa: E402
 
 
 def to_16k(pcm: bytes, rate: int) -> bytes:

@@ -40,7 +40,7 @@ from narrator.service import migrations  # noqa: E402
 from narrator.service.jobs import JobQueue  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
 from narrator.service.submissions import fingerprint  # noqa: E402
-from narrator.voices import get_voice  # noqa: E402
+from narrator.speech.voices import get_voice  # noqa: E402
 
 TEXT = (
     "Harbour bridge reopens after repairs ({i})\n\n"

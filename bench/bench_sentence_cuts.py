@@ -40,7 +40,7 @@ from narrator.config import Settings  # noqa: E402
 from narrator.errors import ExtractionError  # noqa: E402
 from narrator.extract import extract_html, extract_text  # noqa: E402
 from narrator.pipeline import prepare  # noqa: E402
-from narrator.voices import get_voice  # noqa: E402
+from narrator.speech.voices import get_voice  # noqa: E402
 
 _PHONEMES = re.compile(r"\[\[.*?\]\]")
 _SAID = re.compile(r"[^\W\d_]")

@@ -8,7 +8,7 @@ the gain the assembler measured and the pace, then the medians to copy into voic
 With --clips (issue 23): the spread of each sentence's pace around its voice's `ms_per_char`, on news
 pages (the seed, the demo page and the extraction fixtures) and on the normaliser's test lines (hostile,
 punctuation-heavy fragments), and how many sentences the pace check before caching
-(narrator.synthesise.check_pace) would refuse: the evidence for its bounds.
+(narrator.audio.synthesise.check_pace) would refuse: the evidence for its bounds.
 
     .venv/bin/python bench/bench_voice_pace.py [--voices joe espeak] [--clips]
 """
@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from narrator.audio.synthesise import check_pace  # noqa: E402
 from narrator.config import Settings  # noqa: E402
-from narrator.engines import AudioChunk  # noqa: E402
 from narrator.extract import extract_html, extract_text  # noqa: E402
 from narrator.pipeline import narrate  # noqa: E402
-from narrator.synthesise import check_pace  # noqa: E402
-from narrator.voices import get_voice  # noqa: E402
+from narrator.speech.engines import AudioChunk  # noqa: E402
+from narrator.speech.voices import get_voice  # noqa: E402
 
 TEXTS = {
     "seed article": lambda: extract_text((ROOT / "tests" / "fixtures" / "seed_article.txt").read_text()),

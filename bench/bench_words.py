@@ -37,12 +37,12 @@ from audio_tools import forced_alignment  # noqa: E402
 from report import publish  # noqa: E402
 
 from narrator.config import Settings  # noqa: E402
-from narrator.engines import open_engine  # noqa: E402
 from narrator.model import Block, Script, Unit, WordSpan  # noqa: E402
 from narrator.normalise import normalise  # noqa: E402
 from narrator.pipeline import lexicon_for  # noqa: E402
-from narrator.voices import get_voice  # noqa: E402
-from narrator.words import timed_words  # noqa: E402
+from narrator.speech.engines import open_engine  # noqa: E402
+from narrator.speech.voices import get_voice  # noqa: E402
+from narrator.speech.words import timed_words  # noqa: E402
 
 PAUSE_S = 0.1
 """A word starting this long after the one before follows a pause (a comma makes 200 ms or more)."""

@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import extract, logs, normalise
-from .cache import UnitCache
+from .audio.cache import UnitCache
 from .config import Settings
-from .engines import checked_voices
 from .errors import InputError, NarratorError
 from .extract import extract_html, load
 from .model import Article, Paragraph, Section
-from .netguard import NetGuard
+from .net.guard import NetGuard
 from .normalise import normalise_text
 from .pipeline import lexicon_for, narrate, prepare
-from .voices import Voice, get_voice, language_base
+from .speech.engines import checked_voices
+from .speech.voices import Voice, get_voice, language_base
 
 
 def _default_out(source: str) -> Path:

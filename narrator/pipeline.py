@@ -6,14 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import export
-from .assemble import Narration, assemble
-from .cache import UnitCache
+from .audio import export
+from .audio.assemble import Narration, assemble
+from .audio.cache import UnitCache
+from .audio.jingles import Jingles, load_jingles, with_jingles
+from .audio.stream import LiveSink, LiveStream
+from .audio.synthesise import synthesise, synthesise_unit
 from .config import Settings
-from .engines import Engine, EngineOptions, open_engine, phoneme_checker
 from .errors import SynthesisError
-from .jingles import Jingles, load_jingles, with_jingles
-from .lexicon import (
+from .model import Article, Script, Unit
+from .normalise import normalise, normalise_text
+from .segment import segment, split_long
+from .speech.engines import Engine, EngineOptions, open_engine, phoneme_checker
+from .speech.lexicon import (
     PUBLICATION,
     Flag,
     Lexicon,
@@ -25,12 +30,7 @@ from .lexicon import (
     script_of,
     script_problem,
 )
-from .live import LiveSink, LiveStream
-from .model import Article, Script, Unit
-from .normalise import normalise, normalise_text
-from .segment import segment, split_long
-from .synthesise import synthesise, synthesise_unit
-from .voices import Voice
+from .speech.voices import Voice
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def lexicon_in_force(voice: Voice, settings: Settings,
     """The lexicons in force for `voice`, later ones winning: the voice's respellings, the voice's own
     entries (which may be phonemes in its engine's notation), the publication's, the article's; and
     the entries left out because the voice cannot say them (a respelling not in its script, or out of
-    bounds: narrator.lexicon.bounds_problem) or a narration in it flagged them (the publication's)."""
+    bounds: narrator.speech.lexicon.bounds_problem) or a narration in it flagged them (the publication's)."""
     # A broken file: its last good entries.
     kept = load_kept(settings.publication_lexicon, PUBLICATION, settings.max_lexicon_entries)
     publication = kept.lexicon.without(kept.flagged(voice_label(voice)))
@@ -113,7 +113,7 @@ def tried(lexicon: Lexicon, written: set[str], engine: Engine, voice: Voice, lan
           cache: UnitCache | None = None) -> list[Flag]:
     """Each entry of `lexicon` for the `written` forms said on its own by `engine`, as an article
     would say it (cached like any sentence): the entries the voice could not say (the engine failed,
-    or the clip's length does not fit the words, twice: narrator.synthesise.synthesise_unit)."""
+    or the clip's length does not fit the words, twice: narrator.audio.synthesise.synthesise_unit)."""
     broken = []
     for word in sorted(written):
         spoken = lexicon.lookup(word)
@@ -149,7 +149,8 @@ def narrate(article: Article, voice: Voice, out: Path, settings: Settings, *, en
     Pass an open `engine` to reuse a loaded model across articles; otherwise one is opened
     for this call and closed after it. With a `cache`, only sentences it lacks are synthesised.
     `between(unit)` is called before each sentence (a job queue stops or yields there). With a `live` sink,
-    the audio is also streamed there as it is made (narrator.live), indexed against the MP3 at the end.
+    the audio is also streamed there as it is made (narrator.audio.stream), indexed against the MP3 at the
+    end.
     """
     jingles = load_jingles(settings)
     lexicon, left_out = lexicon_in_force(voice, settings, article)

@@ -2,7 +2,7 @@
 what a regeneration would change (compared with the current version) and cost (which paragraphs
 the synthesis cache lacks).
 
-The cache keys a clip by the engine's identity and the spoken text (narrator.cache), so the
+The cache keys a clip by the engine's identity and the spoken text (narrator.audio.cache), so the
 paragraphs to re-synthesise are those with a sentence whose key is not stored. The engine's
 identity is taken from the versions it has already spoken (the store's `voices` table), so no
 engine is loaded to answer; a voice that has never spoken yet re-synthesises everything.
@@ -14,15 +14,15 @@ import dataclasses
 import difflib
 from dataclasses import dataclass
 
-from .cache import UnitCache
+from .audio.cache import UnitCache
+from .audio.synthesise import spoken_words
 from .config import Settings
 from .errors import InputError
 from .model import Article, Block, Script, Unit
 from .pipeline import prepare
 from .safetext import one_line
 from .segment import segment
-from .synthesise import spoken_words
-from .voices import Voice
+from .speech.voices import Voice
 
 
 @dataclass(frozen=True)

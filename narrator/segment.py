@@ -7,7 +7,7 @@ from dataclasses import replace
 from .model import Article, Block, Script, Unit, WordSpan
 from .normalise.context import period_ends_sentence, speaker_follows
 from .normalise.data import abbreviation_periods, ordinal_dot, tables
-from .voices import Voice, language_base
+from .speech.voices import Voice, language_base
 
 MAX_UNIT_CHARS = 400
 """Longest spoken text synthesised as one unit. A longer sentence is said in parts, each a unit of its

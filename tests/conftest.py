@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from narrator.engines import open_engine
-from narrator.voices import get_voice
+from narrator.speech.engines import open_engine
+from narrator.speech.voices import get_voice
 
 # app, client, engine_pool, live_server, wait_for; redis_server; browser: for every test module
 pytest_plugins = ["web_fixtures", "services", "browser"]

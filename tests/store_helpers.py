@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from narrator.audio.export import Outputs, outputs_for
 from narrator.config import Settings
-from narrator.export import Outputs, outputs_for
 from narrator.model import Article
 from narrator.service.store import Store
 from narrator.service.submissions import fingerprint
-from narrator.voices import Voice, get_voice
+from narrator.speech.voices import Voice, get_voice
 
 
 @dataclass(frozen=True)

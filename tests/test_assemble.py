@@ -8,13 +8,20 @@ import pyloudnorm
 import pytest
 from audio_tools import probe
 
-from narrator.assemble import PEAK_CEILING, Narration, assemble, gained, integrated_loudness, loudness_gain
+from narrator.audio.assemble import (
+    PEAK_CEILING,
+    Narration,
+    assemble,
+    gained,
+    integrated_loudness,
+    loudness_gain,
+)
+from narrator.audio.export import Tags, encode_mp3, timing_map, webvtt
 from narrator.config import Settings
-from narrator.engines import AudioChunk
-from narrator.export import Tags, encode_mp3, timing_map, webvtt
 from narrator.model import Block, Script, Unit
 from narrator.normalise import normalise
-from narrator.words import WordMark
+from narrator.speech.engines import AudioChunk
+from narrator.speech.words import WordMark
 
 RATE = 22050
 

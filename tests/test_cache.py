@@ -4,13 +4,13 @@ import subprocess
 import sys
 from dataclasses import replace
 
-from narrator.cache import UnitCache
+from narrator.audio.cache import UnitCache
 from narrator.config import Settings
-from narrator.engines import AudioChunk, open_engine
 from narrator.extract import extract_text
 from narrator.model import Article, Paragraph, Section
 from narrator.pipeline import narrate
-from narrator.voices import get_voice
+from narrator.speech.engines import AudioChunk, open_engine
+from narrator.speech.voices import get_voice
 
 ARTICLE = """The harbour story
 

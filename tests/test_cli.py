@@ -10,7 +10,7 @@ from audio_tools import probe
 from narrator.config import Settings
 from narrator.extract import extract_html
 from narrator.pipeline import narrate
-from narrator.voices import get_voice
+from narrator.speech.voices import get_voice
 
 
 def run(*args, cwd=None, env=None):

@@ -14,7 +14,7 @@ from web_fixtures import *  # noqa: F403
 from web_fixtures import SHORT_TEXT, narrated, version_ready
 
 from narrator.errors import InputError
-from narrator.service.lexicons import entry
+from narrator.service.pronunciations import entry
 
 LISTEN = "/api/lexicon/listen"
 LONG = "mare mare mare mare mare mare"

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from narrator.engines import AudioChunk, cut
+from narrator.audio.synthesise import check_duration, spoken_words, synthesise_unit, trim
 from narrator.errors import SynthesisError
 from narrator.model import Unit
-from narrator.synthesise import check_duration, spoken_words, synthesise_unit, trim
+from narrator.speech.engines import AudioChunk, cut
 
 SENTENCE = "The directorate did not provide more details."
 
@@ -144,11 +144,11 @@ def test_unspeakable_unit_gives_empty_clip(espeak):
 def test_a_crashed_espeak_process_is_replaced_and_the_sentence_tried_again(tmp_path):
     """The engine process dies under a sentence (as espeak-ng does on some input): the sentence is
     tried again in a fresh process, and a failure that persists names the sentence."""
-    from narrator.engines import open_engine
+    from narrator.audio.synthesise import synthesise_unit
     from narrator.errors import SynthesisError
     from narrator.model import Unit
-    from narrator.synthesise import synthesise_unit
-    from narrator.voices import get_voice
+    from narrator.speech.engines import open_engine
+    from narrator.speech.voices import get_voice
 
     voice = get_voice("espeak")
     engine = open_engine(voice)

@@ -11,7 +11,7 @@ import pytest
 
 from narrator.errors import ExtractionError
 from narrator.extract import detect_language, extract_html, extract_text, load, main
-from narrator.fetch import MAX_BYTES
+from narrator.net.fetch import MAX_BYTES
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 GOLD = json.loads((PAGES / "gold.json").read_text(encoding="utf-8"))

@@ -19,8 +19,8 @@ from hostile_web import Web, rss
 from web_fixtures import wait_for
 
 from narrator.config import Settings
-from narrator.feeds import Listing, check_shape, listing, parse_feed, parse_sitemap
-from narrator.netguard import NetGuard
+from narrator.net.feeds import Listing, check_shape, listing, parse_feed, parse_sitemap
+from narrator.net.guard import NetGuard
 from narrator.service.store import Store
 from narrator.service.watch import Watcher
 
@@ -172,7 +172,7 @@ def test_a_costly_shape_is_refused_in_the_reader_and_the_source_says_why(tmp_pat
     assert error == f"{web.base}/hostile.xml was not read: {reason}"
     assert outcome["entries"] == 0
     # Read by one child process (`python -m narrator.feeds`), never in this one.
-    assert [argv[1:3] for argv in started] == [["-m", "narrator.feeds"]]
+    assert [argv[1:3] for argv in started] == [["-m", "narrator.net.feeds"]]
 
 
 def test_feeds_of_the_sizes_sites_publish_pass_the_checks(tmp_path: Path, web: Web) -> None:
@@ -224,7 +224,7 @@ def _nice(pid: int) -> int:
 
 
 def test_the_reader_sets_its_limits_before_it_reads_a_byte() -> None:
-    reader = subprocess.Popen([sys.executable, "-m", "narrator.feeds", BASE, "96", "7"], cwd=ROOT,
+    reader = subprocess.Popen([sys.executable, "-m", "narrator.net.feeds", BASE, "96", "7"], cwd=ROOT,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         # It waits for its input, its limits and its lower priority in place (the last thing it sets).

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from web_fixtures import wait_for
 
-from narrator import fetch as fetching
 from narrator.errors import ExtractionError
 from narrator.extract import load
-from narrator.fetch import fetch
-from narrator.netguard import NetGuard
+from narrator.net import fetch as fetching
+from narrator.net.fetch import fetch
+from narrator.net.guard import NetGuard
 
 PAGE = (b"<html><head><title>Local</title></head><body><article><h1>Local news</h1>"
         b"<p>The council met on Tuesday and agreed to repair the bridge before the winter floods arrive.</p>"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from narrator.config import Settings
-from narrator.engines import MAX_WORD_CHARS, PiperEngine, cut
 from narrator.extract import extract_text
 from narrator.normalise import JUNK_CHARS, normalise_text, normalise_words
 from narrator.pipeline import narrate
+from narrator.speech.engines import MAX_WORD_CHARS, PiperEngine, cut
 
 RUN_ON = "A run on\n\n" + "and then the rain came " * 220  # 4,800 characters, no , ; :
 BRACKETS = "Brackets\n\nIt said [[" + "a" * 20_000 + " and more."

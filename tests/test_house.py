@@ -161,3 +161,38 @@ def test_the_code_type_checks() -> None:
     run = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:]
+
+
+LAYERS = (
+    ("floor", ("narrator.config", "narrator.errors", "narrator.logs", "narrator.model", "narrator.safetext")),
+    ("net", ("narrator.net",)),
+    ("speech", ("narrator.speech",)),
+    ("text", ("narrator.extract", "narrator.normalise", "narrator.segment")),
+    ("audio", ("narrator.audio",)),
+    ("pipeline", ("narrator.pipeline", "narrator.preview")),
+    ("service", ("narrator.service",)),
+    ("web", ("narrator.web",)),
+    ("cli", ("narrator.cli",)),
+)
+"""The rooms from the floor up (docs/architecture.md): a module imports from its own room or below."""
+
+
+def _layer(module: str) -> int | None:
+    for rank, (_, prefixes) in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return rank
+    return None
+
+
+def test_every_import_runs_down_the_layers() -> None:
+    modules = _modules()
+    unplaced = sorted(m for m in modules if _layer(m) is None and m != "narrator")
+    assert unplaced == []  # every module has its room
+    upward = []
+    for module, path in modules.items():
+        rank = _layer(module)
+        for target in _imports(path, module):
+            if target in modules and rank is not None and (to := _layer(target)) is not None and to > rank:
+                upward.append(f"{module} ({LAYERS[rank][0]}) imports {target} ({LAYERS[to][0]})")
+    assert upward == []
+    assert _layer("narrator.web.api") > _layer("narrator.service.store") > _layer("narrator.speech.engines")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from narrator.errors import InputError
-from narrator.lexicon import Lexicon, load_lexicon, merge, parse_lexicon, save_lexicon
+from narrator.speech.lexicon import Lexicon, load_lexicon, merge, parse_lexicon, save_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 

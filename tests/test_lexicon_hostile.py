@@ -14,7 +14,7 @@ from web_fixtures import *  # noqa: F403
 from web_fixtures import SHORT_TEXT, narrated, wait_for
 
 from narrator.errors import InputError
-from narrator.lexicon import MAX_PHONEMES, parse_lexicon
+from narrator.speech.lexicon import MAX_PHONEMES, parse_lexicon
 
 
 @pytest.mark.parametrize(("written", "spoken"), [

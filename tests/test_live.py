@@ -1,4 +1,5 @@
-"""The live stream (narrator.live): segments on the published file's exact time axis, cut in silence, with the
+"""The live stream (narrator.audio.stream): segments on the published file's exact time axis, cut in
+silence, with the
 timing map so far; a splice onto the published MP3 is silent and then plays the published audio."""
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import numpy as np
 import pytest
 from audio_tools import tone_file
 
-from narrator.config import Settings
-from narrator.extract import extract_html, extract_text
-from narrator.live import (
+from narrator.audio.stream import (
     ENCODER_DELAY,
     MIN_SEGMENT_S,
     PRIMER_FRAMES,
@@ -23,6 +22,8 @@ from narrator.live import (
     estimate_article_ms,
     frame_length,
 )
+from narrator.config import Settings
+from narrator.extract import extract_html, extract_text
 from narrator.pipeline import narrate
 
 TEXT = (

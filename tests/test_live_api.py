@@ -15,11 +15,11 @@ from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 from narrator.config import Settings
 from narrator.extract import extract_text
 from narrator.pipeline import narrate
+from narrator.service.audio_storage import LocalStorage
 from narrator.service.generation import Generator, _Turns, live_stream
 from narrator.service.jobs import LIVE_KEEP_S
-from narrator.service.storage import LocalStorage
 from narrator.service.store import PRIORITY_SMALL, PRIORITY_WAITING
-from narrator.voices import get_voice
+from narrator.speech.voices import get_voice
 from narrator.web import close_app, create_app
 from narrator.web.live_index import LiveIndex, StreamIndex
 
@@ -362,7 +362,7 @@ def test_a_manifest_read_again_decodes_only_what_is_new(tmp_path, engine_pool) -
 
 
 def _manifest(segments: int, paragraphs: int) -> bytes:
-    """A manifest laid out as narrator.live writes one: its head, then its paragraphs."""
+    """A manifest laid out as narrator.audio.stream writes one: its head, then its paragraphs."""
     head = {"sample_rate": 22050, "estimated_ms": 60_000, "complete": False,
             "segments": [{"n": n, "start": n * 5.0, "end": n * 5.0 + 5} for n in range(segments)]}
     listed = ", ".join(json.dumps({"index": i, "text": f"Paragraph {i}."}) for i in range(paragraphs))

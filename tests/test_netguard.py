@@ -21,8 +21,8 @@ from web_fixtures import BufferedClient, configure, wait_for
 
 from narrator.config import Settings
 from narrator.errors import ExtractionError, InputError
-from narrator.fetch import fetch
-from narrator.netguard import METADATA_NAMES, NetGuard, default_guard, parse_ipv4_spelling, refusal
+from narrator.net.fetch import fetch
+from narrator.net.guard import METADATA_NAMES, NetGuard, default_guard, parse_ipv4_spelling, refusal
 from narrator.web import close_app, create_app
 from narrator.web.security import fetch_guard
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from narrator.errors import InputError
-from narrator.lexicon import Lexicon, parse_lexicon
 from narrator.model import Block, Script, Unit
 from narrator.normalise import cardinal, main, normalise, normalise_text, ordinal, year
 from narrator.normalise.data import variety
 from narrator.normalise.numbers import digits, fraction, pairs
+from narrator.speech.lexicon import Lexicon, parse_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT / "tests" / "fixtures" / "seed_article.txt"

@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from narrator.lexicon import Lexicon
 from narrator.normalise import SpokenWord, normalise_text, normalise_words
+from narrator.speech.lexicon import Lexicon
 
 
 def _pairs(text: str, language: str = "en-US", lexicon: Lexicon | None = None) -> list[tuple[str, str]]:

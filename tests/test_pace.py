@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from narrator.cache import UnitCache
-from narrator.engines import open_engine
+from narrator.audio.cache import UnitCache
+from narrator.audio.synthesise import synthesise_unit, trim
 from narrator.errors import SynthesisError
 from narrator.model import Unit
-from narrator.synthesise import synthesise_unit, trim
-from narrator.voices import get_voice
+from narrator.speech.engines import open_engine
+from narrator.speech.voices import get_voice
 
 SENTENCE = ("The escapee's Norwegian lawyer said that he was now in the Oslo area but did not provide "
             "further details about his plans.")
@@ -90,7 +90,7 @@ def test_a_clip_at_another_pace_than_its_identity_is_used_but_not_cached(
     try:
         wrong.model_id = right.model_id  # the process's rate is not the one its identity names
         key = UnitCache.key(right.model_id, SENTENCE)
-        with caplog.at_level(logging.WARNING, logger="narrator.synthesise"):
+        with caplog.at_level(logging.WARNING, logger="narrator.audio.synthesise"):
             clip = synthesise_unit(unit, wrong, voice, "p 1 of 1", cache)
         assert clip.pcm  # used
         too = "slow" if rate < 1 else "fast"

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
+from narrator.audio.synthesise import trim
 from narrator.config import Settings
 from narrator.errors import InputError
-from narrator.lexicon import dump_lexicon, parse_lexicon
 from narrator.model import Article, Paragraph, Section
 from narrator.normalise import normalise_text
 from narrator.pipeline import lexicon_for
-from narrator.synthesise import trim
-from narrator.voices import get_voice
+from narrator.speech.lexicon import dump_lexicon, parse_lexicon
+from narrator.speech.voices import get_voice
 
 VOICES = Path(__file__).resolve().parent.parent / "voices"
 

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from audio_tools import decode, integrated_lufs, lag_ms, probe, tone_file
 
-from narrator import export
+from narrator.audio import export
+from narrator.audio.jingles import load_jingles
 from narrator.config import Settings
 from narrator.errors import InputError
 from narrator.extract import extract_text, load
-from narrator.jingles import load_jingles
 from narrator.pipeline import narrate
-from narrator.voices import get_voice
+from narrator.speech.voices import get_voice
 
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 """The notice every narration opens with, as the product promises it (written out, not read from the code)."""

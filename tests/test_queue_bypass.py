@@ -21,9 +21,9 @@ from web_fixtures import SHORT_TEXT, BufferedClient, wait_for
 
 from narrator.config import Settings
 from narrator.model import Article, Paragraph, Section
-from narrator.netguard import NetGuard
+from narrator.net.guard import NetGuard
+from narrator.service.audio_storage import LIVE_MANIFEST
 from narrator.service.generation import Generator
-from narrator.service.storage import LIVE_MANIFEST
 from narrator.service.store import (
     PRIORITY_LARGE,
     PRIORITY_SMALL,

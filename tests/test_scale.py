@@ -20,8 +20,8 @@ from web_fixtures import SHORT_TEXT, BufferedClient, free_port, narrated, wait_f
 from narrator.config import Settings
 from narrator.errors import InputError
 from narrator.extract import extract_text
+from narrator.service.audio_storage import S3Storage
 from narrator.service.migrations import HEAD
-from narrator.service.storage import S3Storage
 from narrator.service.store import Cancelled, Conflict, Store
 from narrator.web import close_app, create_app
 
@@ -294,9 +294,7 @@ def test_api_on_postgres_and_s3(tmp_path, postgres_url, s3_bucket, engine_pool):
         assert client.put("/api/articles/a1", json=edited).status_code == 200  # unchanged
         assert client.post("/api/articles/a1/rollback", json={"version": 1}).status_code == 200
         assert client.get("/api/articles/a1").json["current_version"] == 1
-        from narrator.service.analytics import (
-            Analytics,  # the editors' listening counts live in PostgreSQL too
-        )
+        from narrator.service.analytics import Analytics
 
         Analytics(app.extensions["narrator"].store).record("a1", "play")
         assert Analytics(app.extensions["narrator"].store).listening("a1").plays == 1

@@ -3,7 +3,7 @@ import pytest
 from narrator.config import Settings
 from narrator.model import Article, Paragraph, Section
 from narrator.segment import segment, split_sentences
-from narrator.voices import get_voice
+from narrator.speech.voices import get_voice
 
 DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 """The notice every narration opens with, as the product promises it (written out, not read from the code)."""

@@ -23,15 +23,15 @@ from services import listening
 from web_fixtures import *  # noqa: F403
 from web_fixtures import SHORT_TEXT, free_port, wait_for
 
-from narrator import remote
-from narrator.cache import UnitCache
+from narrator.audio.cache import UnitCache
+from narrator.audio.synthesise import synthesise
 from narrator.config import Settings
-from narrator.engines import EngineOptions, open_engine
 from narrator.errors import SynthesisError, VoiceError
 from narrator.extract import extract_text
 from narrator.pipeline import narrate, prepare
-from narrator.synthesise import synthesise
-from narrator.voices import get_voice
+from narrator.speech import remote
+from narrator.speech.engines import EngineOptions, open_engine
+from narrator.speech.voices import get_voice
 
 SENTENCE = "Engineers replaced two steel cables over the summer, and the mayor thanked the crews."
 KEY_ENV = "NARRATOR_TEST_SPEECH_KEY"

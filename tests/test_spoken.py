@@ -11,16 +11,16 @@ import pytest
 from web_fixtures import *  # noqa: F403
 from web_fixtures import SHORT_TEXT, BufferedClient, configure, wait_for
 
+from narrator.audio.synthesise import synthesise
 from narrator.config import Settings
 from narrator.errors import InputError
-from narrator.lexicon import load_kept, parse_lexicon
 from narrator.model import Article, Paragraph, Section
 from narrator.normalise import normalise_text
 from narrator.pipeline import prepare
 from narrator.segment import segment
-from narrator.service.lexicons import PublicationLexicon
-from narrator.synthesise import synthesise
-from narrator.voices import get_voice
+from narrator.service.pronunciations import PublicationLexicon
+from narrator.speech.lexicon import load_kept, parse_lexicon
+from narrator.speech.voices import get_voice
 from narrator.web import close_app, create_app
 
 MULTIPLIED = {"text": "Many\n\n" + "a " * 2000, "pronunciations": {"a": "word " * 99}}

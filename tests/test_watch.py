@@ -18,8 +18,8 @@ from web_fixtures import *  # noqa: F403
 from web_fixtures import configure, wait_for
 
 from narrator.config import Settings
-from narrator.feeds import parse_feed, parse_sitemap
-from narrator.netguard import NetGuard
+from narrator.net.feeds import parse_feed, parse_sitemap
+from narrator.net.guard import NetGuard
 from narrator.service.jobs import JobQueue
 from narrator.service.store import Store
 from narrator.service.watch import Watcher

@@ -1,4 +1,4 @@
-"""Word timings (narrator.words, docs/words.md): engine word marks from Piper's phoneme alignments and
+"""Word timings (narrator.speech.words, docs/words.md): engine word marks from Piper's phoneme alignments and
 espeak-ng's word events, carried onto the written words; checked on made-up timelines and against an
 independent forced alignment (pocketsphinx) of real speech from both engines."""
 from __future__ import annotations
@@ -16,17 +16,17 @@ import numpy as np
 import pytest
 from audio_tools import forced_alignment, probe
 
-from narrator.cache import UnitCache, pack, unpack
+from narrator.audio.cache import UnitCache, pack, unpack
+from narrator.audio.synthesise import trim
 from narrator.config import Settings
-from narrator.engines import AudioChunk, cut, open_engine
 from narrator.extract import extract_text
 from narrator.model import WordSpan
 from narrator.normalise import normalise_words
-from narrator.onnx_outputs import outputs_of, with_output_of
 from narrator.pipeline import narrate
-from narrator.synthesise import trim
-from narrator.voices import get_voice
-from narrator.words import WordMark, marks_from_phonemes, marks_from_starts, timed_words
+from narrator.speech.engines import AudioChunk, cut, open_engine
+from narrator.speech.onnx_outputs import outputs_of, with_output_of
+from narrator.speech.voices import get_voice
+from narrator.speech.words import WordMark, marks_from_phonemes, marks_from_starts, timed_words
 
 
 def _timeline(spec: str, step: int = 100) -> list[tuple[str, int, int]]:

@@ -14,22 +14,23 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from narrator import logs
+from narrator.audio.jingles import load_jingles
 from narrator.config import Settings, env_name
-from narrator.engines import checked_voices
-from narrator.jingles import load_jingles
 from narrator.service.accounts import Accounts
 from narrator.service.analytics import Analytics
+from narrator.service.audio_storage import StorageUnavailable
 from narrator.service.jobs import JobQueue
-from narrator.service.lexicons import PublicationLexicon
-from narrator.service.storage import StorageUnavailable
+from narrator.service.pronunciations import PublicationLexicon
 from narrator.service.store import Store
+from narrator.speech.engines import checked_voices
 
-from . import api, audio, auth, editor, feed, live, ops, player, security, speech
+from . import api, audio, auth, editor, feed, ops, player, security, speech
+from . import live_api as live
 from .context import Service, service
 from .live_index import LiveIndex
 from .metrics import WebMetrics
 from .ratelimit import RateLimiter
-from .views import json_error
+from .serialise import json_error
 
 SEAMS = ("ENGINE_POOL", "FETCH_RESOLVE", "FETCH_CONNECT")
 """test_config keys that are not settings: an EnginePool to share, and the fetch guard's resolver

@@ -12,13 +12,12 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from narrator.errors import ExtractionError, InputError, VoiceError
 from narrator.extract import extract_html, extract_text
-from narrator.lexicon import Kept, bounds_problem, script_problem
 from narrator.model import Article
 from narrator.preview import apply_edits, locators
 from narrator.safetext import one_line
 from narrator.service.analytics import EVENTS, MAX_SECONDS, SECONDS
-from narrator.service.lexicons import articles_containing
-from narrator.service.lexicons import entry as lexicon_entry
+from narrator.service.pronunciations import articles_containing
+from narrator.service.pronunciations import entry as lexicon_entry
 from narrator.service.store import (
     ArticleRecord,
     Conflict,
@@ -35,13 +34,14 @@ from narrator.service.submissions import (
     fingerprint,
     narration_size,
 )
-from narrator.voices import Voice, all_voices, get_voice
+from narrator.speech.lexicon import Kept, bounds_problem, script_problem
+from narrator.speech.voices import Voice, all_voices, get_voice
 
 from .auth import editor_required, principal
 from .context import service
 from .playlist import item_json, next_after
 from .security import fetch_guard
-from .views import article_json, iso, job_json, json_error, preview_json, version_json
+from .serialise import article_json, iso, job_json, json_error, preview_json, version_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -102,7 +102,7 @@ def _body() -> dict:
 def _pronunciations(value: object) -> tuple[tuple[str, str], ...]:
     """The article's own lexicon: {"written": "spoken", ...} (plain respellings, each one line of safe
     text: narrator.safetext.one_line), at most NARRATOR_MAX_PRONUNCIATIONS of them, each bounded
-    (narrator.lexicon.bounds_problem)."""
+    (narrator.speech.lexicon.bounds_problem)."""
     if value is None:
         return ()
     pairs = list(value.items()) if isinstance(value, dict) else [("", "")]

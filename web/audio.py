@@ -34,7 +34,7 @@ from werkzeug.http import http_date, parse_date
 from werkzeug.wrappers import Response as BaseResponse
 from werkzeug.wsgi import wrap_file
 
-from narrator.service.storage import IMMUTABLE, SUFFIXES
+from narrator.service.audio_storage import IMMUTABLE, SUFFIXES
 from narrator.service.store import ID_PATTERN, NotFound, Store
 
 from .context import service

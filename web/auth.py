@@ -32,7 +32,7 @@ from flask import Flask, abort, current_app, g, request, session
 from narrator.service.accounts import SESSION_S, Principal
 
 from .context import service
-from .views import json_error
+from .serialise import json_error
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

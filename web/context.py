@@ -10,7 +10,7 @@ from narrator.config import Settings
 from narrator.service.accounts import Accounts
 from narrator.service.analytics import Analytics
 from narrator.service.jobs import JobQueue
-from narrator.service.lexicons import PublicationLexicon
+from narrator.service.pronunciations import PublicationLexicon
 from narrator.service.store import Store
 
 from .live_index import LiveIndex

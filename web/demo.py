@@ -15,7 +15,7 @@ from narrator.extract import extract_html
 from narrator.service.status import JobStatus
 from narrator.service.store import NotFound
 from narrator.service.submissions import fingerprint
-from narrator.voices import get_voice
+from narrator.speech.voices import get_voice
 
 DEMO_ID = "demo"
 """The demo article's id: its page is /articles/demo."""

@@ -18,13 +18,13 @@ from narrator.preview import compare, locators
 from narrator.service.analytics import PROGRESS
 from narrator.service.store import ArticleRecord, Conflict, NotFound, SourceRecord, Store
 from narrator.service.submissions import check_url, narration_size
-from narrator.voices import all_voices, get_voice
+from narrator.speech.voices import all_voices, get_voice
 
 from .api import edited, fingerprint_of, refusal, requested_by
 from .auth import csrf_ok, editor_required, principal, sign_in, sign_out
 from .context import service
 from .security import fetch_guard
-from .views import iso, job_json, json_error, preview_json, status_of, version_json
+from .serialise import iso, job_json, json_error, preview_json, status_of, version_json
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 

@@ -8,7 +8,7 @@ number of listeners (meanwhile the others answer from the manifest before: one c
 wrong, since the answer's ETag says which it is), and kept in pieces: its segments, and the text of
 each paragraph of the timing map, so an answer is the pieces after the listener's cursor joined
 together. Reading it again parses only what is new: the worker writes the paragraphs last, each
-finished one once and never again (narrator.live.LiveStream.manifest_json), so the paragraphs that
+finished one once and never again (narrator.audio.stream.LiveStream.manifest_json), so the paragraphs that
 were finished at the last read are found again by comparing bytes, and only the rest is decoded (a
 manifest laid out otherwise is parsed whole). The estimated length of an article not yet streaming is
 kept the same way, per content (the article's `updated` time). Both are bounded (least recently used
@@ -25,10 +25,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from narrator.service.storage import LIVE_MANIFEST, AudioStorage
+from narrator.service.audio_storage import LIVE_MANIFEST, AudioStorage
 
 PARAGRAPHS = ', "paragraphs": ['
-"""Where a manifest's timing map starts: last, after the segments (narrator.live.LiveStream.manifest_json)."""
+"""Where a manifest's timing map starts: last, after the segments
+(narrator.audio.stream.LiveStream.manifest_json)."""
 _SEPARATOR = re.compile(r"\s*,?\s*")
 """Between two paragraphs of the list (', '), or after the last (nothing)."""
 STREAMS_KEPT = 64
@@ -64,7 +65,8 @@ class StreamIndex:
 
     @classmethod
     def parse(cls, stream: str, stamp: str, raw: bytes, before: StreamIndex | None = None) -> StreamIndex:
-        """The index of a manifest (narrator.live.LiveStream.manifest_json), decoding only the paragraphs
+        """The index of a manifest (narrator.audio.stream.LiveStream.manifest_json), decoding only the
+        paragraphs
         `before` (the same stream's index, read earlier) does not hold finished."""
         text = raw.decode()
         at = text.find(PARAGRAPHS)

@@ -31,7 +31,7 @@ from narrator.service.readiness import check_database, check_queue, check_storag
 
 from .context import service
 from .metrics import UNMATCHED
-from .views import json_error
+from .serialise import json_error
 
 bp = Blueprint("ops", __name__)
 

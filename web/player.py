@@ -18,7 +18,7 @@ from narrator.errors import InputError
 from narrator.service.store import ArticleRecord, NotFound
 
 from .context import service
-from .live import estimate_of
+from .live_api import estimate_of
 from .playlist import group_named, item_json, members, publisher
 
 bp = Blueprint("player", __name__)

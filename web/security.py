@@ -17,7 +17,7 @@ Registered by create_app with ``security.init_app(app)``:
   by narrator.service.submissions);
 * every value a template prints passes `safe_text` (Jinja's finalize): no control character reaches a
   page, whatever a stored title or timing map holds;
-* `fetch_guard` makes the SSRF guard (narrator.netguard) for the pages the app's jobs fetch;
+* `fetch_guard` makes the SSRF guard (narrator.net.guard) for the pages the app's jobs fetch;
 * behind a reverse proxy (``NARRATOR_PROXY_COUNT``: the number of proxies in front),
   the client address and scheme are taken from that many X-Forwarded-For / X-Forwarded-Proto
   entries (werkzeug's ProxyFix); with 0 (the default) those headers are ignored, so a client
@@ -37,7 +37,7 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from narrator.config import Settings
-from narrator.netguard import NetGuard, system_resolve
+from narrator.net.guard import NetGuard, system_resolve
 from narrator.safetext import strip_unsafe
 
 from .context import service

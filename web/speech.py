@@ -15,7 +15,7 @@ import subprocess
 from flask import Blueprint, Response, g, jsonify, request
 
 from narrator.errors import InputError
-from narrator.voices import all_voices
+from narrator.speech.voices import all_voices
 
 from .auth import csrf_ok, principal
 from .context import service

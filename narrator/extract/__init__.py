@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from .. import fetch as fetching
 from ..errors import ExtractionError
 from ..model import Article, Paragraph, Section
+from ..net import fetch as fetching
 from ..safetext import one_line as clean
 from ..safetext import strip_unsafe
 from .blocks import body_sections, ld_sections, reconcile

@@ -22,9 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputError, VoiceError
-from ..lexicon import EMPTY, Lexicon, as_phonemes, load_lexicon
 from ..model import Script, WordSpan
-from ..voices import get_voice
+from ..speech.lexicon import EMPTY, Lexicon, as_phonemes, load_lexicon
+from ..speech.voices import get_voice
 from . import electronic
 from .capitals import recase
 from .context import WORD_CLASSES, resolve

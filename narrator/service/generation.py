@@ -2,7 +2,7 @@
 
 `Generator.run(job_id)` is the whole job: claim it, fetch the page of a submission by URL, narrate
 into a staging folder with the synthesis cache, streaming the audio as it is made to the audio
-storage (the live stream listeners play before the version exists, narrator.live), publish. Between
+storage (the live stream listeners play before the version exists, narrator.audio.stream), publish. Between
 units (a sentence, or a part of a long one: narrator.segment.MAX_UNIT_CHARS) a running job stops if it
 was cancelled or has used up its time (NARRATOR_JOB_TIMEOUT_S), and lets a more urgent queued job run
 first (`_Turns`).
@@ -20,17 +20,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..cache import UnitCache
+from ..audio.cache import UnitCache
 from ..config import Settings
-from ..engines import AudioChunk, Engine, EngineOptions, open_engine
 from ..errors import InputError
-from ..lexicon import Flag
 from ..logs import job_context
 from ..model import Unit
-from ..netguard import NetGuard
+from ..net.guard import NetGuard
 from ..pipeline import narrate
-from ..voices import Voice, get_voice
-from .lexicons import PublicationLexicon
+from ..speech.engines import AudioChunk, Engine, EngineOptions, open_engine
+from ..speech.lexicon import Flag
+from ..speech.voices import Voice, get_voice
+from .audio_storage import AudioStorage, StorageUnavailable
 from .metrics import (
     CACHE_HITS,
     CACHE_MISSES,
@@ -40,8 +40,8 @@ from .metrics import (
     SYNTHESISED_AUDIO,
     Batch,
 )
+from .pronunciations import PublicationLexicon
 from .status import JobStatus
-from .storage import AudioStorage, StorageUnavailable
 from .store import Cancelled, JobRecord, NotFound, Store
 from .submissions import PageRequest, default_guard, fingerprint, narration_size
 

@@ -32,19 +32,19 @@ from huey.storage import PriorityRedisStorage
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..cache import UnitCache
+from ..audio.cache import UnitCache
+from ..audio.synthesise import synthesise_unit
 from ..config import Settings
-from ..engines import EngineOptions, open_engine
 from ..errors import InputError, SynthesisError
-from ..lexicon import merge
 from ..model import Unit
-from ..netguard import NetGuard
+from ..net.guard import NetGuard
 from ..normalise import normalise_text
 from ..pipeline import lexicon_for
-from ..synthesise import synthesise_unit
-from ..voices import get_voice
+from ..speech.engines import EngineOptions, open_engine
+from ..speech.lexicon import merge
+from ..speech.voices import get_voice
 from .generation import WORKER, EnginePool, Generator, Outcome, RetryableError, live_stream
-from .lexicons import entry as lexicon_entry
+from .pronunciations import entry as lexicon_entry
 from .status import JobStatus
 from .store import JobRecord, Store
 from .watch import Watcher, Watching
@@ -58,7 +58,7 @@ POLL_MAX_S = 0.1
 seconds to a regeneration that takes one; a poll is one cheap SELECT. (Redis blocks instead.)"""
 LIVE_KEEP_S = 600
 """How long a job's live stream stays after the job ends: a player that was playing it moves onto the
-published version within seconds (narrator.live); ten minutes leave room for slow networks."""
+published version within seconds (narrator.audio.stream); ten minutes leave room for slow networks."""
 UPKEEP_S = 1.0
 """How often a consuming process looks whether Redis restarted (one INFO call): jobs queued before a
 restart run again about a second after Redis is back."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from huey import Huey
 
-from .storage import AudioStorage
+from .audio_storage import AudioStorage
 from .store import Store
 from .workers import MISSED_BEATS
 

@@ -10,16 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from ..audio.jingles import load_jingles
 from ..config import Settings
 from ..errors import ExtractionError, InputError
 from ..extract import from_page
-from ..fetch import fetch
-from ..jingles import load_jingles
 from ..model import Article
-from ..netguard import NetGuard
+from ..net.fetch import fetch
+from ..net.guard import NetGuard
 from ..pipeline import lexicon_for, spoken_chars
 from ..safetext import has_unsafe
-from ..voices import Voice, get_voice
+from ..speech.voices import Voice, get_voice
 from .store import ArticleRecord, JobRecord, JobRequest, Store, content_hash
 
 URL_CHARS_ESTIMATE = 20_000

@@ -1,7 +1,7 @@
 """Watching a site's feeds and sitemaps: new pages become articles, edited pages new versions.
 
 `Watcher.run(source)` is one pass over a feed (RSS 2.0, Atom: parsed by feedparser) or a sitemap
-(urlset, sitemap index, Google News sitemap: parsed with lxml), read by narrator.feeds in a child
+(urlset, sitemap index, Google News sitemap: parsed with lxml), read by narrator.net.feeds in a child
 process within bounds (a feed's body never reaches a parser in this process). For each entry,
 newest first and at most NARRATOR_WATCH_MAX_ENTRIES, it fetches the page (the fetch module: SSRF
 guard, time limit, size cap; conditionally, with the ETag and Last-Modified it last saw, and not at
@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 from ..config import Settings
 from ..errors import ExtractionError, InputError
 from ..extract import from_page
-from ..feeds import Entry, Listing, read_listing
-from ..fetch import FEED_TYPES, Page, fetch
-from ..netguard import NetGuard
+from ..net.feeds import Entry, Listing, read_listing
+from ..net.fetch import FEED_TYPES, Page, fetch
+from ..net.guard import NetGuard
 from .metrics import WATCH_FAILURES, WATCH_PAGE_FAILURES, WATCH_PASSES, Batch
 from .store import JobRequest, NotFound, PageRecord, QuotaExceeded, SourceRecord, Store
 from .submissions import check_size, store_article
@@ -127,7 +127,7 @@ class Watcher:
         return list(listed.pages), page, "feed"
 
     def _read(self, page: Page) -> Listing:
-        """What a fetched feed or sitemap lists, read by narrator.feeds in a child process within
+        """What a fetched feed or sitemap lists, read by narrator.net.feeds in a child process within
         NARRATOR_WATCH_PARSE_S and NARRATOR_WATCH_PARSE_MB; InputError saying why it was not read."""
         try:
             settings = self.settings

@@ -1,7 +1,7 @@
 """Storage: articles, versions, jobs and voices in SQLite; audio and timing maps in a local folder.
 
 (Or, selected by configuration alone, metadata in PostgreSQL (narrator.service.database) and audio in an
-S3-compatible bucket (narrator.service.storage); the methods below are the same code in every mode.)
+S3-compatible bucket (narrator.service.audio_storage); the methods below are the same code in every mode.)
 
 Everything lives under one home folder (``NARRATOR_HOME``, default ``./data``)::
 
@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ...config import Settings
+from ..audio_storage import AudioStorage, LocalStorage, open_storage
 from ..database import open_database
 from ..metrics import Tallies
-from ..storage import AudioStorage, LocalStorage, open_storage
 from ..workers import Heartbeats
 from .articles import Articles
 from .jobs import Jobs

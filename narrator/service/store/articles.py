@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import InputError
 from ...model import Article
-from ..storage import StorageUnavailable
+from ..audio_storage import StorageUnavailable
 from . import quotas
 from .records import (
     ID_PATTERN,

@@ -9,10 +9,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from ...audio.export import Outputs
 from ...errors import InputError
-from ...export import Outputs
 from ...model import Article, Paragraph, Section
-from ...voices import Voice
+from ...speech.voices import Voice
 from ..status import ACTIVE, JobStatus, sql_list
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...audio.export import Outputs, outputs_for
 from ...errors import InputError
-from ...export import Outputs, outputs_for
 from ...model import Article
+from ..audio_storage import StorageUnavailable
 from ..status import JobStatus
-from ..storage import StorageUnavailable
 from .records import (
     ACTIVE_SQL,
     DONE,

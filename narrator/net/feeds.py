@@ -15,7 +15,7 @@ of them: 100 s of CPU and 905 MB). So here:
 2. `check_shape` reads the document once with libxml2's pull parser (C, linear, constant memory: an
    element is dropped once closed) and refuses what no feed needs: more than MAX_DEPTH levels,
    MAX_ATTRIBUTES attributes on one element, MAX_ELEMENTS elements. The fetch has capped the size
-   (narrator.fetch.MAX_BYTES, 5 MB).
+   (narrator.net.fetch.MAX_BYTES, 5 MB).
 3. `read_listing` runs both in a child process (`python -m narrator.feeds`) with an address-space
    limit (NARRATOR_WATCH_PARSE_MB), a CPU limit and a wall-clock budget (NARRATOR_WATCH_PARSE_S), at a
    lower CPU priority. `narrator serve` watches its sources in the web process, so this is what keeps
@@ -44,7 +44,7 @@ from urllib.parse import urljoin
 import feedparser
 import lxml.etree
 
-from .errors import ExtractionError
+from ..errors import ExtractionError
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import SynthesisError
+from ..safetext import remove_unsafe
 from .assemble import Narration, Span
-from .errors import SynthesisError
-from .safetext import remove_unsafe
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ def outputs_for(mp3: Path) -> Outputs:
 def sentence_entry(s: Span) -> dict:
     """A sentence in the timing map: start/end in ms, its text and what was said, and its words (each
     a written span of the text, `from` and `to` in characters, with start/end in ms), or `"words":
-    null when they are not known. The live stream's timing map has the same entries (narrator.live)."""
+    null when they are not known. The live stream's timing map has the same entries
+    (narrator.audio.stream)."""
     words = None if s.words is None else [
         {"start": w.start_ms, "end": w.end_ms, "from": w.written_from, "to": w.written_to} for w in s.words]
     return {"start": s.start_ms, "end": s.end_ms, "text": s.text, "spoken": s.spoken, "words": words}

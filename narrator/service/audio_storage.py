@@ -12,7 +12,7 @@ until all its files are complete, and no number is taken before its files are th
 and the bucket or CDN URL for S3 (public, or presigned when the bucket is private); range requests
 work there by nature.
 
-A job also stores its live stream there while it narrates (narrator.live): MP3 segments and a manifest
+A job also stores its live stream there while it narrates (narrator.audio.stream): MP3 segments and a manifest
 under ``<id>/live/<stream>/`` (stream: '<job>-<attempt>'), so a web node on any machine can serve
 them (from its disk, or by a redirect to the bucket). Segments never change once written; the
 manifest is rewritten after each segment (a web node reads it again only when its `live_stamp` changed).
@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from ..audio.export import Outputs
 from ..config import Settings
-from ..export import Outputs
 
 SUFFIXES = {".mp3": "audio/mpeg", ".timing.json": "application/json", ".vtt": "text/vtt; charset=utf-8"}
 """A version's files: name suffix -> Content-Type."""

@@ -8,9 +8,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .engines import AudioChunk
-from .model import Script, Unit
-from .words import WordMark, timed_words
+from ..model import Script, Unit
+from ..speech.engines import AudioChunk
+from ..speech.words import WordMark, timed_words
 
 PEAK_CEILING = 0.891
 """-1 dBFS: samples above it are softly limited after the loudness gain."""
@@ -18,7 +18,7 @@ PEAK_CEILING = 0.891
 
 @dataclass(frozen=True)
 class WordTime:
-    """When one written span of a sentence was said (narrator.words)."""
+    """When one written span of a sentence was said (narrator.speech.words)."""
 
     start_ms: int
     """Start, in milliseconds from the beginning of the file."""
@@ -103,7 +103,7 @@ def _ms(samples: int, rate: int) -> int:
 
 def sentence_span(unit: Unit, marks: tuple[WordMark, ...] | None, start: int, end: int, rate: int) -> Span:
     """A sentence's place in the audio from its clip's (samples `start` to `end`), with its written
-    words timed by the clip's word marks (narrator.words.timed_words)."""
+    words timed by the clip's word marks (narrator.speech.words.timed_words)."""
     words = None
     if marks is not None and unit.words:
         words = tuple(WordTime(_ms(start + a, rate), _ms(start + b, rate), written_from, written_to)

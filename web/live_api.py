@@ -4,7 +4,7 @@ press that moves a waiting article ahead of background work.
 * ``GET /api/articles/<id>/live`` - what the player needs to play an article while it is narrated:
   its status, the live stream's segments and timing map so far (``?from_segment=N&from_paragraph=P``
   leaves out what the player has), the estimated length, and once the version is published its
-  links and, for each segment, the same frames' byte range in the published MP3 (narrator.live).
+  links and, for each segment, the same frames' byte range in the published MP3 (narrator.audio.stream).
   A poll costs what is new: one small query (the article without its content, and its newest job), a
   look at the manifest's stamp, and the pieces after the listener's cursor from the process's
   `LiveIndex` (narrator.web.live_index); the answer has an ETag, and a poll that sends it back in
@@ -25,16 +25,16 @@ import json
 from flask import Blueprint, Response, abort, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from narrator.audio.stream import estimate_article_ms
 from narrator.errors import VoiceError
-from narrator.live import estimate_article_ms
 from narrator.service.generation import live_stream
 from narrator.service.status import JobStatus
 from narrator.service.store import ID_PATTERN, ArticleHead, ArticleRecord, NotFound
-from narrator.voices import get_voice
+from narrator.speech.voices import get_voice
 
 from .audio import local_file
 from .context import service
-from .views import json_error, status_of
+from .serialise import json_error, status_of
 
 bp = Blueprint("live", __name__)
 

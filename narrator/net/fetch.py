@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from .errors import ExtractionError
-from .netguard import default_guard
+from ..errors import ExtractionError
+from .guard import default_guard
 
 MAX_BYTES = 5 * 1024 * 1024
 """Largest page we read, enforced while reading: the largest of the 119 news pages of the extraction

@@ -11,12 +11,12 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from ..errors import SynthesisError
+from ..model import Script, Unit
+from ..speech.engines import AudioChunk, Engine
+from ..speech.voices import Voice
+from ..speech.words import QUIET, WordMark
 from .cache import UnitCache
-from .engines import AudioChunk, Engine
-from .errors import SynthesisError
-from .model import Script, Unit
-from .voices import Voice
-from .words import QUIET, WordMark
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from ..config import Settings
+from ..errors import SynthesisError, VoiceError
 from .align import Aligner
-from .config import Settings
-from .errors import SynthesisError, VoiceError
 from .onnx_outputs import with_output_of
 from .remote import SpeechClient
 from .voices import Voice, all_voices
@@ -213,7 +213,7 @@ class PiperEngine:
                 session_options.intra_op_num_threads = 1
                 session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             # With words, the model's phoneme durations (its Ceil node) are made an output: Piper's
-            # alignments. A model without them is read by sentence (narrator.onnx_outputs).
+            # alignments. A model without them is read by sentence (narrator.speech.onnx_outputs).
             with with_output_of(Path(model), "Ceil") if words else nullcontext() as aligned:
                 self._words = aligned is not None
                 session = onnxruntime.InferenceSession(str(aligned or model), sess_options=session_options,
@@ -365,7 +365,7 @@ class Pyttsx3Engine:
     """System voices through pyttsx3 (espeak-ng on Linux), run in a dedicated worker process.
 
     pyttsx3's engine is process-wide and may hang or deadlock on a second call, so it lives
-    in a child process (narrator.pyttsx3_worker); every call is bounded by a timeout, and a
+    in a child process (narrator.speech.pyttsx3_worker); every call is bounded by a timeout, and a
     stuck or dead worker is replaced on the next call.
     """
 
@@ -407,7 +407,7 @@ class Pyttsx3Engine:
 
     def _start(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "narrator.pyttsx3_worker", self._voice_id, str(self._rate)],
+            [sys.executable, "-m", "narrator.speech.pyttsx3_worker", self._voice_id, str(self._rate)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._buffer = bytearray()
         header = self._read_header(time.monotonic() + self.START_TIMEOUT_S, "starting pyttsx3")
@@ -503,10 +503,10 @@ class Pyttsx3Engine:
 
 
 class OpenAIEngine:
-    """A remote voice: any server that speaks the OpenAI speech API (narrator.remote), asked for the
+    """A remote voice: any server that speaks the OpenAI speech API (narrator.speech.remote), asked for the
     profile's `model` and `engine_voice` at its `base_url`, with the key in the variable `api_key_env`.
     Such servers say nothing of when words are said: English words are placed by forced alignment
-    (narrator.align); in other languages the clips have no word marks (timed by sentence)."""
+    (narrator.speech.align); in other languages the clips have no word marks (timed by sentence)."""
 
     MAX_CHARS = 4096
     """OpenAI's limit on one request's input; sentences are far shorter, a longer one is cut (`cut`)."""

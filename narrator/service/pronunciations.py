@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
-from ..lexicon import (
+from ..model import Article
+from ..speech.lexicon import (
     MAX_SPOKEN,
     MAX_WRITTEN,
     PUBLICATION,
@@ -32,8 +33,7 @@ from ..lexicon import (
     save_kept,
     script_problem,
 )
-from ..model import Article
-from ..voices import Voice
+from ..speech.voices import Voice
 from .store import ArticleRecord, NotFound, Store
 
 

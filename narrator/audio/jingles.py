@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import Settings
-from .engines import AudioChunk
-from .errors import InputError
-from .model import Block, Script, Unit
+from ..config import Settings
+from ..errors import InputError
+from ..model import Block, Script, Unit
+from ..speech.engines import AudioChunk
 
 KINDS = ("intro", "outro")
 """Block kinds of the jingles."""

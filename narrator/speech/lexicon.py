@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 NOCASE = "nocase"
 PHONEMES = "phonemes"

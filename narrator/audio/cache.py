@@ -21,9 +21,9 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
-from .engines import AudioChunk
-from .words import WordMark
+from ..config import Settings
+from ..speech.engines import AudioChunk
+from ..speech.words import WordMark
 
 STALE_TMP_S = 3600
 """A half-written clip this old belongs to a dead process (a live write takes milliseconds)."""

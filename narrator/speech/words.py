@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import WordSpan
+from ..model import WordSpan
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from importlib.resources import files
 from pathlib import Path
 
-from .errors import VoiceError
+from ..errors import VoiceError
 
 DEFAULT_DIR = Path(str(files("narrator.voice_data")))
 """The shipped profiles (the repository's voices/ folder, or its installed copy)."""
@@ -27,7 +27,7 @@ class Voice:
     name: str
     """The profile's name, as given to --voice."""
     engine: str
-    """Engine adapter name: 'piper', 'pyttsx3' or 'openai' (narrator.engines.ENGINES)."""
+    """Engine adapter name: 'piper', 'pyttsx3' or 'openai' (narrator.speech.engines.ENGINES)."""
     engine_voice: str = ""
     """The engine's own voice id: a Python package carrying a Piper model, an espeak voice id, the
     voice a remote server is asked for."""
@@ -53,7 +53,7 @@ class Voice:
     """Truncation guard: a clip faster than this is suspect (cut short)."""
     gain_db: float = 0.0
     """The loudness gain that brings this voice's speech near the target (-16 LUFS), for audio played
-    before a narration is complete and measured (the live stream, narrator.live)."""
+    before a narration is complete and measured (the live stream, narrator.audio.stream)."""
     ms_per_char: float = 55.0
     """Milliseconds of speech per spoken character, for the estimated length of a narration (both
     shipped voices measure about 55: bench/bench_voice_pace.py), and for the pace check of clips."""
@@ -126,7 +126,7 @@ SCRIPTS: dict[str, frozenset[str]] = {
     "zh": frozenset({"Han"}), "yue": frozenset({"Han"}), "ja": frozenset({"Han", "Hiragana", "Katakana"}),
     "ko": frozenset({"Hangul", "Han"}),
 }
-"""The scripts a language is written in (as Unicode names its letters: narrator.lexicon.script_of),
+"""The scripts a language is written in (as Unicode names its letters: narrator.speech.lexicon.script_of),
 for languages not written in Latin letters; every other language is Latin. From CLDR's likely scripts."""
 
 

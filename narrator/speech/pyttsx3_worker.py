@@ -1,4 +1,4 @@
-"""The process that owns pyttsx3: `python -m narrator.pyttsx3_worker VOICE RATE`.
+"""The process that owns pyttsx3: `python -m narrator.speech.pyttsx3_worker VOICE RATE`.
 
 pyttsx3's engine is process-wide state that can hang or deadlock on a second call, so it
 lives alone in this process. Protocol on stdin/stdout: the parent writes one JSON line per

@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 
 import numpy as np
 
-from .errors import SynthesisError
+from ..errors import SynthesisError
 
 MAX_AUDIO_BYTES = 32 << 20
 """Largest answer read: 11 minutes of 24 kHz 16-bit mono WAV, far more than one sentence (the client

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Response, jsonify, url_for
 
-from narrator.cache import UnitCache
+from narrator.audio.cache import UnitCache
 from narrator.config import Settings
 from narrator.errors import VoiceError
 from narrator.model import Article
@@ -16,7 +16,7 @@ from narrator.pipeline import prepare
 from narrator.preview import Baseline, preview
 from narrator.service.status import ArticleStatus, article_status
 from narrator.service.store import ArticleRecord, JobRecord, Store, VersionRecord
-from narrator.voices import Voice, get_voice
+from narrator.speech.voices import Voice, get_voice
 
 STATUSES = tuple(ArticleStatus)
 """An article's status, in the API and on the dashboard alike (narrator.service.status.ArticleStatus).

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import ExtractionError
+from ..errors import ExtractionError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -6,7 +6,7 @@ Each clip (with its pause) is brought near the loudness target by the voice's me
 (lameenc, in-process and synchronous) into one continuous MP3 stream, and that stream is cut into
 segments of whole frames. Every segment and a manifest (the segments, the timing map so far, an
 estimate of the whole length) are handed to a `LiveSink` (the service stores them beside the
-versions, narrator.service.storage).
+versions, narrator.service.audio_storage).
 
 The time axis is exact and shared with the published MP3 (encoded by ffmpeg's libmp3lame, the same
 LAME): frame k of either stream decodes to the input samples from ``k * FRAME - ENCODER_DELAY``
@@ -29,11 +29,11 @@ from typing import Protocol
 import lameenc  # the live stream's encoder (the published file is ffmpeg's: the same LAME)
 import numpy as np
 
+from ..model import Article, Script
+from ..speech.engines import AudioChunk
+from ..speech.voices import Voice
 from .assemble import gained, sentence_span
-from .engines import AudioChunk
 from .export import sentence_entry
-from .model import Article, Script
-from .voices import Voice
 
 ENCODER_DELAY = 1105
 """Samples between LAME's input and its decoded output: LAME's encoder delay (576) plus the MP3
@@ -291,7 +291,7 @@ class LiveStream:
         block = self.script.blocks[unit.block]
         sentence = sentence_entry(sentence_span(unit, clip.words, start, end, rate))
         entry = self.blocks.get(unit.block)
-        if entry is None:  # a new block (as in narrator.export.timing_map, counted among those spoken)
+        if entry is None:  # a new block (as in narrator.audio.export.timing_map, counted among those spoken)
             for index in sorted(self.blocks):  # the blocks before this one are finished
                 self.written.append(json.dumps(self.blocks.pop(index), ensure_ascii=False))
             entry = self.blocks[unit.block] = {

@@ -4,7 +4,8 @@ import pytest
 from narrator.audio.synthesise import check_duration, spoken_words, synthesise_unit, trim
 from narrator.errors import SynthesisError
 from narrator.model import Unit
-from narrator.speech.engines import AudioChunk, cut
+from narrator.speech.engines import AudioChunk
+from narrator.speech.pieces import cut
 
 SENTENCE = "The directorate did not provide more details."
 

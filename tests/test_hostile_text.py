@@ -9,7 +9,8 @@ from narrator.config import Settings
 from narrator.extract import extract_text
 from narrator.normalise import JUNK_CHARS, normalise_text, normalise_words
 from narrator.pipeline import narrate
-from narrator.speech.engines import MAX_WORD_CHARS, PiperEngine, cut
+from narrator.speech.engines import PiperEngine
+from narrator.speech.pieces import MAX_WORD_CHARS, cut
 
 RUN_ON = "A run on\n\n" + "and then the rain came " * 220  # 4,800 characters, no , ; :
 BRACKETS = "Brackets\n\nIt said [[" + "a" * 20_000 + " and more."

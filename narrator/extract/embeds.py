@@ -9,7 +9,56 @@ import lxml.html
 from lxml import etree
 
 from ..safetext import one_line as clean
-from . import rules
+
+# --- Social posts embedded in the story (issue 27) ----------------------------------------
+
+SOCIAL_EMBEDS = {
+    "twitter-tweet": "X", "twitter-video": "X", "instagram-media": "Instagram", "bluesky-embed": "Bluesky",
+    "text-post-media": "Threads", "tiktok-embed": "TikTok", "fb-xfbml-parse-ignore": "Facebook",
+}
+"""A <blockquote> with one of these class tokens is a platform's own embed code (what its "embed
+this post" button gives a publisher), named by the platform it shows. Its script draws the post
+in a browser; the blockquote is the post's words for everyone else, and the story quotes them.
+Taken from each platform's published embed markup, not from any one site."""
+
+POST_LABEL_MAX_CHARS = 80
+"""A box around an embedded post with fewer characters than this beside it (a label such as
+"Embedded post" or "From Twitter", a caption) is the post's box: the post is taken out of it, so
+that dropping the box as furniture does not drop the post. A box with more is part of the story."""
+
+POST_AUTHOR_RES = (
+    re.compile(r"^\W*?[—–-]+\s*(?P<name>[^()]*?)\s*\(\s*(?P<handle>@[\w.-]+)\s*\)"),  # X, Bluesky
+    re.compile(r"\bpost\s+shared\s+by\s+(?P<name>[^()@]*?)\s*(?:\(\s*)?(?P<handle>@[\w.]+)?\s*\)?(?:\s+on\b.*)?$",
+               re.I),  # Instagram
+    re.compile(r"^\W*(?:post|thread)\s+by\s+(?P<handle>@[\w.]+)", re.I),  # Threads
+    re.compile(r"^\W*posted\s+by\s+(?P<name>.+?)(?:\s+on\s+.*)?$", re.I),  # Facebook
+    re.compile(r"^\s*(?P<handle>@[\w.]+)\s*$"),  # TikTok: the author's handle on a line of its own
+)
+"""The line of an embed that says who posted it: "— Jane Doe (@jane) May 1, 2024" (X, Bluesky),
+"A post shared by Jane Doe (@jane)" (Instagram), "Post by @jane" (Threads), "Posted by Jane Doe on
+Monday" (Facebook), "@jane" (TikTok). The first line that matches gives the author; it is not read."""
+
+POST_CHROME_RE = re.compile(
+    r"""^\W*(?:view\s+(?:this\s+post\s+)?on\s+\w+|view\s+more\s+on\s+\w+|watch\s+on\s+\w+|
+        (?:see|view)\s+(?:this\s+)?(?:post|profile|photo|video)\b.*|\[\s*(?:image|video|embed|image\s+or\s+embed)\s*\]|
+        like,?\s+comment.*|add\s+a\s+comment.*|loading.*|♬.*)\W*$""",
+    re.X | re.I,
+)
+"""An embed's buttons and placeholders ("View this post on Instagram", "View on Threads", "[image or
+embed]", a TikTok's "♬ original sound"): words of the widget, not of the post."""
+
+POST_URL_RE = re.compile(
+    r"(?:(?:^|(?<=[.!?]\s))(?:\w+\s){0,2}\w+:\s*)?"
+    r"(?:https?://\S*|www\.\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*|…))", re.I)
+"""Addresses in a post's text: a scheme or "www." and what follows, or a host with a path or cut
+short ("pic.twitter.com/AbC", "bbc.co.uk/news/uk-1…", the display form X gives a t.co link); with
+the label of one to three words that opens a sentence to introduce it ("Details: https://..."):
+never read. A name with a dot and no path ("Node.js", "St.Andrews") is not an address."""
+
+POST_DATE_RE = re.compile(
+    r"^\W*(?:[a-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[a-z]{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    r"(?:\s*(?:at|,)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?\W*$", re.I)
+"""A post's date on a line of its own (the permalink's text): left out, like any date line."""
 
 POST = "data-narrator-post"
 """The attribute on the <blockquote> that stands in for an embed once it is read: the block
@@ -43,8 +92,8 @@ def platform_of(el: lxml.html.HtmlElement) -> str:
     if el.tag != "blockquote":
         return ""
     for token in (el.get("class") or "").split():
-        if token in rules.SOCIAL_EMBEDS:
-            return rules.SOCIAL_EMBEDS[token]
+        if token in SOCIAL_EMBEDS:
+            return SOCIAL_EMBEDS[token]
     return ""
 
 
@@ -76,7 +125,7 @@ def _lines(el: lxml.html.HtmlElement) -> list[str]:
                 continue
             if block or node.tag == "br":
                 flush()
-            address = node.tag == "a" and rules.POST_URL_RE.fullmatch(clean(node.text_content()) or "-")
+            address = node.tag == "a" and POST_URL_RE.fullmatch(clean(node.text_content()) or "-")
             stack.append((node, False))
             if address:
                 continue
@@ -109,13 +158,13 @@ def read_post(el: lxml.html.HtmlElement, platform: str) -> Post:
     words: list[str] = []
     for line in _lines(el):
         if not author:
-            match = next((m for r in rules.POST_AUTHOR_RES if (m := r.search(line))), None)
+            match = next((m for r in POST_AUTHOR_RES if (m := r.search(line))), None)
             if match:
                 author = _author(match)
                 continue
-        if rules.POST_CHROME_RE.match(line) or rules.POST_DATE_RE.match(line):
+        if POST_CHROME_RE.match(line) or POST_DATE_RE.match(line):
             continue
-        line = clean(rules.POST_URL_RE.sub("", line)).strip(" -—–|")
+        line = clean(POST_URL_RE.sub("", line)).strip(" -—–|")
         if not re.search(r"\w", line):
             continue
         if words and re.search(r"\w$", words[-1]):
@@ -170,7 +219,7 @@ def replace_posts(body: lxml.html.HtmlElement) -> int:
         holder.replace(outer, quote)
         box(holder).swap(outer, quote)
         while (_wrapper(holder, body) and (up := holder.getparent()) is not None
-               and box(holder).beside(quote) < rules.POST_LABEL_MAX_CHARS):
+               and box(holder).beside(quote) < POST_LABEL_MAX_CHARS):
             _hoist(quote, holder, box(holder).words_after(quote))
             box(holder).remove(quote)
             box(up).add(quote)
@@ -204,7 +253,7 @@ class _Box:
         """Characters the box shows beside `child`, counted up to POST_LABEL_MAX_CHARS."""
         n = self.own
         for c, chars in self.worded.items():
-            if n >= rules.POST_LABEL_MAX_CHARS:
+            if n >= POST_LABEL_MAX_CHARS:
                 break
             if c is not child:
                 n += chars

@@ -27,8 +27,9 @@ from ..speech.lexicon import EMPTY, Lexicon, as_phonemes, load_lexicon
 from ..speech.voices import get_voice
 from . import electronic
 from .capitals import recase
-from .context import WORD_CLASSES, resolve
+from .context import resolve
 from .data import Variety, number_marks, ordinal_dot, tables, variety
+from .neighbours import WORD_CLASSES
 from .numbers import cardinal, ordinal, year
 from .scan import Token
 from .tagger import Tagger

@@ -10,90 +10,21 @@ import re
 from functools import cache
 
 from .data import Tables, Variety, tables
+from .neighbours import (
+    NUMBER_CLASSES,
+    WORD_CLASSES,
+    is_capitalised,
+    is_noun,
+    is_plural_noun,
+    is_titlecase,
+    neighbour,
+    next_word,
+    prev_word,
+    sentence_initial,
+)
 from .numbers import roman_value
+from .roman import roman_reading
 from .scan import Token
-
-NUMBER_CLASSES = ("cardinal", "decimal", "ordinal", "fraction", "serial")
-WORD_CLASSES = ("plain", "letters", "abbreviation", "roman", "state_code", "month")
-
-
-def neighbour(tokens: list[Token], i: int, step: int) -> tuple[int, Token | None, str]:
-    """The nearest token in direction `step` (1 or -1) that is not a space, its index, and the
-    gap: " " (spaces), "-" (a hyphen joining the two, no spaces), or "" (nothing between)."""
-    gap = ""
-    j = i + step
-    while 0 <= j < len(tokens):
-        tok = tokens[j]
-        if tok.cls == "space":
-            gap = " "
-        elif tok.cls == "punct" and tok.text in "-‐‑" and not gap:
-            k = j + step
-            if 0 <= k < len(tokens) and tokens[k].cls != "space":
-                return k, tokens[k], "-"
-            return j, tok, ""
-        else:
-            return j, tok, gap
-        j += step
-    return -1, None, gap
-
-
-def next_word(tokens: list[Token], i: int) -> tuple[Token | None, str]:
-    """The token after token i (skipping spaces) and what separates them (" ", "-" or "")."""
-    _, tok, gap = neighbour(tokens, i, 1)
-    return tok, gap
-
-
-def prev_word(tokens: list[Token], i: int) -> tuple[Token | None, str]:
-    """The token before token i (skipping spaces) and what separates them (" ", "-" or "")."""
-    _, tok, gap = neighbour(tokens, i, -1)
-    return tok, gap
-
-
-def is_capitalised(tok: Token | None) -> bool:
-    """A word starting with a capital letter ("Main", "FBI")."""
-    return tok is not None and tok.cls in WORD_CLASSES and tok.text[:1].isupper()
-
-
-def is_titlecase(tok: Token | None) -> bool:
-    """A capital then lower-case letters ("Smith"), as names are written."""
-    return (tok is not None and tok.cls in WORD_CLASSES and len(tok.text) > 1 and tok.text[0].isupper()
-            and tok.text[1:2].islower())
-
-
-def sentence_initial(tokens: list[Token], i: int) -> bool:
-    """Token i starts a sentence: nothing before it but opening quotes or brackets, or a full
-    stop, ?, !, : or ; (or an abbreviation whose period ends the sentence)."""
-    j, prev, _ = neighbour(tokens, i, -1)
-    while prev is not None and prev.cls == "punct" and prev.text in "\"“'‘(":
-        j, prev, _ = neighbour(tokens, j, -1)
-    if prev is None:
-        return True
-    if prev.cls == "punct":
-        return prev.text in ".?!:;"
-    return bool(prev.fields.get("stop"))
-
-
-def is_noun(tok: Token | None, t: Tables) -> bool:
-    """A lower-case word that can be the noun an amount describes: not a function word, not an
-    adverb in -ly, not a participle in -ed (data/en/not_nouns.tsv)."""
-    if tok is None or tok.cls != "plain" or not tok.text[:1].islower():
-        return False
-    w = tok.text.lower()
-    if w in t.not_nouns or w.endswith("ly") or (w.endswith("ed") and len(w) >= 5):
-        return False
-    return True
-
-
-def is_plural_noun(tok: Token | None, t: Tables) -> bool:
-    """A noun in the plural: ends in -s (not -ss, -us, -is, 's) or an irregular plural."""
-    if not is_noun(tok, t):
-        return False
-    assert tok is not None
-    w = tok.text.lower()
-    if w in t.context["plural"]:
-        return True
-    return w.endswith("s") and not w.endswith(("ss", "us", "is", "'s", "’s"))
-
 
 # --- amounts -----------------------------------------------------------------------------------
 
@@ -317,57 +248,6 @@ def abbreviation_reading(tokens: list[Token], i: int, t: Tables) -> str | None:
             return a.spoken
     tok.fields["ends"] = "number" if options[0].kind == "before-number" else "opener"
     return None
-
-
-# --- roman numerals ----------------------------------------------------------------------------
-
-def roman_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str | None:
-    """"ordinal" ("Henry VIII" -> "Henry the eighth"), "cardinal" ("World War II" -> "two") or
-    None (not a numeral: "Malcolm X", "Plan B", "I think"). data/en/roman.tsv names the words:
-      1. after a cardinal context word (war, title, phase, bowl, vol....): a cardinal;
-      2. after a regnal name, or a name after a regnal title ("King George V"): an ordinal;
-      3. after another capitalised word, a numeral of two or more letters of I, V, X is a number
-         in a title ("Grand Theft Auto VI", "Artemis II").
-    A one-letter "I" is a numeral only when no word follows it ("Pope John Paul I."), and only
-    I, V and X (the letters names and titles use) are numerals outside rule 1. In NeMo's
-    conventions (Variety.roman_after_first_name) a first name counts as a regnal name, even
-    before one letter ("Sam I" -> "Sam the first"), and a numeral of two or more letters is a
-    number wherever it stands ("Part II", "(IV)", "III").
-    """
-    tok = tokens[i]
-    s = tok.text
-    value = roman_value(s)
-    if value is None or (len(s) == 1 and s not in "IVX"):
-        return None  # "Type C", "Plan D": one letter other than I, V, X is a letter
-    as_number = "cardinal" if var.roman_after_first_name and len(s) > 1 and not set(s) - set("IVX") else None
-    j, prev, gap = neighbour(tokens, i, -1)
-    if prev is None or gap != " " or prev.cls not in WORD_CLASSES:
-        return as_number
-    role = t.roman.get(prev.text.lower().rstrip("."))
-    if role == "cardinal":
-        return "cardinal"
-    if not is_titlecase(prev) and not (prev.text.isupper() and role == "cardinal"):
-        return as_number
-    if set(s) - set("IVX"):
-        return None
-    nxt, ngap = next_word(tokens, i)
-    if role == "pronoun":
-        return None
-    k, before, bgap = neighbour(tokens, j, -1)
-    first_name = var.roman_after_first_name and prev.text.lower() in t.given_names
-    regnal = role == "name" or first_name or (
-        before is not None and t.roman.get(before.text.lower()) == "regnal")
-    if regnal:
-        return "ordinal"  # "Elizabeth I ruled", "King George V"
-    if s == "I" and nxt is not None and nxt.cls != "punct":
-        return None
-    generational = s in ("II", "III", "IV") and is_titlecase(before) and bgap == " " and not is_capitalised(
-        prev_word(tokens, k)[0])
-    if generational and var.roman_after_first_name:  # with a list of first names, a known one
-        generational = before is not None and before.text.lower() in t.given_names
-    if generational:
-        return "ordinal"  # a generational suffix after a first name and a surname: "John Smith III"
-    return "cardinal" if len(s) > 1 else None
 
 
 # --- initialisms -------------------------------------------------------------------------------

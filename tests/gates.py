@@ -20,6 +20,10 @@ class Gate:
     def model_id(self) -> str:
         return self.engine.model_id
 
+    @property
+    def lanes(self) -> int:
+        return self.engine.lanes
+
     def synthesize(self, text: str):  # noqa: ANN201
         self.spoken += 1
         if self.spoken > self.open_for and not self.opened.is_set():
@@ -56,6 +60,10 @@ class Recording:
     @property
     def model_id(self) -> str:
         return self.engine.model_id
+
+    @property
+    def lanes(self) -> int:
+        return self.engine.lanes
 
     def synthesize(self, text: str):  # noqa: ANN201
         self.spoken.append(text)

@@ -428,6 +428,32 @@ def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN0
     assert page.locator("#transcript .block[data-index]").count() == 12
 
 
+def test_a_paused_live_listener_keeps_their_place_when_the_version_is_published(idle_app, page) -> None:  # noqa: ANN001
+    """Paused in the live stream, a listener who comes back after the version is published finds the
+    published file at the place they paused, still paused: not back at the start."""
+    app, base, pool = idle_app
+    client = app.test_client()
+    job = client.post("/api/articles", json={"text": LONGER_TEXT, "id": "w3", "voice": "espeak"}).json["job"]
+    store, settings = app.extensions["narrator"].store, app.extensions["narrator"].settings
+    page.goto(f"{base}/articles/w3")
+    page.locator(".np-play").click()
+    runner = threading.Thread(target=lambda: Generator(store, settings, pool).run(job["id"]), daemon=True)
+    runner.start()
+    wait_for(lambda: pool.gate and pool.gate.waiting.is_set(), 60, what="the job to reach the gate")
+    page.wait_for_function(f"{AUDIO}.currentTime > 2", timeout=20_000)
+    page.locator(".np-play").click()  # pause, mid-way through what was streamed
+    page.wait_for_function(f"{AUDIO}.paused")
+    assert page.evaluate("document.querySelector('[data-narrator]').dataset.source") == "live"
+    paused_at = _time(page)
+    pool.gate.release()
+    runner.join(120)
+    assert store.articles.get("w3").current_version == 1
+    page.wait_for_function(f"{AUDIO}.src.endsWith('/audio/w3/1.mp3')", timeout=20_000)
+    page.wait_for_function(f"{AUDIO}.readyState >= 1")
+    assert page.evaluate(f"{AUDIO}.paused")  # nothing plays by itself
+    assert abs(_time(page) - paused_at) < 0.5, (_time(page), paused_at)  # the same place, not 0
+
+
 def test_a_listener_who_waited_gets_the_published_file(idle_app, page) -> None:  # noqa: ANN001
     """Opened while queued, never pressed: once the version exists the player simply has the file."""
     app, base, pool = idle_app

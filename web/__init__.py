@@ -127,8 +127,10 @@ def _as_env(value: object) -> str:
 
 
 def close_app(app: Flask) -> None:
-    """Stop the app's runner (tests call this; servers rely on atexit)."""
-    app.extensions["narrator"].runner.close()
+    """Stop the app's runner and close its connections (tests call this; servers rely on atexit)."""
+    svc = app.extensions["narrator"]
+    svc.runner.close()
+    svc.store.close()
 
 
 __all__ = ["SEAMS", "Service", "close_app", "create_app", "service"]

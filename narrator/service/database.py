@@ -308,7 +308,9 @@ def _usable(conn: Any) -> bool:
     if conn.closed:
         return False
     try:
-        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        poller = select.poll()  # not select: it fails on a descriptor numbered 1024 or more
+        poller.register(conn.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
+        readable = poller.poll(0)
     except (OSError, ValueError):
         return False
     return not readable

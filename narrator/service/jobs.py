@@ -348,7 +348,7 @@ class JobQueue:
 
     def close(self) -> None:
         """Stop the upkeep, consuming and watching (finishing the job and the pass in hand), then the
-        heartbeat; release the engines."""
+        heartbeat; release the engines and the queue's connections."""
         self.upkeep.stop()
         self.watching.stop()
         for consumer in self._consumers:
@@ -360,6 +360,8 @@ class JobQueue:
         if self._own_engines:
             self.engines.close()
         self.listen_engines.close()
+        for huey in (self.huey, self.listen_huey):  # their database connections (SQLite: queue.db)
+            huey.storage.close()
 
 
 class Upkeep:

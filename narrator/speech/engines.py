@@ -282,6 +282,14 @@ def _dist_version(package: str) -> str:
         return "unknown"
 
 
+def _readable(fd: int, seconds: float) -> bool:
+    """Whether `fd` has something to read within `seconds`. poll, not select: select fails on a
+    descriptor numbered 1024 or more, which a long-running server with many connections reaches."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(max(seconds, 0) * 1000))
+
+
 class Pyttsx3Engine:
     """System voices through pyttsx3 (espeak-ng on Linux), run in a dedicated worker process.
 
@@ -342,7 +350,7 @@ class Pyttsx3Engine:
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
+        if left <= 0 or not _readable(fd, left):
             self.close()
             raise SynthesisError(f"pyttsx3 timed out while {what}")
         chunk = os.read(fd, 1 << 16)

@@ -103,6 +103,10 @@ class Store:
         home = settings.home_path
         return cls(home, settings.db_timeout_s, settings.database_url, open_storage(settings, home))
 
+    def close(self) -> None:
+        """Close the database connections this store keeps (it opens them again if used after)."""
+        self.db.close()
+
     @contextmanager
     def _connect(self) -> Iterator[Any]:  # a sqlite3.Connection, or psycopg's in the store's dialect
         with self.db.connect() as db:

@@ -14,7 +14,7 @@ from narrator.errors import VoiceError
 from narrator.model import Article
 from narrator.pipeline import prepare
 from narrator.preview import Baseline, preview
-from narrator.service.status import ArticleStatus, article_status
+from narrator.service.status import ArticleStatus, JobStatus, article_status
 from narrator.service.store import ArticleRecord, JobRecord, Store, VersionRecord
 from narrator.speech.voices import Voice, get_voice
 
@@ -97,6 +97,10 @@ def article_json(store: Store, record: ArticleRecord, full: bool = False,
                  job: JobRecord | None = None) -> dict:
     """An article with its status, current version, links and `job` (default: its newest job)."""
     job = job or store.jobs.latest(record.id)
+    published = job.version or 0 if job is not None and job.status == JobStatus.DONE else 0
+    if (record.current_version or 0) < published:
+        # The record was read before its job published (or a rollback chose an older version): read again.
+        record = store.articles.get(record.id)
     current = store.versions.get(record.id, record.current_version) if record.current_version else None
     files = version_json(current) if current else {}
     a = record.article

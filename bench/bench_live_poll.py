@@ -270,7 +270,10 @@ def run(code: Path, home: Path, work: Path, manifests: list[Path], target: Path,
     base = f"http://127.0.0.1:{port}"
     with (work / "gunicorn.log").open("a") as log:
         config = str(ROOT / "deploy" / "gunicorn.conf.py")  # the same server settings for every code base
-        command = [sys.executable, "-m", "gunicorn", "-c", config, "--bind", f"127.0.0.1:{port}"]
+        # The app's name in that code base: the Flask app became narrator.web in issue 24 (web/ before).
+        app = ("narrator.web:create_app()" if '"narrator.web"' in (code / "pyproject.toml").read_text()
+               else "web:create_app()")
+        command = [sys.executable, "-m", "gunicorn", "-c", config, "--bind", f"127.0.0.1:{port}", app]
         server = subprocess.Popen(command, cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=log)
     path = f"/api/articles/{ARTICLE}/live"
     done = threading.Event()

@@ -385,7 +385,7 @@ def test_listen_before_the_version_exists(idle_app, page) -> None:  # noqa: ANN0
     assert page.locator("#transcript [data-index]").count() == 0  # text shown, not yet timed
     page.evaluate(RECORD_EVENTS)
     page.locator(".np-play").click()  # pressed before any audio exists: it plays as soon as some does
-    assert page.locator(".np-play").get_attribute("aria-label") == "Pause"
+    page.wait_for_function("document.querySelector('.np-play').getAttribute('aria-label') === 'Pause'")
     wait_for(lambda: store.jobs.get(job["id"]).priority == 50, 10, what="the press to raise its priority")
 
     runner = threading.Thread(target=lambda: Generator(store, settings, pool).run(job["id"]), daemon=True)

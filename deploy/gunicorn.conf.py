@@ -32,6 +32,11 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 accesslog = os.environ.get("NARRATOR_ACCESS_LOG") or None
 errorlog = "-"
+# gunicorn 25.1+ opens a control socket for gunicornc at one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl), so a second node on the same host logs "Address already in use". Nodes are
+# managed with signals (HUP reloads, TERM stops): no control socket. An operator who
+# wants gunicornc gives each node its own path: --control-socket PATH. (Older gunicorns ignore the name.)
+control_socket_disable = True
 
 
 # /metrics reports HTTP latency from every worker process: prometheus_client's multiprocess mode, which

@@ -365,9 +365,10 @@ def test_two_web_nodes_two_workers_share_postgres_redis_and_the_bucket(tmp_path,
         for name, port in ports.items():
             home = tmp_path / name
             home.mkdir()
-            gunicorn = ["-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "-k", "gthread",
-                        "--threads", "4", "narrator.web:create_app()"]
-            procs[name] = _service(gunicorn, {**env, "NARRATOR_HOME": str(home)}, tmp_path / f"{name}.log")
+            gunicorn = ["-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]  # production settings
+            node_env = {**env, "NARRATOR_HOME": str(home), "NARRATOR_BIND": f"127.0.0.1:{port}",
+                        "NARRATOR_WORKERS": "1", "NARRATOR_THREADS": "4"}
+            procs[name] = _service(gunicorn, node_env, tmp_path / f"{name}.log")
         a, b = (f"http://127.0.0.1:{ports[n]}" for n in ("A", "B"))
         wait_for(lambda: _up(a) and _up(b), 30, 0.2, what="both web nodes")
 

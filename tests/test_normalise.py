@@ -212,6 +212,8 @@ NEWS = {
         ("The clinic is open 9am-5pm.", "The clinic is open nine A.M to five P.M."),
         ("It struck at 2 a.m. Friday.", "It struck at two A.M Friday."),
         ("It struck at 2 a.m. Police arrived later.", "It struck at two A.M. Police arrived later."),
+        # a comma with no space before the hour: still a time, not "4A" and a letter
+        ("Shifts start at 5pm,4A.M. and noon.", "Shifts start at five P.M, four A.M and noon."),
     ],
     "range": [
         # one digit after a colon is no clock: a ratio, or after a name a chapter and verse

@@ -47,7 +47,7 @@ def time(s: Scan, pos: int) -> Token | None:
         tok.fields["h2"] = int(m["h2"])
         return tok
     m = s.match(p["h"], pos)
-    if m and int(m["h"]) <= 12 and not s.prev_char(pos) == ",":
+    if m and int(m["h"]) <= 12:
         return _time_tok(s, pos, m, int(m["h"]), None, None)
     m = s.match(p["military"], pos)
     if m:

@@ -123,6 +123,11 @@ class Settings:
     speech_timeout_s: float = 120.0
     """Longest wait for a worker to speak the input of a POST /v1/audio/speech (504 beyond); a request
     still waiting then is dropped by the worker, not spoken."""
+    speech_chars_per_minute: int = 10_000
+    """Characters of input one credential may have spoken by POST /v1/audio/speech a minute (about ten
+    minutes of speech; a request of up to 4,096 characters is always possible after a wait), per web
+    process; 429 with Retry-After beyond. Speech is made on the listening lane, which listeners' presses
+    share. 0: no limit."""
     max_queued_chars: int = 600_000
     """Characters of narration one API key or editor may have queued or running at once (three of the
     longest articles, or about a hundred ordinary ones); beyond, 429 with Retry-After. 0: no limit.

@@ -236,7 +236,7 @@ def test_openapi_matches_routes(app, client) -> None:  # noqa: ANN001
     routed = {
         (norm(rule.rule), m)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith(("/api/", "/audio/", "/feed.xml"))
+        if rule.rule.startswith(("/api/", "/audio/", "/feed.xml", "/v1/"))
         for m in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert documented == routed

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from services import listening
 from web_fixtures import *  # noqa: F403
-from web_fixtures import SHORT_TEXT, free_port, wait_for
+from web_fixtures import SHORT_TEXT, BufferedClient, free_port, wait_for
 
 from narrator.audio.cache import UnitCache
 from narrator.audio.synthesise import synthesise
@@ -32,6 +32,7 @@ from narrator.pipeline import narrate, prepare
 from narrator.speech import remote
 from narrator.speech.engines import EngineOptions, open_engine
 from narrator.speech.voices import get_voice
+from narrator.web import close_app, create_app
 
 SENTENCE = "Engineers replaced two steel cables over the summer, and the mayor thanked the crews."
 KEY_ENV = "NARRATOR_TEST_SPEECH_KEY"
@@ -139,6 +140,29 @@ def test_speech_normalises_as_an_article_would(client):
 def test_speech_refuses_bad_requests_with_a_message(client, body, status, said):
     answer = client.post("/v1/audio/speech", json=body)
     assert answer.status_code == status and said in answer.json["error"]["message"], answer.json
+
+
+def test_speech_is_limited_per_credential(tmp_path, engine_pool):
+    """NARRATOR_SPEECH_CHARS_PER_MINUTE: beyond a credential's characters a minute, 429 in OpenAI's shape with
+    Retry-After, before anything is spoken; another credential still gets speech."""
+    app = create_app({"TESTING": True, "HOME": str(tmp_path / "home"), "ENGINE_POOL": engine_pool,
+                      "RUNNER": "inprocess", "SPEECH_CHARS_PER_MINUTE": 600})
+    app.test_client_class = BufferedClient
+    try:
+        long = ("The council met on Monday. " * 150)[:4000]  # the bucket holds one longest input (4,096)
+        first = app.test_client(role="speech")
+        body = {"model": "narrator", "voice": "espeak", "response_format": "wav"}
+        assert first.post("/v1/audio/speech", json={**body, "input": long}).status_code == 200
+        refused = first.post("/v1/audio/speech", json={**body, "input": "The council met again. " * 10})
+        assert refused.status_code == 429, refused.json
+        said = refused.json["error"]
+        assert said["type"] == "rate_limit_error" and "600 characters a minute" in said["message"]
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60  # 230 characters at 600 a minute: about 13 s
+        editor = app.test_client(role="editor")
+        other = editor.post("/v1/audio/speech", json={**body, "input": "Hello there."})
+        assert other.status_code == 200 and wav_info(other.data)[1] > 0
+    finally:
+        close_app(app)
 
 
 # narrator as a client of narrator ------------------------------------------------------------------

@@ -70,6 +70,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         lexicon=PublicationLexicon(settings.publication_lexicon, settings.max_lexicon_entries),
         events_limiter=RateLimiter(settings.events_per_minute),
         editor_limiter=RateLimiter(per_minute) if per_minute > 0 else None,
+        speech_limiter=speech.limiter(settings.speech_chars_per_minute),
         metrics=WebMetrics(store, settings.heartbeat_s), live_index=LiveIndex(store.storage))
 
     security.init_app(app)

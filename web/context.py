@@ -38,6 +38,8 @@ class Service:
     """How fast one address may report listening events."""
     editor_limiter: RateLimiter | None
     """How fast one address may make state-changing editor requests (None: no limit)."""
+    speech_limiter: RateLimiter | None
+    """How many characters one credential may have spoken a minute by /v1/audio/speech (None: no limit)."""
     metrics: WebMetrics
     """HTTP latency by route and the /metrics page."""
     live_index: LiveIndex

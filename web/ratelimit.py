@@ -24,24 +24,26 @@ class RateLimiter:
         tokens, last = self._buckets.get(key, (self.burst, now))
         return min(self.burst, tokens + (now - last) * self.rate)
 
-    def allow(self, key: str, now: float | None = None) -> bool:
-        """Take a token for `key`; False when its bucket is empty."""
+    def allow(self, key: str, now: float | None = None, cost: float = 1) -> bool:
+        """Take `cost` tokens for `key` (one call, or the characters a call asks for); False when its
+        bucket holds fewer (a cost above `burst` is never allowed)."""
         now = time.monotonic() if now is None else now
         with self._lock:
             tokens = self._tokens(key, now)
-            allowed = tokens >= 1
-            self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+            allowed = tokens >= cost
+            self._buckets[key] = (tokens - cost if allowed else tokens, now)
             if len(self._buckets) > 10_000:  # forget full buckets (idle clients): memory stays bounded
                 full = [k for k in self._buckets if self._tokens(k, now) >= self.burst]
                 for k in full:
                     del self._buckets[k]
             return allowed
 
-    def retry_after(self, key: str, now: float | None = None) -> int:
-        """Whole seconds until `key` has a token again (0 if it has one now); for a Retry-After header."""
+    def retry_after(self, key: str, now: float | None = None, cost: float = 1) -> int:
+        """Whole seconds until `key` has `cost` tokens again (0 if it has them now); for a Retry-After
+        header."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            missing = 1 - self._tokens(key, now)
+            missing = cost - self._tokens(key, now)
         if missing <= 0:
             return 0
         return math.ceil(missing / self.rate) if self.rate > 0 else 3600

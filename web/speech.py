@@ -19,6 +19,7 @@ from narrator.speech.voices import all_voices
 
 from .auth import csrf_ok, principal
 from .context import service
+from .ratelimit import RateLimiter
 
 bp = Blueprint("speech", __name__, url_prefix="/v1")
 
@@ -34,6 +35,13 @@ ROLES = ("editor", "speech")
 """The roles that may ask for speech."""
 ENCODE_TIMEOUT_S = 60
 """Longest an ffmpeg conversion of one answer may take."""
+
+
+def limiter(chars_per_minute: int) -> RateLimiter | None:
+    """The bucket of characters per credential (None: no limit); it holds at least one longest input."""
+    if chars_per_minute <= 0:
+        return None
+    return RateLimiter(chars_per_minute, burst=max(chars_per_minute, MAX_INPUT_CHARS))
 
 
 def error(status: int, message: str, kind: str = "invalid_request_error",
@@ -88,6 +96,12 @@ def speech():  # noqa: ANN201
     if name is None:
         return error(404, f"no voice {data.get('voice')!r}; the voices are {', '.join(voices)} "
                           "(GET /v1/models)", "not_found_error")
+    limiter, who_key = svc.speech_limiter, f"{who.kind}:{who.name}"
+    if limiter is not None and not limiter.allow(who_key, cost=len(text)):
+        wait = max(limiter.retry_after(who_key, cost=len(text)), 1)
+        return error(429, f"more than {svc.settings.speech_chars_per_minute:,} characters a minute asked for "
+                          f"by '{who.name}'; try again in {wait} s", "rate_limit_error",
+                     {"Retry-After": str(wait)})
     try:
         wav = svc.runner.speak(text, name, voices[name].language, timeout=svc.settings.speech_timeout_s,
                                speed=float(speed))
@@ -113,4 +127,4 @@ def encoded(wav: bytes, fmt: str) -> bytes:
     return done.stdout
 
 
-__all__ = ["FORMATS", "MAX_INPUT_CHARS", "bp", "encoded", "error"]
+__all__ = ["FORMATS", "MAX_INPUT_CHARS", "bp", "encoded", "error", "limiter"]

@@ -365,7 +365,7 @@ def test_two_web_nodes_two_workers_share_postgres_redis_and_the_bucket(tmp_path,
         for name, port in ports.items():
             home = tmp_path / name
             home.mkdir()
-            gunicorn = ["-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]  # production settings
+            gunicorn = ["-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]  # as in production
             node_env = {**env, "NARRATOR_HOME": str(home), "NARRATOR_BIND": f"127.0.0.1:{port}",
                         "NARRATOR_WORKERS": "1", "NARRATOR_THREADS": "4"}
             procs[name] = _service(gunicorn, node_env, tmp_path / f"{name}.log")

@@ -42,7 +42,7 @@ LONG_TEXT = SEED
 """About 3,700 characters (four minutes of speech): a job of a few seconds, long enough to be hit mid-way."""
 LEASE_S = 3
 """NARRATOR_JOB_LEASE_S of the workers (renewed every second): a dead worker's job is free after it."""
-S3_TIMEOUT_S = 1.5
+S3_TIMEOUT_S = 3.0
 """NARRATOR_S3_TIMEOUT_S of every process: how long a stalled S3 endpoint is waited for."""
 
 
@@ -559,7 +559,7 @@ def test_s3_endpoint_slow_publishes_late_and_a_stalled_one_fails_clearly_in_time
         wait_for(lambda: cluster.job(job_id).stage == "publishing", 90, what="the job to be uploading")
         assert play(cluster.base, "slow")[0] == 1  # until the new version is complete, the old one plays
         done = wait_for(lambda: ready(cluster.base, "slow", 2), 90, what="the slow upload to finish")
-        assert done["job"]["attempts"] == 1  # slow is not a failure
+        assert done["job"]["attempts"] == 1, done["job"]  # slow (a sixth of the timeout) is not a failure
 
         cluster.proxy.delay = 3600  # stalled: connections are taken, nothing ever answers
         page = call(cluster.base + "/articles/slow", headers={"Accept": "text/html"}, timeout=60)

@@ -426,8 +426,12 @@ def url_size(a: Attack) -> list[list[str]]:
 def press(a: Attack) -> list[list[str]]:
     """A listener's press on a 160,000-character article, then short articles (issue 23, item 4)."""
     key = a.key("presser")
+    # 119,000 written characters, about 160,000 spoken (numbers said in words): the size limit and the
+    # quota count what is said
     status, big, _ = call(a.base, "POST", "/api/articles", key,
-                          {"text": distinct_text("orchard", 160_000), "voice": "espeak"})
+                          {"text": distinct_text("orchard", 119_000), "voice": "espeak"})
+    if status != 202:
+        return [["a 160,000-character article to press on", str(status), "-", str(big)[:120]]]
     pressed = call(a.base, "POST", f"/api/articles/{big['id']}/listen")[0]  # anonymous
     started = time.monotonic()
     shorts = [call(a.base, "POST", "/api/articles", key,

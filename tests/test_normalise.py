@@ -83,6 +83,14 @@ NEWS = {
         # "bn", "mn" and "tn" are no words, so they count after a space too
         ("Some 2.2 bn children and 40 mn adults",
          "Some two point two billion children and forty million adults"),
+        # ... and whatever follows them ("bn" is never a unit or a name)
+        ("Sales reached 1.2bn worldwide, and debt 3.5tn yen.",
+         "Sales reached one point two billion worldwide, and debt three point five trillion yen."),
+        # after a decimal, "m" before a plural noun counts (nobody measures viewers in meters); whole
+        # meters name events, and a decimal of meters before a singular noun or at the end is a length
+        ("It drew 8.3m viewers to the 400m hurdles, over a 2.5m wall that cleared 2.05m.",
+         "It drew eight point three million viewers to the four hundred meter hurdles, over a two point five "
+         "meter wall that cleared two point zero five meters."),
         # thousands with K too, from two digits or a decimal; one digit and K names a thing
         ("Outages hit 250K homes and 2.5k voters, but two 8K screens survived.",
          "Outages hit two hundred fifty thousand homes and two point five thousand voters, but two eight K "
@@ -176,6 +184,10 @@ NEWS = {
         ("The lake rose 8 in. overnight.", "The lake rose eight inches overnight."),
         ("The 10K race and the 4K stream sold out.", "The ten K race and the four K stream sold out."),
         ("Inflation rose 3.2% in May.", "Inflation rose three point two percent in May."),
+        # "s" against a decimal is seconds; against a whole number it makes a plural
+        ("He ran 9.58s in his 20s, a 12.5s lap in the 1990s.",
+         "He ran nine point five eight seconds in his twenties, a twelve point five second lap in the "
+         "nineteen nineties."),
     ],
     "date": [
         # a first number above 12 can only be the day

@@ -193,6 +193,9 @@ class Unit:
     a lone letter ("3 in the morning", "grade 5 C")."""
     dot: bool
     """May be written with an abbreviation dot ("ft.")."""
+    decimal: bool = False
+    """Only a unit after a decimal ("9.58s"): after a whole number the letter makes a plural ("the
+    1990s", "in their 40s")."""
 
 
 @dataclass(frozen=True)
@@ -311,7 +314,8 @@ def tables() -> Tables:
             if a:
                 states[a] = name
         states[name] = name
-    units = {s: Unit(one, many, "attached" in flags or "word" in flags, "word" in flags, "dot" in flags)
+    units = {s: Unit(one, many, "attached" in flags or "word" in flags, "word" in flags, "dot" in flags,
+                     "decimal" in flags)
              for s, one, many, flags in rows("units.tsv", 4)}
     currencies = {s: Currency(a, b, c, d) for s, a, b, c, d in rows("currencies.tsv", 5)}
     by_context: dict[str, dict[str, str]] = {"any": {}, "before-number": {}, "math": {}}

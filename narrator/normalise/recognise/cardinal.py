@@ -32,6 +32,11 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         # a magnitude against a bare count ("40M borrowers", "3bn people", "300K homes"); a lone m or b
         # is also a unit or a letter ("5m", "4b"), so they do not count (K after one digit: see count)
         "spaced_magnitude": re.compile(r"(?:bn|mn|tn)(?![\w.])"),  # no word, so also after a space
+        # after a decimal, m and b are magnitudes too before a plural noun: "8.3m viewers", "1.2b people"
+        # (a decimal of meters counts no viewers; integers name events: "the 400m hurdles")
+        "decimal_magnitude": re.compile(r"[mb](?![\w.])"),
+        # letters no unit, name or word shares: a magnitude whatever follows ("1.2bn worldwide.")
+        "sure_magnitude": re.compile(r"(?:bn|bln|mn|mln|tn)(?!\w|\.\w)"),
         "count_magnitude": re.compile(
             rf"(?:{alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'mb')})"
             r"(?![\w.])"),
@@ -84,17 +89,23 @@ def count(s: Scan, pos: int) -> Token | None:
     times = m and s.match(p["times"], m.end())
     if m and times:
         return s.tok("decimal", pos, times.end(), num=m["num"], sign=m["sign"] or "", said_after="times")
-    mag = s.match(p["count_magnitude"], m.end()) if m and not m["sign"] else None
-    if m and not m["sign"] and not mag and s.text.startswith(" ", m.end()):
+    if not m or m["sign"]:
+        return None
+    sure = s.match(p["sure_magnitude"], m.end())
+    mag = sure or s.match(p["count_magnitude"], m.end())
+    if not mag and s.text.startswith(" ", m.end()):
         mag = s.match(p["spaced_magnitude"], m.end() + 1)  # "1.3 bn people"
-    after = mag and WORD_AFTER.match(s.text, mag.end(), mag.end() + 24)
-    if not (m and mag and after):
+    if not mag and "." in m["num"]:
+        mag = s.match(p["decimal_magnitude"], m.end())
+    if not mag:
         return None
-    word = after[1]
-    if not (word.endswith("s") and not word.endswith("ss") or word in s.t.context["plural"]):
-        return None
-    if mag.group(0) in "kK" and len(m["num"]) == 1:
-        return None  # one digit and K names a thing: "4K TVs", "5K races"; "300K customers" counts
+    if not sure:  # the others count only before a plural noun
+        after = WORD_AFTER.match(s.text, mag.end(), mag.end() + 24)
+        word = after[1] if after else ""
+        if not (word.endswith("s") and not word.endswith("ss") or word in s.t.context["plural"]):
+            return None
+        if mag.group(0) in "kK" and len(m["num"]) == 1:
+            return None  # one digit and K names a thing: "4K TVs", "5K races"; "300K customers" counts
     return s.tok("decimal", pos, mag.end(), num=m["num"], sign="", said_after=s.t.magnitudes[mag.group(0)])
 
 

@@ -54,6 +54,8 @@ def measure(s: Scan, pos: int) -> Token | None:
     key = unit_key(s, m["unit"])
     assert key is not None  # the measure pattern always has a unit
     unit = s.t.units[key]
+    if unit.decimal and "." not in m["num"]:
+        return None
     end = m.end()
     dot = bool(m["unitdot"])
     if dot and not unit.dot:
@@ -66,9 +68,9 @@ def measure(s: Scan, pos: int) -> Token | None:
     if m["space"] == "-" and (unit.word or unit.attached) and not dot:
         return None  # "a 12-km race", "a 2-in. pipe"; but not "3-in-1", "4-H"
     after = WORD_AFTER.match(s.text, end, end + 24)
-    if m["unit"] == "m" and m["space"] and after and (
+    if m["unit"] == "m" and (m["space"] or "." in m["num"]) and after and (
             after.group(1).endswith("s") or after.group(1) in s.t.context["plural"]):
-        return None  # "5 m people": rather million than meters
+        return None  # "5 m people", "8.3m viewers": rather million than meters (cardinal.count)
     return s.tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
                  num2=m["num2"], unit=key, per=unit_key(s, m["per"]), dot=dot, hyphen=m["space"] == "-",
                  mag=m["mag"])

@@ -64,6 +64,9 @@ NEWS = {
         ("She spent her 30s abroad.", "She spent her thirties abroad."),
         ("The building dates to the 1700s.", "The building dates to the seventeen hundreds."),
         ("Highs will reach the mid-80s.", "Highs will reach the mid-eighties."),
+        # a year by its last two digits after an apostrophe; a number in single quotes stays a number
+        ("Wed in '98, divorced in ’03, she said '42' twice.",
+         "Wed in ninety eight, divorced in oh three, she said 'forty two' twice."),
     ],
     "ordinal": [
         ("She was the 3rd woman to win.", "She was the third woman to win."),
@@ -221,6 +224,9 @@ NEWS = {
         ("The curfew runs from 22:00 to 06:00.",
          "The curfew runs from twenty two hundred to oh six hundred."),
         ("Talks resumed at 0600 GMT.", "Talks resumed at oh six hundred G M T."),
+        # the hour, then the minutes
+        ("It struck at 0912 GMT and again at 2345 GMT.",
+         "It struck at oh nine twelve G M T and again at twenty three forty five G M T."),
         ("The clinic is open 9am-5pm.", "The clinic is open nine A.M to five P.M."),
         ("It struck at 2 a.m. Friday.", "It struck at two A.M Friday."),
         ("It struck at 2 a.m. Police arrived later.", "It struck at two A.M. Police arrived later."),

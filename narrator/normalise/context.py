@@ -419,7 +419,7 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             initial(tokens, i)
         elif cls == "range" and f.get("kind") == "number":
             f["record"] = record(tokens, i, t)
-        elif cls == "cardinal":
+        elif cls == "cardinal" and f.get("reading") != "short_year":  # "'03" is a year, whatever is near
             f["reading"] = cardinal_reading(tokens, i, var, t)
         elif cls == "address":
             if f.get("dot"):

@@ -142,6 +142,7 @@ SYMBOL_ORDER: Order = (
     (words.fixed, _always),
     (serial.instrument, lambda a: a.text in ".<=" and (a.nxt.isupper() or (a.nxt == "." and a.text != "="))),
     (date.decade_short, lambda a: a.text in "'’‘`´" and (a.nxt.isdecimal() or a.nxt == " ")),
+    (date.year_short, lambda a: a.text in "'’‘`´" and a.nxt.isdecimal()),
     (money.money, lambda a: a.text in a.t.currencies and not a.text.isalpha()),
     (telephone.telephone, lambda a: a.text in "(+" and a.nxt.isdecimal()),
     (measure.measure, lambda a: a.signed),

@@ -83,6 +83,8 @@ class Verbaliser:
             return digits(s)
         if reading == "pairs":
             return pairs(s)
+        if reading == "short_year":  # "'03", "'98"
+            return f"oh {cardinal(int(s))}" if s.startswith("0") else cardinal(int(s))
         return self._sign(f.get("sign")) + year(int(s), self.and_years)
 
     def decimal(self, tok: Token) -> str:
@@ -244,9 +246,10 @@ class Verbaliser:
         f = tok.fields
         h, m, s, ap = f["h"], f["m"], f["s"], f["ap"]
         names = self.t.cardinals
-        if f.get("military"):
-            out = pairs(f["military"], "oh") if f["military"][2:] != "00" else \
-                f"{digits(f['military'][:2], 'oh') if f['military'][0] == '0' else cardinal(h)} hundred"
+        if f.get("military"):  # hour, then minutes: "0912" is "oh nine twelve", "0600" "oh six hundred"
+            hour = "zero" if h == 0 else digits(f["military"][:2], "oh") if h < 10 else cardinal(h)
+            minutes = "hundred" if m == 0 else cardinal(m) if m >= 10 else f"oh {names[m]}"
+            out = f"{hour} {minutes}"
         elif f.get("fraction"):  # "3:59.8" -> "three minutes fifty nine point eight seconds"
             parts = [_units(h, "hour")] if h else []
             parts += [_units(m, "minute")] if m else []

@@ -35,6 +35,7 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)"
                              r"(?:(?P<apos>\s?['’‘`´])|(?<=\d{4})(?P<space>\s))?s(?![\w'’])"),
         "decade_short": re.compile(r"['’‘`´]\s?(?P<short>\d0)(?:\s?['’])?s(?![\w])"),
+        "year_short": re.compile(r"['’‘`´](?P<yy>\d{2})(?![\w'’‘`´%]|[.,:/-]?\d)"),
     }
 
 
@@ -177,6 +178,18 @@ def decade(s: Scan, pos: int) -> Token | None:
     if not m or ((m["apos"] or m["space"]) and not s.var.decade_apostrophe):
         return None
     return s.tok("decade", pos, m.end(), value=int(m["full"]))
+
+
+def year_short(s: Scan, pos: int) -> Token | None:
+    """"in '03", "the '98 season": a year by its last two digits after an apostrophe, "oh three",
+    "ninety eight" (not inside a word, not a number in single quotes: "'42'"; "'00" is left as written,
+    said both "oh oh" and "two thousand")."""
+    if s.prev_char(pos).isalnum():
+        return None
+    m = s.match(_p(s)["year_short"], pos)
+    if m and m["yy"] != "00":
+        return s.tok("cardinal", pos, m.end(), num=m["yy"], sign="", reading="short_year")
+    return None
 
 
 def decade_short(s: Scan, pos: int) -> Token | None:

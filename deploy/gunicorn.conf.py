@@ -34,8 +34,9 @@ accesslog = os.environ.get("NARRATOR_ACCESS_LOG") or None
 errorlog = "-"
 # gunicorn 25.1+ opens a control socket for gunicornc at one path per user ($XDG_RUNTIME_DIR or
 # ~/.gunicorn/gunicorn.ctl), so a second node on the same host logs "Address already in use". Nodes are
-# managed with signals (HUP reloads, TERM stops): no control socket. An operator who
-# wants gunicornc gives each node its own path: --control-socket PATH. (Older gunicorns ignore the name.)
+# managed with signals (HUP reloads, TERM stops): no control socket. An operator who wants gunicornc
+# sets control_socket_disable = False here and control_socket to a path of the node's own (the command
+# line cannot turn it back on). Older gunicorns ignore both names.
 control_socket_disable = True
 
 

@@ -67,6 +67,10 @@ NEWS = {
         # a year by its last two digits after an apostrophe; a number in single quotes stays a number
         ("Wed in '98, divorced in ’03, she said '42' twice.",
          "Wed in ninety eight, divorced in oh three, she said 'forty two' twice."),
+        # a quote that a later one closes opens a quotation: what is inside is read as usual
+        ("He said '50 mph' was safe and wrote '15 May 2020' on it in '03.",
+         "He said 'fifty miles per hour' was safe and wrote 'the fifteenth of May twenty twenty' on it in oh "
+         "three."),
     ],
     "ordinal": [
         ("She was the 3rd woman to win.", "She was the third woman to win."),
@@ -86,14 +90,18 @@ NEWS = {
         # "bn", "mn" and "tn" are no words, so they count after a space too
         ("Some 2.2 bn children and 40 mn adults",
          "Some two point two billion children and forty million adults"),
-        # ... and whatever follows them ("bn" is never a unit or a name)
-        ("Sales reached 1.2bn worldwide, and debt 3.5tn yen.",
-         "Sales reached one point two billion worldwide, and debt three point five trillion yen."),
+        # "bn" is a magnitude whatever follows (no unit or name is spelled so); "tn" may be tons
+        ("Sales reached 1.2bn worldwide in a 40tn truck.",
+         "Sales reached one point two billion worldwide in a forty tn truck."),
         # after a decimal, "m" before a plural noun counts (nobody measures viewers in meters); whole
-        # meters name events, and a decimal of meters before a singular noun or at the end is a length
+        # meters name events, and a decimal of meters before a singular noun, a function word or at the
+        # end is a length
         ("It drew 8.3m viewers to the 400m hurdles, over a 2.5m wall that cleared 2.05m.",
          "It drew eight point three million viewers to the four hundred meter hurdles, over a two point five "
          "meter wall that cleared two point zero five meters."),
+        ("Seas rose 0.2m this century; he cleared 2.35m as fans cheered and the wall was 1.5m across.",
+         "Seas rose zero point two meters this century; he cleared two point three five meters as fans "
+         "cheered and the wall was one point five meters across."),
         # thousands with K too, from two digits or a decimal; one digit and K names a thing
         ("Outages hit 250K homes and 2.5k voters, but two 8K screens survived.",
          "Outages hit two hundred fifty thousand homes and two point five thousand voters, but two eight K "

@@ -3,7 +3,7 @@ begin a sentence (what the context rules and the recognisers look at)."""
 from __future__ import annotations
 
 from .data import Tables
-from .scan import Token
+from .scan import Token, plural_noun
 
 NUMBER_CLASSES = ("cardinal", "decimal", "ordinal", "fraction", "serial")
 WORD_CLASSES = ("plain", "letters", "abbreviation", "roman", "state_code", "month")
@@ -78,10 +78,4 @@ def is_noun(tok: Token | None, t: Tables) -> bool:
 
 def is_plural_noun(tok: Token | None, t: Tables) -> bool:
     """A noun in the plural: ends in -s (not -ss, -us, -is, 's) or an irregular plural."""
-    if not is_noun(tok, t):
-        return False
-    assert tok is not None
-    w = tok.text.lower()
-    if w in t.context["plural"]:
-        return True
-    return w.endswith("s") and not w.endswith(("ss", "us", "is", "'s", "’s"))
+    return tok is not None and is_noun(tok, t) and plural_noun(tok.text.lower(), t)

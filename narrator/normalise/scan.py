@@ -50,6 +50,16 @@ WORD_AFTER = re.compile(r"\s([a-z]{2,20})\b")
 """The lower-case word after a space (what an amount or a unit is said before)."""
 
 
+def plural_noun(word: str, t: Tables) -> bool:
+    """Whether a lower-case word can be a noun in the plural: not a function word, an adverb in -ly or
+    a participle in -ed (data/en/not_nouns.tsv), and ending in -s (not -ss, -us, -is, 's) or an irregular
+    plural ("people")."""
+    if word in t.not_nouns or word.endswith("ly") or (word.endswith("ed") and len(word) >= 5):
+        return False
+    return word in t.context["plural"] or (
+        word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s")))
+
+
 def alt(words) -> str:  # noqa: ANN001 - any iterable of strings
     """An alternation of `words`, longest first (so "mph" is tried before "m")."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

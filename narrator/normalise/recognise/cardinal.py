@@ -7,7 +7,7 @@ import re
 from functools import cache
 
 from ..data import tables
-from ..scan import NUM, ORD, WORD_AFTER, Scan, Token, alt, fragments
+from ..scan import NUM, ORD, WORD_AFTER, Scan, Token, alt, fragments, plural_noun
 from ..tokens import is_vulgar_fraction
 
 
@@ -35,8 +35,9 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         # after a decimal, m and b are magnitudes too before a plural noun: "8.3m viewers", "1.2b people"
         # (a decimal of meters counts no viewers; integers name events: "the 400m hurdles")
         "decimal_magnitude": re.compile(r"[mb](?![\w.])"),
-        # letters no unit, name or word shares: a magnitude whatever follows ("1.2bn worldwide.")
-        "sure_magnitude": re.compile(r"(?:bn|bln|mn|mln|tn)(?!\w|\.\w)"),
+        # letters no unit, name or word shares: a magnitude whatever follows ("1.2bn worldwide."); not
+        # "tn" and "mn", which also write tons and minutes ("a 40tn truck", "90mn")
+        "sure_magnitude": re.compile(r"(?:bn|bln|mln)(?!\w|\.\w)"),
         "count_magnitude": re.compile(
             rf"(?:{alt(w for w, spoken in t.magnitudes.items() if w != spoken and w not in 'mb')})"
             r"(?![\w.])"),
@@ -95,13 +96,16 @@ def count(s: Scan, pos: int) -> Token | None:
     mag = sure or s.match(p["count_magnitude"], m.end())
     if not mag and s.text.startswith(" ", m.end()):
         mag = s.match(p["spaced_magnitude"], m.end() + 1)  # "1.3 bn people"
-    if not mag and "." in m["num"]:
+    decimal = not mag and "." in m["num"]
+    if decimal:
         mag = s.match(p["decimal_magnitude"], m.end())
     if not mag:
         return None
     if not sure:  # the others count only before a plural noun
         after = WORD_AFTER.match(s.text, mag.end(), mag.end() + 24)
         word = after[1] if after else ""
+        if decimal and not plural_noun(word, s.t):
+            return None  # "2.35m as the crowd cheered": a length
         if not (word.endswith("s") and not word.endswith("ss") or word in s.t.context["plural"]):
             return None
         if mag.group(0) in "kK" and len(m["num"]) == 1:

@@ -35,7 +35,8 @@ def _patterns(dashes: str) -> dict[str, re.Pattern[str]]:
         "decade": re.compile(r"(?P<full>(?:1\d|20)\d0|[1-9]0)"
                              r"(?:(?P<apos>\s?['’‘`´])|(?<=\d{4})(?P<space>\s))?s(?![\w'’])"),
         "decade_short": re.compile(r"['’‘`´]\s?(?P<short>\d0)(?:\s?['’])?s(?![\w])"),
-        "year_short": re.compile(r"['’‘`´](?P<yy>\d{2})(?![\w'’‘`´%]|[.,:/-]?\d)"),
+        "year_short": re.compile(r"['’‘`´](?P<yy>\d{2})(?![\w'’‘`´%]|[.,:/\-–—]?\d)"),
+
     }
 
 
@@ -180,13 +181,28 @@ def decade(s: Scan, pos: int) -> Token | None:
     return s.tok("decade", pos, m.end(), value=int(m["full"]))
 
 
+_QUOTE = re.compile(r"(?<![A-Za-z])['’‘`´]|['’‘`´](?![A-Za-z])")
+"""A single quote that is no apostrophe inside a word ("don't")."""
+
+
+def _opens_quotation(text: str, end: int) -> bool:
+    """Whether, after a quote and digits ending at `end`, the next single quote within 40 characters
+    on the line closes a quotation (it follows a non-space), rather than opening another or none."""
+    stop = text.find("\n", end, end + 40)
+    found = _QUOTE.search(text, end, stop if stop >= 0 else end + 40)
+    return found is not None and not text[found.start() - 1].isspace()
+
+
 def year_short(s: Scan, pos: int) -> Token | None:
     """"in '03", "the '98 season": a year by its last two digits after an apostrophe, "oh three",
     "ninety eight" (not inside a word, not a number in single quotes: "'42'"; "'00" is left as written,
     said both "oh oh" and "two thousand")."""
     if s.prev_char(pos).isalnum():
         return None
-    m = s.match(_p(s)["year_short"], pos)
+    p = _p(s)
+    m = s.match(p["year_short"], pos)
+    if m and _opens_quotation(s.text, m.end()):
+        return None  # "he said '50 mph' was safe": the quote opens a quotation
     if m and m["yy"] != "00":
         return s.tok("cardinal", pos, m.end(), num=m["yy"], sign="", reading="short_year")
     return None

@@ -41,6 +41,10 @@ NEWS = {
         ("Delta Flight 1282 landed safely.", "Delta Flight twelve eighty two landed safely."),
         ("The jets were Boeing 737 models.", "The jets were Boeing seven thirty seven models."),
         ("Traffic stalled on Route 128.", "Traffic stalled on Route one twenty eight."),
+        # after a capitalised plural (a party, a team) a number is a count, not a model
+        ("Democrats 213, Republicans 222; the Airbus 320 landed.",
+         "Democrats two hundred thirteen, Republicans two hundred twenty two; the Airbus three twenty "
+         "landed."),
         ("Mail goes to ZIP code 10001.", "Mail goes to Zip code one oh oh oh one."),
         ("The card ending in 4417 was stolen.", "The card ending in four four one seven was stolen."),
     ],

@@ -76,6 +76,12 @@ def _quantity_of(tokens: list[Token], j: int, t: Tables) -> bool:
     return before is not None and before.text.lower() in t.context["quantity"]
 
 
+def _plural_name(word: str) -> bool:
+    """A capitalised plural, a party or a team ("the Tories 121", "Democrats 51"): what follows is a
+    count, not a model number ("Boeing 737", "Airbus 320")."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
 def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> str:
     """How a number written without commas or a decimal point is read: "cardinal", "year",
     "digits" or "pairs". Plain "en" (NeMo): a leading zero or five or more digits digit by digit,
@@ -126,6 +132,7 @@ def cardinal_reading(tokens: list[Token], i: int, var: Variety, t: Tables) -> st
         return "cardinal"
     model = (var.model_numbers and 3 <= len(s) <= 4 and is_capitalised(prev) and prev is not None
              and not prev.text.endswith(("'s", "’s")) and prev.cls != "abbreviation"
+             and not _plural_name(prev.text)
              and not sentence_initial(tokens, j) and prev.text not in t.months
              and prev.text not in t.weekdays)
     identifier = prev is not None and gap == " " and prev.cls in WORD_CLASSES and (

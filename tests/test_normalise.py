@@ -353,6 +353,9 @@ NEWS = {
     "symbol": [
         ("Johnson & Johnson paid.", "Johnson and Johnson paid."),
         ("The margin was ±3 points.", "The margin was plus or minus three points."),
+        # a symbol written with several characters
+        ("A margin of +/- 3.1 points, per §§ 4-5.",
+         "A margin of plus or minus three point one points, per sections four to five."),
         ("Roughly ~40 homes burned.", "Roughly about forty homes burned."),
         ("Riders 65+ ride free.", "Riders sixty five plus ride free."),
         ("The FreshGuard™ brand.", "The FreshGuard brand."),

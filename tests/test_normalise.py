@@ -209,6 +209,9 @@ NEWS = {
         ("The deal was signed 15/03/2021 in Paris.",
          "The deal was signed the fifteenth of March twenty twenty one in Paris."),
         ("The meeting is on Jan. 6.", "The meeting is on January sixth."),
+        # an expression of the fixed table inside a longer date is the date ("9/11" alone is not)
+        ("On 9/11/2001, the 9/11 attacks began.",
+         "On September eleventh two thousand one, the nine eleven attacks began."),
         # a month and day that could be a fraction is a date after a word that dates it, unless a
         # unit or "of" shows a quantity
         ("The vote on 8/9 drew crowds; Friday 3/4 is next.",
@@ -236,6 +239,8 @@ NEWS = {
         ("The curfew runs from 22:00 to 06:00.",
          "The curfew runs from twenty two hundred to oh six hundred."),
         ("Talks resumed at 0600 GMT.", "Talks resumed at oh six hundred G M T."),
+        # a time zone among capitals is a zone, not a shouted word
+        ("It was updated at 10:42 AM EST.", "It was updated at ten forty two A.M eastern standard time."),
         # the hour, then the minutes
         ("It struck at 0912 GMT and again at 2345 GMT.",
          "It struck at oh nine twelve G M T and again at twenty three forty five G M T."),

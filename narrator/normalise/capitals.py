@@ -57,8 +57,9 @@ def phonotactics() -> Phonotactics:
 
 @cache
 def exceptions() -> dict[str, str]:
-    """Capitals the rule reads wrongly -> "word" or "spell" (data/en/acronyms.tsv)."""
-    return dict(rows("acronyms.tsv", 2))
+    """Capitals the rule reads wrongly -> "word" or "spell" (data/en/acronyms.tsv); time zones are
+    letters even among other capitals ("5 PM EST", data/en/time_zones.tsv)."""
+    return {**{zone: "spell" for zone, _ in rows("time_zones.tsv", 2)}, **dict(rows("acronyms.tsv", 2))}
 
 
 def _vowel_at(w: str, i: int) -> bool:

@@ -30,6 +30,8 @@ def fixed(s: Scan, pos: int) -> Token | None:
         end = pos + len(written)
         if end not in s.index or (s.next_char(end).isalnum() and written[-1].isalnum()):
             continue
+        if written[-1].isdecimal() and s.next_char(end) in "/-." and s.next_char(end + 1).isdecimal():
+            continue  # "9/11/2001" is a date, "24/7/365" no "24/7"
         if s.prev_char(pos).isalnum() or s.prev_char(pos) in "/-":
             continue
         if written.isalpha() and written.isupper():  # a prefix before a year: "FY2025"

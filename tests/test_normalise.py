@@ -273,8 +273,13 @@ NEWS = {
     "electronic": [
         ("Visit https://www.example.gov/help/faq.html today.", "Visit example dot gov today."),
         ("Forms are at irs.gov/forms.", "Forms are at irs dot gov slash forms."),
+        # "www." without a scheme is written to be typed too: its path of words is read
+        ("Refunds: www.irs.gov/refunds, or https://www.irs.gov/refunds/status.",
+         "Refunds: irs dot gov slash refunds, or irs dot gov."),
         ("Email tips@example.com with questions.", "Email tips at example dot com with questions."),
         ("The #WorldSeries trended.", "The hashtag World Series trended."),
+        ("Use #Election2024 or #COVID19.",
+         "Use hashtag Election twenty twenty four or hashtag Covid nineteen."),
         ("Posts tagged hashtag #MeToo spread.", "Posts tagged hashtag Me Too spread."),
         ("The agency posted on X (@FEMA).", "The agency posted on X."),
         ("Follow @nytimes for updates.", "Follow at nytimes for updates."),

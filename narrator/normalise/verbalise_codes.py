@@ -6,7 +6,7 @@ import re
 
 from .capitals import reading, spelled_letters, usual_case
 from .data import Tables, Variety, tables
-from .numbers import cardinal, digits, number, ordinal, pairs, plural_words
+from .numbers import cardinal, digits, number, ordinal, pairs, plural_words, year
 from .scan import Token
 
 
@@ -59,8 +59,9 @@ class CodeVerbaliser:
             return " dot ".join(digits(p) for p in tok.text.split("."))
         if kind == "hashtag":
             body = tok.text[1:]
-            if self.var.hashtag == "hash":
-                return f"hash {body}"
+            if self.var.hashtag == "hash":  # NeMo's: the body as written, its numbers said
+                said = re.sub(r"\d+", lambda m: f" {_hashtag_words(m[0], self.and_)[0]} ", body)
+                return "hash " + " ".join(said.split())
             words = " ".join(self._said(_hashtag_words(body, self.and_)))
             return words if f.get("after_hashtag") else "hashtag " + words
         if kind == "handle":  # "@NASAWebb" -> "at NASA Webb"; "on X at @NASAWebb" says "at" once
@@ -91,7 +92,8 @@ class CodeVerbaliser:
         """A newsreader's reading: the domain without scheme, "www." and path ("https://www.cdc.gov/flu/
         index.html" -> "cdc dot gov": a link, its path for the eye); an address written to be typed
         keeps its path of words ("example.org/help/floods" -> "example dot org slash help slash
-        floods"); an e-mail address in full ("tips at example dot com")."""
+        floods", "www.irs.gov/refunds" -> "irs dot gov slash refunds"); an e-mail address in full ("tips at
+        example dot com")."""
         if kind == "email":
             local, _, domain = s.partition("@")
             return f"{_label_words(local)} at {self._host(domain.split('/')[0])}"
@@ -99,7 +101,8 @@ class CodeVerbaliser:
         host = host.split("@")[-1].split(":")[0]
         if host.lower().startswith("www."):
             host = host[4:]
-        path = s.split("/", 1)[1].rstrip("/") if kind == "domain" and "/" in s else ""
+        typed = kind == "domain" or s[:4].lower() == "www."  # no scheme: written to be typed
+        path = s.split("/", 1)[1].rstrip("/") if typed and "/" in s else ""
         if path and _WORD_PATH.fullmatch(path):  # "example.org/help/floods": an address to type
             return " slash ".join([self._host(host)] + [_label_words(part) for part in path.split("/")])
         return self._host(host)
@@ -205,10 +208,13 @@ name, no query, no numbers of a link)."""
 
 
 def _hashtag_words(body: str, and_: bool) -> list[str]:
-    """'WorldSeries' -> ['World', 'Series'], 'MeToo' -> ['Me', 'Too'], 'COVID19' -> ['COVID', 'nineteen']."""
+    """'WorldSeries' -> ['World', 'Series'], 'MeToo' -> ['Me', 'Too'], 'COVID19' -> ['COVID', 'nineteen'],
+    'Election2024' -> ['Election', 'twenty twenty four'] (four digits from 1900 to 2099 are a year)."""
     out = []
     for run in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+", body):
-        if run.isdecimal():
+        if run.isdecimal() and len(run) == 4 and 1900 <= int(run) < 2100:
+            out.append(year(int(run)))
+        elif run.isdecimal():
             out.append(cardinal(int(run), and_) if len(run) <= 4 and run[0] != "0" else digits(run))
         else:
             out.append(run)

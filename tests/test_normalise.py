@@ -199,6 +199,8 @@ NEWS = {
         ("The lake rose 8 in. overnight.", "The lake rose eight inches overnight."),
         ("The 10K race and the 4K stream sold out.", "The ten K race and the four K stream sold out."),
         ("Inflation rose 3.2% in May.", "Inflation rose three point two percent in May."),
+        # a unit is matched in capitals ("KM") but an initialism's plural is no unit
+        ("He hit 25 HRs on a 10 KM budget.", "He hit twenty five H R's on a ten kilometer budget."),
         # "s" against a decimal is seconds; against a whole number it makes a plural
         ("He ran 9.58s in his 20s, a 12.5s lap in the 1990s.",
          "He ran nine point five eight seconds in his twenties, a twelve point five second lap in the "

@@ -33,7 +33,8 @@ def _pairs(text: str, language: str = "en-US", lexicon: Lexicon | None = None) -
     # range, telephone, electronic
     ("ages 18-34", [("ages", "ages"), ("18-34", "eighteen to thirty four")]),
     ("Call 555-0123.", [("Call", "Call"), ("555-0123", "five five five, zero one two three.")]),
-    ("See www.cdc.gov/flu now", [("See", "See"), ("www.cdc.gov/flu", "cdc dot gov slash flu"), ("now", "now")]),
+    ("See www.cdc.gov/flu now",
+     [("See", "See"), ("www.cdc.gov/flu", "cdc dot gov slash flu"), ("now", "now")]),
     # abbreviation, letters, roman, serial, party tags
     ("Gov. Hale and the FBI's Charles III",
      [("Gov.", "governor"), ("Hale", "Hale"), ("and", "and"), ("the", "the"), ("FBI's", "F B I's"),

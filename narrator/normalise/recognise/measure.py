@@ -51,6 +51,9 @@ def measure(s: Scan, pos: int) -> Token | None:
         return None
     if m["sign"] and s.prev_char(pos).isalnum():
         return None
+    written = m["unit"]
+    if written not in s.t.units and sum(c.isupper() for c in written) >= 2 and not written.isupper():
+        return None  # an initialism's plural ("25 HRs" are home runs); "KM", "HRS" and "Tbsp" are units
     key = unit_key(s, m["unit"])
     assert key is not None  # the measure pattern always has a unit
     unit = s.t.units[key]

@@ -6,7 +6,6 @@ import logging
 import shutil
 import sqlite3
 import time
-from typing import TYPE_CHECKING
 
 from ...errors import InputError
 from ...model import Article
@@ -22,26 +21,18 @@ from .records import (
     JobRecord,
     JobRequest,
     NotFound,
+    Part,
     _priority,
     article_from_dict,
     content_hash,
     new_id,
 )
 
-if TYPE_CHECKING:
-    from . import Store
-
 log = logging.getLogger(__name__)
 
 
-class Articles:
+class Articles(Part):
     """Articles: their content, creation, edits and deletion (an edit queues the job that narrates it)."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.db = store.db
-        self.storage = store.storage
-        self._connect, self._write = store._connect, store._write
 
     @staticmethod
     def _record(row: sqlite3.Row) -> ArticleRecord:

@@ -8,7 +8,6 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from ...model import Article
 from ..status import ACTIVE, JobStatus
@@ -26,25 +25,17 @@ from .records import (
     JobRecord,
     JobRequest,
     NotFound,
+    Part,
     QuotaExceeded,
     _priority,
     new_id,
 )
 
-if TYPE_CHECKING:
-    from . import Store
-
 log = logging.getLogger(__name__)
 
 
-class Jobs:
+class Jobs(Part):
     """The job queue: jobs, their priority, claims and leases, progress, failure and recovery."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.db = store.db
-        self.storage = store.storage
-        self._connect, self._write = store._connect, store._write
 
     @staticmethod
     def _cancel(db: sqlite3.Connection, article_id: str, reason: str, now: float) -> None:

@@ -7,13 +7,16 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ...audio.export import Outputs
 from ...errors import InputError
 from ...model import Article, Paragraph, Section
 from ...speech.voices import Voice
 from ..status import ACTIVE, JobStatus, sql_list
+
+if TYPE_CHECKING:
+    from . import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,17 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 WORKER_LOST = "its worker stopped mid-job; running it again"
 """The error of a job recovered from a worker that died (which worker, host and process, is logged only:
 the job's error is public)."""
+
+
+class Part:
+    """One part of the Store (articles, versions, jobs, sources): the store's database, its audio
+    storage and its transactions, shared."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.db = store.db
+        self.storage = store.storage
+        self._connect, self._write = store._connect, store._write
 
 
 class Narrated(Protocol):

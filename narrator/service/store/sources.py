@@ -5,24 +5,14 @@ import hashlib
 import json
 import logging
 import time
-from typing import TYPE_CHECKING
 
-from .records import Conflict, NotFound, PageRecord, SourceRecord, _source
-
-if TYPE_CHECKING:
-    from . import Store
+from .records import Conflict, NotFound, PageRecord, Part, SourceRecord, _source
 
 log = logging.getLogger(__name__)
 
 
-class Sources:
+class Sources(Part):
     """Watched feeds and sitemaps, and the pages they led to (narrator.service.watch)."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.db = store.db
-        self.storage = store.storage
-        self._connect, self._write = store._connect, store._write
 
     def add(self, url: str, voice: str | None = None, limit: int = 0) -> SourceRecord:
         """Watch a feed or sitemap (again: its voice is updated); the source. Conflict when `limit`

@@ -6,7 +6,6 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ...audio.export import Outputs, outputs_for
 from ...errors import InputError
@@ -23,25 +22,17 @@ from .records import (
     JobRecord,
     Narrated,
     NotFound,
+    Part,
     VersionRecord,
     _requested_voice,
     article_from_dict,
 )
 
-if TYPE_CHECKING:
-    from . import Store
-
 log = logging.getLogger(__name__)
 
 
-class Versions:
+class Versions(Part):
     """Versions: published narrations, numbered without gaps, their files, rollback."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.db = store.db
-        self.storage = store.storage
-        self._connect, self._write = store._connect, store._write
 
     @staticmethod
     def _version(row: sqlite3.Row) -> VersionRecord:

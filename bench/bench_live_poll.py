@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_serve import free_port, stop, wait_up  # noqa: E402
+from report import append_section  # noqa: E402
 
 from narrator.audio.cache import UnitCache  # noqa: E402
 from narrator.config import Settings  # noqa: E402
@@ -65,7 +66,6 @@ from narrator.service.generation import live_stream  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
 from narrator.speech.voices import get_voice  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Listeners polling a live stream (issue 23)"
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
 BASELINE_REF = "cac0d15"
@@ -419,13 +419,7 @@ def main() -> int:
     ])
     print(report)
     if not args.no_append:
-        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-        headings = [line for line in text.splitlines() if line.startswith("## ")]
-        report = ("\n" if headings and headings[-1] == HEADING else f"\n{HEADING}\n\n") + report
-        with RESULTS.open("a", encoding="utf-8") as f:  # append only: others write here too
-            if not text.endswith("\n"):
-                f.write("\n")
-            f.write(report)
+        append_section(HEADING, report)
     return 0
 
 

@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_serve import free_port, stop, wait_up  # noqa: E402
+from report import append_section  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Load (issue 8)"
 ARTICLES = 10
 SEED = (ROOT / "tests" / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
@@ -297,13 +297,7 @@ def main() -> int:
     ])
     print(report)
     if not args.no_append:
-        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-        headings = [line for line in text.splitlines() if line.startswith("## ")]
-        report = ("\n" if headings and headings[-1] == HEADING else f"\n{HEADING}\n\n") + report
-        with RESULTS.open("a", encoding="utf-8") as f:  # append only: others write here too
-            if not text.endswith("\n"):
-                f.write("\n")
-            f.write(report)
+        append_section(HEADING, report)
     return 1 if total_5xx else 0
 
 

@@ -28,13 +28,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from report import append_section  # noqa: E402
 
 from narrator.config import Settings  # noqa: E402
 from narrator.extract import extract_text  # noqa: E402
 from narrator.service.generation import EnginePool, Generator  # noqa: E402
 from narrator.service.store import Store  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Serving (issue 5)"
 
 WRK_SCRIPT = """
@@ -340,16 +342,7 @@ def main() -> int:
     )
     print(report)
     if not args.no_append:
-        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-        headings = [line for line in text.splitlines() if line.startswith("## ")]
-        if not headings or headings[-1] != HEADING:  # start our section again if someone wrote after it
-            report = f"\n{HEADING}\n\n{report}"
-        else:
-            report = "\n" + report
-        with RESULTS.open("a", encoding="utf-8") as f:  # append only: others write here too
-            if not text.endswith("\n"):
-                f.write("\n")
-            f.write(report)
+        append_section(HEADING, report)
     return 0
 
 

@@ -30,3 +30,15 @@ def publish(title: str, rows: list[str], write: bool = True) -> str:
         with RESULTS.open("a", encoding="utf-8") as f:
             f.write("\n" + table)
     return table
+
+
+def append_section(heading: str, report: str) -> None:
+    """Append `report` to RESULTS.md under `heading` ("## ..."): after the last section if that is this
+    heading already, else under a new copy of it (others may have written after ours). Append only."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    report = ("\n" if headings and headings[-1] == heading else f"\n{heading}\n\n") + report
+    with RESULTS.open("a", encoding="utf-8") as f:
+        if not text.endswith("\n"):
+            f.write("\n")
+        f.write(report)

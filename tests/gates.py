@@ -7,14 +7,9 @@ import threading
 from narrator.service.generation import EnginePool
 
 
-class Gate:
-    """A real engine that stops before its `open_for`+1st sentence until `release()` (a job caught
-    mid-narration, for as long as the test needs)."""
-
-    def __init__(self, engine, open_for: int):  # noqa: ANN001
-        self.engine, self.open_for, self.spoken = engine, open_for, 0
-        self.opened = threading.Event()
-        self.waiting = threading.Event()
+class Wrapped:
+    """A real engine under a test's control: its identity and lanes are the engine's; closing it leaves
+    the engine to its pool."""
 
     @property
     def model_id(self) -> str:
@@ -23,6 +18,19 @@ class Gate:
     @property
     def lanes(self) -> int:
         return self.engine.lanes
+
+    def close(self) -> None:
+        pass
+
+
+class Gate(Wrapped):
+    """A real engine that stops before its `open_for`+1st sentence until `release()` (a job caught
+    mid-narration, for as long as the test needs)."""
+
+    def __init__(self, engine, open_for: int):  # noqa: ANN001
+        self.engine, self.open_for, self.spoken = engine, open_for, 0
+        self.opened = threading.Event()
+        self.waiting = threading.Event()
 
     def synthesize(self, text: str):  # noqa: ANN201
         self.spoken += 1
@@ -33,9 +41,6 @@ class Gate:
 
     def release(self) -> None:
         self.opened.set()
-
-    def close(self) -> None:
-        pass
 
 
 class GatedPool(EnginePool):
@@ -51,26 +56,15 @@ class GatedPool(EnginePool):
         return self.gate
 
 
-class Recording:
+class Recording(Wrapped):
     """A real engine that notes every text it is asked to speak, in order."""
 
     def __init__(self, engine, spoken: list[str]):  # noqa: ANN001
         self.engine, self.spoken = engine, spoken
 
-    @property
-    def model_id(self) -> str:
-        return self.engine.model_id
-
-    @property
-    def lanes(self) -> int:
-        return self.engine.lanes
-
     def synthesize(self, text: str):  # noqa: ANN201
         self.spoken.append(text)
         return self.engine.synthesize(text)
-
-    def close(self) -> None:
-        pass
 
 
 class RecordingPool(EnginePool):

@@ -260,6 +260,8 @@ class Tables:
     """Lower-case common first names (given_names.tsv)."""
     symbols: dict[str, str]
     """Symbol -> spoken form ('' = not read)."""
+    long_symbols: tuple[tuple[str, str], ...]
+    """The symbols of more than one character ("+/-", "§§") with their spoken forms, longest first."""
     symbols_before_number: dict[str, str]
     """Symbol -> spoken form right before a number."""
     math_symbols: dict[str, str]
@@ -351,6 +353,8 @@ def tables() -> Tables:
         roman={w.lower(): r for w, r in rows("roman.tsv", 2)},
         given_names=frozenset(w.lower() for (w,) in rows("given_names.tsv", 1)),
         symbols=by_context["any"],
+        long_symbols=tuple(sorted(((k, v) for k, v in by_context["any"].items() if len(k) > 1),
+                                  key=lambda kv: -len(kv[0]))),
         symbols_before_number=by_context["before-number"],
         math_symbols=by_context["math"],
         emoji=dict(rows("emoji.tsv", 2)),

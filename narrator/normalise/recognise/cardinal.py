@@ -96,18 +96,15 @@ def count(s: Scan, pos: int) -> Token | None:
     mag = sure or s.match(p["count_magnitude"], m.end())
     if not mag and s.text.startswith(" ", m.end()):
         mag = s.match(p["spaced_magnitude"], m.end() + 1)  # "1.3 bn people"
-    decimal = not mag and "." in m["num"]
-    if decimal:
+    if not mag and "." in m["num"]:
         mag = s.match(p["decimal_magnitude"], m.end())
     if not mag:
         return None
     if not sure:  # the others count only before a plural noun
         after = WORD_AFTER.match(s.text, mag.end(), mag.end() + 24)
         word = after[1] if after else ""
-        if decimal and not plural_noun(word, s.t):
+        if not plural_noun(word, s.t):
             return None  # "2.35m as the crowd cheered": a length
-        if not (word.endswith("s") and not word.endswith("ss") or word in s.t.context["plural"]):
-            return None
         if mag.group(0) in "kK" and len(m["num"]) == 1:
             return None  # one digit and K names a thing: "4K TVs", "5K races"; "300K customers" counts
     return s.tok("decimal", pos, mag.end(), num=m["num"], sign="", said_after=s.t.magnitudes[mag.group(0)])

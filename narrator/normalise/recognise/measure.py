@@ -71,11 +71,9 @@ def measure(s: Scan, pos: int) -> Token | None:
     if m["space"] == "-" and (unit.word or unit.attached) and not dot:
         return None  # "a 12-km race", "a 2-in. pipe"; but not "3-in-1", "4-H"
     after = WORD_AFTER.match(s.text, end, end + 24)
-    if m["unit"] == "m" and m["space"] and after and (
-            after.group(1).endswith("s") or after.group(1) in s.t.context["plural"]):
-        return None  # "5 m people": rather million than meters
-    if m["unit"] == "m" and "." in m["num"] and not m["join"] and after and plural_noun(after.group(1), s.t):
-        return None  # "8.3m viewers": a count (cardinal.count); "2.35m as the crowd cheered" is a length
+    if m["unit"] == "m" and (m["space"] or "." in m["num"] and not m["join"]) and after and \
+            plural_noun(after.group(1), s.t):
+        return None  # "5 m people", "8.3m viewers": a count; "2.35m as the crowd cheered" is a length
     return s.tok("measure", pos, end, sign=bool(m["sign"]), num=m["num"], join=m["join"],
                  num2=m["num2"], unit=key, per=unit_key(s, m["per"]), dot=dot, hyphen=m["space"] == "-",
                  mag=m["mag"])

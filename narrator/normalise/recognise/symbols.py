@@ -40,11 +40,6 @@ def special_bracket(s: Scan, pos: int) -> Token | None:
     return None
 
 
-def _long_symbols(symbols: dict[str, str]) -> list[tuple[str, str]]:
-    """The symbols of more than one character, the longest first."""
-    return sorted(((k, v) for k, v in symbols.items() if len(k) > 1), key=lambda kv: -len(kv[0]))
-
-
 def symbol(s: Scan, pos: int) -> Token:
     """A symbol atom no number class took: what it says, or punctuation, or dropped."""
     ch = s.text[pos]
@@ -64,7 +59,7 @@ def symbol(s: Scan, pos: int) -> Token:
         if close != -1 and "<" not in s.text[pos + 1:close] and "\n" not in s.text[pos:close] \
                 and _TAG.match(s.text, pos) and close + 1 in s.index:
             return s.tok("special", pos, close + 1, keep=s.var.markup == "keep")
-    for sym, spoken in _long_symbols(s.t.symbols):  # "+/-", "§§": several atoms, one symbol
+    for sym, spoken in s.t.long_symbols:  # "+/-", "§§": several atoms, one symbol
         if s.text.startswith(sym, pos) and pos + len(sym) in s.index:
             return s.tok("symbol", pos, pos + len(sym), spoken=spoken)
     nxt = s.next_char(end)

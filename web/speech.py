@@ -96,7 +96,7 @@ def speech():  # noqa: ANN201
     if name is None:
         return error(404, f"no voice {data.get('voice')!r}; the voices are {', '.join(voices)} "
                           "(GET /v1/models)", "not_found_error")
-    limiter, who_key = svc.speech_limiter, f"{who.kind}:{who.name}"
+    limiter, who_key = svc.speech_limiter, who.requester
     if limiter is not None and not limiter.allow(who_key, cost=len(text)):
         wait = max(limiter.retry_after(who_key, cost=len(text)), 1)
         return error(429, f"more than {svc.settings.speech_chars_per_minute:,} characters a minute asked for "

@@ -426,7 +426,7 @@ def resolve(tokens: list[Token], var: Variety) -> None:
             initial(tokens, i)
         elif cls == "range" and f.get("kind") == "number":
             f["record"] = record(tokens, i, t)
-        elif cls == "cardinal" and f.get("reading") != "short_year":  # "'03" is a year, whatever is near
+        elif cls == "cardinal" and "reading" not in f:  # unless its recogniser knew it ("'03": a year)
             f["reading"] = cardinal_reading(tokens, i, var, t)
         elif cls == "address":
             if f.get("dot"):

@@ -290,13 +290,7 @@ class S3Storage:
                                    Body=data, ContentType=content_type, CacheControl=cache)
 
     def read_live(self, article_id: str, stream: str, name: str) -> bytes | None:
-        with self._reaching("read a live stream"):
-            try:
-                answer = self.client.get_object(Bucket=self.settings.bucket,
-                                                Key=self.live_key(article_id, stream, name))
-            except self.client.exceptions.NoSuchKey:
-                return None
-            return answer["Body"].read()
+        return self._get(self.live_key(article_id, stream, name), "read a live stream")
 
     def live_stamp(self, article_id: str, stream: str, name: str) -> str | None:
         try:
@@ -351,10 +345,14 @@ class S3Storage:
             self.client.delete_objects(Bucket=self.settings.bucket, Delete={"Objects": keys, "Quiet": True})
 
     def read(self, article_id: str, version: int, suffix: str) -> bytes | None:
-        with self._reaching("read a version"):
+        return self._get(self.key(article_id, version, suffix), "read a version")
+
+    def _get(self, key: str, doing: str) -> bytes | None:
+        """An object's bytes, None if there is none (StorageUnavailable, saying what it was `doing`, if
+        the bucket cannot be reached)."""
+        with self._reaching(doing):
             try:
-                answer = self.client.get_object(Bucket=self.settings.bucket,
-                                                Key=self.key(article_id, version, suffix))
+                answer = self.client.get_object(Bucket=self.settings.bucket, Key=key)
             except self.client.exceptions.NoSuchKey:
                 return None
             return answer["Body"].read()
